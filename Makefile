@@ -1,0 +1,80 @@
+# Desk Pilkada workbench. `make` alone lists the targets.
+# Every target sets up its own environment: uv (installed with pip into .tools/ when missing), then a
+# frozen sync of uv.lock against this machine's Python 3.11. uv never downloads an interpreter.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+RUN := $(UV) run --frozen --no-sync
+
+# Parameters of the daily brief (all optional): DATE=YYYY-MM-DD SCOPE=<unit code> DEPTH=<tiers below> RAW=<drop folder>
+DATE ?=
+SCOPE ?=
+DEPTH ?=
+RAW ?=
+BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
+
+.PHONY: help setup daily-brief demo ingest reconcile templates test test-fast bench lab lint format clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.tools/bin/uv:
+	@echo "uv not found: installing uv $(UV_VERSION) into .tools/"
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install -q "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced ## Create .venv from uv.lock (every other target does this itself)
+
+daily-brief: .venv/.synced ## Ingest, validate, reconcile, make the packs (demo when RAW is not given)
+	$(RUN) python -m analysis daily-brief $(BRIEF_ARGS)
+
+demo: .venv/.synced ## Generate the demo election into data/raw/ (SCOPE=16 by default; SCOPE=00 is national)
+	$(RUN) python -m analysis demo $(if $(SCOPE),--scope $(SCOPE))
+
+ingest: .venv/.synced ## Ingest and validate a raw drop (RAW=...) into data/processed/
+	$(RUN) python -m analysis ingest $(if $(RAW),--raw $(RAW))
+
+reconcile: .venv/.synced ## Reconcile the internal count against KPU's results
+	$(RUN) python -m analysis reconcile
+
+templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
+	$(RUN) python -m analysis templates
+
+test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
+	$(RUN) python -m pytest
+
+test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser tests)
+	$(RUN) python -m pytest -m "not slow"
+
+bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
+	$(RUN) python -m analysis bench
+
+lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) with the project kernel registered
+	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab
+	$(RUN) python -m ipykernel install --sys-prefix --name desk-pilkada --display-name "Desk Pilkada (analysis)"
+	JUPYTER_PATH=$(CURDIR)/.venv/share/jupyter .venv-lab/bin/jupyter lab --notebook-dir=notebooks
+
+lint: .venv/.synced ## ruff check + format check; notebooks must carry no outputs
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
+	$(RUN) python -m analysis check-notebooks
+
+format: .venv/.synced ## Apply ruff fixes and formatting
+	$(RUN) ruff check --fix src tests
+	$(RUN) ruff format src tests
+
+clean: ## Remove generated data, reports, environments and caches (data/raw/ drops other than the demo stay)
+	rm -rf data/processed/* reports/* data/raw/demo-* .venv .venv-lab .tools .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find expectations/uncommitted -mindepth 1 -delete 2>/dev/null || true

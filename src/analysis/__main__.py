@@ -1,0 +1,43 @@
+"""Command-line entry point: ``python -m analysis <stage> [options]``.
+
+Each stage lives in its own module and exposes ``add_arguments(parser)`` and ``run(args) -> int``;
+this file only wires them, importing a stage's module when that stage is asked for (so a quick
+command does not pay for Great Expectations' import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# stage name -> (module, one-line help)
+STAGES: dict[str, tuple[str, str]] = {
+    "demo": ("analysis.demo", "generate the synthetic demo election into data/raw/"),
+    "templates": ("analysis.templates", "write the field-staff input templates"),
+    "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
+    "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
+    "brief": ("analysis.brief", "render the briefing packs from processed data"),
+    "daily-brief": ("analysis.daily", "the scheduled job: demo if needed, ingest, reconcile, packs"),
+    "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
+    "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, help_text) in STAGES.items():
+        p = sub.add_parser(name, help=help_text)
+        if name == chosen:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run)
+    args = parser.parse_args(argv)
+    return int(args._run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The one settings object: paths, the election, the desk running the workbench, the demo.
+
+Loaded from ``config/settings.yaml`` and validated before any work starts: unknown keys and
+values of the wrong type are rejected with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SETTINGS_FILE = REPO_ROOT / "config" / "settings.yaml"
+
+Tier = Literal["nasional", "provinsi", "kabkota", "kecamatan"]
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Paths(_Strict):
+    raw: Path
+    processed: Path
+    reports: Path
+    expectations: Path
+
+    def resolved(self, root: Path = REPO_ROOT) -> Paths:
+        """The same paths made absolute against ``root``."""
+        return Paths(**{k: (root / v) for k, v in self.model_dump().items()})
+
+
+class Tolerances(_Strict):
+    votes_sum: int = Field(ge=0)
+    valid_invalid: int = Field(ge=0)
+    voters_sum: int = Field(ge=0)
+    ballots_voters: int = Field(ge=0)
+    split_sum: int = Field(ge=0)
+    ballots_stock: int = Field(ge=0)
+    reconcile_votes: int = Field(ge=0)
+
+
+class ReadinessTargets(_Strict):
+    logistik_diterima: float = Field(ge=0, le=1)
+    perekaman_ktp_el: float = Field(ge=0, le=1)
+    nphd_dibayar: float = Field(ge=0, le=1)
+
+
+class Election(_Strict):
+    name: str
+    voting_day: dt.date
+    window_start: dt.datetime
+    window_end: dt.datetime
+    reserve_share: float = Field(ge=0, le=0.2)
+    max_voters_per_tps: int = Field(gt=0)
+    max_count: int = Field(gt=0)
+    turnout_target_default: float = Field(gt=0, le=1)
+    turnout_targets: dict[str, float] = {}
+    tolerances: Tolerances
+    readiness_targets: ReadinessTargets
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            raise ValueError("needs a UTC offset, e.g. 2024-11-27T07:00:00+07:00")
+        return v
+
+    @field_validator("turnout_targets")
+    @classmethod
+    def _targets(cls, v: dict[str, float]) -> dict[str, float]:
+        for code, share in v.items():
+            if not all(p.isdigit() for p in code.split(".")):
+                raise ValueError(f"{code!r} is not a dotted Kemendagri code")
+            if not 0 < share <= 1:
+                raise ValueError(f"target for {code} must be a share in (0, 1], got {share}")
+        return v
+
+    def turnout_target(self, code: str) -> float:
+        """Target for a region: its own, else its nearest ancestor's, else the default."""
+        parts = code.split(".")
+        for i in range(len(parts), 0, -1):
+            key = ".".join(parts[:i])
+            if key in self.turnout_targets:
+                return self.turnout_targets[key]
+        return self.turnout_target_default
+
+
+class Desk(_Strict):
+    unit_code: str
+    tier: Tier
+
+
+class Demo(_Strict):
+    seed: int
+    scope: str
+    as_of: dt.datetime
+
+
+class Settings(_Strict):
+    paths: Paths
+    election: Election
+    desk: Desk
+    demo: Demo
+
+
+def _format_errors(source: Path, err: ValidationError) -> str:
+    lines = [f"{source}: invalid settings"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  - {where}: unknown key (not a setting the workbench knows)")
+        else:
+            lines.append(f"  - {where}: {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | str | None = None, **overrides: object) -> Settings:
+    """Read, validate and return the settings.
+
+    ``overrides`` replace top-level sections key by key, e.g. ``desk={"unit_code": "16.71",
+    "tier": "kabkota"}`` (a dict is merged into the section read from the file).
+    """
+    source = Path(path) if path else DEFAULT_SETTINGS_FILE
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise SettingsError(f"{source}: cannot read settings ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{source}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{source}: expected a mapping of sections, got {type(data).__name__}")
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_format_errors(source, exc)) from None
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """The repository's settings file, loaded once per process."""
+    return load_settings()
