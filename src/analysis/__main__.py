@@ -18,7 +18,10 @@ STAGES: dict[str, tuple[str, str]] = {
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
     "brief": ("analysis.brief", "render the briefing packs from processed data"),
-    "daily-brief": ("analysis.daily", "the scheduled job: demo if needed, ingest, reconcile, packs"),
+    "daily-brief": (
+        "analysis.daily",
+        "the scheduled job: demo if needed, ingest, reconcile, packs",
+    ),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
 }

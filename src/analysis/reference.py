@@ -64,17 +64,21 @@ def regions() -> pl.DataFrame:
     ).with_columns(pl.col("level").cast(pl.Int64))
     prov = df.filter(pl.col("level") == 1).select("kode_wilayah")
     tz = prov.with_columns(
-        pl.col("kode_wilayah").map_elements(lambda c: time_zone(c)[0], return_dtype=pl.String)
+        pl.col("kode_wilayah")
+        .map_elements(lambda c: time_zone(c)[0], return_dtype=pl.String)
         .alias("zona_waktu"),
-        pl.col("kode_wilayah").map_elements(lambda c: time_zone(c)[1], return_dtype=pl.String)
+        pl.col("kode_wilayah")
+        .map_elements(lambda c: time_zone(c)[1], return_dtype=pl.String)
         .alias("tz"),
     ).rename({"kode_wilayah": "kode_provinsi"})
     df = (
         df.with_columns(
             pl.col("kode_wilayah").str.replace_all(".", "", literal=True).alias("kode_kpu"),
-            pl.col("level").replace_strict(_TINGKAT_BY_LEVEL, return_dtype=pl.String)
+            pl.col("level")
+            .replace_strict(_TINGKAT_BY_LEVEL, return_dtype=pl.String)
             .alias("tingkat"),
-            pl.when(pl.col("level") == 1).then(pl.lit(""))
+            pl.when(pl.col("level") == 1)
+            .then(pl.lit(""))
             .otherwise(pl.col("kode_wilayah").str.replace(r"\.[^.]+$", ""))
             .alias("kode_induk"),
             pl.col("kode_wilayah").str.slice(0, 2).alias("kode_provinsi"),
@@ -111,14 +115,17 @@ def contests() -> pl.DataFrame:
         pl.lit("pkwkk").alias("jenis"),
         "kode_wilayah",
         pl.concat_str(
-            pl.when(pl.col("jenis") == "kota").then(pl.lit("Pemilihan Walikota "))
+            pl.when(pl.col("jenis") == "kota")
+            .then(pl.lit("Pemilihan Walikota "))
             .otherwise(pl.lit("Pemilihan Bupati ")),
             pl.col("nama").str.replace(r"^(?i)(kabupaten|kab\.?|kota)\s+", ""),
         ).alias("nama"),
     )
     df = pl.concat([gub, bup]).with_columns(
         pl.concat_str(
-            pl.col("jenis"), pl.lit("-"), pl.col("kode_wilayah").str.replace_all(".", "", literal=True)
+            pl.col("jenis"),
+            pl.lit("-"),
+            pl.col("kode_wilayah").str.replace_all(".", "", literal=True),
         ).alias("kode_kontestasi")
     )
     return CONTESTS.check_key(CONTESTS.conform(df).sort("kode_kontestasi"))

@@ -103,8 +103,14 @@ class Dataset:
         return df
 
 
-def _d(name: str, grain: str, key: tuple[str, ...], columns: dict[str, str], description: str = "",
-       nullable: tuple[str, ...] = ()) -> Dataset:
+def _d(
+    name: str,
+    grain: str,
+    key: tuple[str, ...],
+    columns: dict[str, str],
+    description: str = "",
+    nullable: tuple[str, ...] = (),
+) -> Dataset:
     return Dataset(name, grain, key, columns, description, frozenset(nullable))
 
 
@@ -174,25 +180,36 @@ _TALLY_COUNTS = {c: "int" for c in ADMIN_COUNTS} | _SPLITS
 
 TALLY = _d(
     "tally_tps",
-    "one row per TPS × contest (the latest accepted report; earlier ones are superseded)",
-    ("kode_tps", "kode_kontestasi"),
+    "one row per accepted report of a TPS × contest (the current one has digantikan_oleh null)",
+    ("kode_tps", "kode_kontestasi", "waktu_laporan"),
     {
         "kode_tps": "str",
         "kode_kontestasi": "str",
         "waktu_laporan": "datetime",
         "pelapor": "str",
         **_TALLY_COUNTS,
+        "peringatan": "list[str]",  # warn-level checks this report broke (it stays accepted)
+        "digantikan_oleh": "str",  # "<file>:<row>" of the later report that superseded it, else null
         **LINEAGE,
     },
-    "Internal count from C.Hasil photographs/reports sent by field staff over election night.",
-    nullable=tuple(_SPLITS) + ("surat_suara_diterima", "surat_suara_digunakan", "surat_suara_rusak",
-                               "surat_suara_tidak_digunakan", "pelapor", "sumber_sheet"),
+    "Internal count from C.Hasil reports sent by field staff over election night. Every accepted\n"
+    "version is kept; the one in force as of a time T is the latest with waktu_laporan <= T.",
+    nullable=tuple(_SPLITS)
+    + (
+        "surat_suara_diterima",
+        "surat_suara_digunakan",
+        "surat_suara_rusak",
+        "surat_suara_tidak_digunakan",
+        "pelapor",
+        "sumber_sheet",
+        "digantikan_oleh",
+    ),
 )
 
 TALLY_VOTES = _d(
     "tally_votes",
-    "one row per TPS × contest × paslon",
-    ("kode_tps", "kode_kontestasi", "nomor_urut"),
+    "one row per accepted report (TPS × contest × waktu_laporan) × paslon",
+    ("kode_tps", "kode_kontestasi", "waktu_laporan", "nomor_urut"),
     {
         "kode_tps": "str",
         "kode_kontestasi": "str",
@@ -206,32 +223,38 @@ TALLY_VOTES = _d(
 
 OFFICIAL_TPS = _d(
     "official_tps",
-    "one row per TPS × contest (KPU Sirekap record)",
-    ("kode_tps", "kode_kontestasi"),
+    "one row per TPS × contest × pull of KPU's site (Sirekap record as read at waktu_tarik)",
+    ("kode_tps", "kode_kontestasi", "waktu_tarik"),
     {
         "kode_tps": "str",
         "kode_kontestasi": "str",
+        "waktu_tarik": "datetime",  # when the desk read KPU's site (the pull folder's time)
         "ts": "datetime",  # Sirekap's own timestamp (published in WIB)
         "status_suara": "bool",
         "status_adm": "bool",
         "psu": "str",  # null, or the PSU note
         "ada_chart": "bool",  # tungsura.chart present
         "ada_administrasi": "bool",  # tungsura.administrasi present
-        **{c: "int" for c in ADMIN_COUNTS} ,
+        **{c: "int" for c in ADMIN_COUNTS},
         **_SPLITS,
+        "peringatan": "list[str]",
+        "digantikan_oleh": "str",  # the later pull's "<file>" that superseded this record, else null
         **LINEAGE,
     },
     "Sirekap per-TPS JSON (Pilkada 2024: under tungsura; Pemilu 2024: top level).",
-    nullable=tuple(ADMIN_COUNTS) + tuple(_SPLITS) + ("psu", "ts", "sumber_sheet"),
+    nullable=tuple(ADMIN_COUNTS)
+    + tuple(_SPLITS)
+    + ("psu", "ts", "sumber_sheet", "digantikan_oleh"),
 )
 
 OFFICIAL_VOTES = _d(
     "official_votes",
-    "one row per TPS × contest × paslon (KPU Sirekap chart)",
-    ("kode_tps", "kode_kontestasi", "nomor_urut"),
+    "one row per TPS × contest × pull × paslon (KPU Sirekap chart)",
+    ("kode_tps", "kode_kontestasi", "waktu_tarik", "nomor_urut"),
     {
         "kode_tps": "str",
         "kode_kontestasi": "str",
+        "waktu_tarik": "datetime",
         "nomor_urut": "int",
         "paslon_id": "str",
         "suara": "int",
@@ -283,8 +306,14 @@ INCIDENTS = _d(
         "tingkat_keparahan_asli": "str",
         **LINEAGE,
     },
-    nullable=("kode_wilayah", "kode_tps", "waktu_kejadian", "instansi", "waktu_penanganan",
-              "sumber_sheet"),
+    nullable=(
+        "kode_wilayah",
+        "kode_tps",
+        "waktu_kejadian",
+        "instansi",
+        "waktu_penanganan",
+        "sumber_sheet",
+    ),
 )
 
 READINESS = _d(
@@ -340,7 +369,18 @@ LEDGER = _d(
 )
 
 ALL: tuple[Dataset, ...] = (
-    REGIONS, CONTESTS, PASLON, TPS, TALLY, TALLY_VOTES, OFFICIAL_TPS, OFFICIAL_VOTES,
-    OFFICIAL_REGION, INCIDENTS, READINESS, QUARANTINE, LEDGER,
+    REGIONS,
+    CONTESTS,
+    PASLON,
+    TPS,
+    TALLY,
+    TALLY_VOTES,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    OFFICIAL_REGION,
+    INCIDENTS,
+    READINESS,
+    QUARANTINE,
+    LEDGER,
 )
 BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}
