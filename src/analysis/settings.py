@@ -104,6 +104,7 @@ class Demo(_Strict):
     seed: int
     scope: str
     as_of: dt.datetime
+    previous_report: dt.datetime
 
 
 class Settings(_Strict):

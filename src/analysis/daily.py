@@ -1,0 +1,145 @@
+"""The scheduled job: ``make daily-brief``.
+
+demo drop (generated when no raw drop is given) → ingest + validate → reconcile (as of the report
+time, and as of the previous report when the history lacks it) → briefing packs for the scope's unit
+and its descendants. Each stage prints its timing; the exit code is non-zero when a pack failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from analysis import reference
+from analysis.settings import REPO_ROOT, Settings, default_settings
+
+
+def code_version() -> str:
+    """``git describe`` of the working tree, or the package version outside a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+
+        return version("desk-pilkada")
+
+
+def demo_scope_for(scope: str) -> str:
+    """The demo drop that covers ``scope``: the national one for "00", else the scope's province."""
+    return reference.NATIONAL_CODE if scope == reference.NATIONAL_CODE else scope.split(".")[0]
+
+
+def report_time(date: dt.date, scope: str) -> dt.datetime:
+    """The end of ``date`` in the scope's local time zone (Jakarta for the national desk)."""
+    tz = "Asia/Jakarta" if scope == reference.NATIONAL_CODE else reference.time_zone(scope)[1]
+    return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=ZoneInfo(tz))
+
+
+def _stage(name: str) -> float:
+    print(f"\n== {name} ==", flush=True)
+    return time.perf_counter()
+
+
+def _done(t0: float) -> None:
+    print(f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=dt.date.fromisoformat, help="report date YYYY-MM-DD")
+    parser.add_argument(
+        "--scope", help="unit code (dotted; 00 = national); default: the desk's unit"
+    )
+    parser.add_argument("--depth", type=int, default=1, help="tiers below the scope (default 1)")
+    parser.add_argument("--raw", type=Path, help="raw drop folder; default: the demo scenario")
+    parser.add_argument("--workers", type=int, default=2, help="pack worker processes")
+
+
+def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    s = settings or default_settings()
+    paths = s.paths.resolved()
+    scope = args.scope or s.desk.unit_code
+    if scope != reference.NATIONAL_CODE:
+        reference.unit_name(scope)  # a clear KeyError message for a code that does not exist
+    demo = args.raw is None
+    t_all = time.perf_counter()
+
+    if demo:
+        from analysis import demo as demo_mod
+
+        dscope = demo_scope_for(scope)
+        raw = paths.raw / f"demo-{dscope.replace('.', '')}"
+        if not (raw / "manifest.json").exists():
+            t0 = _stage(f"demo: generating the synthetic scenario for {dscope} into {raw}")
+            demo_mod.generate(dscope, s.demo.seed, s.demo.as_of, raw)
+            _done(t0)
+        else:
+            print(f"demo drop present: {raw}")
+        date = args.date or s.demo.as_of.date()
+        as_of = min(report_time(date, scope), s.demo.as_of)
+        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+    else:
+        raw = args.raw.resolve()
+        if not raw.is_dir():
+            print(f"error: raw drop {raw} is not a folder", file=sys.stderr)
+            return 2
+        date = args.date or dt.date.today()
+        as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
+        previous = None
+    processed = paths.processed / raw.name
+
+    t0 = _stage(f"ingest + validate: {raw} → {processed}")
+    from analysis import ingest
+
+    ingest.run_ingest(raw, processed, s)
+    _done(t0)
+
+    t0 = _stage(f"reconcile as of {as_of.isoformat()}")
+    from analysis import reconcile
+
+    if previous is not None and not reconcile.has_history(processed, previous):
+        reconcile.run_reconcile(processed, previous, s)
+    reconcile.run_reconcile(processed, as_of, s)
+    previous = previous or reconcile.previous_run(processed, as_of)
+    _done(t0)
+
+    run_info = {
+        "demo": demo,
+        "raw": str(raw),
+        "drop": raw.name,
+        "as_of": as_of.isoformat(),
+        "previous_as_of": previous.isoformat() if previous else None,
+        "tanggal": date.isoformat(),
+        "scope": scope,
+        "code_version": code_version(),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    (processed / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
+
+    t0 = _stage(f"briefing packs: {scope} and {args.depth} tier(s) below")
+    from analysis import brief
+
+    result = brief.make_packs(
+        date=date,
+        scope=scope,
+        depth=args.depth,
+        processed_dir=processed,
+        reports_dir=paths.reports,
+        workers=args.workers,
+    )
+    _done(t0)
+    print(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {result.index}")
+    return 0 if result.ok else 1
