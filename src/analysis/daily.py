@@ -74,10 +74,9 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     scope = args.scope or s.desk.unit_code
     if scope != reference.NATIONAL_CODE:
         reference.unit_name(scope)  # a clear KeyError message for a code that does not exist
-    demo = args.raw is None
     t_all = time.perf_counter()
 
-    if demo:
+    if args.raw is None:
         from analysis import demo as demo_mod
 
         dscope = demo_scope_for(scope)
@@ -96,9 +95,15 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         if not raw.is_dir():
             print(f"error: raw drop {raw} is not a folder", file=sys.stderr)
             return 2
-        date = args.date or dt.date.today()
-        as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
-        previous = None
+        if (raw / "manifest.json").exists():  # a demo drop given explicitly
+            date = args.date or s.demo.as_of.date()
+            as_of = min(report_time(date, scope), s.demo.as_of)
+            previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+        else:
+            date = args.date or dt.date.today()
+            as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
+            previous = None
+    demo = (raw / "manifest.json").exists()
     processed = paths.processed / raw.name
 
     t0 = _stage(f"ingest + validate: {raw} → {processed}")
