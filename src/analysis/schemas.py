@@ -350,8 +350,8 @@ QUARANTINE = _d(
 
 LEDGER = _d(
     "ledger",
-    "one row per raw file (by content hash)",
-    ("sha256",),
+    "one row per raw file path; a copy of content already read has status duplikat and 0 rows",
+    ("path",),
     {
         "path": "str",
         "sha256": "str",
@@ -368,6 +368,312 @@ LEDGER = _d(
     nullable=("pesan", "dataset"),
 )
 
+# --- Reconciliation outputs (analysis.reconcile; columns documented in notes/reconcile.md) -------
+
+#: TPS × contest statuses, mutually exclusive (``kpu_direvisi`` wins over the comparison outcome).
+RECON_STATUSES: tuple[str, ...] = (
+    "cocok",  # both sources, every paslon equal within tolerances.reconcile_votes
+    "selisih",  # both sources, at least one paslon differs
+    "hanya_internal",  # the desk has a report, KPU has not published votes yet
+    "hanya_kpu",  # KPU published, the desk has no report yet
+    "kpu_direvisi",  # KPU's votes changed since the previous as-of (both values kept)
+    "belum_masuk",  # an expected TPS neither source has yet
+)
+
+_RECON_AREA = {
+    "kode_desa": "str",
+    "kode_kecamatan": "str",
+    "kode_kabkota": "str",
+    "kode_provinsi": "str",
+}
+
+RECON_TPS_PASLON = _d(
+    "recon_tps_paslon",
+    "one row per TPS × contest × paslon (internal vs KPU, as of the run's time)",
+    ("kode_tps", "kode_kontestasi", "nomor_urut"),
+    {
+        "kode_tps": "str",
+        "kode_kontestasi": "str",
+        "nomor_urut": "int",
+        "kode_desa": "str",
+        "suara_internal": "int",  # null: the desk has no report for this TPS × contest
+        "suara_kpu": "int",  # null: KPU has not published votes
+        "suara_kpu_sebelumnya": "int",  # KPU's value at the previous as-of (null: none then)
+        "selisih": "int",  # suara_internal - suara_kpu (null unless both)
+        "selisih_abs": "int",
+        "status": "str",  # the TPS × contest status (RECON_STATUSES)
+    },
+    nullable=("suara_internal", "suara_kpu", "suara_kpu_sebelumnya", "selisih", "selisih_abs"),
+)
+
+RECON_TPS = _d(
+    "recon_tps",
+    "one row per TPS × contest (expected from ref_tps, or seen in either source)",
+    ("kode_tps", "kode_kontestasi"),
+    {
+        "kode_tps": "str",
+        "kode_kontestasi": "str",
+        **_RECON_AREA,
+        "pemilih_dpt": "int",  # from ref_tps (null: TPS not in the reference list)
+        "diharapkan": "bool",  # in ref_tps: counts towards coverage
+        "status": "str",  # RECON_STATUSES
+        "status_banding": "str",  # the comparison alone: cocok|selisih|hanya_internal|hanya_kpu|belum_masuk
+        "kpu_direvisi": "bool",
+        "ada_internal": "bool",
+        "ada_kpu": "bool",  # KPU record with votes (tungsura.chart) in force
+        "waktu_laporan": "datetime",  # internal report in force
+        "waktu_tarik": "datetime",  # KPU pull in force
+        "waktu_tarik_sebelumnya": "datetime",  # KPU pull compared against for revisions
+        "ts_kpu": "datetime",
+        "psu_kpu": "str",
+        "suara_sah_internal": "int",  # the form's suara_sah, each side
+        "suara_sah_kpu": "int",
+        "selisih_total": "int",  # Σ paslon (internal - kpu)
+        "selisih_abs": "int",  # Σ paslon |internal - kpu|
+        "paslon_selisih": "int",  # number of paslon whose votes differ beyond tolerance
+        "revisi_abs": "int",  # Σ paslon |kpu - kpu_sebelumnya| (0 unless revised)
+        "peringatan_internal": "list[str]",  # validation flags of each side's record
+        "peringatan_kpu": "list[str]",
+        "dijelaskan_validasi": "bool",  # a difference where either side carries a validation flag
+    },
+    nullable=(
+        "pemilih_dpt",
+        "waktu_laporan",
+        "waktu_tarik",
+        "waktu_tarik_sebelumnya",
+        "ts_kpu",
+        "psu_kpu",
+        "suara_sah_internal",
+        "suara_sah_kpu",
+        "selisih_total",
+        "selisih_abs",
+        "peringatan_internal",
+        "peringatan_kpu",
+    ),
+)
+
+RECON_WILAYAH = _d(
+    "recon_wilayah",
+    "one row per region unit × contest × paslon (desa, kecamatan, kabkota, provinsi, nasional '00')",
+    ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
+    {
+        "tingkat": "str",
+        "kode_wilayah": "str",
+        "kode_kontestasi": "str",
+        "nomor_urut": "int",
+        "suara_internal": "int",  # over every TPS the desk has
+        "suara_kpu": "int",  # over every TPS KPU has published
+        "suara_internal_banding": "int",  # like for like: TPS both sources have
+        "suara_kpu_banding": "int",
+        "selisih_banding": "int",  # suara_internal_banding - suara_kpu_banding
+        "selisih_abs": "int",  # Σ over TPS of |internal - kpu| (additive up the tree)
+        "suara_dhasil": "int",  # KPU's D.Hasil recap for this region (null: none)
+        "selisih_dhasil": "int",  # suara_internal - suara_dhasil
+    },
+    nullable=("suara_dhasil", "selisih_dhasil"),
+)
+
+RECON_WILAYAH_STATUS = _d(
+    "recon_wilayah_status",
+    "one row per region unit × contest",
+    ("kode_wilayah", "kode_kontestasi"),
+    {
+        "tingkat": "str",
+        "kode_wilayah": "str",
+        "kode_induk": "str",  # parent unit ("00" for a province; null for "00")
+        "kode_kontestasi": "str",
+        "tps_diharapkan": "int",
+        "dpt_diharapkan": "int",
+        "tps_internal": "int",  # expected TPS the desk has
+        "tps_kpu": "int",  # expected TPS KPU has published
+        "tps_keduanya": "int",
+        "cakupan_internal": "float",  # tps_internal / tps_diharapkan (null when nothing expected)
+        "cakupan_kpu": "float",
+        "dpt_belum_internal": "int",  # DPT of expected TPS the desk has no report for
+        "dpt_belum_kpu": "int",
+        **{
+            f"n_{s}": "int" for s in RECON_STATUSES
+        },  # TPS × contest by status (all, expected or not)
+        "n_tidak_cocok": "int",  # TPS whose sources differ (selisih, or revised and differing)
+        "n_selisih_dijelaskan": "int",  # ... of which a validation flag explains
+        "selisih_abs": "int",
+        "tps_total_dhasil": "int",
+        "tps_masuk_dhasil": "int",
+        "status_dhasil": "str",  # cocok | selisih | belum_lengkap (internal incomplete) | null
+    },
+    nullable=(
+        "kode_induk",
+        "cakupan_internal",
+        "cakupan_kpu",
+        "tps_total_dhasil",
+        "tps_masuk_dhasil",
+        "status_dhasil",
+    ),
+)
+
+RECON_KONTESTASI = _d(
+    "recon_kontestasi",
+    "one row per contest",
+    ("kode_kontestasi",),
+    {
+        "kode_kontestasi": "str",
+        "kode_wilayah": "str",  # region the contest elects a head for
+        "tps_diharapkan": "int",
+        "dpt_diharapkan": "int",
+        "tps_internal": "int",
+        "tps_kpu": "int",
+        "tps_keduanya": "int",
+        "cakupan_internal": "float",
+        "cakupan_kpu": "float",
+        "porsi_belum_internal": "float",  # share of expected TPS still missing from the desk
+        "porsi_belum_kpu": "float",
+        "unggul_internal": "int",  # nomor_urut leading / second in the internal count
+        "kedua_internal": "int",
+        "margin_internal": "int",
+        "unggul_kpu": "int",
+        "kedua_kpu": "int",
+        "margin_kpu": "int",
+        "urutan_sama": "bool",  # like for like, the same leader in both sources
+        "n_tidak_cocok": "int",
+        "n_kpu_direvisi": "int",
+        "selisih_abs": "int",  # total absolute discrepancy (Σ TPS Σ paslon)
+        "ayunan_selisih": "int",  # Σ |discrepancy| on the internal top two: the most it moves the margin
+        "dpt_belum_internal": "int",  # upper bound of the votes still to come
+        "bisa_mengubah_hasil": "bool",
+        "alasan": "str",  # Bahasa Indonesia: why (or why not)
+    },
+    nullable=(
+        "cakupan_internal",
+        "cakupan_kpu",
+        "porsi_belum_internal",
+        "porsi_belum_kpu",
+        "unggul_internal",
+        "kedua_internal",
+        "margin_internal",
+        "unggul_kpu",
+        "kedua_kpu",
+        "margin_kpu",
+        "urutan_sama",
+    ),
+)
+
+RECON_PERKIRAAN = _d(
+    "recon_perkiraan",
+    "one row per contest × paslon: an ESTIMATE of the final internal result, not a result",
+    ("kode_kontestasi", "nomor_urut"),
+    {
+        "kode_kontestasi": "str",
+        "nomor_urut": "int",
+        "perkiraan_suara": "float",  # stratified (kab/kota) ratio estimate on DPT
+        "suara_bawah": "float",  # 95% interval, assuming reported TPS are like the missing ones
+        "suara_atas": "float",
+        "perkiraan_persen": "float",  # share of valid votes, 0..1
+        "persen_bawah": "float",
+        "persen_atas": "float",
+        "tps_sampel": "int",
+        "keterangan": "str",
+    },
+)
+
+RECON_PERUBAHAN = _d(
+    "recon_perubahan",
+    "one row per TPS × contest whose status changed since the previous as-of",
+    ("kode_tps", "kode_kontestasi"),
+    {
+        "kode_tps": "str",
+        "kode_kontestasi": "str",
+        "kode_desa": "str",
+        # selisih_baru | selisih_selesai | kpu_direvisi_baru | selisih_berubah | masuk_internal |
+        # masuk_kpu | lainnya (first that applies, in this order)
+        "jenis_perubahan": "str",
+        "status_sebelumnya": "str",
+        "status": "str",
+        "selisih_abs_sebelumnya": "int",
+        "selisih_abs": "int",
+    },
+    nullable=("selisih_abs_sebelumnya", "selisih_abs"),
+)
+
+RECON_PERUBAHAN_WILAYAH = _d(
+    "recon_perubahan_wilayah",
+    "one row per region unit × contest: what changed since the previous as-of",
+    ("kode_wilayah", "kode_kontestasi"),
+    {
+        "tingkat": "str",
+        "kode_wilayah": "str",
+        "kode_kontestasi": "str",
+        "tps_internal_sebelumnya": "int",
+        "tps_internal": "int",
+        "tps_kpu_sebelumnya": "int",
+        "tps_kpu": "int",
+        "cakupan_internal_sebelumnya": "float",
+        "cakupan_internal": "float",
+        "cakupan_kpu_sebelumnya": "float",
+        "cakupan_kpu": "float",
+        "n_tidak_cocok_sebelumnya": "int",
+        "n_tidak_cocok": "int",
+        "n_selisih_baru": "int",
+        "n_selisih_selesai": "int",
+        "n_kpu_direvisi_baru": "int",
+    },
+    nullable=(
+        "cakupan_internal_sebelumnya",
+        "cakupan_internal",
+        "cakupan_kpu_sebelumnya",
+        "cakupan_kpu",
+    ),
+)
+
+RECON_RUN = _d(
+    "recon_run",
+    "one row: the reconciliation run (as-of times, duration)",
+    (),
+    {
+        "waktu_acuan": "datetime",  # as_of
+        "waktu_acuan_sebelumnya": "datetime",  # previous as-of compared against (null: none)
+        "waktu_proses": "datetime",
+        "durasi_detik": "float",
+        "toleransi_suara": "int",
+    },
+    nullable=("waktu_acuan_sebelumnya",),
+)
+
+ACCOUNTING = _d(
+    "accounting",
+    "one row per raw file path of the drop (a copy of another file's content included)",
+    ("path",),
+    {
+        "path": "str",  # relative to the drop
+        "sha256": "str",
+        "dataset": "str",
+        "status": "str",  # diterima | ditolak (whole file) | duplikat (same content as another file)
+        "pesan": "str",
+        "baris_dibaca": "int",  # = baris_diterima + baris_ditolak + baris_digantikan
+        "baris_diterima": "int",
+        "baris_ditolak": "int",
+        "baris_digantikan": "int",
+    },
+    "Written by ingest each run: rows read = accepted + rejected + superseded per file.",
+    nullable=("sha256", "dataset", "pesan"),
+)
+
+CHECK_SUMMARY = _d(
+    "check_summary",
+    "one row per dataset × check × kab/kota",
+    (),
+    {
+        "dataset": "str",
+        "pemeriksaan": "str",  # check id, e.g. identitas_1_jumlah_suara, format_baca
+        "tingkat": "str",  # tolak | peringatan
+        "kode_kabkota": "str",  # dotted; null when the row's unit is unknown
+        "alasan": "str",  # Indonesian one-liner
+        "n_gagal": "int",
+        "n_diperiksa": "int",
+    },
+    "Per-check summary of the last ingest (analysis.validate + ingest's own reading checks).",
+    nullable=("kode_kabkota",),
+)
+
 ALL: tuple[Dataset, ...] = (
     REGIONS,
     CONTESTS,
@@ -382,5 +688,16 @@ ALL: tuple[Dataset, ...] = (
     READINESS,
     QUARANTINE,
     LEDGER,
+    ACCOUNTING,
+    CHECK_SUMMARY,
+    RECON_TPS_PASLON,
+    RECON_TPS,
+    RECON_WILAYAH,
+    RECON_WILAYAH_STATUS,
+    RECON_KONTESTASI,
+    RECON_PERKIRAAN,
+    RECON_PERUBAHAN,
+    RECON_PERUBAHAN_WILAYAH,
+    RECON_RUN,
 )
 BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}

@@ -47,6 +47,7 @@ class Tolerances(_Strict):
     split_sum: int = Field(ge=0)
     ballots_stock: int = Field(ge=0)
     reconcile_votes: int = Field(ge=0)
+    readiness_share: float = Field(default=0.005, ge=0, le=1)
 
 
 class ReadinessTargets(_Strict):
@@ -107,11 +108,106 @@ class Demo(_Strict):
     previous_report: dt.datetime
 
 
+class Kerawanan(_Strict):
+    """Weights of the kerawanan score (analysis.kerawanan); reasons in settings.yaml."""
+
+    half_life_days: float = Field(default=7.0, gt=0)
+    recent_days: int = Field(default=7, gt=0)
+    severity_weights: dict[str, float] = {
+        "kritis": 10.0,
+        "tinggi": 4.0,
+        "sedang": 1.5,
+        "rendah": 0.5,
+        "lainnya": 1.0,
+    }
+    verification_weights: dict[str, float] = {
+        "terverifikasi_resmi": 1.0,
+        "terkonfirmasi": 0.8,
+        "belum_diverifikasi": 0.4,
+    }
+    incident_scale: float = Field(default=15.0, gt=0)
+    anomaly_share_full: float = Field(default=0.05, gt=0, le=1)
+    readiness_gap_full: float = Field(default=0.2, gt=0)
+    component_weights: dict[str, float] = {"insiden": 0.6, "anomali": 0.2, "kesiapan": 0.2}
+    cutoffs: dict[str, tuple[float, float]] = {
+        "nasional": (68.5, 21.7),
+        "provinsi": (68.5, 21.7),
+        "kabkota": (49.33, 13.47),
+        "kecamatan": (49.33, 13.47),
+    }
+
+    @field_validator("component_weights")
+    @classmethod
+    def _components(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"insiden", "anomali", "kesiapan"} or abs(sum(v.values()) - 1) > 1e-9:
+            raise ValueError("needs insiden, anomali, kesiapan weights summing to 1")
+        return v
+
+    @field_validator("cutoffs")
+    @classmethod
+    def _cutoffs(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for tier, (hi, mid) in v.items():
+            if not 0 <= mid <= hi <= 100:
+                raise ValueError(
+                    f"{tier}: expected [tinggi, sedang] with 0 <= sedang <= tinggi <= 100"
+                )
+        return v
+
+
+class Penapisan(_Strict):
+    """Thresholds of the anomaly screens (analysis.screens); reasons in settings.yaml."""
+
+    ocr_hundreds_digits: list[int] = [5, 8, 9]
+    dominant_share: float = Field(default=0.95, gt=0, le=1)
+    dominant_min_valid: int = Field(default=20, ge=0)
+    turnout_robust_z: float = Field(default=3.5, gt=0)
+    turnout_min_tps: int = Field(default=5, ge=2)
+    digit_min_counts: int = Field(default=30, ge=1)
+    last_digit_min_value: int = Field(default=10, ge=0)
+    bootstrap_samples: int = Field(default=1000, ge=100)
+    digit_min_deviation: dict[str, float] = {
+        "rerata_digit_akhir": 0.15,
+        "rerata_digit_kedua": 0.20,
+        "porsi_akhir_0_5": 0.03,
+    }
+    bootstrap_seed: int = 20241127
+    correlation_abs: float = Field(default=0.4, gt=0, le=1)
+    fingerprint_bins: int = Field(default=50, ge=5, le=200)
+
+
+class Stage(_Strict):
+    """One tahapan with its dates (None when the schedule gives no fixed date)."""
+
+    kode: str
+    mulai: dt.date | None = None
+    selesai: dt.date | None = None
+
+
+class ChildStatus(_Strict):
+    """Cut-offs of the traffic-light status per child unit in a pack (analysis.packs)."""
+
+    coverage_watch: float = Field(default=0.9, ge=0, le=1)
+    coverage_critical: float = Field(default=0.5, ge=0, le=1)
+    discrepancy_share_watch: float = Field(default=0.0, ge=0, le=1)
+    discrepancy_share_critical: float = Field(default=0.02, ge=0, le=1)
+
+
+class Briefing(_Strict):
+    """What the briefing packs show (analysis.packs); reasons in settings.yaml."""
+
+    stages: list[Stage] = []
+    status: ChildStatus = ChildStatus()
+    list_rows: int = Field(default=10, ge=1, le=100)
+
+
 class Settings(_Strict):
     paths: Paths
     election: Election
     desk: Desk
     demo: Demo
+    kerawanan: Kerawanan = Kerawanan()
+    penapisan: Penapisan = Penapisan()
+    briefing: Briefing = Briefing()
 
 
 def _format_errors(source: Path, err: ValidationError) -> str:

@@ -1,0 +1,152 @@
+"""``make bench``: measure the stages on the national scenario (a benchmark, never a test).
+
+Each stage runs in a fresh spawned process, so its wall time includes its own imports and its peak
+memory (max RSS) is its own. Prints a table and writes ``reports/bench/bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.settings import default_settings
+
+
+def _measure(fn: Callable[..., Any], kwargs: dict[str, Any], queue: mp.Queue) -> None:
+    t0 = time.perf_counter()
+    try:
+        extra = fn(**kwargs)
+        error = None
+    except Exception as exc:  # a benchmark reports a failing stage instead of stopping
+        extra, error = None, f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(
+        {
+            "seconds": round(seconds, 2),
+            "peak_rss_mb": round(peak_mb),
+            "error": error,
+            "detail": extra if isinstance(extra, dict) else None,
+        }
+    )
+
+
+def run_stage(name: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
+    """Run ``fn(**kwargs)`` in a fresh spawned process; wall time and peak RSS of that process."""
+    ctx = mp.get_context("spawn")
+    q: mp.Queue = ctx.Queue()
+    p = ctx.Process(target=_measure, args=(fn, kwargs, q))
+    p.start()
+    result = q.get()
+    p.join()
+    result["stage"] = name
+    print(
+        f"  {name:<28} {result['seconds']:>8.1f} s   peak {result['peak_rss_mb']:>6} MB"
+        + (f"   ERROR {result['error']}" if result["error"] else ""),
+        flush=True,
+    )
+    return result
+
+
+def _generate(scope: str, out: Path) -> dict[str, Any]:
+    from analysis import demo
+
+    s = default_settings()
+    manifest = demo.generate(scope, s.demo.seed, s.demo.as_of, out)
+    return {"totals": manifest.get("totals")} if isinstance(manifest, dict) else {}
+
+
+def _ingest(raw: Path, processed: Path) -> dict[str, Any]:
+    from analysis.ingest import run_ingest
+
+    acc = run_ingest(raw, processed, default_settings())
+    return {"totals": acc.totals(), "balanced": acc.balanced}
+
+
+def _reconcile(processed: Path) -> dict[str, Any]:
+    from analysis.reconcile import run_reconcile
+
+    s = default_settings()
+    run_reconcile(processed, s.demo.previous_report, s)
+    t0 = time.perf_counter()
+    run_reconcile(processed, s.demo.as_of, s)
+    return {"second_run_seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _packs(processed: Path, reports: Path, naive_sample: int) -> dict[str, Any]:
+    from analysis.brief import bench_packs
+
+    return bench_packs(processed, reports, naive_sample=naive_sample, workers=2)
+
+
+def _write_run_info(processed: Path) -> None:
+    s = default_settings()
+    info = {
+        "demo": True,
+        "raw": "demo-00",
+        "drop": "demo-00",
+        "as_of": s.demo.as_of.isoformat(),
+        "previous_as_of": s.demo.previous_report.isoformat(),
+        "tanggal": s.demo.as_of.date().isoformat(),
+        "scope": "00",
+        "code_version": "bench",
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    (processed / "run.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scope", default="00", help="demo scope to benchmark on (default national)"
+    )
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=10,
+        help="packs run through the naive one-papermill-command-per-pack loop",
+    )
+    parser.add_argument("--skip-packs", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = default_settings().paths.resolved()
+    tag = args.scope.replace(".", "")
+    raw = paths.raw / f"demo-{tag}"
+    processed = paths.processed / f"bench-{tag}"
+    reports = paths.reports / "bench"
+    results = []
+    print(f"benchmark on the demo scenario {args.scope} (2 cores; each stage in a fresh process)")
+    if not (raw / "manifest.json").exists():
+        results.append(run_stage("generate demo", _generate, scope=args.scope, out=raw))
+    shutil.rmtree(processed, ignore_errors=True)
+    results.append(run_stage("ingest + validate (cold)", _ingest, raw=raw, processed=processed))
+    results.append(run_stage("ingest again (same files)", _ingest, raw=raw, processed=processed))
+    results.append(run_stage("reconcile (2 runs)", _reconcile, processed=processed))
+    _write_run_info(processed)
+    if not args.skip_packs:
+        shutil.rmtree(reports, ignore_errors=True)
+        results.append(
+            run_stage(
+                "packs",
+                _packs,
+                processed=processed,
+                reports=reports,
+                naive_sample=args.naive_sample,
+            )
+        )
+    reports.mkdir(parents=True, exist_ok=True)
+    out = reports / "bench.json"
+    out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    for r in results:
+        if r.get("detail"):
+            print(f"  {r['stage']}: {json.dumps(r['detail'], default=str)}")
+    print(f"written {out}")
+    return 1 if any(r["error"] for r in results) else 0

@@ -1,0 +1,1712 @@
+"""Readers: turn one raw file of a drop into canonical rows with their lineage.
+
+Every reader returns a :class:`FileRead`: the file's rows in the canonical columns of
+``schemas.py`` (typed), lineage on every row (``sumber_file`` relative to the drop,
+``sumber_sheet``, ``sumber_baris`` = the row number an analyst sees when opening the file),
+``masalah`` (list of cell-level problems; a row with one is rejected by ingest), ``_i`` (row index
+inside the file) and, for vote-bearing datasets, a long ``votes`` frame keyed by ``_i``.
+A file that cannot be read at all gives ``error`` (one message naming the file and the reason) and
+no rows; nothing is raised for bad data.
+
+Readers know nothing of other files or the reference tables, so their output can be cached by the
+file's sha256 (see ``analysis.ingest``); mapping Sirekap paslon ids to nomor urut is
+:func:`map_paslon`, applied by ingest on the whole batch.
+
+Formats handled:
+
+- CSV: UTF-8 with or without BOM, UTF-16 with BOM, cp1252 (latin-1 as a last resort); ``,`` ``;``
+  tab or ``|`` separators (sniffed); quoted fields; title rows above the header; blank rows;
+  Indonesian thousands (``1.234`` -> 1234) and decimal commas (``98,03%`` -> 0.9803) converted per
+  column type, so dates and codes are never touched by the number parser.
+- Excel ``.xlsx`` (openpyxl, read-only, cached values not formulas): the header row is found below
+  title/instruction rows, every sheet with a recognisable header is read.
+- Sirekap per-TPS JSON, Pemilu 2024 shape (top-level ``chart``/``administrasi``) and Pilkada 2024
+  shape (under ``tungsura``), and the bundled JSONL form (one ``{"kode_tps", "record"}`` per line).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analysis.reference import contest_code
+from analysis.schemas import ADMIN_COUNTS, SPLIT_FIELDS
+
+#: Bump when a reader's output changes: ingest's parse cache is keyed by it.
+READER_VERSION = "1"
+
+#: Kinds of raw file, by where they sit in the drop (see ``analysis.catalog``).
+KINDS = ("ref_tps", "ref_paslon", "tally", "official", "official_region", "incidents", "readiness")
+
+JENIS = ("pkwkp", "pkwkk", "ppwp")
+PULL_RE = re.compile(r"^\d{8}T\d{4}$")
+WIB = "Asia/Jakarta"
+_ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
+
+PASLON_MAX = 6
+PASLON_COLS = tuple(f"suara_paslon_{n}" for n in range(1, PASLON_MAX + 1))
+KOLOM_KOSONG_COL = "suara_kolom_kosong"
+SPLIT_COLS = tuple(f"{f}_{s}" for f in SPLIT_FIELDS for s in ("l", "p"))
+
+
+@dataclass
+class FileRead:
+    """What one raw file yielded.
+
+    ``rows``: one row per data row of the file (grain of the dataset's raw form), canonical typed
+    columns + lineage + ``masalah`` + ``_i``. ``votes``: for tally/official/official_region, one
+    row per raw row × paslon (``_i``, ``nomor_urut`` and/or ``paslon_id``, ``suara``).
+    ``error``: a file-level rejection message, then ``rows`` is empty.
+    """
+
+    kind: str
+    rows: pl.DataFrame = field(default_factory=pl.DataFrame)
+    votes: pl.DataFrame | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class ReadError(Exception):
+    """A whole file is unreadable; the message names the reason (the caller adds the file)."""
+
+
+# --- Header matching ----------------------------------------------------------------------------
+
+
+def norm_header(text: object) -> str:
+    """``" Jumlah DPT (L) "`` -> ``"jumlah_dpt_l"``: case, accents, spaces and punctuation folded."""
+    s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
+
+
+def _split_aliases(canon: str, *stems: str) -> dict[str, str]:
+    out = {}
+    for stem in stems:
+        out[stem] = canon
+        out[f"{stem}_j"] = canon
+        out[f"{stem}_total"] = canon
+        out[f"{stem}_jumlah"] = canon
+        for suf, sub in (("l", "l"), ("lk", "l"), ("laki_laki", "l"), ("p", "p"), ("pr", "p")):
+            out[f"{stem}_{suf}"] = f"{canon}_{sub}"
+        out[f"{stem}_perempuan"] = f"{canon}_p"
+    return out
+
+
+#: The one alias table: normalised header -> canonical column. Canonical names match themselves.
+ALIASES: dict[str, str] = {
+    # codes, times, people
+    "kode_tps": "kode_tps",
+    "kd_tps": "kode_tps",
+    "id_tps": "kode_tps",
+    "tps_kode": "kode_tps",
+    "no_tps_kpu": "kode_tps",
+    "kode_desa": "kode_desa",
+    "kode_kelurahan": "kode_desa",
+    "nomor_tps": "nomor_tps",
+    "no_tps": "nomor_tps",
+    "tps": "nomor_tps",
+    "kode_wilayah": "kode_wilayah",
+    "kode_daerah": "kode_wilayah",
+    "kode_kemendagri": "kode_wilayah",
+    "wilayah_kode": "kode_wilayah",
+    "kode": "kode_wilayah",
+    "jenis_pemilihan": "jenis_pemilihan",
+    "jenis": "jenis_pemilihan",
+    "pemilihan": "jenis_pemilihan",
+    "jenis_pilkada": "jenis_pemilihan",
+    "jenis_kontestasi": "jenis_pemilihan",
+    "kode_kontestasi": "kode_kontestasi",
+    "kontestasi": "kode_kontestasi",
+    "waktu_laporan": "waktu_laporan",
+    "waktu_lapor": "waktu_laporan",
+    "jam_laporan": "waktu_laporan",
+    "waktu_pelaporan": "waktu_laporan",
+    "tanggal_laporan": "waktu_laporan",
+    "waktu_kirim": "waktu_laporan",
+    "dilaporkan": "waktu_laporan",
+    "pelapor": "pelapor",
+    "nama_pelapor": "pelapor",
+    "petugas": "pelapor",
+    "pengirim": "pelapor",
+    # C.Hasil counts
+    **_split_aliases(
+        "pemilih_dpt", "pemilih_dpt", "jumlah_dpt", "dpt", "jml_dpt", "jumlah_pemilih_dpt"
+    ),
+    **_split_aliases("pengguna_dpt", "pengguna_dpt", "pengguna_hak_pilih_dpt", "jml_pengguna_dpt"),
+    **_split_aliases("pengguna_dptb", "pengguna_dptb", "pengguna_hak_pilih_dptb", "dptb"),
+    **_split_aliases(
+        "pengguna_dpk", "pengguna_dpk", "pengguna_non_dpt", "pengguna_hak_pilih_dpk", "dpk"
+    ),
+    **_split_aliases(
+        "pengguna_total",
+        "pengguna_total",
+        "jumlah_pengguna_hak_pilih",
+        "pengguna_hak_pilih",
+        "total_pengguna_hak_pilih",
+        "jumlah_pemilih_hadir",
+    ),
+    "surat_suara_diterima": "surat_suara_diterima",
+    "surat_suara_terima": "surat_suara_diterima",
+    "jumlah_surat_suara_diterima": "surat_suara_diterima",
+    "ss_diterima": "surat_suara_diterima",
+    "surat_suara_digunakan": "surat_suara_digunakan",
+    "surat_suara_terpakai": "surat_suara_digunakan",
+    "ss_digunakan": "surat_suara_digunakan",
+    "surat_suara_rusak": "surat_suara_rusak",
+    "surat_suara_rusak_keliru": "surat_suara_rusak",
+    "ss_rusak": "surat_suara_rusak",
+    "surat_suara_tidak_digunakan": "surat_suara_tidak_digunakan",
+    "surat_suara_sisa": "surat_suara_tidak_digunakan",
+    "ss_tidak_digunakan": "surat_suara_tidak_digunakan",
+    "suara_sah": "suara_sah",
+    "jumlah_suara_sah": "suara_sah",
+    "total_suara_sah": "suara_sah",
+    "sah": "suara_sah",
+    "suara_tidak_sah": "suara_tidak_sah",
+    "jumlah_suara_tidak_sah": "suara_tidak_sah",
+    "tidak_sah": "suara_tidak_sah",
+    "suara_total": "suara_total",
+    "jumlah_suara": "suara_total",
+    "total_suara": "suara_total",
+    "jumlah_suara_sah_dan_tidak_sah": "suara_total",
+    "suara_kolom_kosong": KOLOM_KOSONG_COL,
+    "kolom_kosong": KOLOM_KOSONG_COL,
+    "kotak_kosong": KOLOM_KOSONG_COL,
+    "suara_kotak_kosong": KOLOM_KOSONG_COL,
+    # D.Hasil
+    "nomor_urut": "nomor_urut",
+    "no_urut": "nomor_urut",
+    "suara": "suara",
+    "jumlah_suara_paslon": "suara",
+    "perolehan_suara": "suara",
+    "tps_total": "tps_total",
+    "jumlah_tps": "tps_total",
+    "total_tps": "tps_total",
+    "tps_masuk": "tps_masuk",
+    "tps_masuk_data": "tps_masuk",
+    "progres": "tps_masuk",
+    # paslon reference
+    "paslon_id": "paslon_id",
+    "id_paslon": "paslon_id",
+    "nama_paslon": "nama_paslon",
+    "nama_pasangan": "nama_paslon",
+    "nama": "nama_paslon",
+    # incidents
+    "id_insiden": "id_insiden",
+    "id": "id_insiden",
+    "no_insiden": "id_insiden",
+    "nomor_insiden": "id_insiden",
+    "waktu_kejadian": "waktu_kejadian",
+    "tanggal_kejadian": "waktu_kejadian",
+    "waktu_insiden": "waktu_kejadian",
+    "lokasi": "lokasi",
+    "lokasi_kejadian": "lokasi",
+    "tempat": "lokasi",
+    "tahapan": "tahapan",
+    "tahap": "tahapan",
+    "kategori": "kategori",
+    "jenis_insiden": "kategori",
+    "kategori_insiden": "kategori",
+    "tingkat_keparahan": "tingkat_keparahan",
+    "keparahan": "tingkat_keparahan",
+    "tingkat": "tingkat_keparahan",
+    "status_verifikasi": "status_verifikasi",
+    "verifikasi": "status_verifikasi",
+    "status_penanganan": "status_penanganan",
+    "penanganan": "status_penanganan",
+    "status": "status_penanganan",
+    "instansi": "instansi",
+    "instansi_penanganan": "instansi",
+    "penanggung_jawab": "instansi",
+    "waktu_penanganan": "waktu_penanganan",
+    "deskripsi": "deskripsi",
+    "uraian": "deskripsi",
+    "keterangan": "deskripsi",
+    "kronologi": "deskripsi",
+    # readiness
+    "tanggal": "tanggal",
+    "tgl": "tanggal",
+    "indikator": "indikator",
+    "pembilang": "pembilang",
+    "penyebut": "penyebut",
+    "nilai": "nilai",
+    "persentase": "nilai",
+    "capaian": "nilai",
+}
+
+_PASLON_RE = re.compile(
+    r"^(?:suara_|jumlah_suara_|perolehan_)?(?:paslon|pasangan_calon|pasangan|calon|no_urut|nomor_urut)"
+    r"_?(?:no_)?0?(\d)$"
+)
+
+
+def canonical_header(text: object) -> str | None:
+    """The canonical column a raw header stands for, or None."""
+    h = norm_header(text)
+    if not h:
+        return None
+    if h in ALIASES:
+        return ALIASES[h]
+    m = _PASLON_RE.match(h)
+    if m and 1 <= int(m.group(1)) <= PASLON_MAX:
+        return f"suara_paslon_{m.group(1)}"
+    return None
+
+
+_TALLY_COLS = (
+    "kode_tps",
+    "jenis_pemilihan",
+    "kode_kontestasi",
+    "waktu_laporan",
+    "pelapor",
+    *ADMIN_COUNTS,
+    *SPLIT_COLS,
+    *PASLON_COLS,
+    KOLOM_KOSONG_COL,
+)
+
+#: kind -> (columns the reader keeps, required columns; a tuple inside = "one of these").
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str | tuple[str, ...], ...]]] = {
+    "tally": (
+        _TALLY_COLS,
+        (
+            "kode_tps",
+            ("jenis_pemilihan", "kode_kontestasi"),
+            "waktu_laporan",
+            "pengguna_total",
+            "suara_sah",
+            "suara_tidak_sah",
+            "suara_total",
+        ),
+    ),
+    "official_region": (
+        (
+            "kode_wilayah",
+            "jenis_pemilihan",
+            "kode_kontestasi",
+            "nomor_urut",
+            "suara",
+            *PASLON_COLS,
+            KOLOM_KOSONG_COL,
+            "suara_sah",
+            "suara_tidak_sah",
+            "tps_total",
+            "tps_masuk",
+        ),
+        ("kode_wilayah", ("jenis_pemilihan", "kode_kontestasi"), ("nomor_urut", "suara_paslon_1")),
+    ),
+    "incidents": (
+        (
+            "id_insiden",
+            "waktu_kejadian",
+            "waktu_laporan",
+            "kode_wilayah",
+            "kode_tps",
+            "lokasi",
+            "tahapan",
+            "kategori",
+            "tingkat_keparahan",
+            "status_verifikasi",
+            "status_penanganan",
+            "instansi",
+            "waktu_penanganan",
+            "deskripsi",
+        ),
+        ("waktu_laporan", "tahapan", "kategori", "tingkat_keparahan"),
+    ),
+    "readiness": (
+        ("kode_wilayah", "tanggal", "indikator", "pembilang", "penyebut", "nilai"),
+        ("kode_wilayah", "tanggal", "indikator", ("nilai", "pembilang")),
+    ),
+    "ref_tps": (
+        ("kode_tps", "kode_desa", "nomor_tps", "pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p"),
+        ("kode_tps", "pemilih_dpt"),
+    ),
+    "ref_paslon": (
+        ("kode_kontestasi", "nomor_urut", "paslon_id", "nama_paslon", "kolom_kosong"),
+        ("kode_kontestasi", "nomor_urut"),
+    ),
+}
+# in the paslon list "kolom_kosong" is a yes/no flag, not a vote count
+_KIND_ALIASES = {"ref_paslon": {KOLOM_KOSONG_COL: "kolom_kosong"}}
+
+
+def _map_headers(kind: str, header: Sequence[object]) -> dict[int, str]:
+    """Column index -> canonical name for the columns this kind keeps (first occurrence wins)."""
+    keep, _ = COLUMNS[kind]
+    out: dict[int, str] = {}
+    for i, h in enumerate(header):
+        c = canonical_header(h)
+        c = _KIND_ALIASES.get(kind, {}).get(c, c) if c else c
+        if c in keep and c not in out.values():
+            out[i] = c
+    return out
+
+
+def _missing_required(kind: str, found: Iterable[str]) -> list[str]:
+    found = set(found)
+    missing = []
+    for req in COLUMNS[kind][1]:
+        options = (req,) if isinstance(req, str) else req
+        if not any(o in found for o in options):
+            missing.append(" atau ".join(options))
+    return missing
+
+
+def _closest(missing: list[str], header: Sequence[object]) -> str:
+    raw = [str(h) for h in header if h not in (None, "")]
+    normed = {norm_header(h): h for h in raw}
+    hints = []
+    for m in missing:
+        for option in m.split(" atau "):
+            hit = difflib.get_close_matches(option, list(normed), n=1, cutoff=0.55)
+            if hit:
+                hints.append(f"{normed[hit[0]]!r} (mirip {option})")
+                break
+    shown = ", ".join(repr(h) for h in raw[:20]) or "(tidak ada)"
+    near = f"; yang paling mirip: {', '.join(hints)}" if hints else ""
+    return f"header yang ditemukan: {shown}{near}"
+
+
+def _find_header(kind: str, rows: list[list[object]], scan: int = 25) -> tuple[int, dict[int, str]]:
+    """The row (index) among the first ``scan`` that matches most known columns, and its mapping."""
+    best, best_map = -1, {}
+    for i, row in enumerate(rows[:scan]):
+        m = _map_headers(kind, row)
+        if len(m) > len(best_map):
+            best, best_map = i, m
+    return best, best_map
+
+
+# --- Cells -> typed values --------------------------------------------------------------------
+
+
+def _cell_text(v: object) -> str | None:
+    """A cell as text: Excel numbers lose a spurious ``.0``, datetimes become ISO, blanks None."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    s = str(v).strip()
+    return s or None
+
+
+def int_expr(col: str) -> pl.Expr:
+    """Indonesian integer text -> Int64: ``1.234`` and ``1,234`` are thousands, ``12.0`` is 12."""
+    s = pl.col(col).cast(pl.String).str.strip_chars().str.replace_all(r"[\s\u00a0]", "")
+    s = (
+        pl.when(s.str.contains(r"^-?\d{1,3}([.,]\d{3})+$"))
+        .then(s.str.replace_all(r"[.,]", ""))
+        .when(s.str.contains(r"^-?\d+[.,]0+$"))
+        .then(s.str.replace(r"[.,]0+$", ""))
+        .otherwise(s)
+    )
+    return s.cast(pl.Int64, strict=False)
+
+
+def float_expr(col: str) -> pl.Expr:
+    """A share: ``98,03%`` / ``98.03%`` / ``0,9803`` / ``0.9803`` -> 0.9803 (above 1 read as %)."""
+    s = pl.col(col).cast(pl.String).str.strip_chars().str.replace_all(r"\s", "")
+    pct = s.str.ends_with("%")
+    s = s.str.strip_chars_end("%")
+    s = (
+        pl.when(s.str.contains(r",") & s.str.contains(r"\."))
+        .then(s.str.replace_all(r"\.", "").str.replace(",", "."))
+        .otherwise(s.str.replace(",", "."))
+    )
+    v = s.cast(pl.Float64, strict=False)
+    return pl.when(pct | (v > 1)).then(v / 100).otherwise(v)
+
+
+def bool_expr(col: str) -> pl.Expr:
+    s = pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(s.is_in(["true", "1", "ya", "y", "yes", "benar"]))
+        .then(True)
+        .when(s.is_in(["false", "0", "tidak", "t", "no", "n", "salah", ""]))
+        .then(False)
+        .otherwise(None)
+    )
+
+
+def _clean_time_text(col: str) -> pl.Expr:
+    return (
+        pl.col(col)
+        .cast(pl.String)
+        .str.strip_chars()
+        .str.replace(r"^(\d{4}-\d{2}-\d{2})T", "$1 ")
+        .str.replace(r"(\d) (\d{1,2})\.(\d{2})(\.(\d{2}))?$", "$1 $2:$3")
+        .str.replace(r"\.\d+", "")  # fractional seconds
+        .str.replace(r"Z$", "+00:00")
+        .str.replace(r" ?(WIB|WITA|WIT)$", "")
+        .str.replace(r" (\d):", " 0$1:")
+    )
+
+
+_NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+)
+_OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%d %H:%M:%S%z")
+
+
+def datetime_expr(col: str, tz_col: str) -> pl.Expr:
+    """Time text -> UTC datetime. Text with an offset keeps it; naive text is local time of the
+    IANA zone in ``tz_col`` (the TPS's or region's province; DOMAIN §2)."""
+    s = _clean_time_text(col)
+    aware = pl.coalesce(
+        [s.str.strptime(pl.Datetime("us", "UTC"), f, strict=False) for f in _OFFSET_FORMATS]
+    )
+    naive = pl.coalesce(
+        [s.str.strptime(pl.Datetime("us"), f, strict=False) for f in _NAIVE_FORMATS]
+    )
+    local = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    for zone in reversed(_ZONES):
+        local = (
+            pl.when(pl.col(tz_col) == zone)
+            .then(naive.dt.replace_time_zone(zone).dt.convert_time_zone("UTC"))
+            .otherwise(local)
+        )
+    return pl.coalesce([aware, local])
+
+
+def date_expr(col: str) -> pl.Expr:
+    s = pl.col(col).cast(pl.String).str.strip_chars().str.slice(0, 10)
+    return pl.coalesce(
+        [s.str.strptime(pl.Date, f, strict=False) for f in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")]
+    )
+
+
+def tz_of_province_expr(code_col: str, default: str = WIB) -> pl.Expr:
+    """IANA zone from the first two digits of a region or TPS code (DOMAIN §2)."""
+    p = pl.col(code_col).cast(pl.String).str.slice(0, 2).cast(pl.Int64, strict=False)
+    return (
+        pl.when(p.is_in([61, 62]))
+        .then(pl.lit("Asia/Pontianak"))
+        .when(p.is_in([51, 52, 53, 63, 64, 65, *range(71, 77)]))
+        .then(pl.lit("Asia/Makassar"))
+        .when(p.is_in([81, 82, *range(91, 97)]))
+        .then(pl.lit("Asia/Jayapura"))
+        .when(p.is_not_null())
+        .then(pl.lit(WIB))
+        .otherwise(pl.lit(default))
+    )
+
+
+def digits_expr(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.replace_all(r"\D", "")
+
+
+def dotted_code_expr(col: str) -> pl.Expr:
+    """Region code with or without dots -> dotted Kemendagri code (``1671011001`` -> ``16.71.01.1001``)."""
+    d = digits_expr(col)
+    return (
+        pl.when(d.str.len_chars() == 2)
+        .then(d)
+        .when(d.str.len_chars() == 4)
+        .then(pl.concat_str(d.str.slice(0, 2), pl.lit("."), d.str.slice(2, 2)))
+        .when(d.str.len_chars() == 6)
+        .then(
+            pl.concat_str(
+                d.str.slice(0, 2), pl.lit("."), d.str.slice(2, 2), pl.lit("."), d.str.slice(4, 2)
+            )
+        )
+        .when(d.str.len_chars() == 10)
+        .then(
+            pl.concat_str(
+                d.str.slice(0, 2),
+                pl.lit("."),
+                d.str.slice(2, 2),
+                pl.lit("."),
+                d.str.slice(4, 2),
+                pl.lit("."),
+                d.str.slice(6, 4),
+            )
+        )
+        .otherwise(pl.col(col).cast(pl.String).str.strip_chars())
+    )
+
+
+def jenis_expr(col: str) -> pl.Expr:
+    """``Gubernur``/``Pilgub``/``pkwkp`` -> pkwkp; ``Bupati``/``Wali Kota``/``pkwkk`` -> pkwkk; president -> ppwp."""
+    s = pl.col(col).cast(pl.String).str.to_lowercase().str.replace_all(r"[^a-z]", "")
+    return (
+        pl.when(s.str.contains("pkwkp|gub"))
+        .then(pl.lit("pkwkp"))
+        .when(s.str.contains("pkwkk|bup|wali|walkot|kota|kabupaten"))
+        .then(pl.lit("pkwkk"))
+        .when(s.str.contains("ppwp|presiden|pilpres"))
+        .then(pl.lit("ppwp"))
+        .otherwise(None)
+    )
+
+
+def with_contest(df: pl.DataFrame, jenis_col: str, code_col: str, out: str) -> pl.DataFrame:
+    """Add ``out``: the contest code from jenis + any region/TPS code inside the contest's region,
+    by :func:`analysis.reference.contest_code` on the region the contest is held in (the province
+    for pkwkp, the kab/kota for pkwkk, none for ppwp) — computed once per distinct pair."""
+    d = digits_expr(code_col)
+    region = (
+        pl.when(pl.col(jenis_col) == "pkwkp")
+        .then(d.str.slice(0, 2))
+        .when(pl.col(jenis_col) == "pkwkk")
+        .then(pl.concat_str(d.str.slice(0, 2), pl.lit("."), d.str.slice(2, 2)))
+        .otherwise(pl.lit(""))
+    )
+    df = df.with_columns(region.alias("_region"))
+    pairs = df.select(jenis_col, "_region").unique().drop_nulls(jenis_col)
+    codes = [contest_code(j, r) for j, r in pairs.iter_rows()]
+    lut = pairs.with_columns(pl.Series(out, codes, dtype=pl.String))
+    return df.join(lut, on=[jenis_col, "_region"], how="left", maintain_order="left").drop(
+        "_region"
+    )
+
+
+def _problems(checks: list[tuple[str, pl.Expr, pl.Expr]]) -> pl.Expr:
+    """``masalah`` list: for each (column, raw text, parsed value) where text is set but unparsable."""
+    parts = []
+    for col, raw, parsed in checks:
+        bad = raw.is_not_null() & (raw.cast(pl.String).str.strip_chars() != "") & parsed.is_null()
+        parts.append(
+            pl.when(bad).then(
+                pl.concat_str(
+                    pl.lit(f"format: kolom {col} berisi "),
+                    pl.lit("'"),
+                    raw.cast(pl.String),
+                    pl.lit("' yang tidak terbaca"),
+                )
+            )
+        )
+    if not parts:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return pl.concat_list(parts).list.drop_nulls()
+
+
+# --- Tables (CSV / xlsx) -> raw string frames -------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise ReadError("berkas biner (berisi byte NUL), bukan tabel CSV")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _sniff_separator(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
+    best, best_score = ",", (-1, -1)
+    for sep in (",", ";", "\t", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            continue
+        mode = max(set(wide), key=wide.count)
+        score = (wide.count(mode), mode)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _csv_rows(data: bytes) -> list[list[object]]:
+    text = _decode(data)
+    if not text.strip():
+        raise ReadError("berkas kosong (tidak ada teks)")
+    sep = _sniff_separator(text)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
+    except csv.Error as exc:
+        raise ReadError(f"CSV tidak terbaca ({exc})") from None
+
+
+def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReadError(
+            f"bukan berkas Excel .xlsx yang sah ({type(exc).__name__}: {exc})"
+        ) from None
+    try:
+        sheets = []
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            sheets.append((ws.title, rows))
+        return sheets
+    except Exception as exc:  # noqa: BLE001 - a corrupt workbook can fail in many ways
+        raise ReadError(f"isi Excel rusak ({type(exc).__name__}: {exc})") from None
+    finally:
+        wb.close()
+
+
+def _sheets(data: bytes, suffix: str) -> list[tuple[str | None, list[list[object]]]]:
+    """The file's tables: sniffed by content, not trusted from the suffix."""
+    if not data:
+        raise ReadError("berkas kosong (0 byte)")
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_sheets(data)  # type: ignore[return-value]
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReadError("format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx")
+    if suffix == ".xlsx":
+        raise ReadError("berakhiran .xlsx tetapi isinya bukan berkas Excel")
+    if data.lstrip()[:1] in (b"{", b"["):
+        raise ReadError("berisi JSON, bukan tabel CSV")
+    return [(None, _csv_rows(data))]
+
+
+def _table_frame(
+    kind: str, rows: list[list[object]], sheet: str | None, rel: str
+) -> tuple[pl.DataFrame | None, str | None]:
+    """Raw string frame of one sheet (canonical column names) or a reason it has no data."""
+    hi, mapping = _find_header(kind, rows)
+    if hi < 0:  # nothing recognised: show the widest of the first rows as "the header"
+        hi = max(
+            range(min(len(rows), 25)), key=lambda i: sum(v is not None for v in rows[i]), default=-1
+        )
+    header = rows[hi] if hi >= 0 else []
+    missing = _missing_required(kind, mapping.values())
+    if missing or len(mapping) < 2:
+        missing = missing or ["(lebih dari satu kolom yang dikenali)"]
+        return None, f"kolom wajib tidak ada: {', '.join(missing)}; {_closest(missing, header)}"
+    names = _unique_names(header)
+    width = len(names)
+    body = rows[hi + 1 :]
+    if all(type(v) is str for r in body[:50] for v in r):  # CSV: text already
+        padded = [r[:width] + [""] * (width - len(r)) for r in body]
+    else:
+        padded = [[_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in body]
+    columns = list(zip(*padded, strict=True)) if padded else [()] * width
+    df = pl.DataFrame(
+        {f"_c{i}": list(col) for i, col in enumerate(columns)},
+        schema={f"_c{i}": pl.String for i in range(width)},
+    )
+    df = df.with_columns(
+        pl.when(pl.col(c).str.strip_chars() == "")
+        .then(None)
+        .otherwise(pl.col(c).str.strip_chars())
+        .alias(c)
+        for c in df.columns
+    )
+    df = df.with_row_index("sumber_baris", offset=hi + 2).with_columns(
+        pl.col("sumber_baris").cast(pl.Int64)
+    )
+    # a blank row (often trailing) is not a data row
+    df = df.filter(pl.any_horizontal(pl.col(f"_c{i}").is_not_null() for i in range(width)))
+    df = df.select(
+        *(pl.col(f"_c{i}").alias(c) for i, c in mapping.items()),
+        pl.struct(pl.col(f"_c{i}").alias(n) for i, n in enumerate(names))
+        .struct.json_encode()
+        .alias("nilai_asli"),
+        "sumber_baris",
+    )
+    return df.with_columns(
+        pl.lit(rel).alias("sumber_file"), pl.lit(sheet, dtype=pl.String).alias("sumber_sheet")
+    ), None
+
+
+def _unique_names(header: Sequence[object]) -> list[str]:
+    """Header texts as JSON keys: blanks named ``kolom_<n>``, repeats suffixed ``_2``, ``_3``."""
+    out: list[str] = []
+    for i, h in enumerate(header):
+        name = _cell_text(h) or f"kolom_{i + 1}"
+        base, n = name, 2
+        while name in out:
+            name, n = f"{base}_{n}", n + 1
+        out.append(name)
+    return out
+
+
+def read_table(kind: str, data: bytes, rel: str, suffix: str = ".csv") -> FileRead:
+    """Any CSV/xlsx of ``kind`` -> typed canonical rows (every sheet that carries data)."""
+    try:
+        sheets = _sheets(data, suffix)
+    except ReadError as exc:
+        return FileRead(kind, error=str(exc))
+    frames, reasons = [], []
+    for name, rows in sheets:
+        df, why = _table_frame(kind, rows, name, rel)
+        if df is not None:
+            frames.append(df)
+        elif name is not None:
+            reasons.append(f"lembar {name!r}: {why}")
+        else:
+            reasons.append(why or "")
+    if not frames:
+        return FileRead(kind, error="; ".join(reasons) or "tidak ada tabel")
+    raw = pl.concat(frames, how="diagonal_relaxed")
+    raw = raw.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    out = COERCE[kind](raw)
+    notes = [f"lembar dilewati — {r}" for r in reasons]
+    if kind in ("tally", "official_region"):
+        rows_, votes = out
+        return FileRead(kind, rows=rows_, votes=votes, notes=notes)
+    return FileRead(kind, rows=out, notes=notes)
+
+
+# --- Per-kind coercion (raw strings -> canonical typed) ------------------------------------------
+
+
+def _ensure(df: pl.DataFrame, cols: Iterable[str]) -> pl.DataFrame:
+    missing = [c for c in cols if c not in df.columns]
+    return df.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
+
+
+_LINEAGE_OUT = ("sumber_file", "sumber_sheet", "sumber_baris", "_i", "nilai_asli")
+
+
+def _coerce_counts(df: pl.DataFrame, cols: Sequence[str]) -> tuple[list[pl.Expr], list]:
+    exprs = [int_expr(c).alias(c) for c in cols]
+    checks = [(c, pl.col(c), int_expr(c)) for c in cols]
+    return exprs, checks
+
+
+def coerce_tally(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Tally rows (one per TPS × contest report) and their long votes (``_i``, nomor_urut, suara)."""
+    count_cols = [*ADMIN_COUNTS, *SPLIT_COLS, *PASLON_COLS, KOLOM_KOSONG_COL]
+    df = _ensure(raw, _TALLY_COLS)
+    df = df.with_columns(
+        digits_expr("kode_tps").alias("kode_tps"),
+        jenis_expr("jenis_pemilihan").alias("_jenis"),
+        pl.col("kode_kontestasi").str.strip_chars().str.to_lowercase().alias("_kontestasi_asli"),
+    )
+    df = with_contest(df, "_jenis", "kode_tps", "_kontestasi_dari_jenis")
+    df = df.with_columns(
+        pl.coalesce(pl.col("_kontestasi_asli"), pl.col("_kontestasi_dari_jenis")).alias(
+            "kode_kontestasi"
+        ),
+        tz_of_province_expr("kode_tps").alias("_tz"),
+    )
+    counts, checks = _coerce_counts(df, count_cols)
+    waktu = datetime_expr("waktu_laporan", "_tz")
+    checks.append(("waktu_laporan", pl.col("waktu_laporan"), waktu))
+    jenis_bad = pl.col("jenis_pemilihan").is_not_null() & pl.col("kode_kontestasi").is_null()
+    df = df.with_columns(
+        _problems(checks).alias("masalah"),
+        pl.when(jenis_bad)
+        .then(
+            pl.concat_str(
+                pl.lit("format: jenis_pemilihan '"),
+                pl.col("jenis_pemilihan"),
+                pl.lit("' bukan gubernur/bupati/walikota"),
+            )
+        )
+        .alias("_jm"),
+    )
+    df = df.with_columns(
+        pl.concat_list(pl.col("masalah"), pl.col("_jm")).list.drop_nulls().alias("masalah"),
+        *counts,
+        waktu.alias("waktu_laporan"),
+        pl.col("pelapor").str.strip_chars(),
+    )
+    rows = df.select(
+        "kode_tps",
+        "kode_kontestasi",
+        "waktu_laporan",
+        "pelapor",
+        *count_cols,
+        "masalah",
+        *_LINEAGE_OUT,
+    )
+    votes = (
+        rows.select("_i", *PASLON_COLS, KOLOM_KOSONG_COL)
+        .unpivot(index="_i", variable_name="_kolom", value_name="suara")
+        .drop_nulls("suara")
+        .with_columns(
+            pl.when(pl.col("_kolom") == KOLOM_KOSONG_COL)
+            .then(0)
+            .otherwise(pl.col("_kolom").str.extract(r"(\d+)$").cast(pl.Int64))
+            .alias("nomor_urut")
+        )
+        .select("_i", "nomor_urut", pl.lit(None, dtype=pl.String).alias("paslon_id"), "suara")
+        .sort("_i", "nomor_urut")
+    )
+    return rows.drop(*PASLON_COLS, KOLOM_KOSONG_COL), votes
+
+
+def coerce_official_region(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """D.Hasil rows (one per raw row: region × contest, wide or long) and long votes."""
+    cols = COLUMNS["official_region"][0]
+    df = _ensure(raw, cols)
+    df = df.with_columns(
+        dotted_code_expr("kode_wilayah").alias("kode_wilayah"),
+        jenis_expr("jenis_pemilihan").alias("_jenis"),
+        pl.col("kode_kontestasi").str.strip_chars().str.to_lowercase().alias("_k"),
+    )
+    df = with_contest(df, "_jenis", "kode_wilayah", "_kontestasi_dari_jenis")
+    df = df.with_columns(
+        pl.coalesce(pl.col("_k"), pl.col("_kontestasi_dari_jenis")).alias("kode_kontestasi")
+    )
+    count_cols = [
+        "nomor_urut",
+        "suara",
+        *PASLON_COLS,
+        KOLOM_KOSONG_COL,
+        "suara_sah",
+        "suara_tidak_sah",
+        "tps_total",
+        "tps_masuk",
+    ]
+    counts, checks = _coerce_counts(df, count_cols)
+    df = df.with_columns(_problems(checks).alias("masalah")).with_columns(counts)
+    wide = (
+        df.select("_i", *PASLON_COLS, KOLOM_KOSONG_COL)
+        .unpivot(index="_i", variable_name="_kolom", value_name="suara")
+        .drop_nulls("suara")
+        .with_columns(
+            pl.when(pl.col("_kolom") == KOLOM_KOSONG_COL)
+            .then(0)
+            .otherwise(pl.col("_kolom").str.extract(r"(\d+)$").cast(pl.Int64))
+            .alias("nomor_urut")
+        )
+        .select("_i", "nomor_urut", "suara")
+    )
+    long = df.filter(pl.col("nomor_urut").is_not_null() & pl.col("suara").is_not_null()).select(
+        "_i", "nomor_urut", "suara"
+    )
+    votes = pl.concat([wide, long]).with_columns(pl.lit(None, dtype=pl.String).alias("paslon_id"))
+    rows = df.select(
+        "kode_wilayah",
+        "kode_kontestasi",
+        "nomor_urut",
+        "suara_sah",
+        "suara_tidak_sah",
+        "tps_total",
+        "tps_masuk",
+        "masalah",
+        *_LINEAGE_OUT,
+    )
+    return rows, votes.select("_i", "nomor_urut", "paslon_id", "suara").sort("_i", "nomor_urut")
+
+
+def coerce_incidents(raw: pl.DataFrame, default_tz: str = WIB) -> pl.DataFrame:
+    """Incident rows with raw label text (normalised later by ``analysis.incidents``)."""
+    cols = COLUMNS["incidents"][0]
+    df = _ensure(raw, cols)
+    df = df.with_columns(
+        dotted_code_expr("kode_wilayah").alias("kode_wilayah"),
+        digits_expr("kode_tps").alias("kode_tps"),
+    ).with_columns(
+        pl.when(pl.col("kode_wilayah") == "")
+        .then(None)
+        .otherwise(pl.col("kode_wilayah"))
+        .alias("kode_wilayah"),
+        pl.when(pl.col("kode_tps") == "")
+        .then(None)
+        .otherwise(pl.col("kode_tps"))
+        .alias("kode_tps"),
+    )
+    df = df.with_columns(
+        pl.when(pl.col("kode_wilayah").is_not_null())
+        .then(tz_of_province_expr("kode_wilayah", default_tz))
+        .otherwise(tz_of_province_expr("kode_tps", default_tz))
+        .alias("_tz")
+    )
+    times = ("waktu_kejadian", "waktu_laporan", "waktu_penanganan")
+    checks = [(c, pl.col(c), datetime_expr(c, "_tz")) for c in times]
+    df = df.with_columns(_problems(checks).alias("masalah")).with_columns(
+        datetime_expr(c, "_tz").alias(c) for c in times
+    )
+    return df.select(*cols, "masalah", *_LINEAGE_OUT)
+
+
+def coerce_readiness(raw: pl.DataFrame) -> pl.DataFrame:
+    """Readiness rows: one per region × day × indicator; nilai from pembilang/penyebut if absent."""
+    df = _ensure(raw, COLUMNS["readiness"][0])
+    checks = [
+        ("tanggal", pl.col("tanggal"), date_expr("tanggal")),
+        ("pembilang", pl.col("pembilang"), int_expr("pembilang")),
+        ("penyebut", pl.col("penyebut"), int_expr("penyebut")),
+        ("nilai", pl.col("nilai"), float_expr("nilai")),
+    ]
+    df = df.with_columns(_problems(checks).alias("masalah")).with_columns(
+        dotted_code_expr("kode_wilayah").alias("kode_wilayah"),
+        date_expr("tanggal").alias("tanggal"),
+        pl.col("indikator")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]+", "_"),
+        int_expr("pembilang").alias("pembilang"),
+        int_expr("penyebut").alias("penyebut"),
+        float_expr("nilai").alias("nilai"),
+    )
+    df = df.with_columns(
+        pl.coalesce(
+            pl.col("nilai"),
+            pl.when(pl.col("penyebut") > 0).then(pl.col("pembilang") / pl.col("penyebut")),
+        ).alias("nilai")
+    )
+    return df.select(
+        "kode_wilayah", "tanggal", "indikator", "nilai", "pembilang", "penyebut", "masalah",
+        *_LINEAGE_OUT,
+    )  # fmt: skip
+
+
+def coerce_ref_tps(raw: pl.DataFrame) -> pl.DataFrame:
+    """TPS list: kode_desa derived from kode_tps when absent, nomor_tps from its last 3 digits."""
+    df = _ensure(raw, COLUMNS["ref_tps"][0]).with_columns(digits_expr("kode_tps").alias("kode_tps"))
+    ints = ("nomor_tps", "pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p")
+    checks = [(c, pl.col(c), int_expr(c)) for c in ints]
+    df = df.with_columns(_problems(checks).alias("masalah")).with_columns(
+        *(int_expr(c).alias(c) for c in ints),
+        dotted_code_expr("kode_desa").alias("kode_desa"),
+    )
+    df = df.with_columns(
+        pl.coalesce(
+            pl.col("kode_desa"),
+            pl.when(pl.col("kode_tps").str.len_chars() == 13).then(
+                pl.concat_str(
+                    pl.col("kode_tps").str.slice(0, 2),
+                    pl.lit("."),
+                    pl.col("kode_tps").str.slice(2, 2),
+                    pl.lit("."),
+                    pl.col("kode_tps").str.slice(4, 2),
+                    pl.lit("."),
+                    pl.col("kode_tps").str.slice(6, 4),
+                )
+            ),
+        ).alias("kode_desa"),
+        pl.coalesce(
+            pl.col("nomor_tps"), pl.col("kode_tps").str.slice(10, 3).cast(pl.Int64, strict=False)
+        ).alias("nomor_tps"),
+    )
+    return df.select(*COLUMNS["ref_tps"][0], "masalah", *_LINEAGE_OUT)
+
+
+def coerce_ref_paslon(raw: pl.DataFrame) -> pl.DataFrame:
+    df = _ensure(raw, COLUMNS["ref_paslon"][0])
+    checks = [("nomor_urut", pl.col("nomor_urut"), int_expr("nomor_urut"))]
+    df = df.with_columns(_problems(checks).alias("masalah")).with_columns(
+        pl.col("kode_kontestasi").str.strip_chars().str.to_lowercase(),
+        int_expr("nomor_urut").alias("nomor_urut"),
+        digits_expr("paslon_id").alias("paslon_id"),
+        pl.col("nama_paslon").str.strip_chars(),
+    )
+    df = df.with_columns(
+        pl.coalesce(bool_expr("kolom_kosong"), pl.col("nomor_urut") == 0).alias("kolom_kosong"),
+        pl.when(pl.col("paslon_id") == "")
+        .then(None)
+        .otherwise(pl.col("paslon_id"))
+        .alias("paslon_id"),
+    )
+    return df.select(*COLUMNS["ref_paslon"][0], "masalah", *_LINEAGE_OUT)
+
+
+COERCE = {
+    "tally": coerce_tally,
+    "official_region": coerce_official_region,
+    "incidents": coerce_incidents,
+    "readiness": coerce_readiness,
+    "ref_tps": coerce_ref_tps,
+    "ref_paslon": coerce_ref_paslon,
+}
+
+
+# --- Sirekap JSON -----------------------------------------------------------------------------
+
+_ADMIN_MAP: dict[str, str] = {
+    "suara_sah": "suara_sah",
+    "suara_tidak_sah": "suara_tidak_sah",
+    "suara_total": "suara_total",
+    "surat_suara_diterima": "surat_suara_diterima",
+    "surat_suara_digunakan": "surat_suara_digunakan",
+    "surat_suara_rusak": "surat_suara_rusak",
+    "surat_suara_tidak_digunakan": "surat_suara_tidak_digunakan",
+}
+for _f, _src in (
+    ("pemilih_dpt", "pemilih_dpt"),
+    ("pengguna_dpt", "pengguna_dpt"),
+    ("pengguna_dptb", "pengguna_dptb"),
+    ("pengguna_dpk", "pengguna_non_dpt"),
+    ("pengguna_total", "pengguna_total"),
+):
+    _ADMIN_MAP[f"{_src}_j"] = _f
+    _ADMIN_MAP[f"{_src}_l"] = f"{_f}_l"
+    _ADMIN_MAP[f"{_src}_p"] = f"{_f}_p"
+_ADMIN_MAP["pengguna_dpk_j"] = "pengguna_dpk"
+_ADMIN_MAP["pengguna_dpk_l"] = "pengguna_dpk_l"
+_ADMIN_MAP["pengguna_dpk_p"] = "pengguna_dpk_p"
+
+OFFICIAL_COUNT_COLS: tuple[str, ...] = (*ADMIN_COUNTS, *SPLIT_COLS)
+_OFFICIAL_TEXT = ("kode_tps", "kode_kontestasi", "psu", "sumber_file", "sumber_sheet")
+
+
+def _as_int(v: object) -> tuple[int | None, bool]:
+    """(value, ok): JSON numbers and digit strings become ints; null is (None, True)."""
+    if v is None:
+        return None, True
+    if isinstance(v, bool):
+        return None, False
+    if isinstance(v, int):
+        return v, True
+    if isinstance(v, float):
+        return (int(v), True) if v.is_integer() else (None, False)
+    if isinstance(v, str):
+        s = v.strip().replace(".", "")
+        if not s:
+            return None, True
+        if re.fullmatch(r"-?\d+", s):
+            return int(s), True
+    return None, False
+
+
+def path_jenis(rel: str) -> str | None:
+    """The contest type a KPU file belongs to, from its folders: ``.../tps/pkwkk/...`` -> pkwkk.
+
+    An exact folder name wins; else a token inside a folder or file name (``sirekap_ppwp2024_...``).
+    """
+    parts = Path(rel).parts
+    for p in reversed(parts):
+        stem = p.split(".")[0].lower()
+        if stem in JENIS:
+            return stem
+    for p in reversed(parts):
+        m = re.search(r"(pkwkp|pkwkk|ppwp)", p.lower())
+        if m:
+            return m.group(1)
+    return None
+
+
+def path_pull(rel: str) -> dt.datetime | None:
+    """The pull time from a ``YYYYMMDDTHHMM`` (WIB) folder, as UTC; None outside a pull folder."""
+    for p in Path(rel).parts:
+        if PULL_RE.match(p):
+            local = dt.datetime.strptime(p, "%Y%m%dT%H%M")
+            return (local - dt.timedelta(hours=7)).replace(tzinfo=dt.UTC)
+    return None
+
+
+def _parse_ts(v: object) -> dt.datetime | None:
+    if not isinstance(v, str):
+        return None
+    s = v.strip().replace("T", " ")
+    for f in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return (dt.datetime.strptime(s[:19], f) - dt.timedelta(hours=7)).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
+
+
+_OFFICIAL_BUILT: dict[str, pl.DataType] = {
+    "kode_tps": pl.String(),
+    "kode_kontestasi": pl.String(),
+    "waktu_tarik": pl.Datetime("us", "UTC"),
+    "ts": pl.Datetime("us", "UTC"),
+    "status_suara": pl.Boolean(),
+    "status_adm": pl.Boolean(),
+    "psu": pl.String(),
+    "ada_chart": pl.Boolean(),
+    "ada_administrasi": pl.Boolean(),
+    **{c: pl.Int64() for c in OFFICIAL_COUNT_COLS},
+    "masalah": pl.List(pl.String),
+    "sumber_file": pl.String(),
+    "sumber_baris": pl.Int64(),
+    "_i": pl.Int64(),
+}
+#: Column order of every official rows frame (builder, fast path, unchanged copies).
+OFFICIAL_ROW_COLS: tuple[str, ...] = (
+    *_OFFICIAL_BUILT,
+    "sumber_sheet",
+    "nilai_asli",
+    "_src_file",
+    "_src_baris",
+)
+
+
+class _OfficialBuilder:
+    """Accumulates Sirekap records column-wise (fast at ~600k records)."""
+
+    def __init__(self, rel: str, jenis: str | None, pull: dt.datetime | None) -> None:
+        self.rel, self.jenis, self.pull = rel, jenis, pull
+        self.cols: dict[str, list] = {
+            c: []
+            for c in (
+                "kode_tps",
+                "kode_kontestasi",
+                "waktu_tarik",
+                "ts",
+                "status_suara",
+                "status_adm",
+                "psu",
+                "ada_chart",
+                "ada_administrasi",
+                *OFFICIAL_COUNT_COLS,
+                "masalah",
+                "sumber_file",
+                "sumber_baris",
+                "_i",
+            )
+        }
+        self.v_i: list[int] = []
+        self.v_id: list[str] = []
+        self.v_suara: list[int | None] = []
+
+    def add(
+        self,
+        kode_tps: str | None,
+        rec: object,
+        baris: int,
+        problems: list[str],
+        rel: str | None = None,
+    ) -> None:
+        """One record; ``rel`` overrides the builder's file (many per-TPS files in one frame)."""
+        i = len(self.cols["_i"])
+        if rel is not None and rel != self.rel:
+            self.jenis, self.pull = path_jenis(rel), path_pull(rel)
+        c = self.cols
+        problems = list(problems)
+        if not isinstance(rec, dict):
+            if rec is not None or not problems:
+                problems.append("format: catatan Sirekap bukan objek JSON")
+            rec = {}
+        if "tungsura" in rec:
+            t = rec.get("tungsura") or {}
+            t = t if isinstance(t, dict) else {}
+            chart, adm = t.get("chart"), t.get("administrasi")
+        else:
+            chart, adm = rec.get("chart"), rec.get("administrasi")
+        kode = re.sub(r"\D", "", str(kode_tps or rec.get("kode_tps") or ""))
+        if len(kode) != 13:
+            problems.append(f"format: kode_tps '{kode_tps}' bukan 13 digit")
+        c["kode_tps"].append(kode or None)
+        jenis = self.jenis
+        if jenis is None:
+            c["kode_kontestasi"].append(None)
+            problems.append("format: jenis pemilihan tidak diketahui dari nama folder")
+        elif jenis == "ppwp":
+            c["kode_kontestasi"].append(contest_code("ppwp", ""))
+        else:
+            region = kode[:2] if jenis == "pkwkp" else f"{kode[:2]}.{kode[2:4]}"
+            c["kode_kontestasi"].append(contest_code(jenis, region) if kode else None)
+        ts = _parse_ts(rec.get("ts"))
+        c["ts"].append(ts)
+        c["waktu_tarik"].append(self.pull or ts)
+        if (self.pull or ts) is None:
+            problems.append("format: tanpa waktu tarik (folder) maupun ts")
+        for k in ("status_suara", "status_adm"):
+            v = rec.get(k)
+            c[k].append(v if isinstance(v, bool) else None)
+        psu = rec.get("psu")
+        c["psu"].append(None if psu is None else (psu if isinstance(psu, str) else json.dumps(psu)))
+        admin_vals: dict[str, int | None] = {}
+        has_adm = isinstance(adm, dict)
+        if has_adm:
+            for key, val in adm.items():
+                canon = _ADMIN_MAP.get(key)
+                if canon is None:
+                    continue  # unknown keys pass through harmlessly
+                iv, ok = _as_int(val)
+                if not ok:
+                    problems.append(f"format: administrasi.{key} berisi {val!r}")
+                admin_vals[canon] = iv
+        elif adm is not None:
+            problems.append("format: administrasi bukan objek")
+        c["ada_administrasi"].append(has_adm)
+        for col in OFFICIAL_COUNT_COLS:
+            c[col].append(admin_vals.get(col))
+        has_chart = isinstance(chart, dict)
+        if has_chart:
+            for pid, val in chart.items():
+                if pid == "null" and val is None:
+                    continue  # Sirekap's spurious "null" key
+                iv, ok = _as_int(val)
+                if not ok:
+                    problems.append(f"format: chart.{pid} berisi {val!r}")
+                self.v_i.append(i)
+                self.v_id.append(str(pid))
+                self.v_suara.append(iv)
+        elif chart is not None:
+            problems.append("format: chart bukan objek")
+        c["ada_chart"].append(has_chart)
+        c["masalah"].append(problems)
+        c["sumber_file"].append(rel or self.rel)
+        c["sumber_baris"].append(baris)
+        c["_i"].append(i)
+
+    def result(self) -> FileRead:
+        rows = pl.DataFrame(self.cols, schema=_OFFICIAL_BUILT).with_columns(
+            pl.lit(None, dtype=pl.String).alias("sumber_sheet"),
+            pl.lit(None, dtype=pl.String).alias("nilai_asli"),  # re-read from the file if rejected
+            pl.lit(None, dtype=pl.String).alias("_src_file"),
+            pl.lit(None, dtype=pl.Int64).alias("_src_baris"),
+        )
+        votes = pl.DataFrame(
+            {"_i": self.v_i, "paslon_id": self.v_id, "suara": self.v_suara},
+            schema={"_i": pl.Int64, "paslon_id": pl.String, "suara": pl.Int64},
+        ).with_columns(pl.lit(None, dtype=pl.Int64).alias("nomor_urut"))
+        return FileRead(
+            "official", rows=rows, votes=votes.select("_i", "nomor_urut", "paslon_id", "suara")
+        )
+
+
+def read_sirekap_json(data: bytes, rel: str, jenis: str | None = None) -> FileRead:
+    """One Sirekap per-TPS JSON file (either shape); the TPS code is the file name."""
+    if not data.strip():
+        return FileRead("official", error="berkas kosong (0 byte)")
+    try:
+        rec = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" (baris {exc.lineno}, kolom {exc.colno})" if hasattr(exc, "lineno") else ""
+        return FileRead("official", error=f"bukan JSON yang sah{where}: {getattr(exc, 'msg', exc)}")
+    if not isinstance(rec, dict) or not ({"tungsura", "chart", "administrasi"} & rec.keys()):
+        return FileRead(
+            "official",
+            error="JSON ini bukan catatan Sirekap per TPS (tidak ada tungsura/chart/administrasi)",
+        )
+    stem = Path(rel).stem
+    b = _OfficialBuilder(rel, jenis or path_jenis(rel), path_pull(rel))
+    b.add(stem if re.fullmatch(r"\d{13}", stem) else rec.get("kode_tps", stem), rec, 1, [])
+    return b.result()
+
+
+def _jsonl_lines(data: bytes) -> pl.DataFrame:
+    """Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
+    non-blank lines), ``line`` and ``_h`` (its 64-bit hash, to find unchanged lines)."""
+    text = data.decode("utf-8", errors="replace")
+    df = (
+        pl.DataFrame({"line": [text]}, schema={"line": pl.String})
+        .select(pl.col("line").str.split("\n"))
+        .explode("line")
+        .with_columns(pl.col("line").str.strip_suffix("\r"))
+    )
+    df = df.with_row_index("sumber_baris", offset=1).with_columns(
+        pl.col("sumber_baris").cast(pl.Int64)
+    )
+    df = df.filter(pl.col("line").str.strip_chars() != "")
+    return df.with_row_index("_i").with_columns(
+        pl.col("_i").cast(pl.Int64), pl.col("line").hash(seed=11).alias("_h")
+    )
+
+
+def jsonl_line_table(data: bytes, rel: str, rows: pl.DataFrame | None) -> pl.DataFrame:
+    """Each distinct line of a bundle (by 64-bit hash ``_h``) with the record it stands for
+    (``_root_file``, ``_root_baris``): itself, or for an unchanged copy the file first read."""
+    lines = _jsonl_lines(data).select("sumber_baris", "_h")
+    if rows is not None and "_src_file" in rows.columns:
+        src = rows.filter(pl.col("sumber_file") == rel).select(
+            "sumber_baris", "_src_file", "_src_baris"
+        )
+        lines = lines.join(src, on="sumber_baris", how="left")
+    else:
+        lines = lines.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_src_file"),
+            pl.lit(None, dtype=pl.Int64).alias("_src_baris"),
+        )
+    return lines.select(
+        "_h",
+        pl.coalesce(pl.col("_src_file"), pl.lit(rel)).alias("_root_file"),
+        pl.coalesce(pl.col("_src_baris"), pl.col("sumber_baris")).alias("_root_baris"),
+    ).unique("_h", keep="first", maintain_order=True)
+
+
+def _after(marker: str, n: int) -> pl.Expr:
+    """Up to ``n`` characters of ``line`` after the first ``marker`` (literal); null if absent."""
+    line = pl.col("line")
+    return line.str.slice(line.str.find(marker, literal=True) + len(marker), n)
+
+
+def _until(expr: pl.Expr, marker: str) -> pl.Expr:
+    """``expr`` cut before the first ``marker`` (literal); null if absent."""
+    return expr.str.slice(0, expr.str.find(marker, literal=True))
+
+
+def _pairs_long(parts: pl.DataFrame, col: str) -> pl.DataFrame:
+    """``{"k":1,"j":null`` bodies (the closing brace cut) -> one row per pair, with ``_ok`` saying
+    the pair is a plain ``"key":int|null``."""
+    p = (
+        parts.select("_i", pl.col(col).str.strip_prefix("{").str.split(",").alias("_p"))
+        .explode("_p")
+        .filter(pl.col("_p").is_not_null() & (pl.col("_p") != ""))
+    )
+    cut = pl.col("_p").str.find(":", literal=True)
+    p = p.select(
+        "_i",
+        pl.col("_p").str.slice(0, cut).alias("_key"),
+        pl.col("_p").str.slice(cut + 1).alias("_val"),
+    )
+    key, val = pl.col("_key"), pl.col("_val")
+    v = val.cast(pl.Int64, strict=False)
+    return p.select(
+        "_i",
+        key.str.slice(1, key.str.len_bytes() - 2).alias("_k"),
+        v.alias("_v"),
+        (
+            key.str.starts_with('"')
+            & key.str.ends_with('"')
+            & (key.str.count_matches('"', literal=True) == 2)
+            & ~key.str.contains("\\", literal=True)
+            & ((val == "null") | (v.is_not_null() & val.str.slice(0, 1).is_in(list("-0123456789"))))
+        )
+        .fill_null(False)
+        .alias("_ok"),
+    )
+
+
+def _fast_read(
+    lines: pl.DataFrame, rel: str, jenis: str, pull: dt.datetime | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Vectorised reading of bundle lines in the compact layout the pull tool writes, with literal
+    (fast) string operations. Returns (rows, votes, the lines left for the record-by-record reader:
+    any line not in that layout or holding anything but plain numbers/null in chart/administrasi —
+    same result, only slower)."""
+    line = pl.col("line")
+    t_at = line.str.find('"tungsura":{', literal=True)
+    once = [line.str.count_matches(m, literal=True) == 1 for m in ('"chart":', '"administrasi":')]
+    parts = lines.with_columns(
+        line.str.slice(13, 13).alias("kode"),
+        _until(_after('"chart":', 400), "}").alias("chart"),
+        _until(_after('"administrasi":', 2000), "}").alias("adm"),
+        _after('"ts":', 21).alias("ts"),
+        _after('"psu":', 200).alias("_psu"),
+        _after('"status_suara":', 5).alias("ss"),
+        _after('"status_adm":', 5).alias("sa"),
+        (
+            line.str.starts_with('{"kode_tps":"')
+            & (line.str.slice(26, 12) == '","record":{')
+            & once[0]
+            & once[1]
+            & (line.str.find('"chart":', literal=True) > t_at)
+            & (line.str.find('"administrasi":', literal=True) > t_at)
+        )
+        .fill_null(False)
+        .alias("_shape"),
+    )
+    psu_text = _until(pl.col("_psu").str.slice(1), '"')
+
+    def word(col: str) -> pl.Expr:
+        c = pl.col(col)
+        out = pl.lit(None, dtype=pl.String)
+        for w in ("false", "true", "null"):
+            out = pl.when(c.str.starts_with(w)).then(pl.lit(w)).otherwise(out)
+        return out
+
+    def section(col: str) -> pl.Expr:
+        c = pl.col(col)
+        return (
+            pl.when(c.str.starts_with("null"))
+            .then(pl.lit("null"))
+            .when(c.str.starts_with("{") & ~c.str.slice(1).str.contains("{", literal=True))
+            .then(c)
+        )
+
+    parts = parts.with_columns(
+        pl.when(pl.col("_psu").str.starts_with("null"))
+        .then(pl.lit("null"))
+        .when(pl.col("_psu").str.starts_with('"') & ~psu_text.str.contains("\\", literal=True))
+        .then(psu_text)
+        .alias("psu"),
+        pl.when(pl.col("ts").str.starts_with("null"))
+        .then(pl.lit("null"))
+        .when(pl.col("ts").str.contains(r'^"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"$'))
+        .then(pl.col("ts").str.slice(1, 19).str.replace("T", " ", literal=True))
+        .alias("ts"),
+        word("ss").alias("ss"),
+        word("sa").alias("sa"),
+        section("chart").alias("chart"),
+        section("adm").alias("adm"),
+    )
+    parts = parts.with_columns(
+        (
+            pl.col("_shape")
+            & pl.col("kode").str.contains(r"^\d{13}$")
+            & pl.all_horizontal(
+                pl.col(c).is_not_null() for c in ("psu", "ts", "ss", "sa", "chart", "adm")
+            )
+        )
+        .fill_null(False)
+        .alias("_fast")
+    )
+    cand = parts.filter(pl.col("_fast"))
+    adm_long = _pairs_long(cand.filter(pl.col("adm") != "null"), "adm")
+    chart_long = _pairs_long(cand.filter(pl.col("chart") != "null"), "chart")
+    bad = pl.concat([adm_long.filter(~pl.col("_ok")), chart_long.filter(~pl.col("_ok"))])["_i"]
+    good = cand.filter(~pl.col("_i").is_in(bad.implode()))
+    slow = lines.join(good.select("_i"), on="_i", how="anti")
+    adm_long = adm_long.join(good.select("_i"), on="_i", how="semi")
+    chart_long = chart_long.join(good.select("_i"), on="_i", how="semi")
+
+    kode = pl.col("kode")
+    if jenis == "ppwp":
+        contest = pl.lit(contest_code("ppwp", ""))
+    elif jenis == "pkwkp":
+        contest = pl.concat_str(pl.lit("pkwkp-"), kode.str.slice(0, 2))
+    else:
+        contest = pl.concat_str(pl.lit("pkwkk-"), kode.str.slice(0, 4))
+    ts = (
+        pl.when(pl.col("ts") != "null")
+        .then(pl.col("ts"))
+        .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+        .dt.replace_time_zone(WIB)
+        .dt.convert_time_zone("UTC")
+    )
+
+    def flag(col: str) -> pl.Expr:
+        v = pl.col(col)
+        return pl.when(v == "true").then(True).when(v == "false").then(False)
+
+    base = good.select(
+        "_i",
+        "sumber_baris",
+        kode.alias("kode_tps"),
+        contest.alias("kode_kontestasi"),
+        ts.alias("ts"),
+        flag("ss").alias("status_suara"),
+        flag("sa").alias("status_adm"),
+        pl.when(pl.col("psu") != "null").then(pl.col("psu")).alias("psu"),
+        (pl.col("chart") != "null").alias("ada_chart"),
+        (pl.col("adm") != "null").alias("ada_administrasi"),
+    )
+    adm_long = adm_long.with_columns(
+        pl.col("_k").replace_strict(_ADMIN_MAP, default=None)
+    ).drop_nulls("_k")
+    counts = base.select("_i")
+    if adm_long.height:
+        wide = adm_long.pivot(on="_k", index="_i", values="_v", aggregate_function="last")
+        counts = counts.join(wide, on="_i", how="left")
+    counts = counts.with_columns(
+        pl.lit(None, dtype=pl.Int64).alias(c)
+        for c in OFFICIAL_COUNT_COLS
+        if c not in counts.columns
+    )
+    votes = chart_long.filter(~((pl.col("_k") == "null") & pl.col("_v").is_null())).select(
+        "_i",
+        pl.lit(None, dtype=pl.Int64).alias("nomor_urut"),
+        pl.col("_k").alias("paslon_id"),
+        pl.col("_v").alias("suara"),
+    )
+    tarik = pl.lit(pull, dtype=pl.Datetime("us", "UTC")) if pull else pl.col("ts")
+    rows = base.join(counts, on="_i", how="left").with_columns(
+        tarik.alias("waktu_tarik"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("masalah"),
+        pl.lit(rel).alias("sumber_file"),
+        pl.lit(None, dtype=pl.String).alias("sumber_sheet"),
+        pl.lit(None, dtype=pl.String).alias("nilai_asli"),
+        pl.lit(None, dtype=pl.String).alias("_src_file"),
+        pl.lit(None, dtype=pl.Int64).alias("_src_baris"),
+    )
+    types = {**_OFFICIAL_BUILT, "sumber_sheet": pl.String(), "nilai_asli": pl.String()}
+    rows = rows.select([pl.col(c).cast(types.get(c, rows.schema[c])) for c in OFFICIAL_ROW_COLS])
+    return rows, votes, slow
+
+
+def read_sirekap_jsonl(
+    data: bytes, rel: str, jenis: str | None = None, previous: pl.DataFrame | None = None
+) -> FileRead:
+    """A bundle: one ``{"kode_tps": ..., "record": {...}}`` per line; a bad line is one bad row.
+
+    ``previous``: :func:`jsonl_line_table` of the same bundle in the previous pull. A line
+    byte-identical to one there is an unchanged record: it is not parsed again but kept as a row
+    pointing to the record it copies (``_src_file``, ``_src_baris``); ingest gives it that record's
+    fate. Clean lines are read vectorised; any other line record by record, with the same result.
+    """
+    if not data.strip():
+        return FileRead("official", error="berkas kosong (0 byte)")
+    if b"\x00" in data[:4096]:
+        return FileRead("official", error="berkas biner (berisi byte NUL), bukan JSONL")
+    jenis = jenis or path_jenis(rel)
+    pull = path_pull(rel)
+    lines = _jsonl_lines(data)
+    if previous is not None and previous.height:
+        lines = lines.join(previous, on="_h", how="left", maintain_order="left")
+    else:
+        lines = lines.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_root_file"),
+            pl.lit(None, dtype=pl.Int64).alias("_root_baris"),
+        )
+    copies = lines.filter(pl.col("_root_file").is_not_null())
+    todo = lines.filter(pl.col("_root_file").is_null())
+    row_parts, vote_parts = [], []
+    if jenis is not None and todo.height:
+        r, v, slow = _fast_read(todo, rel, jenis, pull)
+        row_parts.append(r)
+        vote_parts.append(v)
+    else:
+        slow = todo
+    n_bad = 0
+    if slow.height:
+        b = _OfficialBuilder(rel, jenis, pull)
+        index = slow["_i"].to_list()
+        for n, text in zip(slow["sumber_baris"].to_list(), slow["line"].to_list(), strict=True):
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                n_bad += 1
+                b.add(None, None, n, [f"format: baris bukan JSON yang sah ({exc.msg})"])
+                continue
+            if isinstance(obj, dict) and "record" in obj:
+                b.add(obj.get("kode_tps"), obj.get("record"), n, [])
+            else:
+                b.add(None, obj, n, [])
+        out = b.result()
+        remap = pl.DataFrame(
+            {"_i": range(len(index)), "_gi": index}, schema={"_i": pl.Int64, "_gi": pl.Int64}
+        )
+        fix = [pl.col("_gi").alias("_i")]
+        row_parts.append(
+            out.rows.join(remap, on="_i").drop("_i").with_columns(fix).select(OFFICIAL_ROW_COLS)
+        )
+        vote_parts.append(out.votes.join(remap, on="_i").drop("_i").with_columns(fix))
+    if copies.height:
+        row_parts.append(
+            copies.select(
+                pl.col("_i"),
+                pl.col("sumber_baris"),
+                pl.col("_root_file").alias("_src_file"),
+                pl.col("_root_baris").alias("_src_baris"),
+            ).with_columns(
+                pl.lit(rel).alias("sumber_file"),
+                pl.lit([], dtype=pl.List(pl.String)).alias("masalah"),
+                (
+                    pl.lit(pull, dtype=pl.Datetime("us", "UTC"))
+                    if pull
+                    else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+                ).alias("waktu_tarik"),
+            )
+        )
+    if n_bad and n_bad == lines.height:
+        return FileRead("official", error="tidak ada satu baris pun yang JSON sah")
+    rows = pl.concat(row_parts, how="diagonal_relaxed").select(OFFICIAL_ROW_COLS).sort("_i")
+    votes = (
+        pl.concat(vote_parts, how="diagonal_relaxed")
+        .select("_i", "nomor_urut", "paslon_id", "suara")
+        .sort("_i", maintain_order=True)
+        if vote_parts
+        else pl.DataFrame(
+            schema={
+                "_i": pl.Int64,
+                "nomor_urut": pl.Int64,
+                "paslon_id": pl.String,
+                "suara": pl.Int64,
+            }
+        )
+    )
+    return FileRead("official", rows=rows, votes=votes)
+
+
+def original_json_rows(data: bytes, rel: str, rows: Sequence[int]) -> dict[int, str]:
+    """Original text of some rows of a KPU file (for quarantine): JSON file = its text, JSONL = line."""
+    wanted = set(rows)
+    if rel.endswith(".jsonl"):
+        out = {}
+        for n, line in enumerate(data.splitlines(), start=1):
+            if n in wanted:
+                out[n] = line.decode("utf-8", errors="replace")
+        return out
+    return {1: data.decode("utf-8", errors="replace")} if 1 in wanted else {}
+
+
+def map_paslon(
+    votes: pl.DataFrame, contest: pl.DataFrame, ref_paslon: pl.DataFrame
+) -> pl.DataFrame:
+    """Sirekap paslon ids -> nomor urut through the paslon reference.
+
+    ``votes``: ``_rid``, ``paslon_id``, ``suara``; ``contest``: ``_rid`` -> ``kode_kontestasi``.
+    An id not in the contest's reference is kept, with ``nomor_urut`` null and ``asing`` true.
+    """
+    ref = ref_paslon.select("kode_kontestasi", "paslon_id", pl.col("nomor_urut").alias("_nu"))
+    ref = ref.drop_nulls("paslon_id").unique(["kode_kontestasi", "paslon_id"])
+    v = votes.join(contest, on="_rid", how="left").join(
+        ref, on=["kode_kontestasi", "paslon_id"], how="left"
+    )
+    return v.with_columns(
+        pl.coalesce(pl.col("nomor_urut"), pl.col("_nu")).alias("nomor_urut"),
+        pl.col("_nu").is_null().alias("asing"),
+    ).drop("_nu")
+
+
+# --- Dispatch ---------------------------------------------------------------------------------
+
+
+def kind_of(rel: str) -> str | None:
+    """Which reader a drop-relative path goes to (catalog layout), None for a file to skip."""
+    p = Path(rel)
+    parts = [x.lower() for x in p.parts]
+    name = parts[-1]
+    if name.startswith(".") or name in ("manifest.json", "readme.md", "readme.txt"):
+        return None
+    top = parts[0] if len(parts) > 1 else ""
+    if top == "referensi":
+        if "paslon" in name:
+            return "ref_paslon"
+        if "tps" in name:
+            return "ref_tps"
+        return "unknown"
+    if top == "hitung_internal":
+        return "tally"
+    if top == "kpu":
+        if "rekap" in parts[:-1]:
+            return "official_region"
+        return "official"
+    if top == "insiden":
+        return "incidents"
+    if top == "kesiapan":
+        return "readiness"
+    return "unknown"
+
+
+def read_file(
+    path: Path, root: Path, data: bytes | None = None, kind: str | None = None
+) -> FileRead:
+    """Read one raw file of the drop at ``root`` with the reader its place calls for; never raises
+    on bad data (the result's ``error`` says why a file was rejected)."""
+    rel = path.relative_to(root).as_posix()
+    kind = kind or kind_of(rel) or "unknown"
+    try:
+        if data is None:
+            data = path.read_bytes()
+        if kind == "unknown":
+            return FileRead(
+                kind,
+                error="letak berkas tidak dikenal; taruh di referensi/, hitung_internal/, kpu/, "
+                "insiden/ atau kesiapan/ (lihat analysis.catalog)",
+            )
+        suffix = path.suffix.lower()
+        if kind == "official":
+            if suffix == ".jsonl":
+                return read_sirekap_jsonl(data, rel)
+            if suffix == ".json":
+                return read_sirekap_json(data, rel)
+            return FileRead(kind, error=f"akhiran {suffix or '(tanpa)'} bukan .json/.jsonl Sirekap")
+        if suffix not in (".csv", ".xlsx", ".txt", ".tsv"):
+            return FileRead(kind, error=f"akhiran {suffix or '(tanpa)'} bukan .csv atau .xlsx")
+        return read_table(kind, data, rel, suffix)
+    except OSError as exc:
+        return FileRead(kind, error=f"tidak bisa dibaca ({exc.strerror})")
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one message, never a traceback
+        return FileRead(kind, error=f"gagal dibaca ({type(exc).__name__}: {exc})")

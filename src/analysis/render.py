@@ -1,0 +1,356 @@
+"""Execute a parameterised pack notebook with papermill and render it to a self-contained HTML page.
+
+Two pieces, used by :mod:`analysis.brief`:
+
+* :class:`PackRunner` executes one notebook per call through ``papermill.execute_notebook`` (so
+  papermill parameterises it and records its metadata), on a kernel that is started once and kept
+  warm between packs: the papermill engine ``desk-warm`` registered here hands the same kernel to
+  every run, and the runner clears the kernel's namespace (``%reset -f``) between packs. Imported
+  modules stay loaded, which is what makes the second pack cheap.
+* :func:`to_html` converts an executed notebook with the template in ``html_template/``: code
+  hidden, no prompts, no script of any kind, no request to any other host, a Content-Security-Policy
+  meta tag, a phone-first stylesheet and a print stylesheet with a page break per section.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import Engine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import execute_notebook
+from papermill.log import logger
+
+TEMPLATE_DIR = Path(__file__).parent / "html_template"
+ENGINE_NAME = "desk-warm"
+# Clears what a pack defined (user names, output history) and restarts the cell count; kernel
+# start-up names and imported modules stay. Cheaper than `%reset -f`, whose full gc.collect() costs
+# about a second per pack once pandas, polars and altair are loaded. One expression: leaves no name.
+_RESET_CODE = (
+    "(lambda ip: ("
+    "[ip.user_ns.pop(k, None) for k in [k for k in list(ip.user_ns)"
+    " if k not in ip.user_ns_hidden and not k.startswith('__')]],"
+    " ip.user_ns['Out'].clear(), ip.history_manager.output_hist.clear(),"
+    " setattr(ip, 'execution_count', 1)))(get_ipython())"
+)
+
+
+class WarmKernel:
+    """A kernel manager and client kept alive across notebook runs (one per worker process)."""
+
+    def __init__(self) -> None:
+        self.km: Any = None
+        self.kc: Any = None
+        self._sockets: str | None = None
+
+    def new_manager(self, kernel_name: str) -> Any:
+        """A manager for a new kernel on IPC sockets in a private folder (no TCP port, no clash)."""
+        from jupyter_client import AsyncKernelManager
+
+        self._sockets = tempfile.mkdtemp(prefix="desk-kernel-")
+        self.km = AsyncKernelManager(
+            kernel_name=kernel_name, transport="ipc", ip=str(Path(self._sockets) / "k")
+        )
+        self.kc = None
+        return self.km
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or self.kc is None or not self.km.has_kernel:
+            return False
+        return bool(run_sync(self.km.is_alive)())
+
+    def shutdown(self) -> None:
+        """Stop the kernel (called when the worker ends)."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        if self._sockets:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+        self.km = self.kc = self._sockets = None
+
+
+class WarmKernelEngine(Engine):
+    """Papermill engine that executes on the :class:`WarmKernel` passed as ``warm_kernel``.
+
+    The first run starts the kernel; later runs reuse it. Execution itself is papermill's own
+    client (``PapermillNotebookClient``), so cell metadata, error markers and saving are papermill's.
+    """
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        start_timeout: int = 60,
+        execution_timeout: int | None = None,
+        warm_kernel: WarmKernel | None = None,
+        **kwargs: Any,
+    ) -> NotebookNode:
+        warm = warm_kernel or WarmKernel()
+        if not warm.alive():
+            warm.shutdown()
+            warm.new_manager(kernel_name)
+        client = PapermillNotebookClient(
+            nb_man,
+            km=warm.km,  # not owned by the client: it neither starts a second one nor shuts it down
+            kernel_name=kernel_name,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            log=logger,
+            log_output=log_output,
+        )
+        client.kc = warm.kc
+        try:
+            return client.execute()
+        finally:
+            warm.kc = client.kc
+
+
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What happened to one notebook run."""
+
+    ok: bool
+    seconds: float
+    error: str = ""
+    notebook: NotebookNode | None = None
+
+
+class PackRunner:
+    """Executes notebooks one after another on one warm kernel (use one per worker process)."""
+
+    def __init__(self, execution_timeout: int = 300) -> None:
+        self.kernel = WarmKernel()
+        self.execution_timeout = execution_timeout
+
+    def run(
+        self, notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path | None = None
+    ) -> RunOutcome:
+        """Parameterise and execute ``notebook`` into ``output`` (kept even when a cell fails)."""
+        start = time.perf_counter()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            nb = execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                engine_name=ENGINE_NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(cwd) if cwd else None,
+                execution_timeout=self.execution_timeout,
+                warm_kernel=self.kernel,
+            )
+            outcome = RunOutcome(True, time.perf_counter() - start, notebook=nb)
+        except PapermillExecutionError as exc:
+            # papermill has already written the executed notebook, error included
+            outcome = RunOutcome(False, time.perf_counter() - start, f"{exc.ename}: {exc.evalue}")
+        except Exception as exc:  # kernel died, timeout, unreadable notebook: the pack fails alone
+            outcome = RunOutcome(
+                False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}".strip()
+            )
+            if not output.exists():
+                _write_failure_record(notebook, output, parameters, outcome.error)
+        self._reset()
+        return outcome
+
+    def _reset(self) -> None:
+        """Clear the user namespace so the next pack starts clean; restart a dead kernel later."""
+        if not self.kernel.alive():
+            self.kernel.shutdown()
+            return
+        from jupyter_core.utils import run_sync
+
+        try:
+            reply = run_sync(self.kernel.kc.execute_interactive)(
+                _RESET_CODE, silent=True, store_history=False, timeout=30, allow_stdin=False
+            )
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(reply["content"].get("evalue", "reset failed"))
+        except Exception:  # a kernel that cannot reset is replaced before the next pack
+            self.kernel.shutdown()
+
+    def close(self) -> None:
+        self.kernel.shutdown()
+
+
+def _write_failure_record(
+    notebook: Path, output: Path, parameters: dict[str, Any], error: str
+) -> None:
+    """Keep a record of a run that stopped before papermill could write the executed notebook
+    (a cell timeout, a kernel that died): the input notebook, the parameters and the error."""
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:
+        nb = nbformat.v4.new_notebook()
+    note = nbformat.v4.new_markdown_cell(
+        f"**Eksekusi gagal** (parameter: `{parameters}`):\n\n```\n{error}\n```"
+    )
+    note.metadata["tags"] = ["desk-execution-failure"]
+    nb.cells.insert(0, note)
+    nb.metadata.setdefault("papermill", {}).update(
+        {"parameters": parameters, "exception": True, "error": error}
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, output)
+
+
+# Active or fetching markup. Outputs are already escaped by the pack content; this is the template's
+# own guarantee that nothing it emits can run or fetch, whatever an output holds (CSP is the third).
+_SUSPECT = re.compile(
+    r"<\s*/?\s*(script|iframe|frame|object|embed|applet|link|base|meta|form|portal|foreignobject)\b"
+    r"|\son[a-z]+\s*=|javascript:|vbscript:"
+    r"|\b(src|href|srcset|action|formaction|poster|background|data|ping)\s*=",
+    re.IGNORECASE,
+)
+_DROP_TAGS = (
+    "script", "iframe", "frame", "object", "embed", "applet", "link", "base", "meta", "form",
+    "portal", "foreignObject", "foreignobject", "noscript",
+)  # fmt: skip
+_URL_ATTRS = {
+    "src",
+    "href",
+    "xlink:href",
+    "srcset",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "data",
+    "ping",
+}
+
+
+def _safe_url(tag: str, attr: str, value: str) -> bool:
+    """Only in-page anchors and inline data images may stay; links may point anywhere but scripts."""
+    v = "".join(value.split()).lower()
+    if v.startswith("#"):
+        return True
+    if (
+        attr in ("src", "xlink:href", "href")
+        and v.startswith("data:image/")
+        and not v.startswith("data:image/svg")
+    ):
+        return True
+    # a plain link is not a request until a reader follows it; it may not run script
+    return tag == "a" and attr == "href" and v.startswith(("http://", "https://", "mailto:"))
+
+
+def _unsafe_attr(tag: str, name: str, value: str) -> bool:
+    if name.startswith("on"):
+        return True
+    if name in _URL_ATTRS or name.endswith(":href"):
+        return not _safe_url(tag, name, value)
+    return name == "style" and bool(re.search(r"url\s*\(|expression\s*\(|@import", value, re.I))
+
+
+def defuse(fragment: str) -> str:
+    """Remove anything from an HTML/SVG output that could run or fetch when the page opens.
+
+    Drops script-like elements, ``on*`` handlers and URL attributes that would load something
+    (a link's ``href`` to a web page stays: following it is the reader's choice). Cheap for clean
+    output: the parser only runs when a quick scan finds something suspect.
+    """
+    if not _SUSPECT.search(fragment):
+        return fragment
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(fragment, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        for attr in list(tag.attrs):
+            value = tag.attrs[attr]
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if _unsafe_attr(tag.name.lower(), attr.lower(), text):
+                del tag.attrs[attr]
+    for style in soup.find_all("style"):
+        if re.search(r"url\s*\(|@import", style.get_text(), re.I):
+            style.decompose()
+    return str(soup)
+
+
+def defuse_notebook(nb: NotebookNode) -> NotebookNode:
+    """:func:`defuse` every HTML, SVG and Markdown output of ``nb`` (in place; returns it)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            for mime in ("text/html", "image/svg+xml", "text/markdown"):
+                if mime in data:
+                    text = data[mime]
+                    text = "".join(text) if isinstance(text, list) else text
+                    data[mime] = defuse(text)
+    return nb
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PackExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its final whole-page BeautifulSoup pass.
+
+        That pass only adds alt text to images (the template writes its own) and tab stops to
+        lab-template cells (absent here), yet re-parses 150 KB of SVG per pack.
+        """
+
+        def from_notebook_node(self, nb: NotebookNode, resources: Any = None, **kw: Any) -> Any:
+            resources = self._init_resources(resources)
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PackExporter(
+        extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
+        template_name=TEMPLATE_DIR.name,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def to_html(nb: NotebookNode, title: str) -> str:
+    """Render an executed notebook as one self-contained HTML page (see module docstring)."""
+    nb = defuse_notebook(copy.deepcopy(nb))
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def write_html(nb: NotebookNode | Path, out: Path, title: str) -> int:
+    """Render ``nb`` (a node or an .ipynb path) to ``out``; returns the size in bytes."""
+    if isinstance(nb, Path):
+        nb = nbformat.read(nb, as_version=4)
+    html = to_html(nb, title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
+    return out.stat().st_size

@@ -1,0 +1,214 @@
+"""Input templates for field staff: the Excel and CSV layouts of tally and incident reports.
+
+Each template has a title row and a short instruction row in Bahasa Indonesia ABOVE the header
+row (the readers' header detection skips them), then the canonical headers of COMMON.md, and no
+data rows. The workbooks add a sheet "Petunjuk" (what each column holds, with an example) and a
+sheet "Nilai yang diizinkan" (the codes of the taxonomy in config/taxonomy.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS, _write_xlsx
+from analysis.settings import REPO_ROOT, default_settings
+
+TAXONOMY_FILE = REPO_ROOT / "config" / "taxonomy.yaml"
+
+#: Canonical codes of COMMON.md, used when config/taxonomy.yaml is absent.
+_FALLBACK_CODES: dict[str, list[str]] = {
+    "tahapan": [
+        "pemutakhiran_data_pemilih",
+        "pendaftaran_paslon",
+        "penetapan_paslon",
+        "kampanye",
+        "masa_tenang",
+        "pemungutan_penghitungan",
+        "rekapitulasi",
+        "penetapan_calon_terpilih",
+        "sengketa",
+    ],
+    "kategori": [
+        "kamtibmas",
+        "logistik",
+        "data_pemilih",
+        "pelanggaran_kampanye",
+        "politik_uang",
+        "netralitas",
+        "protokol_kesehatan",
+        "prosedur_pungut_hitung",
+        "infrastruktur",
+        "lainnya",
+    ],
+    "tingkat_keparahan": ["kritis", "tinggi", "sedang", "rendah"],
+    "status_verifikasi": ["belum_diverifikasi", "terkonfirmasi", "terverifikasi_resmi", "dibantah"],
+    "status_penanganan": ["baru", "ditangani", "selesai"],
+    "instansi": ["KPU", "Bawaslu", "Polres", "Dukcapil", "Pemda"],
+}
+
+_TALLY_TITLE = "TEMPLAT LAPORAN HITUNG INTERNAL (FORMULIR C.HASIL) — DESK PILKADA"
+_TALLY_INSTRUCTION = (
+    "Petunjuk: isi SATU baris per TPS per jenis pemilihan, mulai di bawah baris judul kolom; "
+    "jangan mengubah judul kolom. kode_tps = 13 digit (kode desa tanpa titik + nomor TPS 3 digit); "
+    "jenis_pemilihan = pkwkp (Gubernur) atau pkwkk (Bupati/Walikota); waktu_laporan = "
+    "'2024-11-27 16:05' waktu setempat; angka tanpa titik/koma; kosongkan kolom paslon yang tidak ada."
+)
+_INCIDENT_TITLE = "TEMPLAT LAPORAN INSIDEN — DESK PILKADA"
+_INCIDENT_INSTRUCTION = (
+    "Petunjuk: isi SATU baris per insiden, mulai di bawah baris judul kolom; jangan mengubah judul "
+    "kolom. Gunakan kode pada sheet 'Nilai yang diizinkan' untuk tahapan, kategori (boleh lebih "
+    "dari satu, pisahkan dengan ';'), tingkat_keparahan, status dan instansi; waktu "
+    "'2024-11-27 09:15' waktu setempat; kode_wilayah = kode Kemendagri (mis. 16.71.01.1001)."
+)
+_READINESS_TITLE = "TEMPLAT INDIKATOR KESIAPAN — DESK PILKADA"
+_READINESS_INSTRUCTION = (
+    "Petunjuk: isi SATU baris per kab/kota per tanggal per indikator (logistik_diterima, "
+    "perekaman_ktp_el, nphd_dibayar); nilai = pembilang/penyebut sebagai desimal (0,98) atau "
+    "persen (98,03%)."
+)
+
+_TALLY_HELP: dict[str, tuple[str, str]] = {
+    "kode_tps": ("Kode TPS 13 digit", "1671011001001"),
+    "jenis_pemilihan": ("pkwkp = Gubernur, pkwkk = Bupati/Walikota", "pkwkk"),
+    "waktu_laporan": ("Waktu laporan dikirim, waktu setempat", "2024-11-27 16:05"),
+    "pelapor": ("Nama petugas pelapor", "Korcam Ilir Barat Dua"),
+    "pemilih_dpt": ("Jumlah pemilih dalam DPT (J)", "412"),
+    "pemilih_dpt_l": ("DPT laki-laki", "205"),
+    "pemilih_dpt_p": ("DPT perempuan", "207"),
+    "pengguna_dpt": ("Pengguna hak pilih dari DPT", "318"),
+    "pengguna_dptb": ("Pengguna hak pilih DPTb (pindahan)", "3"),
+    "pengguna_dpk": ("Pengguna hak pilih DPK (KTP-el)", "1"),
+    "pengguna_total": ("Jumlah pengguna hak pilih = DPT + DPTb + DPK", "322"),
+    "pengguna_total_l": ("Pengguna hak pilih laki-laki", "160"),
+    "pengguna_total_p": ("Pengguna hak pilih perempuan", "162"),
+    "surat_suara_diterima": ("Surat suara diterima (DPT + 2,5% cadangan)", "423"),
+    "surat_suara_digunakan": ("Surat suara digunakan", "322"),
+    "surat_suara_rusak": ("Surat suara rusak/keliru coblos dikembalikan", "1"),
+    "surat_suara_tidak_digunakan": ("Surat suara tidak digunakan", "100"),
+    "suara_kolom_kosong": ("Suara kolom kosong (hanya pemilihan calon tunggal)", ""),
+    "suara_sah": ("Jumlah suara sah = jumlah suara semua paslon", "312"),
+    "suara_tidak_sah": ("Jumlah suara tidak sah", "10"),
+    "suara_total": ("Jumlah suara sah + tidak sah", "322"),
+}
+
+
+def _taxonomy_codes(path: Path = TAXONOMY_FILE) -> dict[str, list[tuple[str, str]]]:
+    """(code, label) per incident field, from config/taxonomy.yaml (or COMMON.md's codes)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("fields", {})
+    for fld, codes in _FALLBACK_CODES.items():
+        spec = data.get(fld, {}).get("codes") if isinstance(data.get(fld), dict) else None
+        if spec:
+            out[fld] = [(str(c), str((v or {}).get("label", c))) for c, v in spec.items()]
+        else:
+            out[fld] = [(c, c.replace("_", " ")) for c in codes]
+    return out
+
+
+def _csv_text(title: str, instruction: str, header: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([title])
+    w.writerow([instruction])
+    w.writerow(header)
+    return buf.getvalue()
+
+
+def _allowed_sheet() -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        ["NILAI YANG DIIZINKAN"],
+        ["Tulis kodenya (kolom 'kode'); label hanya penjelasan."],
+        ["kolom", "kode", "label"],
+    ]
+    for fld, pairs in _taxonomy_codes().items():
+        rows += [[fld, code, label] for code, label in pairs]
+    rows += [
+        ["jenis_pemilihan", "pkwkp", "Pemilihan Gubernur"],
+        ["jenis_pemilihan", "pkwkk", "Pemilihan Bupati/Walikota"],
+        ["indikator", "logistik_diterima", "Kecamatan yang sudah menerima logistik"],
+        ["indikator", "perekaman_ktp_el", "Penduduk wajib KTP-el yang sudah merekam"],
+        ["indikator", "nphd_dibayar", "Dana hibah (NPHD) yang sudah dibayarkan"],
+    ]
+    return rows
+
+
+def _help_sheet(header: list[str], help_: dict[str, tuple[str, str]]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["PETUNJUK PENGISIAN"], [], ["kolom", "keterangan", "contoh"]]
+    for h in header:
+        if h.startswith("suara_paslon_"):
+            n = h.rsplit("_", 1)[1]
+            rows.append([h, f"Suara paslon nomor urut {n} (kosongkan bila tidak ada)", ""])
+        else:
+            desc, example = help_.get(h, ("", ""))
+            rows.append([h, desc, example])
+    return rows
+
+
+def write_templates(out_dir: Path) -> list[Path]:
+    """Write the tally, incident and readiness templates (xlsx and csv); return their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    specs = [
+        (
+            "templat_hitung_internal",
+            _TALLY_TITLE,
+            _TALLY_INSTRUCTION,
+            list(TALLY_HEADERS),
+            "Laporan",
+        ),
+        (
+            "templat_insiden",
+            _INCIDENT_TITLE,
+            _INCIDENT_INSTRUCTION,
+            list(INCIDENT_HEADERS),
+            "Insiden",
+        ),
+        (
+            "templat_kesiapan",
+            _READINESS_TITLE,
+            _READINESS_INSTRUCTION,
+            list(READINESS_HEADERS),
+            "Kesiapan",
+        ),
+    ]
+    written: list[Path] = []
+    for stem, title, instruction, header, sheet in specs:
+        xlsx = out_dir / f"{stem}.xlsx"
+        help_ = _TALLY_HELP if stem == "templat_hitung_internal" else {}
+        _write_xlsx(
+            xlsx,
+            [
+                (sheet, [[title], [instruction], header]),
+                ("Petunjuk", _help_sheet(header, help_)),
+                ("Nilai yang diizinkan", _allowed_sheet()),
+            ],
+        )
+        path = out_dir / f"{stem}.csv"
+        path.write_text(_csv_text(title, instruction, header), encoding="utf-8")
+        written += [xlsx, path]
+    return written
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default <paths.reports>/templates)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    out = args.out or default_settings().paths.resolved().reports / "templates"
+    for p in write_templates(out):
+        shown = p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p
+        print(f"templates: {shown}")
+    return 0

@@ -1,0 +1,522 @@
+"""Ingest end to end on small drops: real KPU records, a messy internal count, bad files, the demo.
+
+Validation is the real analysis.validate (Great Expectations); each drop is ingested once per module
+and the tests read what it wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis import catalog
+from analysis.ingest import run_ingest
+from analysis.settings import default_settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+KPU88 = SHARED / "sirekap_ppwp2024_kepulauan_seribu"
+
+
+def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """sha256 and mtime of every file under ``root``."""
+    return {
+        p.relative_to(root).as_posix(): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _balanced(acc: pl.DataFrame) -> bool:
+    return bool(
+        (
+            acc["baris_dibaca"]
+            == acc["baris_diterima"] + acc["baris_ditolak"] + acc["baris_digantikan"]
+        ).all()
+    )
+
+
+# --- The 88 real Sirekap records ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kpu88(tmp_path_factory):
+    if not KPU88.is_dir():
+        pytest.skip(f"real data not found at {KPU88}")
+    drop = tmp_path_factory.mktemp("drop88")
+    target = drop / "kpu" / "tps" / "ppwp"  # outside a pull folder: waktu_tarik = the record's ts
+    target.mkdir(parents=True)
+    for p in KPU88.glob("*.json"):
+        shutil.copy2(p, target / p.name)
+    (drop / "referensi").mkdir()
+    (drop / "referensi" / "paslon.csv").write_text(
+        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n"
+        "ppwp,1,100025,Paslon 1,false\nppwp,2,100026,Paslon 2,false\nppwp,3,100027,Paslon 3,false\n"
+    )
+    before = _snapshot(drop)
+    out = tmp_path_factory.mktemp("proc88")
+    acc = run_ingest(drop, out, default_settings())
+    return drop, out, acc, before
+
+
+def _independent_identity_counts() -> dict[str, int]:
+    """Stations breaking each identity of DOMAIN §4, computed straight from the JSON."""
+    s = default_settings().election
+    tol = s.tolerances
+    counts = dict.fromkeys(
+        (
+            "identitas_1",
+            "identitas_2",
+            "identitas_3",
+            "identitas_4",
+            "identitas_5",
+            "identitas_6",
+            "identitas_7",
+        ),
+        0,
+    )
+    for p in sorted(KPU88.glob("*.json")):
+        rec = json.loads(p.read_text())
+        chart, adm = rec.get("chart"), rec.get("administrasi") or {}
+
+        def g(k, adm=adm):
+            return adm.get(k)
+
+        if chart is not None and g("suara_sah") is not None:
+            total = sum(v for k, v in chart.items() if k != "null" and v is not None)
+            counts["identitas_1"] += abs(total - g("suara_sah")) > tol.votes_sum
+        if None not in (g("suara_sah"), g("suara_tidak_sah"), g("suara_total")):
+            counts["identitas_2"] += (
+                abs(g("suara_sah") + g("suara_tidak_sah") - g("suara_total")) > tol.valid_invalid
+            )
+        parts = (
+            g("pengguna_dpt_j"),
+            g("pengguna_dptb_j"),
+            g("pengguna_non_dpt_j"),
+            g("pengguna_total_j"),
+        )
+        if None not in parts:
+            counts["identitas_3"] += abs(sum(parts[:3]) - parts[3]) > tol.voters_sum
+        if None not in (g("suara_total"), g("pengguna_total_j")):
+            counts["identitas_4"] += (
+                abs(g("suara_total") - g("pengguna_total_j")) > tol.ballots_voters
+            )
+        bad_split = False
+        for f in (
+            "pemilih_dpt",
+            "pengguna_dpt",
+            "pengguna_dptb",
+            "pengguna_non_dpt",
+            "pengguna_total",
+        ):
+            j, l_, p_ = g(f"{f}_j"), g(f"{f}_l"), g(f"{f}_p")
+            if None not in (j, l_, p_) and abs(l_ + p_ - j) > tol.split_sum:
+                bad_split = True
+        counts["identitas_5"] += bad_split
+        if None not in (g("pengguna_dpt_j"), g("pemilih_dpt_j")):
+            counts["identitas_6"] += g("pengguna_dpt_j") > g("pemilih_dpt_j")
+        if None not in (g("suara_total"), g("pemilih_dpt_j")):
+            counts["identitas_7"] += g("suara_total") > math.floor(
+                g("pemilih_dpt_j") * (1 + s.reserve_share)
+            )
+    return counts
+
+
+def test_real_kpu_records_every_station_accounted_for(kpu88):
+    drop, out, acc, _ = kpu88
+    files = acc.files.filter(pl.col("dataset") == "official_tps")
+    assert files.height == 88
+    assert acc.balanced and _balanced(files)
+    # two stations published byte-identical empty records: still two stations, not one file twice
+    assert files["status"].to_list() == ["diterima"] * 88
+    assert int(files["baris_dibaca"].sum()) == 88
+    off = catalog.read("official_tps", root=out)
+    q = catalog.read("quarantine", root=out)
+    assert off.height + q.filter(pl.col("dataset") == "official_tps").height == 88
+    assert off["kode_tps"].n_unique() == off.height
+    assert set(off["kode_kontestasi"]) == {"ppwp"}
+    assert off["waktu_tarik"].to_list() == off["ts"].to_list()
+    votes = catalog.read("official_votes", root=out)
+    assert set(votes["nomor_urut"]) <= {1, 2, 3}  # 100025/26/27 mapped through the reference
+    assert off.filter(pl.col("ada_chart")).height == votes["kode_tps"].n_unique()
+
+
+def test_real_kpu_identity_counts_match_an_independent_count(kpu88):
+    _, out, _, _ = kpu88
+    off = catalog.read("official_tps", root=out)
+    q = catalog.read("quarantine", root=out)
+    flags = pl.concat(
+        [
+            off.select(pl.col("peringatan").alias("r")),
+            q.filter(pl.col("dataset") == "official_tps").select(pl.col("alasan").alias("r")),
+        ]
+    )
+    expected = _independent_identity_counts()
+    assert expected["identitas_1"] > 0 and expected["identitas_4"] > 0  # real errors are there
+    for prefix, n in expected.items():
+        got = flags.filter(
+            pl.col("r").list.eval(pl.element().str.starts_with(prefix)).list.any()
+        ).height
+        assert got == n, f"{prefix}: validator flagged {got} stations, the JSON says {n}"
+
+
+def test_raw_drop_is_never_written(kpu88):
+    drop, _, _, before = kpu88
+    assert _snapshot(drop) == before
+
+
+# --- A messy internal count, KPU pulls, bad files --------------------------------------------------
+
+HEADER = (
+    "kode_tps;jenis_pemilihan;waktu_laporan;pelapor;pemilih_dpt;pengguna_dpt;pengguna_dptb;pengguna_dpk;"
+    "pengguna_total;suara_paslon_1;suara_paslon_2;suara_paslon_3;suara_sah;suara_tidak_sah;suara_total"
+)
+
+
+def _valid(tps: str, jenis: str, time: str, p1: int = 120) -> str:
+    p2 = 198 - p1
+    return f"{tps};{jenis};{time};Budi;250;200;2;1;203;{p1};{p2};;198;5;203"
+
+
+def _pilkada(chart: dict | None, sah: int) -> dict:
+    return {
+        "tungsura": {
+            "chart": None if chart is None else {**chart, "null": None},
+            "administrasi": {
+                "suara_sah": sah,
+                "suara_tidak_sah": 5,
+                "suara_total": sah + 5,
+                "pemilih_dpt_j": 250,
+                "pemilih_dpt_l": 120,
+                "pemilih_dpt_p": 130,
+                "pengguna_dpt_j": sah + 5,
+                "pengguna_dptb_j": 0,
+                "pengguna_non_dpt_j": 0,
+                "pengguna_total_j": sah + 5,
+            },
+        },
+        "psu": None,
+        "ts": "2024-11-27 19:30:00",
+        "status_suara": True,
+        "status_adm": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    drop = tmp_path_factory.mktemp("messy")
+    (drop / "referensi").mkdir()
+    (drop / "referensi" / "tps.csv").write_text(
+        "kode_tps,kode_desa,nomor_tps,pemilih_dpt,pemilih_dpt_l,pemilih_dpt_p\n"
+        + "".join(f"167101100100{i},16.71.01.1001,{i},250,120,130\n" for i in range(1, 8))
+    )
+    (drop / "referensi" / "paslon.csv").write_text(
+        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n"
+        "pkwkp-16,1,1600001,A,false\npkwkp-16,2,1600002,B,false\n"
+        "pkwkk-1671,1,1671001,C,false\npkwkk-1671,2,1671002,D,false\n"
+    )
+    hi = drop / "hitung_internal"
+    hi.mkdir()
+    batch1 = [
+        "LAPORAN HITUNG INTERNAL — KOTA PALEMBANG",
+        HEADER,
+        _valid("1671011001001", "Walikota", "2024-11-27 16:05"),  # superseded by 18:00 in batch 2
+        _valid("1671011001002", "Walikota", "2024-11-27 16:10"),  # exact duplicate in batch 2
+        "1671011001003;Walikota;2024-11-27 16:20;Budi;250;200;2;1;203;120;80;;198;5;203",  # Σ 200 ≠ 198
+        "1671011001004;Walikota;2024-11-27 16:30;Budi;250;200;2;1;203;120;78;;abc;5;203",  # unreadable
+        _valid("1671011001005", "Gubernur", "2024-11-27 16:40"),  # accepted
+        _valid("1671011001006", "Gubernur", "2024-11-27 16:45"),  # conflicts with batch 2
+        ";;;;;;;;;;;;;;",
+    ]
+    (hi / "batch1.csv").write_bytes(("\ufeff" + "\n".join(batch1) + "\n").encode("utf-8"))
+    batch2 = [
+        HEADER.replace(";", ",").replace("kode_tps", "Kode TPS").replace("suara_sah", "Suara Sah"),
+        _valid("1671011001001", "Walikota", "2024-11-27 18:00", p1=119).replace(";", ","),
+        _valid("1671011001002", "Walikota", "2024-11-27 16:10").replace(";", ","),
+        _valid("1671011001006", "Gubernur", "2024-11-27 16:45", p1=100).replace(";", ","),
+        "1671011001001,Walikota,2024-11-27 19:00,Budi,250,200,2,1,203,150,80,,198,5,203",  # broken resend
+    ]
+    (hi / "batch2.csv").write_bytes(("\n".join(batch2) + "\n").encode("cp1252"))
+    shutil.copy2(hi / "batch1.csv", hi / "batch1_kirim_ulang.csv")  # same file twice
+    (hi / "rusak.csv").write_bytes(bytes(range(256)) * 4)
+    (hi / "kosong.csv").write_bytes(b"")
+    (drop / "lain").mkdir()
+    (drop / "lain" / "catatan.csv").write_text("a,b\n1,2\n")
+    (drop / "manifest.json").write_text("{}")
+    for pull, recs in (
+        ("20241127T2000", {"1671011001001": _pilkada({"1671001": 100, "1671002": 98}, 198)}),
+        (
+            "20241128T0800",
+            {
+                "1671011001001": _pilkada({"1671001": 101, "1671002": 97}, 198),
+                "1671011001002": _pilkada({"1671001": 100, "9999999": 98}, 198),
+                "1671011001003": _pilkada(None, 198),
+            },
+        ),
+    ):
+        d = drop / "kpu" / pull / "tps" / "pkwkk"
+        d.mkdir(parents=True)
+        for tps, rec in recs.items():
+            (d / f"{tps}.json").write_text(json.dumps(rec))
+    (drop / "kpu" / "20241127T2000" / "tps" / "pkwkk" / "1671011001009.json").write_text("{broken")
+    bundle = drop / "kpu" / "20241128T0800" / "tps" / "pkwkp.jsonl"
+    bundle.write_text(
+        json.dumps(
+            {"kode_tps": "1671011001005", "record": _pilkada({"1600001": 150, "1600002": 48}, 198)}
+        )
+        + "\nnot json at all\n"
+    )
+    (drop / "kpu" / "rekap").mkdir()
+    (drop / "kpu" / "rekap" / "rekap_20241128.csv").write_text(
+        "kode_wilayah;jenis_pemilihan;Paslon 1;Paslon 2;suara_sah;suara_tidak_sah;tps_total;tps_masuk\n"
+        "16.71.01;Walikota;1.200;800;2.000;35;10;9\n"
+    )
+    (drop / "insiden").mkdir()
+    (drop / "insiden" / "harian.csv").write_text(
+        "id_insiden,waktu_kejadian,waktu_laporan,kode_wilayah,kode_tps,lokasi,tahapan,kategori,"
+        "tingkat_keparahan,status_verifikasi,status_penanganan,instansi,waktu_penanganan,deskripsi\n"
+        "INS-1,2024-11-27 09:00,2024-11-27 10:00,16.71.01,,TPS 3,pemungutan suara,Intimidasi,Tinggi,"
+        "belum diverifikasi,baru,Polres,,Saksi diusir\n"
+        "INS-1,2024-11-27 09:00,2024-11-27 15:00,16.71.01,,TPS 3,pemungutan suara,Intimidasi,Tinggi,"
+        "terkonfirmasi,selesai,Polres,2024-11-27 14:00,Saksi diusir; sudah ditangani\n"
+        ",2024-11-26 21:00,2024-11-27 08:00,1671,,Pasar,masa tenang,Politik uang dan netralitas ASN,sedang,"
+        "belum,baru,Bawaslu,,Amplop\n"
+    )
+    (drop / "kesiapan").mkdir()
+    (drop / "kesiapan" / "kesiapan.csv").write_text(
+        "kode_wilayah;tanggal;indikator;pembilang;penyebut;nilai\n16.71;26/11/2024;perekaman_ktp_el;;;98,03%\n"
+    )
+    before = _snapshot(drop)
+    out = tmp_path_factory.mktemp("messy_out")
+    acc = run_ingest(drop, out, default_settings())
+    return drop, out, acc, before
+
+
+def _file(acc, path: str) -> dict:
+    rows = acc.files.filter(pl.col("path") == path).to_dicts()
+    assert rows, f"{path} not in the accounting"
+    return rows[0]
+
+
+def test_accounting_adds_up_for_every_file(messy):
+    _, out, acc, _ = messy
+    assert acc.balanced
+    stored = catalog.read("accounting", root=out)
+    assert _balanced(stored) and stored.height == acc.files.height
+    ledger = catalog.read("ledger", root=out)
+    assert set(ledger["path"]) == set(stored["path"])
+    assert "JUMLAH" in acc.table() and "seimbang" in acc.table()
+
+
+def test_resubmission_duplicate_conflict_and_rejections(messy):
+    _, out, acc, _ = messy
+    b1 = _file(acc, "hitung_internal/batch1.csv")
+    assert (
+        b1["baris_dibaca"],
+        b1["baris_diterima"],
+        b1["baris_ditolak"],
+        b1["baris_digantikan"],
+    ) == (6, 2, 3, 1)
+    b2 = _file(acc, "hitung_internal/batch2.csv")
+    assert (
+        b2["baris_dibaca"],
+        b2["baris_diterima"],
+        b2["baris_ditolak"],
+        b2["baris_digantikan"],
+    ) == (4, 1, 2, 1)
+    t = catalog.read("tally_tps", root=out)
+    tps1 = t.filter(pl.col("kode_tps") == "1671011001001").sort("waktu_laporan")
+    assert tps1["sumber_file"].to_list() == [
+        "hitung_internal/batch1.csv",
+        "hitung_internal/batch2.csv",
+    ]
+    assert tps1["digantikan_oleh"].to_list() == ["hitung_internal/batch2.csv:2", None]
+    assert (
+        t.filter(pl.col("kode_tps") == "1671011001002").height == 1
+    )  # the exact copy is not a version
+    assert t.filter(pl.col("kode_tps") == "1671011001006").is_empty()
+    v = catalog.read("tally_votes", root=out)
+    assert v.filter(pl.col("kode_tps") == "1671011001001")["suara"].sum() == 198 * 2
+    q = catalog.read("quarantine", root=out).filter(pl.col("dataset") == "tally_tps")
+    reasons = {(r["sumber_file"], r["sumber_baris"]): " | ".join(r["alasan"]) for r in q.to_dicts()}
+    assert "identitas_1" in reasons[("hitung_internal/batch1.csv", 5)]
+    assert "format: kolom suara_sah berisi 'abc'" in reasons[("hitung_internal/batch1.csv", 6)]
+    assert "versi_bentrok" in reasons[("hitung_internal/batch1.csv", 8)]
+    assert "versi_bentrok" in reasons[("hitung_internal/batch2.csv", 4)]
+    assert "identitas_1" in reasons[("hitung_internal/batch2.csv", 5)]
+    asli = json.loads(q.filter(pl.col("sumber_baris") == 6)["nilai_asli"][0])
+    assert asli["suara_sah"] == "abc"  # original values kept as read
+
+
+def test_bad_and_duplicate_files_are_reported_and_the_run_goes_on(messy):
+    _, _, acc, _ = messy
+    assert _file(acc, "hitung_internal/batch1_kirim_ulang.csv")["status"] == "duplikat"
+    assert _file(acc, "hitung_internal/batch1_kirim_ulang.csv")["baris_dibaca"] == 0
+    rusak = _file(acc, "hitung_internal/rusak.csv")
+    assert rusak["status"] == "ditolak" and "biner" in rusak["pesan"]
+    assert _file(acc, "hitung_internal/kosong.csv")["status"] == "ditolak"
+    assert "letak berkas tidak dikenal" in _file(acc, "lain/catatan.csv")["pesan"]
+    assert "bukan JSON" in _file(acc, "kpu/20241127T2000/tps/pkwkk/1671011001009.json")["pesan"]
+    assert any(m.startswith("hitung_internal/rusak.csv: DITOLAK") for m in acc.messages)
+    assert "manifest.json" not in acc.files["path"].to_list()
+
+
+def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
+    _, out, acc, _ = messy
+    off = catalog.read("official_tps", root=out)
+    tps1 = off.filter(pl.col("kode_tps") == "1671011001001").sort("waktu_tarik")
+    assert tps1.height == 2  # both pulls kept: reconciliation can see the revision
+    assert tps1["digantikan_oleh"].to_list() == [
+        "kpu/20241128T0800/tps/pkwkk/1671011001001.json:1",
+        None,
+    ]
+    assert _file(acc, "kpu/20241127T2000/tps/pkwkk/1671011001001.json")["baris_digantikan"] == 1
+    votes = catalog.read("official_votes", root=out).filter(pl.col("kode_tps") == "1671011001002")
+    assert sorted(votes["nomor_urut"].to_list()) == [-1, 1]
+    assert votes.filter(pl.col("nomor_urut") == -1)["paslon_id"].to_list() == ["9999999"]
+    warned = off.filter(pl.col("kode_tps") == "1671011001002")["peringatan"][0].to_list()
+    assert any(w.startswith("paslon_dikenal") for w in warned)
+    bundle = _file(acc, "kpu/20241128T0800/tps/pkwkp.jsonl")
+    assert (bundle["baris_dibaca"], bundle["baris_diterima"], bundle["baris_ditolak"]) == (2, 1, 1)
+    q = catalog.read("quarantine", root=out).filter(
+        pl.col("sumber_file") == "kpu/20241128T0800/tps/pkwkp.jsonl"
+    )
+    assert q["nilai_asli"].to_list() == ["not json at all"]
+
+
+def test_incidents_regions_readiness(messy):
+    _, out, acc, _ = messy
+    inc = catalog.read("incidents", root=out)
+    ins1 = inc.filter(pl.col("id_insiden") == "INS-1")
+    assert ins1.height == 1 and ins1["status_penanganan"][0] == "selesai"  # the later report wins
+    assert _file(acc, "insiden/harian.csv")["baris_digantikan"] == 1
+    assert "insiden/harian.csv:4" in inc["id_insiden"].to_list()  # a blank id gets its lineage
+    assert inc["kategori_asli"].null_count() == 0
+    reg = catalog.read("official_region", root=out)
+    assert reg.sort("nomor_urut").select("nomor_urut", "suara").rows() == [(1, 1200), (2, 800)]
+    rd = catalog.read("readiness", root=out)
+    assert rd["nilai"].to_list() == pytest.approx([0.9803])
+
+
+def test_check_summary_counts_ingest_and_validator_checks(messy):
+    _, out, _, _ = messy
+    cs = catalog.read("check_summary", root=out)
+    by = cs.group_by("dataset", "pemeriksaan").agg(pl.col("n_gagal").sum())
+    got = {(r["dataset"], r["pemeriksaan"]): r["n_gagal"] for r in by.to_dicts()}
+    assert got[("tally_tps", "format_baca")] == 1
+    assert got[("tally_tps", "versi_bentrok")] == 2
+    assert got[("tally_tps", "identitas_1_jumlah_suara")] == 2
+    assert ("tally_tps", "kunci_unik") not in got
+
+
+def test_rerun_uses_the_cache_gives_the_same_result_and_keeps_first_ingest_time(messy):
+    drop, out, acc, before = messy
+    ledger1 = catalog.read("ledger", root=out)
+    tally1 = catalog.read("tally_tps", root=out)
+    acc2 = run_ingest(drop, out, default_settings())
+    assert acc2.files.equals(acc.files)
+    assert catalog.read("tally_tps", root=out).equals(tally1)
+    ledger2 = catalog.read("ledger", root=out)
+    assert ledger2["waktu_ingest"].to_list() == ledger1["waktu_ingest"].to_list()
+    assert (out / "_cache" / "tally.rows.parquet").exists()
+    assert _snapshot(drop) == before  # raw hashes and mtimes unchanged
+
+
+# --- The demo election ---------------------------------------------------------------------------
+
+ROW_REJECTS = {
+    "sum_mismatch",
+    "negative_value",
+    "non_numeric_value",
+    "out_of_window_time",
+    "over_capacity",
+    "unknown_tps",
+    "contest_not_held",
+}
+
+
+def _at(df: pl.DataFrame, f: dict) -> pl.DataFrame:
+    cond = (pl.col("sumber_file") == f["file"]) & (pl.col("sumber_baris") == f["row"])
+    if f.get("sheet"):
+        cond = cond & (pl.col("sumber_sheet") == f["sheet"])
+    return df.filter(cond)
+
+
+@pytest.mark.slow
+def test_demo_every_injected_fault_is_flagged_and_accounting_adds_up(tmp_path):
+    from analysis import demo
+
+    s = default_settings()
+    drop, out = tmp_path / "demo-1671", tmp_path / "out"
+    m = demo.generate("16.71", s.demo.seed, s.demo.as_of, drop)
+    acc = run_ingest(drop, out, s)
+    assert acc.balanced
+    read_by = acc.files.group_by("dataset").agg(pl.col("baris_dibaca").sum())
+    read_by = dict(zip(read_by["dataset"], read_by["baris_dibaca"], strict=True))
+    rows = m["totals"]["rows"]
+    assert read_by["tally_tps"] == rows["tally"]
+    assert read_by["official_tps"] == sum(rows["kpu_tps"].values())
+    for ds, key in (("ref_tps", "ref_tps"), ("incidents", "incidents"), ("readiness", "readiness")):
+        assert read_by[ds] == rows[key], ds
+
+    q = catalog.read("quarantine", root=out)
+    tally = catalog.read("tally_tps", root=out)
+    off = catalog.read("official_tps", root=out)
+    inc = catalog.read("incidents", root=out)
+    status = dict(zip(acc.files["path"], acc.files["status"], strict=True))
+    checked: dict[str, int] = {}
+    for f in m["faults"]:
+        kind = f["kind"]
+        if kind == "typing_discrepancy":
+            continue  # consistent sums: only reconciliation against KPU can see it
+        if kind == "unreadable_file":
+            assert status[f["file"]] == "ditolak", f
+        elif kind in ROW_REJECTS:
+            assert _at(q, f).height == 1, f
+        elif kind == "resubmission":
+            later = f"{f['corrected_by']['file']}:{f['corrected_by']['row']}"
+            kept = _at(tally, f)
+            assert _at(q, f).height == 1 or kept["digantikan_oleh"].to_list() == [later], f
+        elif kind.startswith("duplicate_"):
+            assert _at(q, f).is_empty() and _at(tally, f).is_empty(), (
+                f
+            )  # superseded by the original
+            assert _at(tally, f["duplicate_of"]).height == 1, f
+        elif kind.startswith("kpu_"):
+            v = off.filter(
+                (pl.col("kode_tps") == f["kode_tps"])
+                & (pl.col("kode_kontestasi") == f["kode_kontestasi"])
+            )
+            warned = v["peringatan"].list.join(" | ").to_list()
+            if kind == "kpu_missing":
+                assert v.is_empty(), f
+            elif kind == "kpu_revision":
+                assert v.height >= 2, f  # every version kept: the revision is visible
+            elif kind == "kpu_psu":
+                assert v["psu"].is_not_null().any(), f
+            elif kind == "kpu_chart_null":
+                assert (~v["ada_chart"]).any(), f
+            elif kind == "kpu_administrasi_null":
+                assert (~v["ada_administrasi"]).any(), f
+            elif kind == "kpu_sum_mismatch":
+                assert any("identitas_1" in w or "identitas_2" in w for w in warned), f
+            elif kind == "kpu_ocr_hundreds":
+                assert any("ocr_digit_ratusan" in w for w in warned), f
+        elif f["side"] == "incident":
+            row = _at(inc, f)
+            assert row.height == 1, f
+            if f["field"] == "kategori" and kind != "incident_missing_location":
+                got = [row["kategori"][0], *row["kategori_lain"][0].to_list()]
+                assert sorted(got) == sorted(f["true_value"]), (f, got)
+        checked[kind] = checked.get(kind, 0) + 1
+    assert {"sum_mismatch", "kpu_revision", "duplicate_same_file", "unreadable_file"} <= set(
+        checked
+    )
