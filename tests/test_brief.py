@@ -275,3 +275,25 @@ def test_defuse_removes_active_and_fetching_markup():
         '<section class="bagian"><table class="tabel"><td data-angka="x">1</td></table></section>'
     )
     assert defuse(plain) == plain  # clean output is left byte for byte
+
+
+def test_warm_up_runs_only_the_notebooks_imports(notebook):
+    from analysis.render import notebook_imports
+
+    code = notebook_imports(nbformat.read(notebook, as_version=4))
+    assert code.splitlines() == [
+        "import html, json",
+        "from pathlib import Path",
+        "from IPython.display import HTML, SVG, display",
+    ]
+
+
+@pytest.mark.slow
+def test_spawned_workers_isolate_a_failure_too(tmp_path):
+    """The production path: a spawn pool of two warm workers, one pack broken."""
+    nb = stand_in_notebook(tmp_path / "pack.ipynb")
+    processed = stand_in_data(tmp_path / "processed", broken="16.05")
+    result = make_packs("2024-11-28", "16", 1, processed, tmp_path / "r", 2, nb, progress=False)
+    assert not result.ok and [p.kode_wilayah for p in result.failed] == ["16.05"]
+    assert len([p for p in result.packs if p.status == "ok" and p.html.exists()]) == 17
+    assert [p.kode_wilayah for p in result.packs][:2] == ["16", "16.01"]  # plan order kept

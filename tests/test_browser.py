@@ -8,9 +8,11 @@ the page starts is recorded from ``Network.requestWillBeSent``, whatever its fat
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -169,13 +171,15 @@ class Browser:
                 width: document.documentElement.scrollWidth
             })""",
         )
+        pdf = base64.b64decode(self.send("Page.printToPDF", session, timeout=60)["data"])
         self.send("Target.closeTarget", targetId=target)
         requests = [
             e["params"]["request"]["url"]
             for e in self.events
             if e.get("method") == "Network.requestWillBeSent"
         ]
-        return {"requests": requests, **json.loads(state["result"]["value"])}
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        return {"requests": requests, "pdf_pages": pages, **json.loads(state["result"]["value"])}
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the browser may already be gone
@@ -261,6 +265,12 @@ def test_unescaped_payload_is_defused_by_the_template(browser, tmp_path):
     seen = browser.open(page)
     assert seen["requests"] == [page.as_uri()]
     assert seen["pwned"] is None and seen["bodyPwned"] is None and seen["title"] == "uji"
+
+
+def test_each_section_prints_on_its_own_page(browser, pack):
+    """The print stylesheet breaks the page before every section but the first (2 sections here)."""
+    seen = browser.open(pack)
+    assert seen["pdf_pages"] == 2
 
 
 def test_pack_fits_a_phone_width(browser, pack):

@@ -8,6 +8,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -43,6 +46,16 @@ def test_same_seed_gives_byte_identical_files(drop, tmp_path):
     other = tmp_path / "other"
     demo.generate(SCOPE, 8, AS_OF, other)
     assert _digests(out)["referensi/tps.csv"] != _digests(other)["referensi/tps.csv"]
+
+
+def test_bytes_do_not_depend_on_the_process_hash_seed(drop, tmp_path):
+    out, _ = drop
+    other = tmp_path / "subprocess"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    cmd = [sys.executable, "-m", "analysis", "demo", "--scope", SCOPE, "--seed", "7"]
+    cmd += ["--as-of", AS_OF.isoformat(), "--out", str(other)]
+    subprocess.run(cmd, check=True, env=env, capture_output=True)
+    assert _digests(out) == _digests(other)
 
 
 def test_layout_follows_the_catalog(drop):

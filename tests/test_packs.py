@@ -367,11 +367,28 @@ def test_province_pack_figures(processed: Path) -> None:
     assert figures(html, "insiden_total", wilayah="16") == ["4"]
     assert figures(html, "insiden_baru", wilayah="16") == ["2"]
     assert figures(html, "insiden_serius_terbuka", wilayah="16") == ["2"]
+    # stage × category × severity
+    assert figures(
+        html,
+        "insiden_sel",
+        tahapan="pemungutan_penghitungan",
+        kategori="kamtibmas",
+        keparahan="kritis",
+    ) == ["1"]
+    assert figures(
+        html,
+        "insiden_sel",
+        tahapan="pemungutan_penghitungan",
+        kategori="logistik",
+        keparahan="sedang",
+    ) == ["1"]
+    assert figures(html, "insiden_wilayah", wilayah="16.72") == ["3"]
     # status: Palembang has an open kritis incident and a discrepancy
     assert figures(html, "status", wilayah="16.71") == ["kritis"]
     assert "DATA SIMULASI" in html and "TERBATAS" in html
     assert "hitung internal — bukan hasil resmi; hasil resmi ditetapkan KPU" in html
     assert "Kamis, 28 November 2024 14.00 WIB" in html
+    assert "data-galat" not in html
 
 
 def test_untrusted_text_is_escaped(processed: Path) -> None:
@@ -474,3 +491,12 @@ def test_notebook_runs_with_papermill(processed: Path, tmp_path: Path) -> None:
     )
     assert html.count('<section class="bagian"') == len(packs.SECTIONS)
     assert figures(html, "suara_internal", kontestasi="pkwkk-1671", paslon="1") == ["280"]
+
+
+def test_a_failing_section_does_not_take_the_pack_down(processed: Path) -> None:
+    pack = packs.load_pack(processed, "2024-11-28", "provinsi", "16")
+    pack.insiden = pl.DataFrame({"id_insiden": ["<b>x</b>"]})  # columns missing: the section fails
+    out = packs.section_insiden(pack)
+    assert 'data-galat="' in out and out.startswith('<section class="bagian" id="insiden"')
+    assert "<b>x</b>" not in out
+    assert "data-galat" not in packs.section_hitung(pack)

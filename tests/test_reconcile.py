@@ -651,3 +651,13 @@ def test_bench_runs_on_small_synthetic_data():
     out = bench_reconcile(None, n_tps=3000)
     assert out["tps_kontestasi"] > 5000 and out["detik_total"] > 0
     assert {"tps", "wilayah", "kontestasi", "perubahan", "tulis"} <= set(out["detik_per_tahap"])
+
+
+def test_cli_prints_summary(tmp_path, inputs, capsys):
+    from analysis.__main__ import main
+
+    _write_inputs(tmp_path, inputs)
+    assert main(["reconcile", "--as-of", AS_OF.isoformat(), "--processed", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Rekonsiliasi per 2024-11-28 14.00 WIB" in out and "selisih 1" in out
+    assert (tmp_path / "recon_kontestasi.parquet").exists()

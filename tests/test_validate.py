@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -661,13 +663,22 @@ def test_context_works_from_a_fresh_clone_and_is_idempotent(tmp_path):
     fresh = tmp_path / "expectations"
     shutil.copytree(committed, fresh, ignore=shutil.ignore_patterns("uncommitted"))
     settings = load_settings(paths={"expectations": str(fresh)})
-    before = {p: p.read_bytes() for p in fresh.rglob("*.json")}
+
+    def files() -> dict[Path, bytes]:
+        return {
+            p: p.read_bytes()
+            for p in fresh.rglob("*")
+            if p.is_file() and "uncommitted" not in p.relative_to(fresh).parts
+        }
+
+    before = files()
+    assert (fresh / "great_expectations.yml") in before
     for _ in range(2):
         out = v.validate(
             "tally_tps", frame(tally_row(), tally_row(jumlah_suara_paslon=1)), settings
         )
         assert out.flags["ditolak"].to_list() == [False, True]
-    assert {p: p.read_bytes() for p in fresh.rglob("*.json")} == before  # suites not rewritten
+    assert files() == before  # neither the config nor the suites are rewritten
     assert not (fresh / "uncommitted" / "validations").exists()  # results are kept in memory
     assert v._gx_context(fresh).validation_results_store.list_keys() == []  # and dropped once read
     assert (fresh / "expectations" / "tally_tps.json").exists()
@@ -688,3 +699,9 @@ def test_missing_required_values_are_named(s):
     out = v.validate("tally_tps", frame(tally_row(suara_sah=None, kode_kontestasi=None)), s)
     msg = [m for m in out.flags["alasan_tolak"][0] if m.startswith("wajib_terisi")][0]
     assert msg == "wajib_terisi: kolom wajib kosong: kode_kontestasi, suara_sah"
+
+
+def test_importing_the_module_does_not_import_great_expectations():
+    code = "import sys, analysis.validate; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -264,14 +265,15 @@ def pack_title(job: PackJob) -> str:
 _RUNNER: Any = None
 
 
-def _worker_init(execution_timeout: int) -> None:
-    """Start of a spawned worker: one runner (one warm kernel) for its life."""
+def _worker_init(execution_timeout: int, notebook: Path) -> None:
+    """Start of a spawned worker: one runner (one warm kernel, imports done) for its life."""
     global _RUNNER
     from multiprocessing import util
 
     from analysis.render import PackRunner
 
     _RUNNER = PackRunner(execution_timeout=execution_timeout)
+    _RUNNER.warm_up(notebook)
     # shut the kernel down when the pool is closed (finalisers run on a worker's normal exit)
     util.Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
 
@@ -325,46 +327,62 @@ def execute_packs(
     workers: int = 2,
     progress: bool = True,
     execution_timeout: int = 300,
+    before: Callable[[], None] | None = None,
 ) -> list[PackResult]:
-    """Execute ``jobs``; ``workers=0`` runs them in this process (one warm kernel)."""
+    """Execute ``jobs``; ``workers=0`` runs them in this process (one warm kernel).
+
+    ``before`` (e.g. preparing the per-unit inputs) runs in this process while the workers start
+    their kernels and import what the notebook imports.
+    """
     from tqdm import tqdm
 
-    bar = tqdm(total=len(jobs), desc="paket", unit="paket", disable=not progress, file=sys.stderr)
     results: list[PackResult] = []
+    # the widest packs first, so no worker is left with a slow one at the end
+    order = sorted(jobs, key=lambda j: PACK_TIERS.index(j.tingkat))
+    bar = None
 
     def _done(r: PackResult) -> None:
         results.append(r)
         bar.set_postfix_str(f"{r.tingkat} {r.kode_wilayah} {r.status}", refresh=False)
         bar.update(1)
 
-    # the widest packs first, so no worker is left with a slow one at the end
-    order = sorted(jobs, key=lambda j: PACK_TIERS.index(j.tingkat))
-    try:
-        if workers <= 0 or len(jobs) == 1:
-            from analysis.render import PackRunner
+    def _bar() -> Any:
+        return tqdm(
+            total=len(jobs), desc="paket", unit="paket", disable=not progress, file=sys.stderr
+        )
 
-            runner = PackRunner(execution_timeout=execution_timeout)
-            try:
-                for job in order:
-                    _done(_run_job(job, notebook, runner))
-            finally:
-                runner.close()
-        else:
-            # spawn, not fork: a forked copy of a process that has used vl-convert hangs
-            ctx = mp.get_context("spawn")
-            pool = ctx.Pool(min(workers, len(jobs)), _worker_init, (execution_timeout,))
-            closed = False
-            try:
-                for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
-                    _done(r)
-                pool.close()  # normal exit: each worker shuts its kernel down
-                closed = True
-            finally:
-                if not closed:  # interrupted: stop the workers
-                    pool.terminate()
-                pool.join()
-    finally:
-        bar.close()
+    if workers <= 0 or len(jobs) == 1:
+        from analysis.render import PackRunner
+
+        if before:
+            before()
+        runner = PackRunner(execution_timeout=execution_timeout)
+        bar = _bar()
+        try:
+            for job in order:
+                _done(_run_job(job, notebook, runner))
+        finally:
+            runner.close()
+            bar.close()
+    else:
+        # spawn, not fork: a forked copy of a process that has used vl-convert hangs
+        ctx = mp.get_context("spawn")
+        pool = ctx.Pool(min(workers, len(jobs)), _worker_init, (execution_timeout, notebook))
+        closed = False
+        try:
+            if before:
+                before()
+            bar = _bar()
+            for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
+                _done(r)
+            pool.close()  # normal exit: each worker shuts its kernel down
+            closed = True
+        finally:
+            if bar is not None:
+                bar.close()
+            if not closed:  # interrupted or failed: stop the workers
+                pool.terminate()
+            pool.join()
     rank = {j.kode_wilayah: i for i, j in enumerate(jobs)}
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
@@ -392,11 +410,15 @@ def make_packs(
     notebook = Path(notebook)
     day = _as_date(date)
     jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
-    if prepare:
-        prepare_inputs(processed.resolve())
     out_dir = reports / day.isoformat()
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
-    result.packs = execute_packs(jobs, notebook, workers=workers, progress=progress)
+    result.packs = execute_packs(
+        jobs,
+        notebook,
+        workers=workers,
+        progress=progress,
+        before=(lambda: prepare_inputs(processed.resolve())) if prepare else None,
+    )
     result.seconds = time.perf_counter() - start
     write_index(result)
     return result
@@ -515,19 +537,16 @@ def write_index(result: BriefResult) -> Path:
 # benchmark
 
 
-def _naive_run(job: PackJob, notebook: Path, out: Path) -> float:
-    """One ``papermill`` command for one pack, as a naive loop would run it."""
-    cmd = [
-        str(Path(sys.executable).with_name("papermill")),
-        str(notebook),
-        str(out),
-        "--no-progress-bar",
-    ]
+def _naive_run(job: PackJob, notebook: Path, out: Path) -> tuple[float, bool]:
+    """One ``papermill`` command for one pack, as a naive loop would run it: (seconds, succeeded)."""
+    papermill = Path(sys.executable).with_name("papermill")
+    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar"]
     for k, v in job.parameters.items():
-        cmd += ["-p", k, str(v)]
+        cmd += ["-r", k, str(v)]  # -r: raw strings ("16.05" must not become a float)
+    out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, cwd=notebook.parent, check=False)
-    return time.perf_counter() - start
+    done = subprocess.run(cmd, capture_output=True, cwd=notebook.parent, check=False)
+    return time.perf_counter() - start, done.returncode == 0 and out.exists()
 
 
 def bench_packs(
@@ -553,7 +572,8 @@ def bench_packs(
     step = max(1, len(jobs) // max(1, naive_sample))
     sample = jobs[::step][:naive_sample]
     naive_dir = Path(reports_dir) / "_naive"
-    naive = [_naive_run(j, notebook, naive_dir / f"{j.kode_wilayah}.ipynb") for j in sample]
+    runs = [_naive_run(j, notebook, naive_dir / f"{j.kode_wilayah}.ipynb") for j in sample]
+    naive = [seconds for seconds, ok in runs if ok]  # a failed command is no fair comparison
     naive_per_pack = sum(naive) / len(naive) if naive else float("nan")
     ok_sizes = sorted(p.size_bytes for p in result.packs if p.status == "ok")
     n = len(result.packs)
@@ -564,6 +584,7 @@ def bench_packs(
         "seconds": round(result.seconds, 1),
         "per_pack_seconds": round(result.seconds / n, 3) if n else None,
         "naive_sample": len(sample),
+        "naive_failed": len(runs) - len(naive),
         "naive_per_pack_seconds": round(naive_per_pack, 2),
         "naive_extrapolated_seconds": round(naive_per_pack * n, 1),
         "ratio": round(naive_per_pack * n / result.seconds, 1) if result.seconds else None,

@@ -171,11 +171,12 @@ def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
         ["jumlah", "serius"]
     ].sum()
     tahapan = list(dict.fromkeys(pdf["tahapan"]))  # keep the caller's order (the schedule's)
+    kategori = cells.groupby("kategori")["jumlah"].sum().sort_values(ascending=False).index.tolist()
     base = alt.Chart(cells).encode(
         x=alt.X(
             "tahapan:N", title=None, sort=tahapan, axis=alt.Axis(labelAngle=-40, labelLimit=110)
         ),
-        y=alt.Y("kategori:N", title=None, sort="-color", axis=alt.Axis(labelLimit=150)),
+        y=alt.Y("kategori:N", title=None, sort=kategori, axis=alt.Axis(labelLimit=150)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color(
@@ -190,5 +191,5 @@ def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
     )
     n_x = max(1, len(tahapan))
     n_y = max(1, cells["kategori"].nunique())
-    chart = (rect + text).properties(width=min(LEBAR - 150, 26 * n_x), height=20 * n_y)
+    chart = (rect + text).properties(width=min(LEBAR - 150, 34 * n_x), height=22 * n_y)
     return svg(_config(chart))

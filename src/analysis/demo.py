@@ -951,16 +951,21 @@ def _internal(
     resub_rows = []
     for i in plan["resubmission"]:
         row = rows_by_idx[int(i)]
-        c = present_slots(row)[-1]
-        d = int(rng.choice([-1, 1])) * int(rng.integers(10, 60))
-        bad = max(0, row[c] + d)
-        if bad == row[c]:
-            bad = row[c] + 11
-        edits[int(i)] = {c: bad}
+        # a consistent but wrong first report (votes of one paslon typed as invalid votes): it
+        # passes the arithmetic checks and is accepted, then superseded by the correction
+        c = max(present_slots(row), key=lambda k: row[k])
+        d = int(rng.integers(5, 30))
+        e = {
+            c: row[c] - d,
+            "suara_sah": row["suara_sah"] - d,
+            "suara_tidak_sah": row["suara_tidak_sah"] + d,
+        }
+        edits[int(i)] = e
         t_new = min(as_of, row["_t"] + int(rng.integers(60, 240)) * 60)
         corrected = {**row, "_idx": next_idx, "_t": t_new}
         extra.append(corrected)
-        resub_rows.append((int(i), next_idx, c, row[c], bad))
+        for k, v in e.items():
+            resub_rows.append((int(i), next_idx, k, row[k], v))
         next_idx += 1
     for i in plan["duplicate_same_file"]:
         extra.append({**rows_by_idx[int(i)], "_idx": next_idx, "_dup_of": int(i), "_dup": "same"})
@@ -1183,9 +1188,13 @@ def _internal(
         cols += ["suara_sah", "suara_tidak_sah", "suara_total"]
         if is_xlsx[f_i]:
             path = folder / f"{stem}.xlsx"
-            two = not two_sheet_done and part["_jenis_code"].n_unique() >= 2
+            jenis_here = set(part["_jenis_code"].to_list())
+            two = not two_sheet_done and {"pkwkp", "pkwkk"} <= jenis_here
             groups = (
-                [(g, part.filter(pl.col("_jenis_code") == g)) for g in ("pkwkp", "pkwkk")]
+                [
+                    ("pkwkp", part.filter(pl.col("_jenis_code") == "pkwkp")),
+                    ("pkwkk", part.filter(pl.col("_jenis_code") != "pkwkp")),
+                ]
                 if two
                 else [("Laporan", part)]
             )
@@ -1304,7 +1313,7 @@ def _internal(
             c,
             true,
             bad,
-            note="first report wrong; corrected in a later report",
+            note="first report consistent but wrong; corrected in a later report",
             corrected_by={k: loc[new][k] for k in ("file", "sheet", "row")},
         )
     for r in R.filter(pl.col("_dup").is_not_null()).select("_idx", "_dup_of", "_dup").rows():

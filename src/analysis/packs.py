@@ -20,9 +20,13 @@ section say "data belum tersedia" instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import subprocess
+import sys
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -340,8 +344,9 @@ def _turnout(processed: Path, as_of: dt.datetime | None) -> pl.DataFrame | None:
             continue
         if name == "kpu":
             df = df.filter(pl.col("ada_administrasi"))
+        extra = ["pengguna_dpt", "pengguna_dptb", "pengguna_dpk"] if name == "internal" else []
         cur = _in_force(df, tcol, as_of).select(
-            "kode_tps", "kode_kontestasi", "pemilih_dpt", "pengguna_total"
+            "kode_tps", "kode_kontestasi", "pemilih_dpt", "pengguna_total", *extra
         )
         if ref is not None and not ref.is_empty():
             cur = cur.join(
@@ -355,6 +360,7 @@ def _turnout(processed: Path, as_of: dt.datetime | None) -> pl.DataFrame | None:
                 "kode_kontestasi",
                 pl.col("pemilih_dpt").alias(f"pemilih_dpt_{name}"),
                 pl.col("pengguna_total").alias(f"pengguna_{name}"),
+                *[pl.col(c).alias(f"{c}_internal") for c in extra],
             )
         )
     if not parts:
@@ -390,6 +396,11 @@ def _turnout(processed: Path, as_of: dt.datetime | None) -> pl.DataFrame | None:
         .sum()
         .alias("dpt_kpu"),
         pl.col("pengguna_kpu").sum().alias("pengguna_kpu"),
+        *[
+            pl.col(f"pengguna_{c}_internal").sum()
+            for c in ("dpt", "dptb", "dpk")
+            if f"pengguna_{c}_internal" in tps.columns
+        ],
     ]
     out = [
         tps.group_by(pl.col(col).alias("kode_wilayah"), "kode_kontestasi").agg(aggs)
@@ -675,6 +686,7 @@ class Pack:
     suara: pl.DataFrame | None = None  # unit + children × contest × paslon
     progres: pl.DataFrame | None = None  # the unit × contest × sumber × waktu
     kontestasi: pl.DataFrame | None = None  # contests held in the unit or its descendants
+    perkiraan: pl.DataFrame | None = None  # reconcile's estimate, contests of this very unit only
     perubahan: pl.DataFrame | None = None  # unit + children × contest
     selisih: pl.DataFrame | None = None  # TPS × contest that differ, inside the unit
     insiden: pl.DataFrame | None = None  # incident reports (all; filtered by incidents.prepare)
@@ -799,6 +811,14 @@ def load_pack(
         regions = [contest_region(k) for k in kont["kode_kontestasi"]]
         kont = kont.with_columns(pl.Series("wilayah_kontestasi", regions))
         pack.kontestasi = kont.filter(in_unit("wilayah_kontestasi", kode_wilayah))
+    pack.perkiraan = _scan(inp / "perkiraan.parquet")
+    if pack.perkiraan is not None:
+        own = [
+            k
+            for k in pack.perkiraan["kode_kontestasi"].unique()
+            if contest_region(k) == kode_wilayah
+        ]
+        pack.perkiraan = pack.perkiraan.filter(pl.col("kode_kontestasi").is_in(own))
     pack.selisih = _load_selisih(inp, kode_wilayah)
     pack.insiden = _scan(inp / "insiden.parquet", in_unit("_lokasi", kode_wilayah))
     pack.kesiapan = _scan(inp / "kesiapan.parquet", in_unit("kode_wilayah", kode_wilayah))
@@ -1083,7 +1103,7 @@ def section_ringkasan(pack: Pack) -> Html:
     ch = _own(pack.perubahan, pack)
     own = _own(pack.hitung, pack)
     full, sub = _contests(pack)
-    for k in full + sub[:0]:
+    for k in full:
         r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True) if own is not None else {}
         c = ch.filter(pl.col("kode_kontestasi") == k) if ch is not None else None
         c = c.row(0, named=True) if c is not None and not c.is_empty() else {}
@@ -1217,7 +1237,7 @@ def section_indikator(pack: Pack) -> Html:
             else e.turnout_target_default
         )
         full, sub = _contests(pack)
-        rows = []
+        rows, jenis = [], []
         for k in full:
             r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
             t = e.turnout_target(contest_region(k)) if contest_region(k) != NATIONAL else target
@@ -1233,6 +1253,14 @@ def section_indikator(pack: Pack) -> Html:
                     fmt.dari(_val(r, "tps_internal"), _val(r, "tps_diharapkan")),
                 ]
             )
+            if r.get("pengguna_dptb_internal") is not None:
+                jenis.append(
+                    f"{_kontestasi(pack, k)}: pengguna hak pilih DPT "
+                    f"{fmt.angka(r.get('pengguna_dpt_internal'))} · DPTb "
+                    f"{fmt.angka(r.get('pengguna_dptb_internal'))} · DPK "
+                    f"{fmt.angka(r.get('pengguna_dpk_internal'))} (dari DPT "
+                    f"{fmt.angka(r.get('dpt_internal'))} pada TPS yang sudah masuk)"
+                )
         if rows:
             parts.append(
                 tabel(
@@ -1241,6 +1269,8 @@ def section_indikator(pack: Pack) -> Html:
                     kanan=(1, 2, 3),
                 )
             )
+        if jenis:
+            parts.append("<ul>" + "".join(f"<li>{esc(j)}</li>" for j in jenis) + "</ul>")
         parts.append(
             p(
                 "Partisipasi = pengguna hak pilih ÷ DPT pada TPS yang sudah masuk hitung internal "
@@ -1439,6 +1469,37 @@ def _progress_chart(pack: Pack, k: str, tps_total: int | None) -> Html | None:
     )
 
 
+def _estimate(pack: Pack, k: str, paslon: pl.DataFrame) -> str:
+    """Reconcile's estimate of the final internal result for the unit's own contest, labelled so."""
+    if pack.perkiraan is None:
+        return ""
+    e = pack.perkiraan.filter(pl.col("kode_kontestasi") == k).sort("nomor_urut")
+    if e.is_empty():
+        return ""
+    names = {r["nomor_urut"]: r for r in paslon.iter_rows(named=True)}
+    rows = []
+    for r in e.iter_rows(named=True):
+        x = names.get(r["nomor_urut"], {})
+        rows.append(
+            [
+                _paslon(r["nomor_urut"], x.get("nama_paslon"), x.get("kolom_kosong")),
+                angka_el(
+                    "perkiraan_persen",
+                    fmt.persen(r["perkiraan_persen"]),
+                    r["perkiraan_persen"],
+                    kontestasi=k,
+                    paslon=r["nomor_urut"],
+                ),
+                f"{fmt.persen(r['persen_bawah'])} – {fmt.persen(r['persen_atas'])}",
+            ]
+        )
+    return Html(
+        "<h4>Perkiraan akhir hitung internal (bukan hasil)</h4>"
+        + tabel(["Pasangan calon", "Perkiraan", "Selang 95%"], rows, kanan=(1, 2))
+        + p(e["keterangan"][0] or "perkiraan — bukan hasil resmi", "caveat-kecil")
+    )
+
+
 def section_hitung(pack: Pack) -> Html:
     """The internal count, always with its coverage and the caveat."""
     parts = [caveat()]
@@ -1497,6 +1558,7 @@ def section_hitung(pack: Pack) -> Html:
         parts.append(
             p(f"{CAVEAT}; cakupan {fmt.persen(r['cakupan_internal'])} TPS.", "caveat-kecil")
         )
+        parts.append(_estimate(pack, k, s))
         # One chart per kind and pack (the contest closest to the unit) keeps a pack fast to make.
         ch = _progress_chart(pack, k, r["tps_diharapkan"]) if k == full[-1] else None
         if ch:
@@ -1774,7 +1836,8 @@ def _outcome(pack: Pack) -> Html:
     k = k.sort(["bisa_mengubah_hasil", "kode_kontestasi"], descending=[True, False])
     n_bisa = int(k["bisa_mengubah_hasil"].fill_null(False).sum())
     n_all = k.height
-    k = k.head(max(pack.settings.briefing.list_rows, n_bisa) if n_all > 40 else n_all)
+    cap = pack.settings.briefing.list_rows * 2
+    k = k.head(cap)
     rows = [
         [
             _kontestasi(pack, r["kode_kontestasi"]),
@@ -1795,16 +1858,20 @@ def _outcome(pack: Pack) -> Html:
         f" dari {esc(fmt.angka(n_all))} pemilihan: selisih atau TPS yang belum masuk dapat mengubah "
         "urutan teratas.</p>"
     )
-    return head + tabel(
-        [
-            "Pemilihan",
-            "Selisih unggul–kedua (internal)",
-            "Ayunan maks. dari selisih",
-            "Bisa mengubah hasil",
-            "Alasan",
-        ],
-        rows,
-        kanan=(1, 2),
+    return (
+        head
+        + tabel(
+            [
+                "Pemilihan",
+                "Selisih unggul–kedua (internal)",
+                "Ayunan maks. dari selisih",
+                "Bisa mengubah hasil",
+                "Alasan",
+            ],
+            rows,
+            kanan=(1, 2),
+        )
+        + (p(f"… dan {fmt.angka(n_all - cap)} pemilihan lain.", "catatan") if n_all > cap else "")
     )
 
 
@@ -1853,40 +1920,7 @@ def section_insiden(pack: Pack) -> Html:
                 "kritis/tinggi)",
             )
         )
-    rows = [
-        [
-            r["tahapan_label"],
-            r["kategori_label"],
-            r["keparahan_label"],
-            angka_el(
-                "insiden_sel",
-                fmt.angka(r["n_insiden"]),
-                r["n_insiden"],
-                tahapan=r["tahapan"],
-                kategori=r["kategori"],
-                keparahan=r["tingkat_keparahan"],
-            ),
-            fmt.angka(r["n_terverifikasi"]),
-            fmt.angka(r["n_belum_diverifikasi"]),
-            fmt.angka(r["n_terbuka"]),
-        ]
-        for r in counts.iter_rows(named=True)
-    ]
-    parts.append(
-        tabel(
-            [
-                "Tahapan",
-                "Kategori",
-                "Keparahan",
-                "Jumlah",
-                "Terverifikasi",
-                "Belum diverifikasi",
-                "Belum selesai",
-            ],
-            rows,
-            kanan=(3, 4, 5, 6),
-        )
-    )
+    parts.append(_incident_grid(pack, counts))
     parts.append("<h3>Insiden kritis/tinggi baru sejak laporan sebelumnya</h3>")
     if since is None:
         parts.append(
@@ -1937,6 +1971,71 @@ def section_insiden(pack: Pack) -> Html:
             )
         )
     return bagian("insiden", "Insiden", "".join(parts))
+
+
+def _incident_grid(pack: Pack, counts: pl.DataFrame) -> Html:
+    """Stage × category rows with one column per severity (compact on a phone).
+
+    Each count carries ``data-angka="insiden_sel"`` with its tahapan, kategori and keparahan.
+    """
+    sev = ("kritis", "tinggi", "sedang", "rendah")
+    cells: dict[tuple[str, str], dict] = {}
+    for r in counts.iter_rows(named=True):
+        key = (r["tahapan"], r["kategori"])
+        c = cells.setdefault(
+            key,
+            {
+                "label": f"{r['tahapan_label']} · {r['kategori_label']}",
+                "n": {},
+                "total": 0,
+                "terbuka": 0,
+            },
+        )
+        c["n"][r["tingkat_keparahan"]] = c["n"].get(r["tingkat_keparahan"], 0) + r["n_insiden"]
+        c["total"] += r["n_insiden"]
+        c["terbuka"] += r["n_terbuka"]
+    order = sorted(
+        cells.items(),
+        key=lambda kv: tuple(-kv[1]["n"].get(x, 0) for x in sev[:2]) + (-kv[1]["total"],),
+    )
+    n = pack.settings.briefing.list_rows * 2
+    rows = []
+    for (tahapan, kategori), c in order[:n]:
+        row: list[object] = [c["label"]]
+        for x in sev:
+            v = c["n"].get(x, 0)
+            row.append(
+                angka_el(
+                    "insiden_sel", fmt.angka(v), v, tahapan=tahapan, kategori=kategori, keparahan=x
+                )
+                if v
+                else "·"
+            )
+        row += [Html(f"<strong>{esc(fmt.angka(c['total']))}</strong>"), fmt.angka(c["terbuka"])]
+        rows.append(row)
+    out = [
+        tabel(
+            [
+                "Tahapan · kategori",
+                "Kritis",
+                "Tinggi",
+                "Sedang",
+                "Rendah",
+                "Jumlah",
+                "Belum selesai",
+            ],
+            rows,
+            kanan=(1, 2, 3, 4, 5, 6),
+        )
+    ]
+    if len(order) > n:
+        out.append(
+            p(
+                f"Ditampilkan {n} dari {fmt.angka(len(order))} kombinasi (yang paling parah dan terbanyak); semuanya ada di grafik.",
+                "catatan",
+            )
+        )
+    return Html("".join(out))
 
 
 def _incident_table(pack: Pack, df: pl.DataFrame, nama: str, umur: bool = False) -> Html:
@@ -2274,6 +2373,37 @@ def section_sumber(pack: Pack) -> Html:
             )
     return bagian("sumber", "Lampiran: sumber dan proses", "".join(parts))
 
+
+def _guarded(fn: Callable[[Pack], str]) -> Callable[[Pack], Html]:
+    """A section that fails shows an error box instead of taking the whole pack down.
+
+    The traceback goes to stderr (kept in the executed notebook, hidden from the HTML) and the box
+    carries ``data-galat`` so the executor and tests can find it.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(pack: Pack) -> Html:
+        try:
+            return Html(fn(pack))
+        except Exception as exc:  # noqa: BLE001 — one section must not cost leadership the pack
+            traceback.print_exc(file=sys.stderr)
+            id_ = fn.__name__.removeprefix("section_")
+            return bagian(
+                id_,
+                id_.capitalize(),
+                Html(
+                    f'<p class="galat" data-galat="{esc(type(exc).__name__)}">Bagian ini gagal '
+                    f"dibuat ({esc(type(exc).__name__)}: {esc(str(exc)[:200])}); bagian lain tidak "
+                    "terpengaruh. Analis: lihat notebook hasil eksekusi.</p>"
+                ),
+            )
+
+    return wrapper
+
+
+# Every section builder the notebook calls is the guarded one.
+for _name in [n for n in list(globals()) if n.startswith("section_")]:
+    globals()[_name] = _guarded(globals()[_name])
 
 #: Section builders in the order a pack shows them (the notebook calls them one by one).
 SECTIONS = (

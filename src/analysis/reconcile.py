@@ -258,52 +258,63 @@ def _expected_pairs(ref_tps: pl.DataFrame, contests: pl.Series) -> pl.DataFrame:
     )
 
 
-def _revisions(
-    official_tps: pl.DataFrame,
+def _kpu_votes(
+    official_all: pl.DataFrame,
     official_votes: pl.DataFrame,
-    current: pl.DataFrame,
-    ov: pl.DataFrame,
-    as_of: dt.datetime,
+    official: pl.DataFrame,
     previous_as_of: dt.datetime | None,
-) -> pl.DataFrame:
-    """Per TPS × contest whose KPU votes changed since the previous as-of: ``_pid`` and
-    ``waktu_tarik_sebelumnya``, the earliest earlier version that differs from the one in force.
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """KPU votes in force, and what they are compared against for revisions, in one pass.
+
+    Returns (ov, prev, pv): ``ov`` the votes in force (``_vid``, ``nomor_urut``, ``suara_kpu``);
+    ``prev`` one row per TPS × contest whose KPU votes changed since the previous as-of (``_pid``,
+    ``waktu_tarik_sebelumnya`` = the earliest earlier version that differs from the one in force);
+    ``pv`` that version's votes (``suara_kpu_sebelumnya``).
 
     Versions looked at: every version with votes from the one in force at ``previous_as_of``
     (what the previous report showed) up to the one in force now; with no previous as-of, every
     earlier version. So a record first published and then corrected since the previous report
-    is flagged too. ``official_tps``/``official_votes`` carry ``_pid``; ``ov`` is the votes in
-    force (``_vid``, ``suara_kpu``).
+    is flagged too. Inputs carry ``_pid`` and hold versions up to as_of only.
     """
-    chart = official_tps.filter(
-        pl.col("ada_chart").fill_null(False) & (pl.col("waktu_tarik") <= as_of)
-    ).select("_pid", "waktu_tarik")
-    cand = chart.join(
-        current.filter("ada_kpu").select("_pid", pl.col("waktu_tarik").alias("_t_now")), on="_pid"
-    ).filter(pl.col("waktu_tarik") < pl.col("_t_now"))
+    window = official.filter("ada_kpu").select("_pid", pl.col("waktu_tarik").alias("_t_now"))
     if previous_as_of is not None:
         start = (
-            chart.filter(pl.col("waktu_tarik") <= previous_as_of)
+            official_all.filter(pl.col("ada_kpu") & (pl.col("waktu_tarik") <= previous_as_of))
             .group_by("_pid")
             .agg(pl.col("waktu_tarik").max().alias("_t_start"))
         )
-        cand = cand.join(start, on="_pid", how="left").filter(
-            pl.col("_t_start").is_null() | (pl.col("waktu_tarik") >= pl.col("_t_start"))
+        window = window.join(start, on="_pid", how="left")
+    else:
+        window = window.with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("_t_start"))
+    t = pl.col("waktu_tarik")
+    kv = (
+        official_votes.join(window, on="_pid")
+        .filter(
+            (t <= pl.col("_t_now")) & (pl.col("_t_start").is_null() | (t >= pl.col("_t_start")))
         )
+        .select(
+            "_pid", "waktu_tarik", "_t_now", _vote_id(), "nomor_urut", pl.col("suara").fill_null(0)
+        )
+    )
+    now = t == pl.col("_t_now")
+    ov = kv.filter(now).select("_vid", "nomor_urut", pl.col("suara").alias("suara_kpu"))
+    cand = kv.filter(~now)
     diff = (
-        official_votes.join(
-            cand.select("_pid", "waktu_tarik"), on=["_pid", "waktu_tarik"], how="semi"
-        )
-        .select("_pid", "waktu_tarik", _vote_id(), pl.col("suara").fill_null(0))
-        .join(ov.select("_vid", "suara_kpu"), on="_vid", how="left")
+        cand.join(ov.select("_vid", "suara_kpu"), on="_vid", how="left")
         .group_by("_pid", "waktu_tarik")
         .agg((pl.col("suara") - pl.col("suara_kpu").fill_null(0)).abs().sum().alias("_d"))
     )
-    return (
+    prev = (
         diff.filter(pl.col("_d") > 0)
         .group_by("_pid")
         .agg(pl.col("waktu_tarik").min().alias("waktu_tarik_sebelumnya"))
     )
+    pv = cand.join(
+        prev.rename({"waktu_tarik_sebelumnya": "waktu_tarik"}),
+        on=["_pid", "waktu_tarik"],
+        how="semi",
+    ).select("_vid", "nomor_urut", pl.col("suara").alias("suara_kpu_sebelumnya"))
+    return ov, prev, pv
 
 
 def _latest(df: pl.DataFrame, time_col: str) -> pl.DataFrame:
@@ -407,38 +418,24 @@ def reconcile_tps(
     tally_votes = keyed_votes(inputs.tally_votes, "waktu_laporan", "tally_votes")
     official_votes = keyed_votes(inputs.official_votes, "waktu_tarik", "official_votes")
     iv = votes(tally_votes, tally, "waktu_laporan").rename({"suara": "suara_internal"})
-    ov = votes(official_votes, official.filter("ada_kpu"), "waktu_tarik").rename(
-        {"suara": "suara_kpu"}
-    )
-    prev = _revisions(
-        official_all.select("_pid", "waktu_tarik", pl.col("ada_kpu").alias("ada_chart")),
-        official_votes,
-        official,
-        ov,
-        as_of,
-        previous_as_of,
-    )
-    pv = votes(
-        official_votes,
-        prev.rename({"waktu_tarik_sebelumnya": "waktu_tarik"}),
-        "waktu_tarik",
-    ).rename({"suara": "suara_kpu_sebelumnya"})
+    ov, prev, pv = _kpu_votes(official_all, official_votes, official, previous_as_of)
 
     expected = _expected_pairs(inputs.ref_tps, pl.Series(list(cmap), dtype=pl.String))
     expected = _with_pid(expected, cmap, "ref_tps")
     pairs = (
         pl.concat([expected.select("_pid"), tally.select("_pid"), official.select("_pid")])
         .unique()
+        .sort("_pid")  # sorted once on the integer key; the left joins below keep this order
         .with_columns(
             (pl.col("_pid") // _CONTEST_SLOTS).cast(pl.String).str.zfill(13).alias("kode_tps"),
             (pl.col("_pid") % _CONTEST_SLOTS)
             .replace_strict({i: c for c, i in cmap.items()}, return_dtype=pl.String)
             .alias("kode_kontestasi"),
         )
-        .join(expected.drop(PAIR), on="_pid", how="left")
-        .join(tally.drop(PAIR), on="_pid", how="left")
-        .join(official.drop(PAIR), on="_pid", how="left")
-        .join(prev, on="_pid", how="left")
+        .join(expected.drop(PAIR), on="_pid", how="left", maintain_order="left")
+        .join(tally.drop(PAIR), on="_pid", how="left", maintain_order="left")
+        .join(official.drop(PAIR), on="_pid", how="left", maintain_order="left")
+        .join(prev, on="_pid", how="left", maintain_order="left")
         .with_columns(
             pl.col("diharapkan").fill_null(False),
             _desa_from_tps().alias("kode_desa"),  # the TPS code is the desa code + 3 digits
@@ -458,9 +455,10 @@ def reconcile_tps(
     )
     tp = (
         iv.join(ov, on=["_vid", "nomor_urut"], how="full", coalesce=True)
+        .sort("_vid")
         .with_columns((pl.col("_vid") // _PASLON_SLOTS).alias("_pid"))
-        .join(flags, on="_pid", how="left")
-        .join(pv.drop("nomor_urut"), on="_vid", how="left")
+        .join(flags, on="_pid", how="left", maintain_order="left")
+        .join(pv.drop("nomor_urut"), on="_vid", how="left", maintain_order="left")
         .with_columns(
             pl.when("ada_internal")
             .then(pl.col("suara_internal").fill_null(0))
@@ -495,7 +493,7 @@ def reconcile_tps(
         pl.col("peringatan_kpu").list.len().fill_null(0) > 0
     )
     tps = (
-        pairs.join(per_pair, on="_pid", how="left")
+        pairs.join(per_pair, on="_pid", how="left", maintain_order="left")
         .with_columns(
             pl.col("paslon_selisih").fill_null(0),
             pl.col("revisi_abs").fill_null(0),
@@ -516,10 +514,9 @@ def reconcile_tps(
             .alias("status"),
             ((pl.col("paslon_selisih") > 0) & both & has_flag).alias("dijelaskan_validasi"),
         )
-        .sort("_pid")
     )
     tps = _keyed(RECON_TPS, tps, "_pid")
-    tp = tp.join(tps.select("_pid", "status"), on="_pid", how="left").sort("_vid")
+    tp = tp.join(tps.select("_pid", "status"), on="_pid", how="left", maintain_order="left")
     tp = _keyed(RECON_TPS_PASLON, tp, "_vid")
     return tp, tps
 
@@ -600,17 +597,19 @@ def roll_up_paslon(
         "selisih_abs",
     ]
     desa = (
-        tps_paslon.group_by(_desa_group(tps_paslon, "_vid", _CONTEST_SLOTS * _PASLON_SLOTS))
-        .agg(
-            pl.col("kode_desa").first(),
-            pl.col("kode_kontestasi").first(),
-            pl.col("nomor_urut").first(),
-            pl.col("suara_internal").sum(),
-            pl.col("suara_kpu").sum(),
-            pl.col("suara_internal").filter(both).sum().alias("suara_internal_banding"),
-            pl.col("suara_kpu").filter(both).sum().alias("suara_kpu_banding"),
-            pl.col("selisih_abs").sum(),
+        tps_paslon.select(
+            _desa_group(tps_paslon, "_vid", _CONTEST_SLOTS * _PASLON_SLOTS),
+            "kode_desa",
+            "kode_kontestasi",
+            "nomor_urut",
+            "suara_internal",
+            "suara_kpu",
+            pl.when(both).then(pl.col("suara_internal")).alias("suara_internal_banding"),
+            pl.when(both).then(pl.col("suara_kpu")).alias("suara_kpu_banding"),
+            "selisih_abs",
         )
+        .group_by("_k")
+        .agg(pl.col("kode_desa", "kode_kontestasi", "nomor_urut").first(), pl.col(sums).sum())
         .drop("_k")
         .rename({"kode_desa": "kode_wilayah"})
     )
@@ -1376,8 +1375,20 @@ def _parse_time(text: str) -> dt.datetime:
     return t
 
 
+def _run_as_of(processed: Path) -> dt.datetime | None:
+    """as_of recorded by the daily job in ``processed/run.json``, if any."""
+    try:
+        text = json.loads((processed / "run.json").read_text(encoding="utf-8")).get("as_of")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return _parse_time(text) if text else None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", help="ISO time with offset (default: the demo's as_of)")
+    parser.add_argument(
+        "--as-of",
+        help="ISO time with offset (default: as_of of <processed>/run.json, else the demo's as_of)",
+    )
     parser.add_argument(
         "--previous", help="ISO time of the previous report (default: the latest kept run)"
     )
@@ -1390,15 +1401,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     s = default_settings()
-    try:
-        as_of = _parse_time(args.as_of) if args.as_of else s.demo.as_of
-        prev = _parse_time(args.previous) if args.previous else None
-    except ReconcileError as exc:
-        print(f"galat: {exc}")
-        return 2
     processed = args.processed or (s.paths.resolved().processed / f"demo-{s.demo.scope}")
     if not processed.is_dir():
         print(f"galat: folder data olahan {processed} tidak ada (jalankan ingest dulu)")
+        return 2
+    try:
+        as_of = _parse_time(args.as_of) if args.as_of else _run_as_of(processed) or s.demo.as_of
+        prev = _parse_time(args.previous) if args.previous else None
+    except ReconcileError as exc:
+        print(f"galat: {exc}")
         return 2
     try:
         result = run_reconcile(processed, as_of, s, prev)

@@ -143,6 +143,35 @@ class PackRunner:
         self.kernel = WarmKernel()
         self.execution_timeout = execution_timeout
 
+    def warm_up(self, notebook: Path) -> None:
+        """Start the kernel and run the notebook's import lines in it, then clear the namespace.
+
+        Lets a worker pay its kernel start and heavy imports while the main process is still
+        preparing the inputs. Failures are ignored: the first pack then pays (and reports) them.
+        """
+        from jupyter_client import AsyncKernelManager  # noqa: F401  (import cost paid here too)
+        from jupyter_core.utils import run_sync
+
+        try:
+            nb = nbformat.read(notebook, as_version=4)
+            code = notebook_imports(nb)
+            kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+            km = self.kernel.new_manager(kernel_name)
+            run_sync(km.start_kernel)(cwd=str(notebook.parent))
+            kc = km.client()
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=120)
+            kc.allow_stdin = False
+            self.kernel.kc = kc
+            if code:
+                run_sync(kc.execute_interactive)(
+                    code, silent=True, store_history=False, timeout=300, allow_stdin=False
+                )
+        except Exception:
+            self.kernel.shutdown()
+            return
+        self._reset()
+
     def run(
         self, notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path | None = None
     ) -> RunOutcome:
@@ -192,6 +221,20 @@ class PackRunner:
 
     def close(self) -> None:
         self.kernel.shutdown()
+
+
+def notebook_imports(nb: NotebookNode) -> str:
+    """The top-level ``import``/``from … import`` lines of a notebook's code cells."""
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            if re.match(
+                r"(import\s+\w|from\s+[\w.]+\s+import\s)", line
+            ) and not line.rstrip().endswith(("(", "\\")):
+                lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _write_failure_record(

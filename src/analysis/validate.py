@@ -25,6 +25,7 @@ import json
 import math
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -1653,8 +1654,6 @@ def validate(
     Returns:
         flags (one row per input row) and summary (one row per check × kab/kota).
     """
-    import time
-
     t0 = time.perf_counter()
     s = settings or default_settings()
     checks = checks_for(dataset, s)
