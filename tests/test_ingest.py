@@ -252,7 +252,13 @@ def messy(tmp_path_factory):
     (drop / "lain" / "catatan.csv").write_text("a,b\n1,2\n")
     (drop / "manifest.json").write_text("{}")
     for pull, recs in (
-        ("20241127T2000", {"1671011001001": _pilkada({"1671001": 100, "1671002": 98}, 198)}),
+        (
+            "20241127T2000",
+            {
+                "1671011001001": _pilkada({"1671001": 100, "1671002": 98}, 198),
+                "1671011001003": _pilkada(None, 198),  # unchanged in the next pull
+            },
+        ),
         (
             "20241128T0800",
             {
@@ -267,13 +273,18 @@ def messy(tmp_path_factory):
         for tps, rec in recs.items():
             (d / f"{tps}.json").write_text(json.dumps(rec))
     (drop / "kpu" / "20241127T2000" / "tps" / "pkwkk" / "1671011001009.json").write_text("{broken")
-    bundle = drop / "kpu" / "20241128T0800" / "tps" / "pkwkp.jsonl"
-    bundle.write_text(
-        json.dumps(
-            {"kode_tps": "1671011001005", "record": _pilkada({"1600001": 150, "1600002": 48}, 198)}
-        )
-        + "\nnot json at all\n"
+    line5 = json.dumps(
+        {"kode_tps": "1671011001005", "record": _pilkada({"1600001": 150, "1600002": 48}, 198)},
+        separators=(",", ":"),
     )
+    line7 = json.dumps(
+        {"kode_tps": "1671011001007", "record": _pilkada({"1600001": 150, "1600002": 48}, 198)},
+        separators=(",", ":"),
+    )
+    (drop / "kpu" / "20241127T2000" / "tps" / "pkwkp.jsonl").write_text(line5 + "\n" + line7 + "\n")
+    changed7 = line7.replace('"1600001":150,"1600002":48', '"1600001":149,"1600002":49')
+    bundle = drop / "kpu" / "20241128T0800" / "tps" / "pkwkp.jsonl"
+    bundle.write_text(line5 + "\nnot json at all\n" + changed7 + "\n")
     (drop / "kpu" / "rekap").mkdir()
     (drop / "kpu" / "rekap" / "rekap_20241128.csv").write_text(
         "kode_wilayah;jenis_pemilihan;Paslon 1;Paslon 2;suara_sah;suara_tidak_sah;tps_total;tps_masuk\n"
@@ -384,8 +395,22 @@ def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
     assert votes.filter(pl.col("nomor_urut") == -1)["paslon_id"].to_list() == ["9999999"]
     warned = off.filter(pl.col("kode_tps") == "1671011001002")["peringatan"][0].to_list()
     assert any(w.startswith("paslon_dikenal") for w in warned)
+    # unchanged since the previous pull: not a new version (superseded by the first copy)
     bundle = _file(acc, "kpu/20241128T0800/tps/pkwkp.jsonl")
-    assert (bundle["baris_dibaca"], bundle["baris_diterima"], bundle["baris_ditolak"]) == (2, 1, 1)
+    got = tuple(
+        bundle[k] for k in ("baris_dibaca", "baris_diterima", "baris_ditolak", "baris_digantikan")
+    )
+    assert got == (3, 1, 1, 1)
+    first = _file(acc, "kpu/20241127T2000/tps/pkwkp.jsonl")
+    assert (first["baris_diterima"], first["baris_digantikan"]) == (1, 1)  # TPS 005 still in force
+    tps5 = off.filter(pl.col("kode_tps") == "1671011001005")
+    assert tps5["sumber_file"].to_list() == ["kpu/20241127T2000/tps/pkwkp.jsonl"]
+    tps7 = off.filter(pl.col("kode_tps") == "1671011001007").sort("waktu_tarik")
+    assert tps7["digantikan_oleh"].to_list() == ["kpu/20241128T0800/tps/pkwkp.jsonl:3", None]
+    tps3 = off.filter(pl.col("kode_tps") == "1671011001003")
+    assert tps3["sumber_file"].to_list() == ["kpu/20241127T2000/tps/pkwkk/1671011001003.json"]
+    copy3 = _file(acc, "kpu/20241128T0800/tps/pkwkk/1671011001003.json")
+    assert (copy3["baris_dibaca"], copy3["baris_digantikan"]) == (1, 1)
     q = catalog.read("quarantine", root=out).filter(
         pl.col("sumber_file") == "kpu/20241128T0800/tps/pkwkp.jsonl"
     )

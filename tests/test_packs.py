@@ -336,15 +336,7 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_processed(tmp_path_factory.mktemp("processed") / "demo-16")
 
 
-def figures(html: str, name: str, **attrs: str) -> list[str]:
-    """``data-nilai`` of every element with ``data-angka=name`` and the given data-* attributes."""
-    out = []
-    for m in re.finditer(r"<[a-z0-9]+ [^>]*data-angka=\"" + re.escape(name) + r"\"[^>]*>", html):
-        tag = m.group(0)
-        if all(f'data-{k.replace("_", "-")}="{v}"' in tag for k, v in attrs.items()):
-            nil = re.search(r'data-nilai="([^"]*)"', tag)
-            out.append(nil.group(1) if nil else "")
-    return out
+figures = packs.figures
 
 
 def test_province_pack_figures(processed: Path) -> None:

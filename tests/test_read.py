@@ -374,3 +374,58 @@ def test_kind_of_follows_the_catalog_layout():
     assert read.kind_of("lain/x.csv") == "unknown"
     assert read.path_jenis("sirekap_ppwp2024_kepulauan_seribu/1.json") == "ppwp"
     assert read.path_pull("kpu/x/1.json") is None
+
+
+def _compact(kode: str, chart: dict | None, adm: dict | None, **rec) -> str:
+    record = {
+        "ts": rec.get("ts", "2024-11-27 19:44:47"),
+        "psu": rec.get("psu"),
+        "images": ["https://x/y.jpg"],
+        "tungsura": {"chart": chart, "administrasi": adm},
+        "status_suara": chart is not None,
+        "status_adm": adm is not None,
+    }
+    return json.dumps({"kode_tps": kode, "record": record}, separators=(",", ":"))
+
+
+def test_bundle_fast_path_reads_exactly_like_the_record_by_record_reader(monkeypatch):
+    adm = {k: 7 for k in ("suara_sah", "suara_tidak_sah", "pemilih_dpt_j", "pengguna_non_dpt_p")}
+    lines = [
+        _compact("1671011001001", {"null": None, "1671001": 120, "1671002": 80}, adm),
+        _compact("1671011001002", None, adm, psu="Pemungutan Suara Ulang"),
+        _compact("1671011001003", {"1671001": -3, "null": 5}, None, ts=None),
+        _compact("1671011001004", {"1671001": "12"}, {"suara_sah": 1.5}),  # odd: record by record
+        _compact("167101100100", {}, {}),  # 12 digits
+        '{"kode_tps": "1671011001005", "record": {"tungsura": null, "ts": "2024-11-27 20:00:00"}}',
+        _compact("1671011001006", {"1671001": 1}, adm, psu='PSU "ulang"'),
+        "not json",
+        "",
+    ]
+    data = "\n".join(lines).encode()
+    rel = "kpu/20241127T2000/tps/pkwkk.jsonl"
+    fast = read.read_sirekap_jsonl(data, rel)
+    real = read._fast_read
+    monkeypatch.setattr(read, "_fast_read", lambda todo, *a: (*real(todo.head(0), *a)[:2], todo))
+    slow = read.read_sirekap_jsonl(data, rel)
+    assert fast.rows.equals(slow.rows)
+    assert fast.votes.sort("_i", "paslon_id").equals(slow.votes.sort("_i", "paslon_id"))
+    r = fast.rows
+    assert r["sumber_baris"].to_list() == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert r["psu"][1] == "Pemungutan Suara Ulang" and r["psu"][6] == 'PSU "ulang"'
+    assert r["ts"][2] is None and r["waktu_tarik"][2] is not None  # the pull time stands
+    assert "administrasi.suara_sah" in " ".join(r["masalah"][3]) and r["masalah"][4].len() == 1
+    assert "bukan JSON" in r["masalah"][7][0]
+
+
+def test_bundle_lines_unchanged_since_the_previous_pull_are_copies():
+    a = _compact("1671011001001", {"1671001": 1}, None)
+    b = _compact("1671011001002", {"1671001": 2}, None)
+    first = read.read_sirekap_jsonl(f"{a}\n{b}".encode(), "kpu/20241127T2000/tps/pkwkk.jsonl")
+    b2 = b.replace('"1671001":2', '"1671001":3')
+    second = read.read_sirekap_jsonl(
+        f"{b2}\n{a}".encode(), "kpu/20241128T0800/tps/pkwkk.jsonl", previous=first.line_table
+    )
+    r = second.rows
+    assert r["_src_file"].to_list() == [None, "kpu/20241127T2000/tps/pkwkk.jsonl"]
+    assert r["_src_baris"].to_list() == [None, 1]
+    assert r["kode_tps"].to_list() == ["1671011001002", None]  # the copy is not parsed again

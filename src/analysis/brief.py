@@ -43,6 +43,10 @@ class PackParameterError(ValueError):
     """A pack's parameters are invalid; nothing has been executed."""
 
 
+class PackInputError(RuntimeError):
+    """Preparing the per-unit inputs failed; no pack has been executed."""
+
+
 @dataclass(frozen=True)
 class PackJob:
     """One pack to make: a unit at its tier, with the notebook's parameters."""
@@ -295,9 +299,8 @@ def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
         error = outcome.error
     except Exception as exc:  # rendering failed: the pack fails alone
         error = f"{type(exc).__name__}: {exc}"
-    job.html.unlink(
-        missing_ok=True
-    )  # never leave a stale pack from an earlier run beside the failure
+    # never leave a stale pack from an earlier run beside the failure
+    job.html.unlink(missing_ok=True)
     return PackResult(
         job.kode_wilayah, job.tingkat, job.nama, "gagal", job.ipynb, None, 0,
         time.perf_counter() - start, error.splitlines()[0][:500] if error else "unknown error",
@@ -319,6 +322,21 @@ def prepare_inputs(processed_dir: Path) -> None:
     prepare = getattr(packs, "prepare_pack_inputs", None)
     if prepare is not None:
         prepare(processed_dir)
+
+
+def _prepare_with_notice(processed: Path, progress: bool) -> None:
+    if progress:
+        print(f"preparing per-unit pack inputs in {processed} …", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    try:
+        prepare_inputs(processed)
+    except Exception as exc:
+        raise PackInputError(
+            f"preparing the pack inputs from {processed} failed (no pack was made): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if progress:
+        print(f"  ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
 
 
 def execute_packs(
@@ -417,7 +435,7 @@ def make_packs(
         notebook,
         workers=workers,
         progress=progress,
-        before=(lambda: prepare_inputs(processed.resolve())) if prepare else None,
+        before=(lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None,
     )
     result.seconds = time.perf_counter() - start
     write_index(result)
@@ -440,7 +458,7 @@ def _ukuran(n: int) -> str:
 _TINGKAT_LABEL = {
     "nasional": "Nasional",
     "provinsi": "Provinsi",
-    "kabkota": "Kabupaten/Kota",
+    "kabkota": "Kab/Kota",
     "kecamatan": "Kecamatan",
 }
 
@@ -454,7 +472,11 @@ def render_index(result: BriefResult) -> str:
     for p in result.packs:
         target = p.html if p.status == "ok" and p.html else p.ipynb
         link = target.relative_to(result.out_dir).as_posix()
-        label = "buka laporan" if p.status == "ok" else "catatan eksekusi (.ipynb)"
+        label = (
+            "buka laporan"
+            if p.status == "ok"
+            else "catatan eksekusi (.ipynb) — laporan gagal dibuat"
+        )
         status = (
             '<span class="ok">ok</span>'
             if p.status == "ok"
@@ -462,9 +484,10 @@ def render_index(result: BriefResult) -> str:
         )
         rows.append(
             f'<tr class="{p.status}" data-kode="{html.escape(p.kode_wilayah)}">'
-            f"<td>{status}</td><td>{_TINGKAT_LABEL.get(p.tingkat, html.escape(p.tingkat))}</td>"
-            f"<td>{html.escape(p.nama)}<br><small>{html.escape(p.kode_wilayah)}</small></td>"
-            f'<td><a href="{html.escape(link, quote=True)}">{label}</a></td>'
+            f'<td><a href="{html.escape(link, quote=True)}" title="{label}">{html.escape(p.nama)}</a>'
+            f"<br><small>{html.escape(p.kode_wilayah)} · "
+            f"{_TINGKAT_LABEL.get(p.tingkat, html.escape(p.tingkat))}</small></td>"
+            f"<td>{status}</td>"
             f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td></tr>'
         )
     n_fail = len(result.failed)
@@ -493,7 +516,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 <h1>{html.escape(title)}</h1>
 <p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya.</p>
 <div class="tabel-gulir"><table class="tabel">
-<thead><tr><th>Status</th><th>Tingkat</th><th>Wilayah</th><th>Laporan</th><th class="angka">Ukuran</th></tr></thead>
+<thead><tr><th>Wilayah · tingkat</th><th>Status</th><th class="angka">Ukuran</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -637,7 +660,7 @@ def run(args: argparse.Namespace) -> int:
         result = make_packs(
             date, args.scope, args.depth, processed, args.reports, args.workers, args.notebook
         )
-    except PackParameterError as exc:
+    except (PackParameterError, PackInputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(result.summary())

@@ -454,6 +454,10 @@ def _read_kind(
                 on=["_sha", "sumber_file", "_i"],
                 how="inner",
             ).drop("_sha", "sumber_file", "_i")
+        if kind in read.COERCE:  # tables are read as text and typed here, the whole batch at once
+            typed = read.coerce(read.FileRead(kind, rows=rows.drop("_i").rename({"_rid": "_i"})))
+            rows = typed.rows.rename({"_i": "_rid"})
+            votes = typed.votes.rename({"_i": "_rid"}) if typed.votes is not None else None
     return _KindBatch(rows, votes, files.sort("path"))
 
 
@@ -487,23 +491,26 @@ def _parse_new(
         votes += v
         files += f
     parsed: dict[str, pl.DataFrame] = {}
+    tables: dict[str, pl.DataFrame] = {}
     for path, sha, size, rel in others:
         if rel in previous:  # a bundle after the first pull: lines unchanged since then are copies
             prev_path, prev_rel = previous[rel]
             prev_rows = parsed.get(prev_rel)
             if prev_rows is None and cached is not None:
                 prev_rows = cached.filter(pl.col("sumber_file") == prev_rel)
-            table = None
-            if prev_rows is not None and prev_rows.height:
+            table = tables.get(prev_rel)
+            if table is None and prev_rows is not None and prev_rows.height:
                 table = read.jsonl_line_table(prev_path.read_bytes(), prev_rel, prev_rows)
             try:
                 fr = read.read_sirekap_jsonl(path.read_bytes(), rel, previous=table)
             except OSError as exc:
                 fr = read.FileRead(kind, error=f"tidak bisa dibaca ({exc.strerror})")
         else:
-            fr = read.read_file(path, raw, kind=kind)
+            fr = read.read_file(path, raw, kind=kind, typed=False)
         if fr.error is None and kind == "official":
             parsed[rel] = fr.rows
+            if fr.line_table is not None:
+                tables[rel] = fr.line_table
         files.append((rel, sha, size, fr.error, "; ".join(fr.notes) or None))
         if fr.error is None and fr.rows.height:
             rows.append(fr.rows.with_columns(pl.lit(sha).alias("_sha")))

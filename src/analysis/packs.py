@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import html
 import json
+import re
 import subprocess
 import sys
 import traceback
@@ -137,6 +138,28 @@ def tabel(
     )
 
 
+_FIGURE = re.compile(r"<[a-z0-9]+\s[^>]*\bdata-angka=\"([^\"]*)\"[^>]*>")
+
+
+def figures(html_text: str, nama: str, **attrs: str) -> list[str]:
+    """``data-nilai`` of every figure named ``nama`` in a pack's HTML, filtered by data-* attributes.
+
+    E.g. ``figures(html, "suara_internal", kontestasi="pkwkp-16", paslon="1")`` → ``["310"]``; the
+    end-to-end tests compare these with figures computed from the processed data.
+    """
+    out = []
+    for m in _FIGURE.finditer(html_text):
+        if m.group(1) != nama:
+            continue
+        tag = m.group(0)
+        if all(
+            f'data-{k.replace("_", "-")}="{html.escape(str(v))}"' in tag for k, v in attrs.items()
+        ):
+            nil = re.search(r'data-nilai="([^"]*)"', tag)
+            out.append(html.unescape(nil.group(1)) if nil else "")
+    return out
+
+
 def bagian(id_: str, judul: str, isi: str) -> Html:
     """One section of the pack: the executor's template page-breaks before each."""
     return Html(f'<section class="bagian" id="{esc(id_)}"><h2>{esc(judul)}</h2>{isi}</section>')
@@ -196,7 +219,7 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
     return RunInfo(
         known=True,
         demo=bool(d.get("demo", False)),
-        raw=d.get("raw") or d.get("drop"),
+        raw=d.get("drop") or d.get("raw"),  # the drop name: no machine paths in a forwarded file
         as_of=_parse_time(d.get("as_of")),
         previous_as_of=_parse_time(d.get("previous_as_of")),
         code_version=d.get("code_version"),
@@ -278,9 +301,35 @@ def _inputs(processed_dir: Path) -> Path:
     return processed_dir / INPUTS
 
 
-def _read_opt(name: str, root: Path) -> pl.DataFrame | None:
+def _read_opt(name: str, root: Path, columns: list[str] | None = None) -> pl.DataFrame | None:
+    """A processed dataset (only ``columns`` when given, present ones), or None when absent."""
     path = catalog.processed_path(name, root=root)
-    return pl.read_parquet(path) if path.exists() else None
+    if not path.exists():
+        return None
+    if columns is None:
+        return pl.read_parquet(path)
+    have = pl.read_parquet_schema(path)
+    return pl.read_parquet(path, columns=[c for c in columns if c in have])
+
+
+_KEY = ["kode_tps", "kode_kontestasi"]
+_TALLY_COLS = [
+    *_KEY,
+    "waktu_laporan",
+    "pemilih_dpt",
+    "pengguna_total",
+    "pengguna_dpt",
+    "pengguna_dptb",
+    "pengguna_dpk",
+]
+_OFFICIAL_COLS = [
+    *_KEY,
+    "waktu_tarik",
+    "pemilih_dpt",
+    "pengguna_total",
+    "ada_chart",
+    "ada_administrasi",
+]
 
 
 def _write(df: pl.DataFrame, path: Path, sort: list[str] | None = None) -> None:
@@ -329,15 +378,17 @@ def _units_table(codes: list[str]) -> pl.DataFrame:
     return pl.concat([nat, r])
 
 
-def _turnout(processed: Path, as_of: dt.datetime | None) -> pl.DataFrame | None:
+def _turnout(
+    tally: pl.DataFrame | None,
+    official: pl.DataFrame | None,
+    ref: pl.DataFrame | None,
+    as_of: dt.datetime | None,
+) -> pl.DataFrame | None:
     """Turnout per region unit × contest from the count versions in force.
 
     Grain: one row per unit (nasional..desa) × contest. ``pemilih_dpt_*`` is the DPT of the TPS the
     source has (form's DPT, else the TPS list's), ``pengguna_*`` the voters who voted there.
     """
-    tally = _read_opt("tally_tps", processed)
-    official = _read_opt("official_tps", processed)
-    ref = _read_opt("ref_tps", processed)
     parts = []
     for name, df, tcol in (("internal", tally, "waktu_laporan"), ("kpu", official, "waktu_tarik")):
         if df is None or df.is_empty():
@@ -413,15 +464,16 @@ def _turnout(processed: Path, as_of: dt.datetime | None) -> pl.DataFrame | None:
 
 
 def _progress(
-    processed: Path, as_of: dt.datetime | None, expected: pl.DataFrame | None
+    tally: pl.DataFrame | None,
+    official: pl.DataFrame | None,
+    as_of: dt.datetime | None,
+    expected: pl.DataFrame | None,
 ) -> pl.DataFrame | None:
     """Count progress over time: TPS in per unit × contest × source, cumulative.
 
     Grain: one row per unit (nasional..kecamatan) × contest × sumber × waktu (internal reports by
     the hour, KPU by pull). Only TPS expected (in the TPS list) count, like reconcile's coverage.
     """
-    tally = _read_opt("tally_tps", processed)
-    official = _read_opt("official_tps", processed)
     firsts = []
     if tally is not None and not tally.is_empty():
         t = tally if as_of is None else tally.filter(pl.col("waktu_laporan") <= as_of)
@@ -483,8 +535,8 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
     processed = Path(processed_dir)
     out = _inputs(processed)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.rglob("*.parquet"):
-        old.unlink()
+    for old in [*out.rglob("*.parquet"), out / "analitik_galat.json"]:
+        old.unlink(missing_ok=True)
     run = read_run_info(processed)
     as_of = run.as_of
 
@@ -495,7 +547,9 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
     if status is not None:
         codes |= set(status["kode_wilayah"].unique().to_list())
 
-    turnout = _turnout(processed, as_of)
+    tally = _read_opt("tally_tps", processed, _TALLY_COLS)
+    official = _read_opt("official_tps", processed, _OFFICIAL_COLS)
+    turnout = _turnout(tally, official, _read_opt("ref_tps", processed), as_of)
     if status is not None:
         hitung = status
         if turnout is not None:
@@ -533,7 +587,8 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
         )
         for (prov,), part in beda.partition_by("kode_provinsi", as_dict=True).items():
             _write(part, out / "selisih" / f"{prov}.parquet", ["kode_desa"])
-    progres = _progress(processed, as_of, expected)
+    progres = _progress(tally, official, as_of, expected)
+    del tally, official
     if progres is not None:
         _write(progres, out / "progres.parquet", ["kode_wilayah"])
 
@@ -634,10 +689,10 @@ def _write_optional_analytics(
             _write(scores, out / "kerawanan.parquet")
         except Exception as exc:  # noqa: BLE001
             errors["kerawanan"] = f"{type(exc).__name__}: {exc}"
-    state = _read_opt("tindak_lanjut", processed)
-    if state is None and incidents_df is not None and as_of is not None:
-        # No follow-up state kept by the daily job: build today's list without history (not saved
-        # back; the section says so).
+    state = None
+    if incidents_df is not None and as_of is not None:
+        # Follow-up is carried from day to day: merge today's open problems into the state kept in
+        # the processed folder (tindak_lanjut.parquet) and write it back; items stay until closed.
         try:
             from analysis import followup
 
@@ -648,8 +703,7 @@ def _write_optional_analytics(
             if recon_tps is not None:
                 problems.append(followup.problems_from_recon(recon_tps))
             probs = pl.concat(problems, how="diagonal_relaxed") if problems else None
-            state = followup.update_followup(None, incidents_df, probs, as_of)
-            state = state.with_columns(pl.lit(True).alias("_tanpa_riwayat"))
+            state = followup.run_followup(processed, incidents_df, probs, as_of)
         except Exception as exc:  # noqa: BLE001
             errors["tindak_lanjut"] = f"{type(exc).__name__}: {exc}"
     if state is not None:

@@ -36,6 +36,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -44,7 +45,7 @@ from analysis.reference import contest_code
 from analysis.schemas import ADMIN_COUNTS, SPLIT_FIELDS
 
 #: Bump when a reader's output changes: ingest's parse cache is keyed by it.
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 #: Kinds of raw file, by where they sit in the drop (see ``analysis.catalog``).
 KINDS = ("ref_tps", "ref_paslon", "tally", "official", "official_region", "incidents", "readiness")
@@ -75,6 +76,7 @@ class FileRead:
     votes: pl.DataFrame | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    line_table: pl.DataFrame | None = None  # bundles: see jsonl_line_table (not cached)
 
 
 class ReadError(Exception):
@@ -253,6 +255,11 @@ _PASLON_RE = re.compile(
 
 def canonical_header(text: object) -> str | None:
     """The canonical column a raw header stands for, or None."""
+    return _canonical_header(str(text) if text is not None else "")
+
+
+@lru_cache(maxsize=4096)
+def _canonical_header(text: str) -> str | None:
     h = norm_header(text)
     if not h:
         return None
@@ -386,6 +393,9 @@ def _find_header(kind: str, rows: list[list[object]], scan: int = 25) -> tuple[i
         m = _map_headers(kind, row)
         if len(m) > len(best_map):
             best, best_map = i, m
+        filled = sum(v is not None and v != "" for v in row)
+        if len(m) >= 3 and 2 * len(m) >= filled:
+            break  # a header row: mostly known column names (data rows below hold values)
     return best, best_map
 
 
@@ -754,6 +764,25 @@ def _unique_names(header: Sequence[object]) -> list[str]:
 
 def read_table(kind: str, data: bytes, rel: str, suffix: str = ".csv") -> FileRead:
     """Any CSV/xlsx of ``kind`` -> typed canonical rows (every sheet that carries data)."""
+    fr = read_table_raw(kind, data, rel, suffix)
+    if fr.error is not None:
+        return fr
+    return coerce(fr)
+
+
+def coerce(fr: FileRead) -> FileRead:
+    """Raw text rows (:func:`read_table_raw`, or many files' concatenated, with ``_i`` unique)
+    -> typed canonical rows (+ votes keyed by ``_i``). Row by row, so batching changes nothing."""
+    out = COERCE[fr.kind](fr.rows)
+    if fr.kind in ("tally", "official_region"):
+        rows_, votes = out
+        return FileRead(fr.kind, rows=rows_, votes=votes, notes=fr.notes)
+    return FileRead(fr.kind, rows=out, notes=fr.notes)
+
+
+def read_table_raw(kind: str, data: bytes, rel: str, suffix: str = ".csv") -> FileRead:
+    """Any CSV/xlsx of ``kind`` -> its rows as text in canonical columns + lineage + ``_i``
+    (ingest reads every file this way and coerces a whole batch at once: far faster)."""
     try:
         sheets = _sheets(data, suffix)
     except ReadError as exc:
@@ -771,12 +800,12 @@ def read_table(kind: str, data: bytes, rel: str, suffix: str = ".csv") -> FileRe
         return FileRead(kind, error="; ".join(reasons) or "tidak ada tabel")
     raw = pl.concat(frames, how="diagonal_relaxed")
     raw = raw.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
-    out = COERCE[kind](raw)
+    keep = COLUMNS[kind][0]
+    raw = raw.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c) for c in keep if c not in raw.columns
+    )
     notes = [f"lembar dilewati — {r}" for r in reasons]
-    if kind in ("tally", "official_region"):
-        rows_, votes = out
-        return FileRead(kind, rows=rows_, votes=votes, notes=notes)
-    return FileRead(kind, rows=out, notes=notes)
+    return FileRead(kind, rows=raw, notes=notes)
 
 
 # --- Per-kind coercion (raw strings -> canonical typed) ------------------------------------------
@@ -1616,7 +1645,12 @@ def read_sirekap_jsonl(
             }
         )
     )
-    return FileRead("official", rows=rows, votes=votes)
+    table = lines.select(
+        "_h",
+        pl.coalesce(pl.col("_root_file"), pl.lit(rel)).alias("_root_file"),
+        pl.coalesce(pl.col("_root_baris"), pl.col("sumber_baris")).alias("_root_baris"),
+    ).unique("_h", keep="first", maintain_order=True)
+    return FileRead("official", rows=rows, votes=votes, line_table=table)
 
 
 def original_json_rows(data: bytes, rel: str, rows: Sequence[int]) -> dict[int, str]:
@@ -1681,10 +1715,15 @@ def kind_of(rel: str) -> str | None:
 
 
 def read_file(
-    path: Path, root: Path, data: bytes | None = None, kind: str | None = None
+    path: Path,
+    root: Path,
+    data: bytes | None = None,
+    kind: str | None = None,
+    typed: bool = True,
 ) -> FileRead:
     """Read one raw file of the drop at ``root`` with the reader its place calls for; never raises
-    on bad data (the result's ``error`` says why a file was rejected)."""
+    on bad data (the result's ``error`` says why a file was rejected). ``typed=False``: tables
+    come back as text (:func:`read_table_raw`) for batch coercion."""
     rel = path.relative_to(root).as_posix()
     kind = kind or kind_of(rel) or "unknown"
     try:
@@ -1705,7 +1744,11 @@ def read_file(
             return FileRead(kind, error=f"akhiran {suffix or '(tanpa)'} bukan .json/.jsonl Sirekap")
         if suffix not in (".csv", ".xlsx", ".txt", ".tsv"):
             return FileRead(kind, error=f"akhiran {suffix or '(tanpa)'} bukan .csv atau .xlsx")
-        return read_table(kind, data, rel, suffix)
+        return (
+            read_table(kind, data, rel, suffix)
+            if typed
+            else read_table_raw(kind, data, rel, suffix)
+        )
     except OSError as exc:
         return FileRead(kind, error=f"tidak bisa dibaca ({exc.strerror})")
     except Exception as exc:  # noqa: BLE001 - last line of defence: one message, never a traceback
