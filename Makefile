@@ -5,13 +5,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The machine's own Python 3.11, by its real path (a pyenv shim would look like another interpreter to uv).
+PYTHON ?= $(shell $$(command -v python3.11 || command -v python3) -c 'import sys; print(sys.executable)')
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
-RUN := $(UV) run --frozen --no-sync
+VENV_PY := .venv/bin/python
 
 # Parameters of the daily brief (all optional): DATE=YYYY-MM-DD SCOPE=<unit code> DEPTH=<tiers below> RAW=<drop folder>
 DATE ?=
@@ -37,42 +38,42 @@ help: ## List the targets
 setup: .venv/.synced ## Create .venv from uv.lock (every other target does this itself)
 
 daily-brief: .venv/.synced ## Ingest, validate, reconcile, make the packs (demo when RAW is not given)
-	$(RUN) python -m analysis daily-brief $(BRIEF_ARGS)
+	$(VENV_PY) -m analysis daily-brief $(BRIEF_ARGS)
 
 demo: .venv/.synced ## Generate the demo election into data/raw/ (SCOPE=16 by default; SCOPE=00 is national)
-	$(RUN) python -m analysis demo $(if $(SCOPE),--scope $(SCOPE))
+	$(VENV_PY) -m analysis demo $(if $(SCOPE),--scope $(SCOPE))
 
 ingest: .venv/.synced ## Ingest and validate a raw drop (RAW=...) into data/processed/
-	$(RUN) python -m analysis ingest $(if $(RAW),--raw $(RAW))
+	$(VENV_PY) -m analysis ingest $(if $(RAW),--raw $(RAW))
 
 reconcile: .venv/.synced ## Reconcile the internal count against KPU's results
-	$(RUN) python -m analysis reconcile
+	$(VENV_PY) -m analysis reconcile
 
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
-	$(RUN) python -m analysis templates
+	$(VENV_PY) -m analysis templates
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
-	$(RUN) python -m pytest
+	$(VENV_PY) -m pytest
 
 test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser tests)
-	$(RUN) python -m pytest -m "not slow"
+	$(VENV_PY) -m pytest -m "not slow"
 
 bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
-	$(RUN) python -m analysis bench
+	$(VENV_PY) -m analysis bench
 
 lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) with the project kernel registered
 	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab
-	$(RUN) python -m ipykernel install --sys-prefix --name desk-pilkada --display-name "Desk Pilkada (analysis)"
+	$(VENV_PY) -m ipykernel install --sys-prefix --name desk-pilkada --display-name "Desk Pilkada (analysis)"
 	JUPYTER_PATH=$(CURDIR)/.venv/share/jupyter .venv-lab/bin/jupyter lab --notebook-dir=notebooks
 
 lint: .venv/.synced ## ruff check + format check; notebooks must carry no outputs
-	$(RUN) ruff check src tests
-	$(RUN) ruff format --check src tests
-	$(RUN) python -m analysis check-notebooks
+	.venv/bin/ruff check src tests
+	.venv/bin/ruff format --check src tests
+	$(VENV_PY) -m analysis check-notebooks
 
 format: .venv/.synced ## Apply ruff fixes and formatting
-	$(RUN) ruff check --fix src tests
-	$(RUN) ruff format src tests
+	.venv/bin/ruff check --fix src tests
+	.venv/bin/ruff format src tests
 
 clean: ## Remove generated data, reports, environments and caches (data/raw/ drops other than the demo stay)
 	rm -rf data/processed/* reports/* data/raw/demo-* .venv .venv-lab .tools .pytest_cache .ruff_cache
