@@ -159,6 +159,7 @@ class Accounting:
     messages: list[str] = field(default_factory=list)
     check_summary: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUMMARY_SCHEMA))
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (bench)
 
     @property
     def balanced(self) -> bool:
@@ -498,7 +499,7 @@ def _parse_new(
             prev_rows = parsed.get(prev_rel)
             if prev_rows is None and cached is not None:
                 prev_rows = cached.filter(pl.col("sumber_file") == prev_rel)
-            table = tables.get(prev_rel)
+            table = tables.pop(prev_rel, None)  # each table serves only the next pull
             if table is None and prev_rows is not None and prev_rows.height:
                 table = read.jsonl_line_table(prev_path.read_bytes(), prev_rel, prev_rows)
             try:
@@ -1114,16 +1115,24 @@ def run_ingest(
     # 2. read and decide, kind by kind
     refs: dict[str, pl.DataFrame] = {}
     outputs: dict[str, pl.DataFrame] = {}
+    timings: dict[str, float] = {"hash": round(time.perf_counter() - t0, 2)}
     quarantine_parts, summary_parts = [], []
     for kind in ORDER:
         spec = SPECS[kind]
+        t_read = time.perf_counter()
         if kind == "official":
             batch = _read_official(by_kind[kind], raw, cache)
         else:
             batch = _read_kind(kind, by_kind[kind], raw, cache)
+        timings[f"baca_{kind}"] = round(time.perf_counter() - t_read, 2)
         counts = None
         if batch.rows is not None and batch.rows.height:
+            t_dec = time.perf_counter()
             decided, summary, votes = _process_kind(spec, batch, refs, s, messages)
+            timings[f"validasi_{kind}"] = round(time.perf_counter() - t_dec, 2)
+            timings[f"rss_mb_{kind}"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            )
             summary_parts.append(summary)
             quarantine_parts.append(
                 _quarantine(
@@ -1197,7 +1206,7 @@ def run_ingest(
     catalog.write(_ledger(processed, sizes, accounting), "ledger", root=processed)
     catalog.write(accounting, "accounting", root=processed)
     catalog.write(check_summary, "check_summary", root=processed)
-    result = Accounting(accounting, messages, check_summary, time.perf_counter() - t0)
+    result = Accounting(accounting, messages, check_summary, time.perf_counter() - t0, timings)
     if echo:
         print(result.table())
     return result
@@ -1492,4 +1501,5 @@ def bench_ingest(raw: Path, processed: Path, settings: Settings | None = None) -
         "files": acc.files.height,
         **acc.totals(),
         "balanced": acc.balanced,
+        "timings": acc.timings,
     }

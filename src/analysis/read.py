@@ -726,21 +726,17 @@ def _table_frame(
         {f"_c{i}": list(col) for i, col in enumerate(columns)},
         schema={f"_c{i}": pl.String for i in range(width)},
     )
-    df = df.with_columns(
-        pl.when(pl.col(c).str.strip_chars() == "")
-        .then(None)
-        .otherwise(pl.col(c).str.strip_chars())
-        .alias(c)
-        for c in df.columns
-    )
+    # one expression over all columns: per-file expression building dominates at 5,000 files
+    df = df.with_columns(pl.all().str.strip_chars().replace("", None))
     df = df.with_row_index("sumber_baris", offset=hi + 2).with_columns(
         pl.col("sumber_baris").cast(pl.Int64)
     )
     # a blank row (often trailing) is not a data row
-    df = df.filter(pl.any_horizontal(pl.col(f"_c{i}").is_not_null() for i in range(width)))
+    df = df.filter(pl.any_horizontal(pl.exclude("sumber_baris").is_not_null()))
     df = df.select(
         *(pl.col(f"_c{i}").alias(c) for i, c in mapping.items()),
-        pl.struct(pl.col(f"_c{i}").alias(n) for i, n in enumerate(names))
+        pl.struct(pl.exclude("sumber_baris"))
+        .struct.rename_fields(names)
         .struct.json_encode()
         .alias("nilai_asli"),
         "sumber_baris",
@@ -841,9 +837,13 @@ def coerce_tally(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
         tz_of_province_expr("kode_tps").alias("_tz"),
     )
-    counts, checks = _coerce_counts(df, count_cols)
-    waktu = datetime_expr("waktu_laporan", "_tz")
-    checks.append(("waktu_laporan", pl.col("waktu_laporan"), waktu))
+    # parse every column once into _p_<col>; problems compare text and parsed value
+    parsers = {c: int_expr(c) for c in count_cols}
+    parsers["waktu_laporan"] = datetime_expr("waktu_laporan", "_tz")
+    df = df.with_columns(e.alias(f"_p_{c}") for c, e in parsers.items())
+    checks = [(c, pl.col(c), pl.col(f"_p_{c}")) for c in parsers]
+    counts = [pl.col(f"_p_{c}").alias(c) for c in count_cols]
+    waktu = pl.col("_p_waktu_laporan")
     jenis_bad = pl.col("jenis_pemilihan").is_not_null() & pl.col("kode_kontestasi").is_null()
     df = df.with_columns(
         _problems(checks).alias("masalah"),
