@@ -19,7 +19,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from analysis.incidents import NATIONAL, in_unit, prepare, tps_to_desa, with_names
+from analysis.incidents import NATIONAL, in_unit, prepare, with_names
+from analysis.reference import tps_to_desa
 from analysis.settings import REPO_ROOT
 
 PLAYBOOK_FILE = REPO_ROOT / "config" / "playbook.yaml"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.reference import tps_to_desa
 from analysis.settings import REPO_ROOT
 
 TAXONOMY_FILE = REPO_ROOT / "config" / "taxonomy.yaml"
@@ -270,20 +271,6 @@ def unmapped_counts(df: pl.DataFrame) -> pl.DataFrame:
 def depth(code: str) -> int:
     """0 for ``"00"``, 1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa."""
     return 0 if code == NATIONAL else len(code.split("."))
-
-
-def tps_to_desa(col: str | pl.Expr) -> pl.Expr:
-    """A 13-digit KPU TPS code -> dotted Kemendagri desa code (``1671011001`` -> ``16.71.01.1001``)."""
-    c = pl.col(col) if isinstance(col, str) else col
-    return pl.concat_str(
-        c.str.slice(0, 2),
-        pl.lit("."),
-        c.str.slice(2, 2),
-        pl.lit("."),
-        c.str.slice(4, 2),
-        pl.lit("."),
-        c.str.slice(6, 4),
-    )
 
 
 def truncate_code(col: str | pl.Expr, to_depth: int) -> pl.Expr:

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from analysis import catalog
-from analysis.reference import NATIONAL_CODE, time_zone
+from analysis.reference import NATIONAL_CODE, time_zone, tps_to_desa
 from analysis.schemas import (
     OFFICIAL_REGION,
     OFFICIAL_TPS,
@@ -208,19 +208,6 @@ def in_force(df: pl.DataFrame, time_col: str, as_of: dt.datetime) -> pl.DataFram
     """The version of each TPS × contest in force at ``as_of``: latest ``time_col <= as_of``."""
     return df.filter(pl.col(time_col) <= as_of).filter(
         pl.col(time_col) == pl.col(time_col).max().over(PAIR)
-    )
-
-
-def _desa_from_tps(col: str = "kode_tps") -> pl.Expr:
-    c = pl.col(col)
-    return pl.concat_str(
-        c.str.slice(0, 2),
-        pl.lit("."),
-        c.str.slice(2, 2),
-        pl.lit("."),
-        c.str.slice(4, 2),
-        pl.lit("."),
-        c.str.slice(6, 4),
     )
 
 
@@ -438,7 +425,7 @@ def reconcile_tps(
         .join(prev, on="_pid", how="left", maintain_order="left")
         .with_columns(
             pl.col("diharapkan").fill_null(False),
-            _desa_from_tps().alias("kode_desa"),  # the TPS code is the desa code + 3 digits
+            tps_to_desa("kode_tps").alias("kode_desa"),  # the TPS code is the desa code + 3 digits
             pl.col("waktu_laporan").is_not_null().alias("ada_internal"),
             pl.col("ada_kpu").fill_null(False),
             # a previous version equal to the pull in force is no revision

@@ -142,6 +142,20 @@ def contests_for_desa(kode_desa: str) -> list[str]:
     return out
 
 
+def tps_to_desa(col: str | pl.Expr) -> pl.Expr:
+    """A 13-digit KPU TPS code -> dotted Kemendagri desa code (``1671011001001`` -> ``16.71.01.1001``)."""
+    c = pl.col(col) if isinstance(col, str) else col
+    return pl.concat_str(
+        c.str.slice(0, 2),
+        pl.lit("."),
+        c.str.slice(2, 2),
+        pl.lit("."),
+        c.str.slice(4, 2),
+        pl.lit("."),
+        c.str.slice(6, 4),
+    )
+
+
 def descendants(code: str, tingkat: str | None = None) -> pl.DataFrame:
     """Regions inside ``code`` (dotted; ``"00"`` for the whole country), optionally of one tier."""
     r = regions()

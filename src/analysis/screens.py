@@ -24,7 +24,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from analysis.incidents import tps_to_desa, truncate_code
+from analysis.incidents import truncate_code
+from analysis.reference import tps_to_desa
 from analysis.settings import Settings, default_settings
 
 CAVEAT = (
