@@ -14,43 +14,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS, _write_xlsx
+from analysis.incidents import taxonomy
 from analysis.settings import REPO_ROOT, default_settings
-
-TAXONOMY_FILE = REPO_ROOT / "config" / "taxonomy.yaml"
-
-#: Canonical codes of COMMON.md, used when config/taxonomy.yaml is absent.
-_FALLBACK_CODES: dict[str, list[str]] = {
-    "tahapan": [
-        "pemutakhiran_data_pemilih",
-        "pendaftaran_paslon",
-        "penetapan_paslon",
-        "kampanye",
-        "masa_tenang",
-        "pemungutan_penghitungan",
-        "rekapitulasi",
-        "penetapan_calon_terpilih",
-        "sengketa",
-    ],
-    "kategori": [
-        "kamtibmas",
-        "logistik",
-        "data_pemilih",
-        "pelanggaran_kampanye",
-        "politik_uang",
-        "netralitas",
-        "protokol_kesehatan",
-        "prosedur_pungut_hitung",
-        "infrastruktur",
-        "lainnya",
-    ],
-    "tingkat_keparahan": ["kritis", "tinggi", "sedang", "rendah"],
-    "status_verifikasi": ["belum_diverifikasi", "terkonfirmasi", "terverifikasi_resmi", "dibantah"],
-    "status_penanganan": ["baru", "ditangani", "selesai"],
-    "instansi": ["KPU", "Bawaslu", "Polres", "Dukcapil", "Pemda"],
-}
 
 _TALLY_TITLE = "TEMPLAT LAPORAN HITUNG INTERNAL (FORMULIR C.HASIL) — DESK PILKADA"
 _TALLY_INSTRUCTION = (
@@ -98,19 +64,10 @@ _TALLY_HELP: dict[str, tuple[str, str]] = {
 }
 
 
-def _taxonomy_codes(path: Path = TAXONOMY_FILE) -> dict[str, list[tuple[str, str]]]:
-    """(code, label) per incident field, from config/taxonomy.yaml (or COMMON.md's codes)."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    data: dict[str, Any] = {}
-    if path.exists():
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("fields", {})
-    for fld, codes in _FALLBACK_CODES.items():
-        spec = data.get(fld, {}).get("codes") if isinstance(data.get(fld), dict) else None
-        if spec:
-            out[fld] = [(str(c), str((v or {}).get("label", c))) for c, v in spec.items()]
-        else:
-            out[fld] = [(c, c.replace("_", " ")) for c in codes]
-    return out
+def _taxonomy_codes() -> dict[str, list[tuple[str, str]]]:
+    """(code, label) per incident field, from the one taxonomy (config/taxonomy.yaml)."""
+    tax = taxonomy()
+    return {name: list(spec.labels.items()) for name, spec in tax.fields.items()}
 
 
 def _csv_text(title: str, instruction: str, header: list[str]) -> str:
