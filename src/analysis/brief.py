@@ -267,6 +267,13 @@ def pack_title(job: PackJob) -> str:
 
 
 _RUNNER: Any = None
+# Run in each worker's kernel after the notebook's imports: the content module's one-off costs
+# (chart renderer start-up, region names), paid while the main process prepares the inputs. One
+# expression, no name left behind; a content module without ``warm_up`` is fine.
+_WARM_UP_CODE = (
+    "(lambda m: getattr(m, 'warm_up', lambda: None)())"
+    "(__import__('importlib').import_module('analysis.packs'))"
+)
 
 
 def _worker_init(execution_timeout: int, notebook: Path) -> None:
@@ -277,9 +284,23 @@ def _worker_init(execution_timeout: int, notebook: Path) -> None:
     from analysis.render import PackRunner
 
     _RUNNER = PackRunner(execution_timeout=execution_timeout)
-    _RUNNER.warm_up(notebook)
+    _RUNNER.warm_up(notebook, extra_code=_WARM_UP_CODE)
+    warm_up_html()
     # shut the kernel down when the pool is closed (finalisers run on a worker's normal exit)
     util.Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
+
+
+def warm_up_html() -> None:
+    """Build the HTML exporter (nbconvert, the template's Jinja environment) on an empty
+    notebook, so a worker's first pack does not pay it (~0.5 s). Failures are left to that pack."""
+    try:
+        import nbformat
+
+        from analysis.render import to_html
+
+        to_html(nbformat.v4.new_notebook(), "")
+    except Exception:  # noqa: BLE001
+        return
 
 
 def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:

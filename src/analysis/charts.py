@@ -193,3 +193,23 @@ def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
     n_y = max(1, cells["kategori"].nunique())
     chart = (rect + text).properties(width=min(LEBAR - 150, 34 * n_x), height=22 * n_y)
     return svg(_config(chart))
+
+
+def warm_up() -> None:
+    """Render one small chart of each kind, so a worker pays vl-convert's start-up (its
+    JavaScript engine, the Vega bundles, the fonts) before its first pack rather than during it."""
+    import datetime as dt
+
+    t0 = dt.datetime(2024, 11, 27, 14)
+    turnout_vs_target(pl.DataFrame({"nama": ["A"], "partisipasi": [0.5], "target": [0.8]}))
+    internal_vs_kpu(
+        pl.DataFrame({"paslon": ["1. A"] * 2, "sumber": list(_WARNA_SUMBER), "suara": [1, 2]})
+    )
+    count_progress(
+        pl.DataFrame({"waktu": [t0, t0], "sumber": list(_WARNA_SUMBER), "cakupan": [0.1, 0.2]})
+    )
+    incidents_by_stage(
+        pl.DataFrame(
+            {"tahapan": ["A"], "kategori": ["B"], "tingkat_keparahan": ["kritis"], "jumlah": [1]}
+        )
+    )

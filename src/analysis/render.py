@@ -34,6 +34,10 @@ from papermill.log import logger
 
 TEMPLATE_DIR = Path(__file__).parent / "html_template"
 ENGINE_NAME = "desk-warm"
+# Kernel command-line options. IPython's input history goes to one SQLite file shared by every
+# kernel: two workers writing it at once cost time per cell and can print "Session/line number
+# was not unique in database" into a pack. A pack notebook needs no history across sessions.
+KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 # Clears what a pack defined (user names, output history) and restarts the cell count; kernel
 # start-up names and imported modules stay. Cheaper than `%reset -f`, whose full gc.collect() costs
 # about a second per pack once pandas, polars and altair are loaded. One expression: leaves no name.
@@ -115,6 +119,7 @@ class WarmKernelEngine(Engine):
             startup_timeout=start_timeout,
             log=logger,
             log_output=log_output,
+            extra_arguments=list(KERNEL_ARGS),  # used when this run has to start the kernel
         )
         client.kc = warm.kc
         try:
@@ -143,11 +148,13 @@ class PackRunner:
         self.kernel = WarmKernel()
         self.execution_timeout = execution_timeout
 
-    def warm_up(self, notebook: Path) -> None:
+    def warm_up(self, notebook: Path, extra_code: str = "") -> None:
         """Start the kernel and run the notebook's import lines in it, then clear the namespace.
 
         Lets a worker pay its kernel start and heavy imports while the main process is still
-        preparing the inputs. Failures are ignored: the first pack then pays (and reports) them.
+        preparing the inputs; ``extra_code`` (run after the imports) may pay other one-off costs
+        (e.g. a chart renderer's start-up). Failures are ignored: the first pack then pays (and
+        reports) them.
         """
         from jupyter_client import AsyncKernelManager  # noqa: F401  (import cost paid here too)
         from jupyter_core.utils import run_sync
@@ -157,16 +164,17 @@ class PackRunner:
             code = notebook_imports(nb)
             kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
             km = self.kernel.new_manager(kernel_name)
-            run_sync(km.start_kernel)(cwd=str(notebook.parent))
+            run_sync(km.start_kernel)(cwd=str(notebook.parent), extra_arguments=list(KERNEL_ARGS))
             kc = km.client()
             kc.start_channels()
             run_sync(kc.wait_for_ready)(timeout=120)
             kc.allow_stdin = False
             self.kernel.kc = kc
-            if code:
-                run_sync(kc.execute_interactive)(
-                    code, silent=True, store_history=False, timeout=300, allow_stdin=False
-                )
+            for snippet in (code, extra_code):
+                if snippet:
+                    run_sync(kc.execute_interactive)(
+                        snippet, silent=True, store_history=False, timeout=300, allow_stdin=False
+                    )
         except Exception:
             self.kernel.shutdown()
             return
