@@ -10,32 +10,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analysis import reference
-from analysis.settings import REPO_ROOT, Settings, default_settings
-
-
-def code_version() -> str:
-    """``git describe`` of the working tree, or the package version outside a checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        from importlib.metadata import version
-
-        return version("desk-pilkada")
+from analysis.settings import Settings, code_version, default_settings
 
 
 def demo_scope_for(scope: str) -> str:
@@ -73,7 +54,14 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     paths = s.paths.resolved()
     scope = args.scope or s.desk.unit_code
     if scope != reference.NATIONAL_CODE:
-        reference.unit_name(scope)  # a clear KeyError message for a code that does not exist
+        try:
+            reference.unit_name(scope)
+        except KeyError:
+            print(
+                f"error: SCOPE {scope!r} is not a Kemendagri region code (e.g. 16, 16.71; 00 = national)",
+                file=sys.stderr,
+            )
+            return 2
     t_all = time.perf_counter()
 
     if args.raw is None:
@@ -87,29 +75,29 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
             _done(t0)
         else:
             print(f"demo drop present: {raw}")
-        date = args.date or s.demo.as_of.date()
-        as_of = min(report_time(date, scope), s.demo.as_of)
-        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
     else:
         raw = args.raw.resolve()
         if not raw.is_dir():
             print(f"error: raw drop {raw} is not a folder", file=sys.stderr)
             return 2
-        if (raw / "manifest.json").exists():  # a demo drop given explicitly
-            date = args.date or s.demo.as_of.date()
-            as_of = min(report_time(date, scope), s.demo.as_of)
-            previous = s.demo.previous_report if s.demo.previous_report < as_of else None
-        else:
-            date = args.date or dt.date.today()
-            as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
-            previous = None
+    if (raw / "manifest.json").exists():  # a demo drop: its clock is the scenario's, not today's
+        date = args.date or s.demo.as_of.date()
+        as_of = min(report_time(date, scope), s.demo.as_of)
+        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+    else:
+        date = args.date or dt.date.today()
+        as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
+        previous = None
     demo = (raw / "manifest.json").exists()
     processed = paths.processed / raw.name
 
     t0 = _stage(f"ingest + validate: {raw} → {processed}")
     from analysis import ingest
 
-    ingest.run_ingest(raw, processed, s)
+    accounting = ingest.run_ingest(raw, processed, s)
+    for message in accounting.messages:
+        print(message)
+    print(accounting.table())
     _done(t0)
 
     t0 = _stage(f"reconcile as of {as_of.isoformat()}")

@@ -24,7 +24,6 @@ import functools
 import html
 import json
 import re
-import subprocess
 import sys
 import traceback
 from collections.abc import Callable
@@ -35,7 +34,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from analysis import catalog, charts, fmt
-from analysis.settings import REPO_ROOT, Settings, default_settings
+from analysis.settings import REPO_ROOT, Settings, code_version, default_settings
 
 NATIONAL = "00"
 INPUTS = "pack_inputs"
@@ -225,28 +224,6 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
         code_version=d.get("code_version"),
         generated_at=_parse_time(d.get("generated_at")),
     )
-
-
-def code_version() -> str:
-    """``git describe`` of the repository, else the installed package version."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("desk-pilkada")
-    except PackageNotFoundError:
-        return "tidak diketahui"
 
 
 # --- Region codes -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ values of the wrong type are rejected with a message naming the key.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -245,6 +246,28 @@ def load_settings(path: Path | str | None = None, **overrides: object) -> Settin
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise SettingsError(_format_errors(source, exc)) from None
+
+
+def code_version() -> str:
+    """``git describe`` of the repository, else the installed package version (run details)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("desk-pilkada")
+    except PackageNotFoundError:
+        return "tidak diketahui"
 
 
 @lru_cache(maxsize=1)
