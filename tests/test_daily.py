@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import daily, demo
+from analysis import daily, demo, reference
 from analysis.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -63,9 +63,14 @@ def test_daily_brief_makes_every_pack_and_an_index(run: dict) -> None:
     assert run["code"] == 0
     index = (run["reports"] / "index.html").read_text(encoding="utf-8")
     kab = (run["reports"] / "kabkota" / f"{SCOPE}.html").read_text(encoding="utf-8")
-    assert "Kota Prabumulih" in index and "DATA SIMULASI" in kab and "TERBATAS" in kab
-    kecamatan = json.loads((run["reports"] / "index.json").read_text(encoding="utf-8"))
-    assert kecamatan  # index.json lists the packs it links
+    assert "Kota Prabumulih" in index and "DATA SIMULASI" in index
+    assert "DATA SIMULASI" in kab and "TERBATAS" in kab
+    listed = json.loads((run["reports"] / "index.json").read_text(encoding="utf-8"))["packs"]
+    expected = {SCOPE, *reference.descendants(SCOPE, "kecamatan")["kode_wilayah"].to_list()}
+    assert {p["kode_wilayah"] for p in listed} == expected
+    assert all(p["status"] == "ok" for p in listed)
+    for p in listed:  # the executed notebook of every pack is kept beside its HTML
+        assert (run["reports"] / p["ipynb"]).exists() and (run["reports"] / p["html"]).exists()
 
 
 def test_figures_in_the_html_equal_the_processed_data(run: dict) -> None:

@@ -85,6 +85,7 @@ class BriefResult:
     index: Path
     packs: list[PackResult] = field(default_factory=list)
     seconds: float = 0.0
+    demo: bool = False  # the processed data came from the synthetic demo (run.json)
 
     @property
     def failed(self) -> list[PackResult]:
@@ -451,6 +452,9 @@ def make_packs(
     jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
     out_dir = reports / day.isoformat()
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
+    from analysis.packs import read_run_info
+
+    result.demo = read_run_info(processed).demo
     result.packs = execute_packs(
         jobs,
         notebook,
@@ -517,6 +521,12 @@ def render_index(result: BriefResult) -> str:
         + (f"; <strong>{angka(n_fail)} gagal</strong>" if n_fail else "")
     )
     title = f"Daftar Laporan Harian Desk Pilkada · {tanggal(result.date)}"
+    banner = (
+        '<div class="banner-simulasi" role="alert"><strong>DATA SIMULASI</strong> — seluruh laporan '
+        "di bawah ini dibuat dari skenario demo buatan, bukan data pemilihan sebenarnya.</div>\n"
+        if result.demo
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="id">
 <head>
@@ -534,7 +544,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 <body>
 <main class="laporan">
 <p class="klasifikasi">TERBATAS</p>
-<h1>{html.escape(title)}</h1>
+{banner}<h1>{html.escape(title)}</h1>
 <p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya.</p>
 <div class="tabel-gulir"><table class="tabel">
 <thead><tr><th>Wilayah · tingkat</th><th>Status</th><th class="angka">Ukuran</th></tr></thead>
