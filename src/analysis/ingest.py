@@ -43,6 +43,7 @@ import os
 import resource
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -312,6 +313,20 @@ class _Cache:
         votes = votes.join(kf, on=["_sha", "sumber_file"]) if votes is not None else None
         return rows, votes, files
 
+    def originals(self, kind: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """``nilai_asli`` of some table rows (``keys``: sumber_file, sumber_sheet, sumber_baris)."""
+        p = self.dir / f"{kind}.rows.parquet"
+        cols = ["sumber_file", "sumber_sheet", "sumber_baris"]
+        if not p.exists():
+            return keys.select(cols).with_columns(pl.lit(None, dtype=pl.String).alias("nilai_asli"))
+        return (
+            pl.scan_parquet(p)
+            .select(*cols, "nilai_asli")
+            .join(keys.lazy().select(cols).unique(), on=cols, how="semi", nulls_equal=True)
+            .unique(cols, keep="first")
+            .collect()
+        )
+
     def save(
         self, kind: str, rows: pl.DataFrame | None, votes: pl.DataFrame | None, files: pl.DataFrame
     ) -> None:
@@ -323,7 +338,7 @@ class _Cache:
                 p.unlink(missing_ok=True)
             else:
                 tmp = p.with_suffix(".tmp")
-                df.write_parquet(tmp)
+                df.write_parquet(tmp, compression="lz4", statistics=False)
                 tmp.replace(p)
 
 
@@ -438,6 +453,10 @@ def _read_kind(
     votes = pl.concat(votes_parts, how="diagonal_relaxed") if votes_parts else None
     if new:
         cache.save(kind, rows, votes, files)
+    if rows is not None and kind in read.COERCE and "nilai_asli" in rows.columns:
+        # the original cells are only needed for rejected rows: quarantine takes them back from
+        # the parse cache (_Cache.originals), which keeps every row's
+        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias("nilai_asli"))
     if extra is not None:
         if extra[0] is not None:
             rows = pl.concat([r for r in (rows, extra[0]) if r is not None], how="diagonal_relaxed")
@@ -455,9 +474,11 @@ def _read_kind(
                 on=["_sha", "sumber_file", "_i"],
                 how="inner",
             ).drop("_sha", "sumber_file", "_i")
+        if "_sha" in rows.columns:  # only the cache and the votes join above need it
+            rows = rows.drop("_sha")
         if kind in read.COERCE:  # tables are read as text and typed here, the whole batch at once
             typed = read.coerce(read.FileRead(kind, rows=rows.drop("_i").rename({"_rid": "_i"})))
-            rows = typed.rows.rename({"_i": "_rid"})
+            rows = typed.rows.rename({"_i": "_rid"}).drop("nilai_asli")
             votes = typed.votes.rename({"_i": "_rid"}) if typed.votes is not None else None
     return _KindBatch(rows, votes, files.sort("path"))
 
@@ -491,6 +512,13 @@ def _parse_new(
         rows += r
         votes += v
         files += f
+    if kind in read.COERCE:  # tables: every file's text rows in one frame
+        frame, outcome = read.read_tables_raw(kind, [(p, rel, sha) for p, sha, _, rel in others])
+        sizes = {rel: (sha, size) for _, sha, size, rel in others}
+        files += [(rel, *sizes[rel], err, notes) for rel, err, notes in outcome]
+        if frame is not None and frame.height:
+            rows.append(frame)
+        return rows, votes, _files_frame(files)
     parsed: dict[str, pl.DataFrame] = {}
     tables: dict[str, pl.DataFrame] = {}
     for path, sha, size, rel in others:
@@ -673,6 +701,7 @@ def _run_validator(
     empty_summary = pl.DataFrame(schema=SUMMARY_SCHEMA)
     if df.is_empty():
         return empty_flags, empty_summary
+    _wait_warm()  # never two threads in Great Expectations at once
     try:
         from analysis.validate import validate
     except ImportError as exc:
@@ -1006,9 +1035,24 @@ def _normalise_incidents(rows: pl.DataFrame, messages: list[str]) -> pl.DataFram
 # --- Quarantine -------------------------------------------------------------------------------
 
 
-def _quarantine(dataset: str, rejected: pl.DataFrame, raw: Path) -> pl.DataFrame:
+def _quarantine(
+    dataset: str,
+    rejected: pl.DataFrame,
+    raw: Path,
+    cache: _Cache | None = None,
+    kind: str | None = None,
+) -> pl.DataFrame:
     if rejected.is_empty():
         return QUARANTINE.empty()
+    if "nilai_asli" not in rejected.columns and cache is not None and kind in read.COERCE:
+        keys = ["sumber_file", "sumber_sheet", "sumber_baris"]
+        rejected = rejected.join(
+            cache.originals(kind, rejected.select(keys)),
+            on=keys,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
     q = rejected.select(
         pl.lit(dataset).alias("dataset"),
         "sumber_file",
@@ -1078,6 +1122,10 @@ def run_ingest(
         )
     processed.mkdir(parents=True, exist_ok=True)
     cache = _Cache(processed)
+    # Great Expectations takes seconds to import: do it while the files are hashed and read
+    warm = threading.Thread(target=_warm_validator, args=(s,), daemon=True)
+    _WARM["thread"] = warm
+    warm.start()
 
     # 1. ledger: hash every file, the same content is read once
     seen: dict[str, str] = {}
@@ -1115,6 +1163,7 @@ def run_ingest(
     # 2. read and decide, kind by kind
     refs: dict[str, pl.DataFrame] = {}
     outputs: dict[str, pl.DataFrame] = {}
+    written: set[str] = set()
     timings: dict[str, float] = {"hash": round(time.perf_counter() - t0, 2)}
     quarantine_parts, summary_parts = [], []
     for kind in ORDER:
@@ -1136,7 +1185,11 @@ def run_ingest(
             summary_parts.append(summary)
             quarantine_parts.append(
                 _quarantine(
-                    spec.validate_as or spec.name, decided.filter(pl.col("_status") == DITOLAK), raw
+                    spec.validate_as or spec.name,
+                    decided.filter(pl.col("_status") == DITOLAK),
+                    raw,
+                    cache,
+                    kind,
                 )
             )
             counts = decided.group_by("sumber_file").agg(
@@ -1146,6 +1199,10 @@ def run_ingest(
                 (pl.col("_status") == DIGANTIKAN).sum().alias("baris_digantikan"),
             )
             _outputs(spec, decided, votes, refs, outputs)
+            del decided, votes  # free the batch before the next kind is read
+            for name in list(outputs):  # write each dataset as soon as it is final
+                catalog.write(_canon(name, outputs.pop(name)), name, root=processed)
+                written.add(name)
         counts_by_file = (
             {r["sumber_file"]: r for r in counts.iter_rows(named=True)}
             if counts is not None
@@ -1178,6 +1235,7 @@ def run_ingest(
                     ),
                 )
             )
+        batch = None
 
     # 3. write
     accounting = pl.DataFrame(acc_rows, schema=ACCOUNTING_SCHEMA).sort("path")
@@ -1198,10 +1256,8 @@ def run_ingest(
         "incidents",
         "readiness",
     ):
-        df = outputs.get(name)
-        catalog.write(
-            BY_NAME[name].empty() if df is None else _canon(name, df), name, root=processed
-        )
+        if name not in written:
+            catalog.write(BY_NAME[name].empty(), name, root=processed)
     catalog.write(quarantine, "quarantine", root=processed)
     catalog.write(_ledger(processed, sizes, accounting), "ledger", root=processed)
     catalog.write(accounting, "accounting", root=processed)
@@ -1210,6 +1266,27 @@ def run_ingest(
     if echo:
         print(result.table())
     return result
+
+
+_WARM: dict[str, threading.Thread] = {}
+
+
+def _warm_validator(settings: Settings) -> None:
+    """Import Great Expectations and load every suite's checkpoint (seconds of work), in a
+    background thread while the files are hashed and read; the first validation waits for it."""
+    try:
+        from analysis import validate
+
+        validate.sync_suites(settings)
+        validate._desa_codes()
+    except Exception:  # noqa: BLE001 - the real call in _run_validator reports problems
+        pass
+
+
+def _wait_warm() -> None:
+    t = _WARM.pop("thread", None)
+    if t is not None and t is not threading.current_thread():
+        t.join()
 
 
 def _acc(
@@ -1410,8 +1487,8 @@ def _outputs(
     else:
         keep = decided.filter(pl.col("_status") == DITERIMA)
     if spec.kind in ("ref_paslon", "ref_tps"):
-        refs[spec.kind] = keep
-        outputs[spec.name] = keep
+        refs[spec.kind] = _canon(spec.name, keep)
+        outputs[spec.name] = refs[spec.kind]
         return
     if spec.kind == "tally":
         outputs["tally_tps"] = keep
