@@ -36,9 +36,12 @@ so the results are the same with or without the cache.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -264,7 +267,9 @@ def discover(raw: Path) -> list[tuple[Path, str]]:
 class _Cache:
     """Parsed rows of every file by (sha256, path), one Parquet file per kind."""
 
-    def __init__(self, processed: Path) -> None:
+    def __init__(self, processed: Path, clean: bool = True) -> None:
+        """``clean=False`` (a worker process, while the main process owns the folder): an
+        outdated cache is ignored, not removed."""
         self.dir = processed / CACHE_DIR
         meta = self.dir / "meta.json"
         ok = False
@@ -273,11 +278,14 @@ class _Cache:
                 ok = json.loads(meta.read_text())["reader_version"] == read.READER_VERSION
             except (ValueError, KeyError, OSError):
                 ok = False
-        if not ok and self.dir.exists():
+        if not ok and self.dir.exists() and clean:
             shutil.rmtree(self.dir)
         self.frames: dict[str, dict[str, pl.DataFrame]] = {}
+        self.valid = ok or clean
 
     def _load(self, kind: str) -> dict[str, pl.DataFrame]:
+        if not self.valid:
+            return {}
         if kind not in self.frames:
             out = {}
             for part in ("rows", "votes", "files"):
@@ -419,6 +427,13 @@ def _read_official(items: list[tuple[Path, str, int, str]], raw: Path, cache: _C
     )
 
 
+def _read_official_job(
+    items: list[tuple[Path, str, int, str]], raw: Path, processed: Path
+) -> _KindBatch:
+    """:func:`_read_official` in a worker process (its own view of the parse cache)."""
+    return _read_official(items, raw, _Cache(processed, clean=False))
+
+
 def _read_kind(
     kind: str,
     items: list[tuple[Path, str, int, str]],
@@ -426,6 +441,7 @@ def _read_kind(
     cache: _Cache,
     previous: dict[str, tuple[Path, str]] | None = None,
     extra: tuple[pl.DataFrame | None, pl.DataFrame] | None = None,
+    prefetch: _Prefetch | None = None,
 ) -> _KindBatch:
     """Parse (or take from cache) every file of one kind. ``items``: (path, cache key (sha256),
     size, rel). ``previous``: bundle -> its previous pull's bundle; ``extra``: rows and files
@@ -444,7 +460,7 @@ def _read_kind(
         file_rows.append(f)
     if new:
         cached = pl.concat(rows_parts, how="diagonal_relaxed") if rows_parts else None
-        nr, nv, nf = _parse_new(kind, new, raw, previous or {}, cached)
+        nr, nv, nf = _parse_new(kind, new, raw, previous or {}, cached, prefetch)
         rows_parts += nr
         votes_parts += nv
         file_rows.append(nf)
@@ -483,6 +499,117 @@ def _read_kind(
     return _KindBatch(rows, votes, files.sort("path"))
 
 
+# --- Table files parsed in worker processes -----------------------------------------------------
+
+_POOL_MIN_FILES = (
+    200  # fewer table files: a worker's start-up (imports, ~1 s) costs more than it saves
+)
+_POOL_WORKERS = 2  # the benchmark box has 2 cores; the main process works on other kinds meanwhile
+_POOL_CHUNKS = 24  # small chunks: the main process takes the last unstarted ones when it is free
+
+
+def _warm_worker() -> int:
+    """Runs once in each worker so its imports happen while the main process hashes files."""
+    return os.getpid()
+
+
+class _Prefetch:
+    """Work done in ``spawn`` worker processes (fork is unsafe after native libraries start
+    threads) while the main process works on other kinds: the raw text parse
+    (:func:`read.read_tables_raw`) of many CSV/xlsx files, started as soon as they are hashed
+    (same frame and per-file outcome as one in-process call: chunks are contiguous runs of whole
+    files, concatenated in order), and single calls (the Sirekap read), queued after them."""
+
+    def __init__(self) -> None:
+        self.pool: cf.ProcessPoolExecutor | None = None
+        self.jobs: dict[str, tuple[list, list[tuple[list, cf.Future]]]] = {}
+        self.calls: dict[str, tuple] = {}
+
+    def start(self) -> None:
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = cf.ProcessPoolExecutor(max_workers=_POOL_WORKERS, mp_context=ctx)
+            for _ in range(_POOL_WORKERS):
+                self.pool.submit(_warm_worker)
+        except (OSError, RuntimeError):  # no processes available: work in-process
+            self.close()
+
+    def submit(self, kind: str, files: list[tuple[Path, str, str]]) -> None:
+        if self.pool is None or not files:
+            return
+        total = sum(max(f[0].stat().st_size, 1) for f in files)
+        target = total / _POOL_CHUNKS
+        chunks: list[list] = [[]]
+        acc = 0
+        for f in files:
+            if acc >= target:
+                chunks.append([])
+                acc = 0
+            chunks[-1].append(f)
+            acc += max(f[0].stat().st_size, 1)
+        try:
+            jobs = [(c, self.pool.submit(read.read_tables_raw, kind, c)) for c in chunks]
+        except RuntimeError:  # pool broken or shut down
+            return
+        self.jobs[kind] = (list(files), jobs)
+
+    def take(
+        self, kind: str, files: list[tuple[Path, str, str]]
+    ) -> tuple[pl.DataFrame | None, list] | None:
+        """The prefetched parse of exactly ``files`` (None if it was not prefetched). Chunks no
+        worker has started yet are parsed here; a failed worker's chunk is parsed again here."""
+        job = self.jobs.pop(kind, None)
+        if job is None:
+            return None
+        if job[0] != list(files):
+            for _, fut in job[1]:
+                fut.cancel()
+            return None
+        results: list = [None] * len(job[1])
+        for k in reversed(range(len(job[1]))):
+            chunk, fut = job[1][k]
+            if fut.cancel():
+                results[k] = read.read_tables_raw(kind, chunk)
+        for k, (chunk, fut) in enumerate(job[1]):
+            if results[k] is None:
+                try:
+                    results[k] = fut.result()
+                except Exception:  # noqa: BLE001 - a dead worker: do the chunk here
+                    results[k] = read.read_tables_raw(kind, chunk)
+        frames = [r[0] for r in results if r[0] is not None]
+        outcome = [o for r in results for o in r[1]]
+        frame = pl.concat(frames, how="diagonal_relaxed") if frames else None
+        return frame, outcome
+
+    def submit_call(self, key: str, fn, *args) -> None:  # noqa: ANN001 - any picklable function
+        """Run ``fn(*args)`` in a worker; :meth:`take_call` gets its result."""
+        if self.pool is None:
+            return
+        with contextlib.suppress(RuntimeError):  # pool broken or shut down: run it in-process
+            self.calls[key] = (fn, args, self.pool.submit(fn, *args))
+
+    def take_call(self, key: str):  # noqa: ANN201 - whatever the function returns
+        """The result of a :meth:`submit_call` (run here if no worker started it or the worker
+        died); None if it was never submitted."""
+        job = self.calls.pop(key, None)
+        if job is None:
+            return None
+        fn, args, fut = job
+        if fut.cancel():
+            return fn(*args)
+        try:
+            return fut.result()
+        except Exception:  # noqa: BLE001 - a dead worker: do it here
+            return fn(*args)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
+        self.jobs.clear()
+        self.calls.clear()
+
+
 def _files_frame(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
@@ -503,6 +630,7 @@ def _parse_new(
     raw: Path,
     previous: dict[str, tuple[Path, str]],
     cached: pl.DataFrame | None,
+    prefetch: _Prefetch | None = None,
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame], pl.DataFrame]:
     rows, votes, files = [], [], []
     per_tps_json = [it for it in items if kind == "official" and it[0].suffix.lower() == ".json"]
@@ -513,7 +641,9 @@ def _parse_new(
         votes += v
         files += f
     if kind in read.COERCE:  # tables: every file's text rows in one frame
-        frame, outcome = read.read_tables_raw(kind, [(p, rel, sha) for p, sha, _, rel in others])
+        table_files = [(p, rel, sha) for p, sha, _, rel in others]
+        done = prefetch.take(kind, table_files) if prefetch is not None else None
+        frame, outcome = done or read.read_tables_raw(kind, table_files)
         sizes = {rel: (sha, size) for _, sha, size, rel in others}
         files += [(rel, *sizes[rel], err, notes) for rel, err, notes in outcome]
         if frame is not None and frame.height:
@@ -1113,7 +1243,6 @@ def run_ingest(
     t0 = time.perf_counter()
     s = settings or default_settings()
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
-    messages: list[str] = []
     if not raw.is_dir():
         raise FileNotFoundError(f"{raw}: folder drop mentah tidak ada")
     if processed == raw or raw in processed.parents:
@@ -1128,12 +1257,41 @@ def run_ingest(
     warm.start()
 
     # 1. ledger: hash every file, the same content is read once
+    found = discover(raw)
+    # the tally files are parsed in worker processes as soon as they are hashed
+    tally_left = sum(1 for _, kind in found if kind == "tally")
+    prefetch = _Prefetch()
+    if tally_left >= _POOL_MIN_FILES:
+        prefetch.start()
+    try:
+        return _run_ingest(raw, processed, s, echo, t0, cache, found, prefetch, tally_left)
+    finally:
+        prefetch.close()
+
+
+def _run_ingest(
+    raw: Path,
+    processed: Path,
+    s: Settings,
+    echo: bool,
+    t0: float,
+    cache: _Cache,
+    found: list[tuple[Path, str]],
+    prefetch: _Prefetch,
+    tally_left: int,
+) -> Accounting:
+    """:func:`run_ingest` once the files are discovered and the worker pool is started."""
+    messages: list[str] = []
     seen: dict[str, str] = {}
     by_kind: dict[str, list[tuple[Path, str, int, str]]] = {k: [] for k in ORDER}
     acc_rows: list[dict] = []
     sizes: dict[str, int] = {}
     shas: dict[str, str] = {}
-    for path, kind in discover(raw):
+    for path, kind in found:
+        if kind == "tally":
+            tally_left -= 1
+        elif tally_left == 0 and prefetch.pool is not None and "tally" not in prefetch.jobs:
+            _submit_tally(prefetch, by_kind["tally"], cache)
         rel = path.relative_to(raw).as_posix()
         try:
             sha, size = _sha256(path)
@@ -1160,6 +1318,12 @@ def run_ingest(
             messages.append(f"{rel}: DITOLAK — {msg}")
             acc_rows.append(_acc(rel, sha, None, DITOLAK, msg))
 
+    if prefetch.pool is not None and "tally" not in prefetch.jobs:
+        _submit_tally(prefetch, by_kind["tally"], cache)
+    if prefetch.pool is not None and by_kind["official"]:
+        # the Sirekap read (the largest) runs in a worker while tally rows are validated here
+        prefetch.submit_call("official", _read_official_job, by_kind["official"], raw, processed)
+
     # 2. read and decide, kind by kind
     refs: dict[str, pl.DataFrame] = {}
     outputs: dict[str, pl.DataFrame] = {}
@@ -1170,9 +1334,10 @@ def run_ingest(
         spec = SPECS[kind]
         t_read = time.perf_counter()
         if kind == "official":
-            batch = _read_official(by_kind[kind], raw, cache)
+            batch = prefetch.take_call("official") or _read_official(by_kind[kind], raw, cache)
+            prefetch.close()  # the workers' memory is given back before validation
         else:
-            batch = _read_kind(kind, by_kind[kind], raw, cache)
+            batch = _read_kind(kind, by_kind[kind], raw, cache, prefetch=prefetch)
         timings[f"baca_{kind}"] = round(time.perf_counter() - t_read, 2)
         counts = None
         if batch.rows is not None and batch.rows.height:
@@ -1266,6 +1431,19 @@ def run_ingest(
     if echo:
         print(result.table())
     return result
+
+
+def _submit_tally(
+    prefetch: _Prefetch, items: list[tuple[Path, str, int, str]], cache: _Cache
+) -> None:
+    """Hand the tally files not in the parse cache to the worker pool (as :func:`_read_kind`
+    will ask for them), or mark that there is nothing to hand."""
+    known = cache.known("tally")
+    new = [(p, rel, sha) for p, sha, _, rel in items if (sha, rel) not in known]
+    if new:
+        prefetch.submit("tally", new)
+    if "tally" not in prefetch.jobs:
+        prefetch.jobs["tally"] = ([], [])
 
 
 _WARM: dict[str, threading.Thread] = {}
