@@ -282,8 +282,18 @@ class _Cache:
             shutil.rmtree(self.dir)
         self.frames: dict[str, dict[str, pl.DataFrame]] = {}
         self.valid = ok or clean
+        self._writers: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def wait(self) -> None:
+        """Block until every background :meth:`save` is on disk (re-raises a write error)."""
+        while self._writers:
+            self._writers.pop().join()
+        if self._errors:
+            raise self._errors.pop()
 
     def _load(self, kind: str) -> dict[str, pl.DataFrame]:
+        self.wait()
         if not self.valid:
             return {}
         if kind not in self.frames:
@@ -323,6 +333,7 @@ class _Cache:
 
     def originals(self, kind: str, keys: pl.DataFrame) -> pl.DataFrame:
         """``nilai_asli`` of some table rows (``keys``: sumber_file, sumber_sheet, sumber_baris)."""
+        self.wait()
         p = self.dir / f"{kind}.rows.parquet"
         cols = ["sumber_file", "sumber_sheet", "sumber_baris"]
         if not p.exists():
@@ -336,6 +347,22 @@ class _Cache:
         )
 
     def save(
+        self, kind: str, rows: pl.DataFrame | None, votes: pl.DataFrame | None, files: pl.DataFrame
+    ) -> None:
+        """Write one kind's parse in a background thread (Parquet writing releases the GIL);
+        :meth:`wait` (called before any read of the cache) joins it."""
+
+        def job() -> None:
+            try:
+                self._write(kind, rows, votes, files)
+            except BaseException as e:  # noqa: BLE001 - re-raised by wait()
+                self._errors.append(e)
+
+        t = threading.Thread(target=job, name=f"cache-{kind}")
+        self._writers.append(t)
+        t.start()
+
+    def _write(
         self, kind: str, rows: pl.DataFrame | None, votes: pl.DataFrame | None, files: pl.DataFrame
     ) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -429,9 +456,37 @@ def _read_official(items: list[tuple[Path, str, int, str]], raw: Path, cache: _C
 
 def _read_official_job(
     items: list[tuple[Path, str, int, str]], raw: Path, processed: Path
-) -> _KindBatch:
-    """:func:`_read_official` in a worker process (its own view of the parse cache)."""
-    return _read_official(items, raw, _Cache(processed, clean=False))
+) -> dict[str, str | None]:
+    """:func:`_read_official` in a worker process (its own view of the parse cache). The batch
+    is handed back as uncompressed Arrow IPC files in the cache folder (paths returned; see
+    :func:`_handoff_read`) instead of being pickled through the pool's pipe."""
+    cache = _Cache(processed, clean=False)
+    try:
+        batch = _read_official(items, raw, cache)
+    finally:
+        cache.wait()
+    folder = processed / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, str | None] = {}
+    for part in ("rows", "votes", "files"):
+        df = getattr(batch, part)
+        if df is None:
+            out[part] = None
+            continue
+        path = folder / f"_handoff.official.{os.getpid()}.{part}.arrow"
+        df.write_ipc(path, compression="uncompressed")
+        out[part] = str(path)
+    return out
+
+
+def _handoff_read(paths: dict[str, str | None]) -> _KindBatch:
+    """The batch a worker wrote with :func:`_read_official_job` (files removed once read)."""
+    parts: dict[str, pl.DataFrame | None] = {}
+    for part, path in paths.items():
+        parts[part] = pl.read_ipc(path) if path is not None else None
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+    return _KindBatch(parts["rows"], parts["votes"], parts["files"])  # type: ignore[arg-type]
 
 
 def _read_kind(
@@ -1264,9 +1319,13 @@ def run_ingest(
     if tally_left >= _POOL_MIN_FILES:
         prefetch.start()
     try:
-        return _run_ingest(raw, processed, s, echo, t0, cache, found, prefetch, tally_left)
+        out = _run_ingest(raw, processed, s, echo, t0, cache, found, prefetch, tally_left)
+        cache.wait()
+        return out
     finally:
         prefetch.close()
+        with contextlib.suppress(BaseException):
+            cache.wait()
 
 
 def _run_ingest(
@@ -1334,7 +1393,12 @@ def _run_ingest(
         spec = SPECS[kind]
         t_read = time.perf_counter()
         if kind == "official":
-            batch = prefetch.take_call("official") or _read_official(by_kind[kind], raw, cache)
+            handed = prefetch.take_call("official")
+            batch = (
+                _handoff_read(handed)
+                if handed is not None
+                else _read_official(by_kind[kind], raw, cache)
+            )
             prefetch.close()  # the workers' memory is given back before validation
         else:
             batch = _read_kind(kind, by_kind[kind], raw, cache, prefetch=prefetch)
