@@ -1033,6 +1033,25 @@ def _coerce_counts(df: pl.DataFrame, cols: Sequence[str]) -> tuple[list[pl.Expr]
     return exprs, checks
 
 
+def wide_votes(df: pl.DataFrame) -> pl.DataFrame:
+    """suara_paslon_<n> / suara_kolom_kosong columns → one row per row × paslon with votes.
+
+    Columns ``_i``, ``nomor_urut`` (0 = kolom kosong), ``suara``; empty cells are no paslon.
+    """
+    return (
+        df.select("_i", *PASLON_COLS, KOLOM_KOSONG_COL)
+        .unpivot(index="_i", variable_name="_kolom", value_name="suara")
+        .drop_nulls("suara")
+        .with_columns(
+            pl.when(pl.col("_kolom") == KOLOM_KOSONG_COL)
+            .then(0)
+            .otherwise(pl.col("_kolom").str.extract(r"(\d+)$").cast(pl.Int64))
+            .alias("nomor_urut")
+        )
+        .select("_i", "nomor_urut", "suara")
+    )
+
+
 def coerce_tally(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Tally rows (one per TPS × contest report) and their long votes (``_i``, nomor_urut, suara)."""
     count_cols = [*ADMIN_COUNTS, *SPLIT_COLS, *PASLON_COLS, KOLOM_KOSONG_COL]
@@ -1086,15 +1105,7 @@ def coerce_tally(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         *_LINEAGE_OUT,
     )
     votes = (
-        rows.select("_i", *PASLON_COLS, KOLOM_KOSONG_COL)
-        .unpivot(index="_i", variable_name="_kolom", value_name="suara")
-        .drop_nulls("suara")
-        .with_columns(
-            pl.when(pl.col("_kolom") == KOLOM_KOSONG_COL)
-            .then(0)
-            .otherwise(pl.col("_kolom").str.extract(r"(\d+)$").cast(pl.Int64))
-            .alias("nomor_urut")
-        )
+        wide_votes(rows)
         .select("_i", "nomor_urut", pl.lit(None, dtype=pl.String).alias("paslon_id"), "suara")
         .sort("_i", "nomor_urut")
     )
@@ -1126,18 +1137,7 @@ def coerce_official_region(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
     ]
     counts, checks = _coerce_counts(df, count_cols)
     df = df.with_columns(_problems(checks).alias("masalah")).with_columns(counts)
-    wide = (
-        df.select("_i", *PASLON_COLS, KOLOM_KOSONG_COL)
-        .unpivot(index="_i", variable_name="_kolom", value_name="suara")
-        .drop_nulls("suara")
-        .with_columns(
-            pl.when(pl.col("_kolom") == KOLOM_KOSONG_COL)
-            .then(0)
-            .otherwise(pl.col("_kolom").str.extract(r"(\d+)$").cast(pl.Int64))
-            .alias("nomor_urut")
-        )
-        .select("_i", "nomor_urut", "suara")
-    )
+    wide = wide_votes(df)
     long = df.filter(pl.col("nomor_urut").is_not_null() & pl.col("suara").is_not_null()).select(
         "_i", "nomor_urut", "suara"
     )

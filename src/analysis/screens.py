@@ -114,6 +114,19 @@ def _fmt(x: pl.Expr) -> pl.Expr:
     return x.cast(pl.Int64).cast(pl.String)
 
 
+def _in_force(
+    tps: pl.DataFrame, votes: pl.DataFrame, as_of: dt.datetime | None, current: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The versions in force with ``kode_desa``; ``current`` says the frames already are."""
+    if not current:
+        return current_results(tps, votes, as_of)
+    cur = tps.with_columns(tps_to_desa("kode_tps").alias("kode_desa"))
+    v = votes.filter(pl.col("suara").is_not_null()).with_columns(
+        tps_to_desa("kode_tps").alias("kode_desa")
+    )
+    return cur, v
+
+
 def tps_screens(
     tps: pl.DataFrame,
     votes: pl.DataFrame,
@@ -131,12 +144,7 @@ def tps_screens(
     """
     s = settings or default_settings()
     p = s.penapisan
-    cur, v = (tps, votes) if current else current_results(tps, votes, as_of)
-    if current:
-        cur = cur.with_columns(tps_to_desa("kode_tps").alias("kode_desa"))
-        v = v.filter(pl.col("suara").is_not_null()).with_columns(
-            tps_to_desa("kode_tps").alias("kode_desa")
-        )
+    cur, v = _in_force(tps, votes, as_of, current)
     reserve = 1 + s.election.reserve_share
     base = cur.select(
         "kode_tps",
@@ -416,12 +424,7 @@ def digit_screens(
     """
     s = settings or default_settings()
     p = s.penapisan
-    cur, v = (tps, votes) if current else current_results(tps, votes, as_of)
-    if current:
-        cur = cur.with_columns(tps_to_desa("kode_tps").alias("kode_desa"))
-        v = v.filter(pl.col("suara").is_not_null()).with_columns(
-            tps_to_desa("kode_tps").alias("kode_desa")
-        )
+    cur, v = _in_force(tps, votes, as_of, current)
     v = v.with_columns(_unit_col(tier)).filter(pl.col("kode_wilayah").is_not_null())
     keys = (
         v.select("kode_wilayah", "kode_kontestasi").unique().sort("kode_wilayah", "kode_kontestasi")
@@ -556,12 +559,7 @@ def fingerprint(
     """
     s = settings or default_settings()
     bins = s.penapisan.fingerprint_bins
-    cur, v = (tps, votes) if current else current_results(tps, votes, as_of)
-    if current:
-        cur = cur.with_columns(tps_to_desa("kode_tps").alias("kode_desa"))
-        v = v.filter(pl.col("suara").is_not_null()).with_columns(
-            tps_to_desa("kode_tps").alias("kode_desa")
-        )
+    cur, v = _in_force(tps, votes, as_of, current)
     if unit != "00":
         cur = cur.filter(pl.col("kode_desa").str.starts_with(unit + "."))
         v = v.filter(pl.col("kode_desa").str.starts_with(unit + "."))
