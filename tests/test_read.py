@@ -429,3 +429,61 @@ def test_bundle_lines_unchanged_since_the_previous_pull_are_copies():
     assert r["_src_file"].to_list() == [None, "kpu/20241127T2000/tps/pkwkk.jsonl"]
     assert r["_src_baris"].to_list() == [None, 1]
     assert r["kode_tps"].to_list() == ["1671011001002", None]  # the copy is not parsed again
+
+
+# --- The native CSV body reader gives exactly what the csv module gives ------------------------
+
+_EDGE_CSVS: dict[str, bytes] = {
+    "crlf": b"kode_tps,suara_sah,suara_tidak_sah\r\n1,2,3\r\n4,5,6\r\n",
+    "short and long rows": b"kode_tps,suara_sah,suara_tidak_sah\n1,2\n4,5,6,7\n8\n",
+    "blank and whitespace lines": b"kode_tps,suara_sah,x\n1,2,3\n\n  \n4,5,6\n\n\n",
+    "title rows with a quoted line break": b'"Rekap\nmalam",,\n\nkode_tps,suara_sah,x\n1,2,3\n',
+    "quotes": b'kode_tps,suara_sah,x\n"",2,""\nab"c"d,"1,5","he said ""hi"""\n',
+    "separator-only rows": b"kode_tps;suara_sah;x\n;;\n1;2;3\n",
+    "spaces kept for stripping": b"kode_tps,suara_sah,x\n 1 , 2,3 \n",
+    "no final newline": b"kode_tps,suara_sah,x\n1,2,3",
+    "old mac line ends": b"kode_tps,suara_sah,x\r1,2,3\r",
+    "unbalanced quote": b'kode_tps,suara_sah,x\n"abc,2,3\n4,5,6\n',
+    "cp1252": "kode_tps;pelapor;suara_sah\n1;Andi Ça;2\n".encode("cp1252"),
+    "bom and tab": b"\xef\xbb\xbfkode_tps\tsuara_sah\tx\n1\t2\t3\n",
+    "header only": b"kode_tps,suara_sah,x\n",
+}
+
+
+def _both_ways(
+    monkeypatch, kind: str, data: bytes, rel: str
+) -> tuple[read.FileRead, read.FileRead]:
+    with monkeypatch.context() as m:
+        m.setattr(read, "_NATIVE_MIN_CHARS", 0)
+        native = read.read_table_raw(kind, data, rel)
+    with monkeypatch.context() as m:
+        m.setattr(read._CsvText, "body_frame", lambda self, skip, width: None)
+        rows = read.read_table_raw(kind, data, rel)
+    return native, rows
+
+
+@pytest.mark.parametrize("name", sorted(_EDGE_CSVS))
+def test_native_csv_body_equals_the_csv_module(monkeypatch, name):
+    native, rows = _both_ways(monkeypatch, "tally", _EDGE_CSVS[name], "hitung_internal/a.csv")
+    assert native.error == rows.error
+    if rows.rows is not None:
+        assert native.rows.equals(rows.rows), (native.rows, rows.rows)
+
+
+def test_native_csv_body_equals_the_csv_module_on_every_demo_table(monkeypatch, tmp_path):
+    from analysis import demo
+    from analysis.settings import default_settings
+
+    s = default_settings()
+    drop = tmp_path / "demo"
+    demo.generate("16.74", s.demo.seed, s.demo.as_of, drop)
+    files = [p for p in sorted(drop.rglob("*.csv"))]
+    assert len(files) > 10
+    for path in files:
+        rel = path.relative_to(drop).as_posix()
+        kind = read.kind_of(rel)
+        if kind not in read.COERCE:
+            continue
+        native, rows = _both_ways(monkeypatch, kind, path.read_bytes(), rel)
+        assert native.error == rows.error, rel
+        assert native.rows.equals(rows.rows), rel

@@ -127,6 +127,18 @@ SPECS: dict[str, Spec] = {
 }
 #: Processing order: references first (tally and KPU records need them).
 ORDER = ("ref_paslon", "ref_tps", "tally", "official", "official_region", "incidents", "readiness")
+#: The order kinds are processed in: the references first (the others are checked against them),
+#: then the small kinds while the worker processes still parse the tally files and the Sirekap
+#: pulls. Outputs (quarantine, check summary, accounting) keep :data:`ORDER`.
+PROCESS_ORDER = (
+    "ref_paslon",
+    "ref_tps",
+    "official_region",
+    "incidents",
+    "readiness",
+    "tally",
+    "official",
+)
 
 ACCOUNTING_SCHEMA = {
     "path": pl.String,
@@ -841,16 +853,21 @@ def _duplicates(df: pl.DataFrame, spec: Spec, compare: list[str]) -> pl.DataFram
     first copy, for exact duplicates) and ``_bentrok`` (reason, for differing numbers)."""
     assert spec.version is not None
     key = [*spec.entity, spec.version]
-    cand = df.filter(
-        pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-        & (pl.col("masalah").list.len() == 0)
-    )
-    cand = cand.with_columns(pl.struct(compare).hash().alias("_h"))
+    # hash on the whole frame, then filter only the few columns needed (a wide filter copies all)
+    cand = df.select(
+        "_rid",
+        *key,
+        pl.struct(compare).hash().alias("_h"),
+        _ref_of(df).alias("_ref"),
+        (
+            pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+            & (pl.col("masalah").list.len() == 0)
+        ).alias("_ok"),
+    ).filter(pl.col("_ok"))
     grp = cand.with_columns(
         pl.len().over(key).alias("_n"),
         pl.col("_h").n_unique().over(key).alias("_nh"),
         pl.col("_rid").min().over(key).alias("_first"),
-        _ref_of(cand).alias("_ref"),
     ).filter(pl.col("_n") > 1)
     first_ref = grp.filter(pl.col("_rid") == pl.col("_first")).select(
         pl.col("_rid").alias("_first"), pl.col("_ref").alias("_first_ref")
@@ -1128,20 +1145,15 @@ def _own_summary(spec: Spec, df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _votes_signature(votes: pl.DataFrame) -> pl.DataFrame:
+    """Per ``_rid`` a 64-bit signature of its vote entries (order-free): two reports compare equal
+    only if their votes do (as the rest of a row is compared, through a 64-bit hash)."""
     return (
-        votes.sort("_rid", "nomor_urut", "paslon_id", nulls_last=True)
-        .group_by("_rid")
-        .agg(
-            pl.concat_str(
-                pl.col("nomor_urut").cast(pl.String).fill_null(""),
-                pl.lit("|"),
-                pl.col("paslon_id").fill_null(""),
-                pl.lit("="),
-                pl.col("suara").cast(pl.String).fill_null(""),
-            )
-            .str.join(",")
-            .alias("_votes_sig")
+        votes.select(
+            "_rid", pl.struct("nomor_urut", "paslon_id", "suara").hash(seed=7).alias("_vh")
         )
+        .group_by("_rid")
+        .agg(pl.col("_vh").sort())
+        .select("_rid", pl.col("_vh").hash(seed=11).alias("_votes_sig"))
     )
 
 
@@ -1278,11 +1290,15 @@ def _quarantine(
 # --- The run ----------------------------------------------------------------------------------
 
 
+_HASH_CHUNK = 32 << 20  # large reads: each one gives the GIL back and must take it again, and
+# while Great Expectations is imported in another thread every re-take can wait ~5 ms
+
+
 def _sha256(path: Path) -> tuple[str, int]:
     h = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(_HASH_CHUNK):
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
@@ -1346,7 +1362,15 @@ def _run_ingest(
     acc_rows: list[dict] = []
     sizes: dict[str, int] = {}
     shas: dict[str, str] = {}
+    # the Sirekap files first: their read is the longest single job, so a worker starts on it
+    # while the rest is hashed (a stable sort: path order within each kind stays)
+    found = sorted(found, key=lambda f: f[1] != "official")
+    official_left = sum(1 for _, kind in found if kind == "official")
     for path, kind in found:
+        if official_left == 0 and "official" not in prefetch.calls:
+            _submit_official(prefetch, by_kind["official"], raw, processed)
+        if kind == "official":
+            official_left -= 1
         if kind == "tally":
             tally_left -= 1
         elif tally_left == 0 and prefetch.pool is not None and "tally" not in prefetch.jobs:
@@ -1377,19 +1401,20 @@ def _run_ingest(
             messages.append(f"{rel}: DITOLAK — {msg}")
             acc_rows.append(_acc(rel, sha, None, DITOLAK, msg))
 
+    if "official" not in prefetch.calls:
+        _submit_official(prefetch, by_kind["official"], raw, processed)
     if prefetch.pool is not None and "tally" not in prefetch.jobs:
         _submit_tally(prefetch, by_kind["tally"], cache)
-    if prefetch.pool is not None and by_kind["official"]:
-        # the Sirekap read (the largest) runs in a worker while tally rows are validated here
-        prefetch.submit_call("official", _read_official_job, by_kind["official"], raw, processed)
 
     # 2. read and decide, kind by kind
     refs: dict[str, pl.DataFrame] = {}
     outputs: dict[str, pl.DataFrame] = {}
     written: set[str] = set()
     timings: dict[str, float] = {"hash": round(time.perf_counter() - t0, 2)}
-    quarantine_parts, summary_parts = [], []
-    for kind in ORDER:
+    quarantine_parts: dict[str, pl.DataFrame] = {}
+    summary_parts: dict[str, pl.DataFrame] = {}
+    acc_by_kind: dict[str, list[dict]] = {}
+    for kind in PROCESS_ORDER:
         spec = SPECS[kind]
         t_read = time.perf_counter()
         if kind == "official":
@@ -1411,15 +1436,13 @@ def _run_ingest(
             timings[f"rss_mb_{kind}"] = round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             )
-            summary_parts.append(summary)
-            quarantine_parts.append(
-                _quarantine(
-                    spec.validate_as or spec.name,
-                    decided.filter(pl.col("_status") == DITOLAK),
-                    raw,
-                    cache,
-                    kind,
-                )
+            summary_parts[kind] = summary
+            quarantine_parts[kind] = _quarantine(
+                spec.validate_as or spec.name,
+                decided.filter(pl.col("_status") == DITOLAK),
+                raw,
+                cache,
+                kind,
             )
             counts = decided.group_by("sumber_file").agg(
                 pl.len().alias("baris_dibaca"),
@@ -1442,11 +1465,13 @@ def _run_ingest(
             if f["error"]:
                 msg = f["error"]
                 messages.append(f"{rel}: DITOLAK — {msg}")
-                acc_rows.append(_acc(rel, shas.get(rel), spec.name, DITOLAK, msg))
+                acc_by_kind.setdefault(kind, []).append(
+                    _acc(rel, shas.get(rel), spec.name, DITOLAK, msg)
+                )
                 continue
             c = counts_by_file.get(rel, {})
             note = f["notes"] or (None if c else "tidak ada baris data")
-            acc_rows.append(
+            acc_by_kind.setdefault(kind, []).append(
                 _acc(
                     rel,
                     shas.get(rel),
@@ -1466,14 +1491,18 @@ def _run_ingest(
             )
         batch = None
 
-    # 3. write
+    # 3. write (in the canonical kind order, whatever order the kinds were processed in)
+    for kind in ORDER:
+        acc_rows += acc_by_kind.get(kind, [])
     accounting = pl.DataFrame(acc_rows, schema=ACCOUNTING_SCHEMA).sort("path")
+    summaries = [summary_parts[k] for k in ORDER if k in summary_parts]
     check_summary = (
-        pl.concat(summary_parts).cast(SUMMARY_SCHEMA)
-        if summary_parts
+        pl.concat(summaries).cast(SUMMARY_SCHEMA)
+        if summaries
         else pl.DataFrame(schema=SUMMARY_SCHEMA)
     )
-    quarantine = pl.concat(quarantine_parts) if quarantine_parts else QUARANTINE.empty()
+    quarantines = [quarantine_parts[k] for k in ORDER if k in quarantine_parts]
+    quarantine = pl.concat(quarantines) if quarantines else QUARANTINE.empty()
     for name in (
         "ref_tps",
         "ref_paslon",
@@ -1495,6 +1524,15 @@ def _run_ingest(
     if echo:
         print(result.table())
     return result
+
+
+def _submit_official(
+    prefetch: _Prefetch, items: list[tuple[Path, str, int, str]], raw: Path, processed: Path
+) -> None:
+    """The Sirekap read (the largest) in a worker while the main process reads and validates the
+    other kinds; nothing to hand when there are no Sirekap files or no pool."""
+    if prefetch.pool is not None and items:
+        prefetch.submit_call("official", _read_official_job, list(items), raw, processed)
 
 
 def _submit_tally(

@@ -30,6 +30,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -386,7 +387,12 @@ def _closest(missing: list[str], header: Sequence[object]) -> str:
     return f"header yang ditemukan: {shown}{near}"
 
 
-def _find_header(kind: str, rows: list[list[object]], scan: int = 25) -> tuple[int, dict[int, str]]:
+_HEADER_SCAN = 25  # title and instruction rows above a header: never more than a handful
+
+
+def _find_header(
+    kind: str, rows: list[list[object]], scan: int = _HEADER_SCAN
+) -> tuple[int, dict[int, str]]:
     """The row (index) among the first ``scan`` that matches most known columns, and its mapping."""
     best, best_map = -1, {}
     for i, row in enumerate(rows[:scan]):
@@ -706,19 +712,24 @@ def _empty_lists(n: int) -> pl.Series:
 
 
 def _decode(data: bytes) -> str:
+    return _decode_plain(data)[0]
+
+
+def _decode_plain(data: bytes) -> tuple[str, bool]:
+    """The text, and whether ``data`` is exactly its UTF-8 encoding (no BOM, nothing replaced)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        return data[3:].decode("utf-8", errors="replace"), False
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16"), False
     if b"\x00" in data[:4096]:
         raise ReadError("berkas biner (berisi byte NUL), bukan tabel CSV")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), True
     except UnicodeDecodeError:
         try:
-            return data.decode("cp1252")
+            return data.decode("cp1252"), False
         except UnicodeDecodeError:
-            return data.decode("latin-1")
+            return data.decode("latin-1"), False
 
 
 def _sniff_separator(text: str) -> str:
@@ -739,15 +750,177 @@ def _sniff_separator(text: str) -> str:
     return best
 
 
-def _csv_rows(data: bytes) -> list[list[object]]:
-    text = _decode(data)
-    if not text.strip():
-        raise ReadError("berkas kosong (tidak ada teks)")
-    sep = _sniff_separator(text)
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise ReadError(f"CSV tidak terbaca ({exc})") from None
+#: Below this size the ``csv`` module is as fast: a native read has a fixed cost of about a
+#: millisecond, and a drop can hold thousands of small per-kecamatan files.
+_NATIVE_MIN_CHARS = 256 * 1024
+
+
+class _CsvText:
+    """A decoded CSV. The header search reads only the first rows (:meth:`head`); the body is read
+    by polars' native CSV reader (:meth:`body_frame`), which gives the same cells as Python's
+    ``csv`` module (blank lines kept as rows, quotes and ragged rows alike) at a fraction of the
+    cost; a file it cannot take (lone ``\\r`` line ends, badly quoted fields) is read row by row
+    with ``csv`` (:meth:`rows`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.text, plain = _decode_plain(data)
+        if not self.text.strip():
+            raise ReadError("berkas kosong (tidak ada teks)")
+        self.sep = _sniff_separator(self.text)
+        self._utf8 = data if plain else None
+        self._rows: list[list[object]] | None = None
+
+    def _native_ok(self) -> bool:
+        text = self.text
+        return text.count("\r") == text.count("\r\n")  # old Mac line ends: csv splits on them
+
+    def body_bytes(self, skip: int) -> bytes | None:
+        """The UTF-8 text after the first ``skip`` lines, when those lines are plain (no quote, so
+        lines = rows) and the line ends are ``\\n`` or ``\\r\\n``; else None."""
+        text = self.text
+        at = 0
+        for _ in range(skip):
+            at = text.find("\n", at) + 1
+            if at == 0:
+                return None
+        if '"' in text[:at] or not self._native_ok():
+            return None
+        if self._utf8 is not None:
+            return self._utf8[len(text[:at].encode("utf-8")) :]
+        return text[at:].encode("utf-8")
+
+    def _reader(self) -> Iterable[list[str]]:
+        return csv.reader(io.StringIO(self.text, newline=""), delimiter=self.sep)
+
+    def head(self, n: int) -> list[list[object]]:
+        if self._rows is not None:
+            return self._rows[:n]
+        try:
+            return list(itertools.islice(self._reader(), n))
+        except csv.Error as exc:
+            raise ReadError(f"CSV tidak terbaca ({exc})") from None
+
+    def rows(self) -> list[list[object]]:
+        if self._rows is None:
+            try:
+                self._rows = list(self._reader())
+            except csv.Error as exc:
+                raise ReadError(f"CSV tidak terbaca ({exc})") from None
+        return self._rows
+
+    def body_frame(self, skip: int, width: int) -> pl.DataFrame | None:
+        """Rows after the first ``skip`` as ``_c0`` .. ``_c<width-1>`` text (None: not taken)."""
+        text = self.text
+        if len(text) < _NATIVE_MIN_CHARS or not self._native_ok():
+            return None
+        data = self._utf8 if self._utf8 is not None else text.encode("utf-8")
+        try:
+            df = pl.read_csv(
+                data,
+                has_header=False,
+                separator=self.sep,
+                quote_char='"',
+                skip_rows=skip,
+                schema={f"_c{i}": pl.String for i in range(width)},
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+                extra_columns="ignore",
+                raise_if_empty=False,
+            )
+        except Exception:  # noqa: BLE001 - anything odd is left to the csv module
+            return None
+        return df if df.width == width else None
+
+
+_SENTINEL = "\x1e"  # a control character no CSV a desk sends holds on a line of its own
+
+
+class _NativeBatch:
+    """CSV bodies of many files read by one native call: a sentinel line is put after each body
+    and the rows are split back at the sentinels. A batch whose sentinel count does not come out
+    right (a quote left open swallows the next file) is read file by file instead."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[_TablePart, _CsvText, bytes, int]] = []
+
+    def add(self, part: _TablePart, csvt: _CsvText, body: bytes, skip: int) -> None:
+        self.entries.append((part, csvt, body, skip))
+
+    def pending_rows(self) -> int:
+        return sum(len(e[2]) for e in self.entries) // 64  # ~64 bytes a row: a bound, not a count
+
+    def resolve(self) -> None:
+        by_sep: dict[str, list[tuple[_TablePart, _CsvText, bytes, int]]] = {}
+        for e in self.entries:
+            by_sep.setdefault(e[1].sep, []).append(e)
+        self.entries = []
+        for sep, entries in by_sep.items():
+            if not self._read(sep, entries):
+                for part, csvt, _, skip in entries:
+                    try:
+                        _fill_body(part, csvt, skip)
+                    except ReadError as exc:
+                        part.error = str(exc)
+
+    @staticmethod
+    def _read(sep: str, entries: list[tuple[_TablePart, _CsvText, bytes, int]]) -> bool:
+        width = max(len(e[0].names) for e in entries)
+        mark = _SENTINEL.encode()
+        pieces: list[bytes] = []
+        for _, _, body, _ in entries:
+            pieces.append(body)
+            if body and not body.endswith(b"\n"):
+                pieces.append(b"\n")
+            pieces.append(mark + b"\n")
+        try:
+            df = pl.read_csv(
+                b"".join(pieces),
+                has_header=False,
+                separator=sep,
+                quote_char='"',
+                schema={f"_c{i}": pl.String for i in range(width)},
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+                extra_columns="ignore",
+                raise_if_empty=False,
+            )
+        except Exception:  # noqa: BLE001 - read file by file instead
+            return False
+        is_mark = (
+            ((pl.col("_c0") == _SENTINEL) & pl.all_horizontal(pl.exclude("_c0").is_null()))
+            if width > 1
+            else pl.col("_c0") == _SENTINEL
+        ).fill_null(False)
+        df = df.with_columns(is_mark.alias("_m"))
+        if int(df["_m"].sum()) != len(entries) or not df["_m"][-1]:
+            return False
+        df = (
+            df.with_columns(
+                pl.col("_m").cast(pl.Int64).cum_sum().shift(1, fill_value=0).alias("_e")
+            )
+            .filter(~pl.col("_m"))
+            .drop("_m")
+            .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("_e").alias("_r"))
+        )
+        for e, (part, _, _, _) in enumerate(entries):
+            part.frame, part.entry = df, e
+        return True
+
+
+def _fill_body(part: _TablePart, csvt: _CsvText, skip: int) -> None:
+    """One file's body, natively or row by row (see :class:`_CsvText`)."""
+    width = len(part.names)
+    frame = csvt.body_frame(skip, width)
+    if frame is not None:
+        part.frame = frame
+        return
+    part.body = _padded(csvt.rows()[skip:], width)
+
+
+def _padded(body: list[list[object]], width: int) -> list[list[object]]:
+    if all(type(v) is str for r in body[:50] for v in r):  # CSV: text already
+        return [r[:width] + [""] * (width - len(r)) for r in body]
+    return [[_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in body]
 
 
 def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
@@ -771,7 +944,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
         wb.close()
 
 
-def _sheets(data: bytes, suffix: str) -> list[tuple[str | None, list[list[object]]]]:
+def _sheets(data: bytes, suffix: str) -> list[tuple[str | None, list[list[object]] | _CsvText]]:
     """The file's tables: sniffed by content, not trusted from the suffix."""
     if not data:
         raise ReadError("berkas kosong (0 byte)")
@@ -783,7 +956,7 @@ def _sheets(data: bytes, suffix: str) -> list[tuple[str | None, list[list[object
         raise ReadError("berakhiran .xlsx tetapi isinya bukan berkas Excel")
     if data.lstrip()[:1] in (b"{", b"["):
         raise ReadError("berisi JSON, bukan tabel CSV")
-    return [(None, _csv_rows(data))]
+    return [(None, _CsvText(data))]
 
 
 @dataclass
@@ -797,30 +970,51 @@ class _TablePart:
     names: list[str]
     body: list[list[object]]
     sha: str | None = None
+    frame: pl.DataFrame | None = None  # the body read natively (CSV); then ``body`` is empty
+    error: str | None = None  # the body turned out unreadable (file rejected whole)
+    entry: int | None = None  # its body's number in a shared batch frame (``_e``), if any
+
+    @property
+    def n_rows(self) -> int:
+        if self.frame is not None and self.entry is None:
+            return self.frame.height
+        return len(self.body)
 
 
 def _table_part(
-    kind: str, rows: list[list[object]], sheet: str | None, rel: str
+    kind: str,
+    rows: list[list[object]] | _CsvText,
+    sheet: str | None,
+    rel: str,
+    batch: _NativeBatch | None = None,
 ) -> tuple[_TablePart | None, str | None]:
     """The data rows of one sheet (canonical column mapping) or a reason it has no data."""
-    hi, mapping = _find_header(kind, rows)
+    csvt = rows if isinstance(rows, _CsvText) else None
+    head = csvt.head(_HEADER_SCAN + 1) if csvt is not None else rows
+    hi, mapping = _find_header(kind, head, _HEADER_SCAN)
     if hi < 0:  # nothing recognised: show the widest of the first rows as "the header"
         hi = max(
-            range(min(len(rows), 25)), key=lambda i: sum(v is not None for v in rows[i]), default=-1
+            range(min(len(head), _HEADER_SCAN)),
+            key=lambda i: sum(v is not None for v in head[i]),
+            default=-1,
         )
-    header = rows[hi] if hi >= 0 else []
+    header = head[hi] if hi >= 0 else []
     missing = _missing_required(kind, mapping.values())
     if missing or len(mapping) < 2:
         missing = missing or ["(lebih dari satu kolom yang dikenali)"]
         return None, f"kolom wajib tidak ada: {', '.join(missing)}; {_closest(missing, header)}"
     names = _unique_names(header)
     width = len(names)
-    body = rows[hi + 1 :]
-    if all(type(v) is str for r in body[:50] for v in r):  # CSV: text already
-        padded = [r[:width] + [""] * (width - len(r)) for r in body]
-    else:
-        padded = [[_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in body]
-    return _TablePart(rel, sheet, hi + 2, mapping, names, padded), None
+    part = _TablePart(rel, sheet, hi + 2, mapping, names, [])
+    if csvt is not None:
+        body = csvt.body_bytes(hi + 1) if batch is not None else None
+        if body is not None and batch is not None:
+            batch.add(part, csvt, body, hi + 1)  # the rows come with the batch
+        else:
+            _fill_body(part, csvt, hi + 1)
+        return part, None
+    part.body = _padded(rows[hi + 1 :], width)
+    return part, None
 
 
 def _parts_frame(kind: str, parts: Sequence[_TablePart]) -> pl.DataFrame:
@@ -850,6 +1044,7 @@ def _parts_frame(kind: str, parts: Sequence[_TablePart]) -> pl.DataFrame:
             "_sha": pl.String,
         },
     )
+    native = _native_rows(parts)
     frames = []
     for (items, names), members in groups.items():
         width = len(names)
@@ -858,18 +1053,24 @@ def _parts_frame(kind: str, parts: Sequence[_TablePart]) -> pl.DataFrame:
         baris: list[int] = []
         for k in members:
             p = parts[k]
-            body.extend(p.body)
-            pi.extend([k] * len(p.body))
-            baris.extend(range(p.first_row, p.first_row + len(p.body)))
+            if p.frame is None:
+                body.extend(p.body)
+                pi.extend([k] * len(p.body))
+                baris.extend(range(p.first_row, p.first_row + len(p.body)))
         columns = list(zip(*body, strict=True)) if body else [()] * width
         df = pl.DataFrame(
             {f"_c{i}": list(col) for i, col in enumerate(columns)},
             schema={f"_c{i}": pl.String for i in range(width)},
-        )
-        # one expression over all columns
-        df = df.with_columns(pl.all().str.strip_chars().replace("", None)).with_columns(
+        ).with_columns(
             pl.Series("sumber_baris", baris, dtype=pl.Int64), pl.Series("_pi", pi, dtype=pl.Int64)
         )
+        if native is not None and any(parts[k].frame is not None for k in members):
+            mine = native.filter(pl.col("_pi").is_in(members)).select(
+                *(f"_c{i}" for i in range(width)), "sumber_baris", "_pi"
+            )
+            df = pl.concat([df, mine], how="vertical")
+        # one expression over all columns
+        df = df.with_columns(pl.col(r"^_c\d+$").str.strip_chars().replace("", None))
         # a blank row (often trailing) is not a data row
         df = df.filter(pl.any_horizontal(pl.exclude("sumber_baris", "_pi").is_not_null()))
         frames.append(
@@ -916,6 +1117,42 @@ def _parts_frame(kind: str, parts: Sequence[_TablePart]) -> pl.DataFrame:
     )
 
 
+def _native_rows(parts: Sequence[_TablePart]) -> pl.DataFrame | None:
+    """The natively read bodies of ``parts`` as one frame: ``_c0`` .. (the widest), ``_pi`` (the
+    part's index) and ``sumber_baris``. One operation per source frame, not per part."""
+    sources: dict[int, tuple[pl.DataFrame, list[tuple[int, int | None, int]]]] = {}
+    for k, p in enumerate(parts):
+        if p.frame is not None:
+            sources.setdefault(id(p.frame), (p.frame, []))[1].append((k, p.entry, p.first_row))
+    if not sources:
+        return None
+    out = []
+    for frame, members in sources.values():
+        if "_e" not in frame.columns:  # one file's body
+            for k, _, first in members:
+                out.append(
+                    frame.with_columns(
+                        pl.int_range(first, first + pl.len(), dtype=pl.Int64).alias("sumber_baris"),
+                        pl.lit(k, dtype=pl.Int64).alias("_pi"),
+                    )
+                )
+            continue
+        index = pl.DataFrame(
+            {
+                "_e": [m[1] for m in members],
+                "_pi": [m[0] for m in members],
+                "_first": [m[2] for m in members],
+            },
+            schema={"_e": pl.Int64, "_pi": pl.Int64, "_first": pl.Int64},
+        )
+        out.append(
+            frame.join(index, on="_e", how="inner")
+            .with_columns((pl.col("_first") + pl.col("_r")).alias("sumber_baris"))
+            .drop("_e", "_r", "_first")
+        )
+    return pl.concat(out, how="diagonal")
+
+
 def _unique_names(header: Sequence[object]) -> list[str]:
     """Header texts as JSON keys: blanks named ``kolom_<n>``, repeats suffixed ``_2``, ``_3``."""
     out: list[str] = []
@@ -947,17 +1184,21 @@ def coerce(fr: FileRead) -> FileRead:
 
 
 def table_parts(
-    kind: str, data: bytes, rel: str, suffix: str = ".csv"
+    kind: str, data: bytes, rel: str, suffix: str = ".csv", batch: _NativeBatch | None = None
 ) -> tuple[list[_TablePart], list[str], str | None]:
     """The sheets of a CSV/xlsx with data (as :class:`_TablePart`), notes on skipped sheets, and
-    the file-level error (no sheet with data)."""
+    the file-level error (no sheet with data). With ``batch``, a CSV body may be left to it:
+    its part has no rows until :meth:`_NativeBatch.resolve`."""
     try:
         sheets = _sheets(data, suffix)
     except ReadError as exc:
         return [], [], str(exc)
     parts, reasons = [], []
     for name, rows in sheets:
-        part, why = _table_part(kind, rows, name, rel)
+        try:
+            part, why = _table_part(kind, rows, name, rel, batch)
+        except ReadError as exc:
+            return [], [], str(exc)
         if part is not None:
             parts.append(part)
         elif name is not None:
@@ -983,14 +1224,27 @@ def read_tables_raw(
 ) -> tuple[pl.DataFrame | None, list[tuple[str, str | None, str | None]]]:
     """Many CSV/xlsx files of one kind (``(path, rel, sha256)``) -> one raw text frame (as
     :func:`read_table_raw`, plus ``_sha``) and per file ``(rel, error, notes)``; like
-    :func:`read_file`, never raises on bad data."""
+    :func:`read_file`, never raises on bad data. CSV bodies are read natively in batches
+    (:class:`_NativeBatch`)."""
     parts: list[_TablePart] = []
     frames: list[pl.DataFrame] = []
-    outcome: list[tuple[str, str | None, str | None]] = []
+    outcome: list[list] = []
     pending = 0
+    batch = _NativeBatch()
+
+    def flush() -> None:
+        batch.resolve()
+        failed = {p.rel: p.error for p in parts if p.error is not None}
+        for o in outcome:
+            if o[0] in failed and o[1] is None:
+                o[1], o[2] = failed[o[0]], None
+        kept = [p for p in parts if p.rel not in failed]
+        if kept:
+            frames.append(_parts_frame(kind, kept))
+
     for path, rel, sha in files:
-        if pending > _BATCH_ROWS:  # bound the Python objects held: build a frame every so often
-            frames.append(_parts_frame(kind, parts))
+        if pending + batch.pending_rows() > _BATCH_ROWS:  # bound the objects held
+            flush()
             parts, pending = [], 0
         suffix = path.suffix.lower()
         error, notes = None, []
@@ -998,19 +1252,20 @@ def read_tables_raw(
             error = f"akhiran {suffix or '(tanpa)'} bukan .csv atau .xlsx"
         else:
             try:
-                ps, notes, error = table_parts(kind, path.read_bytes(), rel, suffix)
+                ps, notes, error = table_parts(kind, path.read_bytes(), rel, suffix, batch)
             except OSError as exc:
                 ps, error = [], f"tidak bisa dibaca ({exc.strerror})"
             except Exception as exc:  # noqa: BLE001 - one message, never a traceback
                 ps, error = [], f"gagal dibaca ({type(exc).__name__}: {exc})"
             for p in ps:
                 p.sha = sha
-                pending += len(p.body)
+                pending += p.n_rows
             parts.extend(ps)
-        outcome.append((rel, error, "; ".join(notes) or None))
-    if parts:
-        frames.append(_parts_frame(kind, parts))
-    return (pl.concat(frames, how="diagonal_relaxed") if frames else None), outcome
+        outcome.append([rel, error, "; ".join(notes) or None])
+    flush()
+    return (pl.concat(frames, how="diagonal_relaxed") if frames else None), [
+        (o[0], o[1], o[2]) for o in outcome
+    ]
 
 
 _BATCH_ROWS = 100_000
@@ -1542,13 +1797,19 @@ def read_sirekap_json(data: bytes, rel: str, jenis: str | None = None) -> FileRe
 def _jsonl_lines(data: bytes) -> pl.DataFrame:
     """Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
     non-blank lines), ``line`` and ``_h`` (its 64-bit hash, to find unchanged lines)."""
-    text = data.decode("utf-8", errors="replace")
-    df = (
-        pl.DataFrame({"line": [text]}, schema={"line": pl.String})
-        .select(pl.col("line").str.split("\n"))
-        .explode("line")
-        .with_columns(pl.col("line").str.strip_suffix("\r"))
-    )
+    # polars' CSV reader splits lines natively; \x1f never occurs in valid JSON (raw control
+    # characters are not allowed), so each line is one field; blank lines stay as null rows
+    df = pl.read_csv(
+        data,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        schema={"line": pl.String},
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+        extra_columns="ignore",
+        raise_if_empty=False,
+    ).with_columns(pl.col("line").str.strip_suffix("\r"))
     df = df.with_row_index("sumber_baris", offset=1).with_columns(
         pl.col("sumber_baris").cast(pl.Int64)
     )
@@ -1620,6 +1881,13 @@ def _pairs_long(parts: pl.DataFrame, col: str) -> pl.DataFrame:
         .fill_null(False)
         .alias("_ok"),
     )
+
+
+def _own(text: pl.Expr) -> pl.Expr:
+    """A copy of sliced text in fresh buffers. A polars string slice is a view that keeps the whole
+    buffer it was cut from alive: without the copy each bundle's line text (hundreds of MB) would
+    stay in memory for as long as the TPS codes cut from it."""
+    return pl.concat_str(text, pl.lit(""))
 
 
 def _fast_read(
@@ -1727,12 +1995,12 @@ def _fast_read(
     base = good.select(
         "_i",
         "sumber_baris",
-        kode.alias("kode_tps"),
+        _own(kode).alias("kode_tps"),
         contest.alias("kode_kontestasi"),
         ts.alias("ts"),
         flag("ss").alias("status_suara"),
         flag("sa").alias("status_adm"),
-        pl.when(pl.col("psu") != "null").then(pl.col("psu")).alias("psu"),
+        pl.when(pl.col("psu") != "null").then(_own(pl.col("psu"))).alias("psu"),
         (pl.col("chart") != "null").alias("ada_chart"),
         (pl.col("adm") != "null").alias("ada_administrasi"),
     )
@@ -1751,7 +2019,7 @@ def _fast_read(
     votes = chart_long.filter(~((pl.col("_k") == "null") & pl.col("_v").is_null())).select(
         "_i",
         pl.lit(None, dtype=pl.Int64).alias("nomor_urut"),
-        pl.col("_k").alias("paslon_id"),
+        _own(pl.col("_k")).alias("paslon_id"),
         pl.col("_v").alias("suara"),
     )
     tarik = pl.lit(pull, dtype=pl.Datetime("us", "UTC")) if pull else pl.col("ts")
