@@ -401,6 +401,33 @@ class _KindBatch:
     files: pl.DataFrame  # path, sha256, ukuran_byte, error, notes
 
 
+class _Writer:
+    """Processed datasets written in background threads (Parquet writing releases the GIL) while
+    the next kind is read and validated; :meth:`wait` joins them and re-raises a failure."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def write(self, df: pl.DataFrame, name: str) -> None:
+        def job() -> None:
+            try:
+                catalog.write(df, name, root=self.root)
+            except BaseException as e:  # noqa: BLE001 - re-raised by wait()
+                self._errors.append(e)
+
+        t = threading.Thread(target=job, name=f"write-{name}")
+        self._threads.append(t)
+        t.start()
+
+    def wait(self) -> None:
+        while self._threads:
+            self._threads.pop().join()
+        if self._errors:
+            raise self._errors.pop()
+
+
 def _pull_key(rel: str) -> str:
     """The same Sirekap file across pulls: its path with the pull folder replaced by ``*``."""
     return "/".join("*" if read.PULL_RE.match(p) else p for p in rel.split("/"))
@@ -844,6 +871,15 @@ def _vote_stats(votes: pl.DataFrame, rows: pl.DataFrame, ref_paslon: pl.DataFram
 # --- Fates ------------------------------------------------------------------------------------
 
 
+def _attach(df: pl.DataFrame, other: pl.DataFrame, on: str | list[str] = "_rid") -> pl.DataFrame:
+    """``df`` left-joined with ``other`` (unique on ``on``), keeping ``df``'s row order, without
+    copying ``df``'s own columns: the join runs on the key alone and the new columns are added
+    beside the old ones (a join of the wide frame itself would copy every column)."""
+    keys = [on] if isinstance(on, str) else on
+    aligned = df.select(keys).join(other, on=keys, how="left", maintain_order="left")
+    return df.with_columns(aligned.drop(keys).get_columns())
+
+
 def _ref_of(df: pl.DataFrame) -> pl.Expr:
     return pl.concat_str(pl.col("sumber_file"), pl.lit(":"), pl.col("sumber_baris").cast(pl.String))
 
@@ -949,7 +985,7 @@ def _decide(
     df = df.with_columns(_ref_of(df).alias("_ref"))
     if spec.version:
         dups = _duplicates(df, spec, compare)
-        df = df.join(dups, on="_rid", how="left")
+        df = _attach(df, dups)
     else:
         df = df.with_columns(
             pl.lit(None, dtype=pl.String).alias("_dup_of"),
@@ -1000,7 +1036,7 @@ def _decide(
             )
         else:
             flags, summary = _run_validator(spec.validate_as, to_check, settings, messages)
-        df = df.join(flags, on="_rid", how="left")
+        df = _attach(df, flags)
     else:
         df = df.with_columns(_EMPTY_LIST.alias("_alasan_v"), _EMPTY_LIST.alias("peringatan"))
     df = df.with_columns(
@@ -1027,11 +1063,18 @@ def _decide(
     if spec.snapshot and spec.version:
         df = _unchanged_since_previous(df, spec, [c for c in compare if c != spec.version])
     # supersession among the live rows: order versions, the last one is in force
-    live = df.filter(pl.col("_status").is_null())
-    order = [spec.version, "_rid"] if spec.version else ["_rid"]
-    live = live.sort(order).with_columns(pl.col("_ref").shift(-1).over(spec.entity).alias("_next"))
-    live = live.select("_rid", "_next")
-    df = df.join(live, on="_rid", how="left").with_columns(
+    order = [*spec.entity, *([spec.version] if spec.version else []), "_rid"]
+    live = (
+        df.select(*dict.fromkeys(["_rid", "_ref", *order]), pl.col("_status").is_null().alias("_l"))
+        .filter(pl.col("_l"))
+        .sort(order)
+    )
+    # the next version of the same entity (rows sorted by entity, then version)
+    live = live.select(
+        "_rid",
+        pl.when(_same_entity_as(spec.entity, -1)).then(pl.col("_ref").shift(-1)).alias("_next"),
+    )
+    df = _attach(df, live).with_columns(
         pl.when(pl.col("_status").is_not_null())
         .then(pl.col("_status"))
         .when(pl.col("_next").is_not_null())
@@ -1044,23 +1087,42 @@ def _decide(
     return df.drop("_ref", "_next", "_kosong", "_bentrok", "_alasan_v"), pl.concat([summary, own])
 
 
+def _same_entity_as(entity: tuple[str, ...], offset: int) -> pl.Expr:
+    """In a frame sorted by ``entity``: the row ``offset`` rows away (1: previous, -1: next)
+    belongs to the same entity (nulls equal; False where there is no such row)."""
+    idx = pl.int_range(pl.len())
+    exists = idx >= offset if offset > 0 else idx < pl.len() + offset
+    return exists & pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(offset)) for c in entity)
+
+
 def _unchanged_since_previous(df: pl.DataFrame, spec: Spec, compare: list[str]) -> pl.DataFrame:
     """Snapshots: a live row equal (all but the version time and lineage) to the entity's previous
     live row is an exact duplicate of the first row of that unchanged run: superseded by it and not
     kept as a version. A record that changes and changes back (A, B, A) gives three versions."""
     assert spec.version is not None
     live = (
-        df.filter(pl.col("_status").is_null())
-        .select("_rid", "_ref", *spec.entity, spec.version, pl.struct(compare).hash().alias("_h"))
+        df.select(  # narrow first: filtering the wide frame would copy every column
+            "_rid",
+            "_ref",
+            *spec.entity,
+            spec.version,
+            pl.struct(compare).hash().alias("_h"),
+            pl.col("_status").is_null().alias("_live"),
+        )
+        .filter(pl.col("_live"))
+        .drop("_live")
         .sort([*spec.entity, spec.version, "_rid"])
     )
+    # sorted by entity then version: a run of equal records starts where the entity or the
+    # record changes; every row of a run points to the run's first row
     live = live.with_columns(
-        (pl.col("_h") != pl.col("_h").shift(1).over(spec.entity)).fill_null(True).alias("_new")
-    ).with_columns(pl.col("_new").cast(pl.Int64).cum_sum().over(spec.entity).alias("_run"))
-    live = live.with_columns(pl.col("_ref").first().over([*spec.entity, "_run"]).alias("_first"))
+        (~_same_entity_as(spec.entity, 1) | (pl.col("_h") != pl.col("_h").shift(1)))
+        .fill_null(True)
+        .alias("_new")
+    ).with_columns(pl.when(pl.col("_new")).then(pl.col("_ref")).forward_fill().alias("_first"))
     same = live.filter(~pl.col("_new")).select("_rid", pl.col("_first").alias("_same_as"))
     return (
-        df.join(same, on="_rid", how="left")
+        _attach(df, same)
         .with_columns(
             pl.when(pl.col("_same_as").is_not_null())
             .then(pl.lit(DIGANTIKAN))
@@ -1178,7 +1240,7 @@ def _prepare_votes_rows(
                 ),
             )
             rows = (
-                rows.join(fill, on="kode_tps", how="left")
+                _attach(rows, fill.unique("kode_tps", keep="first"), on="kode_tps")
                 .with_columns(
                     pl.coalesce(c, f"_ref_{c}").alias(c)
                     for c in ("pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p")
@@ -1186,9 +1248,7 @@ def _prepare_votes_rows(
                 .drop("_ref_pemilih_dpt", "_ref_pemilih_dpt_l", "_ref_pemilih_dpt_p")
             )
     stats = _vote_stats(votes, rows, ref_paslon)
-    rows = rows.join(stats, on="_rid", how="left").join(
-        _votes_signature(votes), on="_rid", how="left"
-    )
+    rows = _attach(_attach(rows, stats), _votes_signature(votes))
     ref_tps = refs.get("ref_tps")
     if ref_tps is not None and ref_tps.height:
         # a TPS code whose desa exists but which is not in the TPS list (a typo in the number)
@@ -1336,7 +1396,10 @@ def run_ingest(
         prefetch.start()
     try:
         out = _run_ingest(raw, processed, s, echo, t0, cache, found, prefetch, tally_left)
+        t_wait = time.perf_counter()
         cache.wait()
+        out.timings["tunggu_cache"] = round(time.perf_counter() - t_wait, 2)
+        out.seconds = time.perf_counter() - t0
         return out
     finally:
         prefetch.close()
@@ -1413,6 +1476,7 @@ def _run_ingest(
     timings: dict[str, float] = {"hash": round(time.perf_counter() - t0, 2)}
     quarantine_parts: dict[str, pl.DataFrame] = {}
     summary_parts: dict[str, pl.DataFrame] = {}
+    writer = _Writer(processed)
     acc_by_kind: dict[str, list[dict]] = {}
     for kind in PROCESS_ORDER:
         spec = SPECS[kind]
@@ -1453,7 +1517,7 @@ def _run_ingest(
             _outputs(spec, decided, votes, refs, outputs)
             del decided, votes  # free the batch before the next kind is read
             for name in list(outputs):  # write each dataset as soon as it is final
-                catalog.write(_canon(name, outputs.pop(name)), name, root=processed)
+                writer.write(_canon(name, outputs.pop(name)), name)
                 written.add(name)
         counts_by_file = (
             {r["sumber_file"]: r for r in counts.iter_rows(named=True)}
@@ -1492,6 +1556,8 @@ def _run_ingest(
         batch = None
 
     # 3. write (in the canonical kind order, whatever order the kinds were processed in)
+    t_end = time.perf_counter()
+    writer.wait()
     for kind in ORDER:
         acc_rows += acc_by_kind.get(kind, [])
     accounting = pl.DataFrame(acc_rows, schema=ACCOUNTING_SCHEMA).sort("path")
@@ -1520,6 +1586,7 @@ def _run_ingest(
     catalog.write(_ledger(processed, sizes, accounting), "ledger", root=processed)
     catalog.write(accounting, "accounting", root=processed)
     catalog.write(check_summary, "check_summary", root=processed)
+    timings["tulis_akhir"] = round(time.perf_counter() - t_end, 2)
     result = Accounting(accounting, messages, check_summary, time.perf_counter() - t0, timings)
     if echo:
         print(result.table())
