@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from analysis import tune_allocator
+
 # stage name -> (module, one-line help)
 STAGES: dict[str, tuple[str, str]] = {
     "demo": ("analysis.demo", "generate the synthetic demo election into data/raw/"),
@@ -28,6 +30,7 @@ STAGES: dict[str, tuple[str, str]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_allocator()  # before any stage module loads polars
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
     argv = sys.argv[1:] if argv is None else argv

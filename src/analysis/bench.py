@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing as mp
+import os
+import queue
 import resource
 import shutil
 import time
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analysis import tune_allocator
 from analysis.settings import default_settings
 
 
@@ -39,17 +42,52 @@ def _measure(fn: Callable[..., Any], kwargs: dict[str, Any], queue: mp.Queue) ->
     )
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (MB), from /proc (0 if gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * _PAGE
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 2**20
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def run_stage(name: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
-    """Run ``fn(**kwargs)`` in a fresh spawned process; wall time and peak RSS of that process."""
+    """Run ``fn(**kwargs)`` in a fresh spawned process: wall time, peak RSS of that process, and
+    the peak of the summed RSS of that process and its workers (sampled every 0.1 s: the figure
+    to hold against a memory budget; shared library pages are counted once per process, so it
+    errs high)."""
+    tune_allocator()  # the stage process starts with the allocator setting of the CLI
     ctx = mp.get_context("spawn")
     q: mp.Queue = ctx.Queue()
     p = ctx.Process(target=_measure, args=(fn, kwargs, q))
     p.start()
-    result = q.get()
+    peak_tree = 0.0
+    result = None
+    while result is None:
+        assert p.pid is not None
+        peak_tree = max(peak_tree, _tree_rss_mb(p.pid))
+        try:
+            result = q.get(timeout=0.1)
+        except queue.Empty:
+            if not p.is_alive():
+                result = {"seconds": 0.0, "peak_rss_mb": 0, "error": "stage process died"}
+                result["detail"] = None
     p.join()
     result["stage"] = name
+    result["peak_rss_tree_mb"] = round(peak_tree)
     print(
         f"  {name:<28} {result['seconds']:>8.1f} s   peak {result['peak_rss_mb']:>6} MB"
+        f"   all processes {result['peak_rss_tree_mb']:>6} MB"
         + (f"   ERROR {result['error']}" if result["error"] else ""),
         flush=True,
     )

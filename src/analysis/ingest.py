@@ -54,7 +54,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog, read
+from analysis import JEMALLOC_CONF, JEMALLOC_ENV, catalog, read
 from analysis.schemas import BY_NAME, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
@@ -279,9 +279,11 @@ def discover(raw: Path) -> list[tuple[Path, str]]:
 class _Cache:
     """Parsed rows of every file by (sha256, path), one Parquet file per kind."""
 
-    def __init__(self, processed: Path, clean: bool = True) -> None:
+    def __init__(self, processed: Path, clean: bool = True, background: bool = True) -> None:
         """``clean=False`` (a worker process, while the main process owns the folder): an
-        outdated cache is ignored, not removed."""
+        outdated cache is ignored, not removed. ``background=False``: :meth:`save` writes before
+        it returns (a worker holds less memory at once)."""
+        self.background = background
         self.dir = processed / CACHE_DIR
         meta = self.dir / "meta.json"
         ok = False
@@ -292,7 +294,7 @@ class _Cache:
                 ok = False
         if not ok and self.dir.exists() and clean:
             shutil.rmtree(self.dir)
-        self.frames: dict[str, dict[str, pl.DataFrame]] = {}
+        self.files: dict[str, pl.DataFrame | None] = {}
         self.valid = ok or clean
         self._writers: list[threading.Thread] = []
         self._errors: list[BaseException] = []
@@ -304,25 +306,21 @@ class _Cache:
         if self._errors:
             raise self._errors.pop()
 
-    def _load(self, kind: str) -> dict[str, pl.DataFrame]:
+    def _files(self, kind: str) -> pl.DataFrame | None:
+        """The files a kind's cache holds (path, sha256, ...); None when there is no cache."""
         self.wait()
         if not self.valid:
-            return {}
-        if kind not in self.frames:
-            out = {}
-            for part in ("rows", "votes", "files"):
-                p = self.dir / f"{kind}.{part}.parquet"
-                if p.exists():
-                    try:
-                        out[part] = pl.read_parquet(p)
-                    except Exception:  # noqa: BLE001 - a broken cache is just a cold cache
-                        out = {}
-                        break
-            self.frames[kind] = out
-        return self.frames[kind]
+            return None
+        if kind not in self.files:
+            p = self.dir / f"{kind}.files.parquet"
+            try:
+                self.files[kind] = pl.read_parquet(p) if p.exists() else None
+            except Exception:  # noqa: BLE001 - a broken cache is just a cold cache
+                self.files[kind] = None
+        return self.files[kind]
 
     def known(self, kind: str) -> set[tuple[str, str]]:
-        files = self._load(kind).get("files")
+        files = self._files(kind)
         if files is None:
             return set()
         return set(zip(files["sha256"], files["path"], strict=True))
@@ -330,18 +328,25 @@ class _Cache:
     def get(
         self, kind: str, keys: set[tuple[str, str]]
     ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, pl.DataFrame]:
-        c = self._load(kind)
+        """The cached parse of the files ``keys`` ((sha256, path)), read from disk each time (a
+        run holds only what it uses)."""
+        files = self._files(kind)
+        assert files is not None
         kf = pl.DataFrame(
             list(keys), schema={"_sha": pl.String, "sumber_file": pl.String}, orient="row"
         )
-        files = c["files"].join(
+        files = files.join(
             kf.rename({"_sha": "sha256", "sumber_file": "path"}), on=["sha256", "path"]
         )
-        rows = c.get("rows")
-        rows = rows.join(kf, on=["_sha", "sumber_file"]) if rows is not None else None
-        votes = c.get("votes")
-        votes = votes.join(kf, on=["_sha", "sumber_file"]) if votes is not None else None
-        return rows, votes, files
+        out: list[pl.DataFrame | None] = []
+        for part in ("rows", "votes"):
+            p = self.dir / f"{kind}.{part}.parquet"
+            out.append(
+                pl.scan_parquet(p).join(kf.lazy(), on=["_sha", "sumber_file"], how="semi").collect()
+                if p.exists()
+                else None
+            )
+        return out[0], out[1], files
 
     def originals(self, kind: str, keys: pl.DataFrame) -> pl.DataFrame:
         """``nilai_asli`` of some table rows (``keys``: sumber_file, sumber_sheet, sumber_baris)."""
@@ -364,12 +369,17 @@ class _Cache:
         """Write one kind's parse in a background thread (Parquet writing releases the GIL);
         :meth:`wait` (called before any read of the cache) joins it."""
 
+        self.files.pop(kind, None)  # re-read after the write
+
         def job() -> None:
             try:
                 self._write(kind, rows, votes, files)
             except BaseException as e:  # noqa: BLE001 - re-raised by wait()
                 self._errors.append(e)
 
+        if not self.background:
+            self._write(kind, rows, votes, files)
+            return
         t = threading.Thread(target=job, name=f"cache-{kind}")
         self._writers.append(t)
         t.start()
@@ -499,7 +509,7 @@ def _read_official_job(
     """:func:`_read_official` in a worker process (its own view of the parse cache). The batch
     is handed back as uncompressed Arrow IPC files in the cache folder (paths returned; see
     :func:`_handoff_read`) instead of being pickled through the pool's pipe."""
-    cache = _Cache(processed, clean=False)
+    cache = _Cache(processed, clean=False, background=False)
     try:
         batch = _read_official(items, raw, cache)
     finally:
@@ -561,6 +571,8 @@ def _read_kind(
     files = pl.concat(file_rows, how="diagonal_relaxed") if file_rows else _files_frame([])
     rows = pl.concat(rows_parts, how="diagonal_relaxed") if rows_parts else None
     votes = pl.concat(votes_parts, how="diagonal_relaxed") if votes_parts else None
+    rows_parts.clear()  # the parts are copied into one frame: let them go
+    votes_parts.clear()
     if new:
         cache.save(kind, rows, votes, files)
     if rows is not None and kind in read.COERCE and "nilai_asli" in rows.columns:
@@ -573,17 +585,26 @@ def _read_kind(
         files = pl.concat([files, extra[1]], how="diagonal_relaxed")
     # a stable global row order: by path, then row within the file
     if rows is not None and rows.height:
+        # files by number in path order: sorting and joining on integers, not on path and hash
+        # text, costs a fraction of the memory (a path holds one content in a batch)
+        names = sorted(rows["sumber_file"].unique().drop_nulls().to_list())
+        file_no = pl.col("sumber_file").replace_strict(
+            {n: k for k, n in enumerate(names)}, default=None, return_dtype=pl.Int64
+        )
         rows = (
-            rows.sort("sumber_file", "_i")
+            rows.with_columns(file_no.alias("_f"))
+            .sort("_f", "_i", nulls_last=True)
             .with_row_index("_rid")
             .with_columns(pl.col("_rid").cast(pl.Int64))
         )
         if votes is not None:
-            votes = votes.join(
-                rows.select("_sha", "sumber_file", "_i", "_rid"),
-                on=["_sha", "sumber_file", "_i"],
-                how="inner",
-            ).drop("_sha", "sumber_file", "_i")
+            votes = (
+                votes.with_columns(file_no.alias("_f"))
+                .drop("_sha", "sumber_file")
+                .join(rows.select("_f", "_i", "_rid"), on=["_f", "_i"], how="inner")
+                .drop("_f", "_i")
+            )
+        rows = rows.drop("_f")
         if "_sha" in rows.columns:  # only the cache and the votes join above need it
             rows = rows.drop("_sha")
         if kind in read.COERCE:  # tables are read as text and typed here, the whole batch at once
@@ -620,6 +641,12 @@ class _Prefetch:
         self.calls: dict[str, tuple] = {}
 
     def start(self) -> None:
+        # The workers' allocator gives freed memory back quickly (see analysis.JEMALLOC_CONF): a
+        # worker's big transient buffers would otherwise still count while the main process
+        # validates (the main process keeps the setting it was started with).
+        before = os.environ.get(JEMALLOC_ENV)
+        if before is None:
+            os.environ[JEMALLOC_ENV] = JEMALLOC_CONF
         try:
             ctx = multiprocessing.get_context("spawn")
             self.pool = cf.ProcessPoolExecutor(max_workers=_POOL_WORKERS, mp_context=ctx)
@@ -627,6 +654,9 @@ class _Prefetch:
                 self.pool.submit(_warm_worker)
         except (OSError, RuntimeError):  # no processes available: work in-process
             self.close()
+        finally:
+            if before is None:
+                os.environ.pop(JEMALLOC_ENV, None)
 
     def submit(self, kind: str, files: list[tuple[Path, str, str]]) -> None:
         if self.pool is None or not files:
@@ -1382,10 +1412,7 @@ def run_ingest(
         )
     processed.mkdir(parents=True, exist_ok=True)
     cache = _Cache(processed)
-    # Great Expectations takes seconds to import: do it while the files are hashed and read
-    warm = threading.Thread(target=_warm_validator, args=(s,), daemon=True)
-    _WARM["thread"] = warm
-    warm.start()
+    _WARM.pop("started", None)  # one warm-up thread per run (see _start_warm)
 
     # 1. ledger: hash every file, the same content is read once
     found = discover(raw)
@@ -1425,9 +1452,11 @@ def _run_ingest(
     acc_rows: list[dict] = []
     sizes: dict[str, int] = {}
     shas: dict[str, str] = {}
-    # the Sirekap files first: their read is the longest single job, so a worker starts on it
-    # while the rest is hashed (a stable sort: path order within each kind stays)
-    found = sorted(found, key=lambda f: f[1] != "official")
+    # the tally files first, then the Sirekap files: both worker processes parse the tally as
+    # soon as it is hashed, then one reads the Sirekap pulls (the longest single job) while the
+    # main process validates the tally (a stable sort: path order within each kind stays)
+    first = {"tally": 0, "official": 1}
+    found = sorted(found, key=lambda f: first.get(f[1], 2))
     official_left = sum(1 for _, kind in found if kind == "official")
     for path, kind in found:
         if official_left == 0 and "official" not in prefetch.calls:
@@ -1436,8 +1465,14 @@ def _run_ingest(
             official_left -= 1
         if kind == "tally":
             tally_left -= 1
-        elif tally_left == 0 and prefetch.pool is not None and "tally" not in prefetch.jobs:
-            _submit_tally(prefetch, by_kind["tally"], cache)
+        else:
+            # Great Expectations takes seconds of pure Python to import: a thread does it while
+            # the big files are hashed and the references read, not while the thousands of
+            # small tally files are (each read gives the GIL back and waits up to a switch
+            # interval to take it again behind the import)
+            _start_warm(s)
+            if tally_left == 0 and prefetch.pool is not None and "tally" not in prefetch.jobs:
+                _submit_tally(prefetch, by_kind["tally"], cache)
         rel = path.relative_to(raw).as_posix()
         try:
             sha, size = _sha256(path)
@@ -1468,6 +1503,8 @@ def _run_ingest(
         _submit_official(prefetch, by_kind["official"], raw, processed)
     if prefetch.pool is not None and "tally" not in prefetch.jobs:
         _submit_tally(prefetch, by_kind["tally"], cache)
+
+    _start_warm(s)  # (if no file but tally files was found)
 
     # 2. read and decide, kind by kind
     refs: dict[str, pl.DataFrame] = {}
@@ -1628,6 +1665,16 @@ def _warm_validator(settings: Settings) -> None:
         validate._desa_codes()
     except Exception:  # noqa: BLE001 - the real call in _run_validator reports problems
         pass
+
+
+def _start_warm(settings: Settings) -> None:
+    """Start :func:`_warm_validator` in a thread, once per run."""
+    if "started" in _WARM:
+        return
+    warm = threading.Thread(target=_warm_validator, args=(settings,), daemon=True)
+    _WARM["thread"] = warm
+    _WARM["started"] = warm
+    warm.start()
 
 
 def _wait_warm() -> None:
