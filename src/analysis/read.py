@@ -711,10 +711,6 @@ def _empty_lists(n: int) -> pl.Series:
 # --- Tables (CSV / xlsx) -> raw string frames -------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    return _decode_plain(data)[0]
-
-
 def _decode_plain(data: bytes) -> tuple[str, bool]:
     """The text, and whether ``data`` is exactly its UTF-8 encoding (no BOM, nothing replaced)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -748,6 +744,23 @@ def _sniff_separator(text: str) -> str:
         if score > best_score:
             best, best_score = sep, score
     return best
+
+
+def _native_csv(data: bytes, sep: str, width: int, skip: int = 0) -> pl.DataFrame:
+    """CSV rows after the first ``skip`` as text columns ``_c0`` .. ``_c<width-1>``, the way the
+    ``csv`` module reads them: short rows padded with nulls, long ones cut, blank lines kept."""
+    return pl.read_csv(
+        data,
+        has_header=False,
+        separator=sep,
+        quote_char='"',
+        skip_rows=skip,
+        schema={f"_c{i}": pl.String for i in range(width)},
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        extra_columns="ignore",
+        raise_if_empty=False,
+    )
 
 
 #: Below this size the ``csv`` module is as fast: a native read has a fixed cost of about a
@@ -815,18 +828,7 @@ class _CsvText:
             return None
         data = self._utf8 if self._utf8 is not None else text.encode("utf-8")
         try:
-            df = pl.read_csv(
-                data,
-                has_header=False,
-                separator=self.sep,
-                quote_char='"',
-                skip_rows=skip,
-                schema={f"_c{i}": pl.String for i in range(width)},
-                truncate_ragged_lines=True,
-                missing_columns="insert",
-                extra_columns="ignore",
-                raise_if_empty=False,
-            )
+            df = _native_csv(data, self.sep, width, skip)
         except Exception:  # noqa: BLE001 - anything odd is left to the csv module
             return None
         return df if df.width == width else None
@@ -873,17 +875,7 @@ class _NativeBatch:
                 pieces.append(b"\n")
             pieces.append(mark + b"\n")
         try:
-            df = pl.read_csv(
-                b"".join(pieces),
-                has_header=False,
-                separator=sep,
-                quote_char='"',
-                schema={f"_c{i}": pl.String for i in range(width)},
-                truncate_ragged_lines=True,
-                missing_columns="insert",
-                extra_columns="ignore",
-                raise_if_empty=False,
-            )
+            df = _native_csv(b"".join(pieces), sep, width)
         except Exception:  # noqa: BLE001 - read file by file instead
             return False
         is_mark = (
