@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from analysis import reference
+from analysis import read, reference
 from analysis.settings import REPO_ROOT, default_settings
 
 # --- constants of the scenario ---------------------------------------------------------------------
@@ -81,30 +81,9 @@ TALLY_ALIASES: dict[str, str] = {
     **{f"suara_paslon_{i}": f"Paslon {i}" for i in range(1, 7)},
 }
 
-INCIDENT_HEADERS: tuple[str, ...] = (
-    "id_insiden",
-    "waktu_kejadian",
-    "waktu_laporan",
-    "kode_wilayah",
-    "kode_tps",
-    "lokasi",
-    "tahapan",
-    "kategori",
-    "tingkat_keparahan",
-    "status_verifikasi",
-    "status_penanganan",
-    "instansi",
-    "waktu_penanganan",
-    "deskripsi",
-)
-READINESS_HEADERS: tuple[str, ...] = (
-    "kode_wilayah",
-    "tanggal",
-    "indikator",
-    "pembilang",
-    "penyebut",
-    "nilai",
-)
+#: The canonical incident and readiness headers: the readers' own lists (one list for writer and reader).
+INCIDENT_HEADERS: tuple[str, ...] = read.COLUMNS["incidents"][0]
+READINESS_HEADERS: tuple[str, ...] = read.COLUMNS["readiness"][0]
 
 #: Hours after voting day 00:00 WIB at which the demo's KPU pulls happen (COMMON.md pull names).
 PULL_HOURS_WIB: tuple[float, ...] = (20.0, 32.0, 37.5)
