@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from analysis import reference
+from analysis.domain import regions
 from analysis.settings import SettingsError, load_settings
 
 
@@ -44,11 +45,11 @@ def test_every_province_has_a_time_zone():
 
 
 def test_region_helpers():
-    assert reference.tier_of("00") == "nasional"
-    assert reference.tier_of("16.71") == "kabkota"
+    assert regions.tier_of("00") == "nasional"
+    assert regions.tier_of("16.71") == "kabkota"
     assert reference.unit_name("16.71") == "Kota Palembang"
     assert reference.descendants("16", "kabkota").height == 17
-    assert reference.contests_for_desa("31.01.01.1001") == ["pkwkp-31"]
+    assert regions.contests_for_desa("31.01.01.1001") == ["pkwkp-31"]
 
 
 def test_settings_load_and_reject_unknown_keys_and_bad_types(tmp_path):

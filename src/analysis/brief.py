@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import reference
+from analysis.domain import regions
 from analysis.settings import REPO_ROOT, default_settings
 
 DEFAULT_NOTEBOOK = REPO_ROOT / "notebooks" / "pack.ipynb"
@@ -130,7 +131,7 @@ def notebook_parameters(notebook: Path = DEFAULT_NOTEBOOK) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _known_codes() -> frozenset[str]:
-    return frozenset(reference.regions()["kode_wilayah"].to_list()) | {reference.NATIONAL_CODE}
+    return frozenset(reference.regions()["kode_wilayah"].to_list()) | {regions.NATIONAL}
 
 
 def validate_parameters(
@@ -171,10 +172,10 @@ def validate_parameters(
                 f"kode_wilayah={kode!r} is not a Kemendagri region code (dotted, e.g. '16.71'; "
                 f"'00' = nasional)"
             )
-        elif tingkat is not None and reference.tier_of(kode) != tingkat:
+        elif tingkat is not None and regions.tier_of(kode) != tingkat:
             errors.append(
                 f"tingkat={tingkat!r} does not match kode_wilayah={kode!r}, "
-                f"which is a {reference.tier_of(kode)} code"
+                f"which is a {regions.tier_of(kode)} code"
             )
     if tingkat is not None and tingkat not in PACK_TIERS:
         errors.append(f"tingkat={tingkat!r} is not one of {', '.join(PACK_TIERS)}")
@@ -199,18 +200,16 @@ def plan_units(scope: str, depth: int) -> list[tuple[str, str, str]]:
 
     One row per pack; the scope first, then tier by tier in code order.
     """
-    if scope != reference.NATIONAL_CODE and scope not in _known_codes():
+    if scope != regions.NATIONAL and scope not in _known_codes():
         raise PackParameterError(
             f"scope {scope!r} is not a Kemendagri region code ('00' = nasional)"
         )
     if depth < 0:
         raise PackParameterError(f"depth must be 0 or more, got {depth}")
-    top = (
-        PACK_TIERS.index(reference.tier_of(scope)) if reference.tier_of(scope) in PACK_TIERS else -1
-    )
+    top = PACK_TIERS.index(regions.tier_of(scope)) if regions.tier_of(scope) in PACK_TIERS else -1
     if top < 0:
         raise PackParameterError(
-            f"scope {scope!r} is a {reference.tier_of(scope)} code; packs are made for "
+            f"scope {scope!r} is a {regions.tier_of(scope)} code; packs are made for "
             f"{', '.join(PACK_TIERS)}"
         )
     units = [(scope, PACK_TIERS[top], reference.unit_name(scope))]
@@ -608,7 +607,7 @@ def bench_packs(
     processed_dir: Path | str,
     reports_dir: Path | str,
     date: dt.date | str = "2024-11-28",
-    scope: str = reference.NATIONAL_CODE,
+    scope: str = regions.NATIONAL,
     depth: int = 2,
     naive_sample: int = 6,
     workers: int = 2,
@@ -676,7 +675,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _default_processed(scope: str) -> Path:
     """The demo's processed folder for ``scope`` (as the daily brief writes it), else the root."""
     paths = default_settings().paths.resolved()
-    drop = "demo-00" if scope == reference.NATIONAL_CODE else f"demo-{scope.split('.')[0]}"
+    drop = "demo-00" if scope == regions.NATIONAL else f"demo-{scope.split('.')[0]}"
     return paths.processed / drop if (paths.processed / drop).is_dir() else paths.processed
 
 

@@ -16,17 +16,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analysis import reference
+from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
 
 
 def demo_scope_for(scope: str) -> str:
     """The demo drop that covers ``scope``: the national one for "00", else the scope's province."""
-    return reference.NATIONAL_CODE if scope == reference.NATIONAL_CODE else scope.split(".")[0]
+    return regions.NATIONAL if scope == regions.NATIONAL else scope.split(".")[0]
 
 
 def report_time(date: dt.date, scope: str) -> dt.datetime:
     """The end of ``date`` in the scope's local time zone (Jakarta for the national desk)."""
-    tz = "Asia/Jakarta" if scope == reference.NATIONAL_CODE else reference.time_zone(scope)[1]
+    tz = "Asia/Jakarta" if scope == regions.NATIONAL else regions.time_zone(scope)[1]
     return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=ZoneInfo(tz))
 
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     s = settings or default_settings()
     paths = s.paths.resolved()
     scope = args.scope or s.desk.unit_code
-    if scope != reference.NATIONAL_CODE:
+    if scope != regions.NATIONAL:
         try:
             reference.unit_name(scope)
         except KeyError:

@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from analysis import read, reference
+from analysis.domain import regions
 from analysis.settings import REPO_ROOT, default_settings
 
 # --- constants of the scenario ---------------------------------------------------------------------
@@ -508,7 +509,7 @@ def _build_world(prefix: str | None, rng: np.random.Generator, reserve: float) -
     n_tps = tps.height
 
     # contests per TPS (gubernur and bupati/walikota, where held)
-    per_desa = {d: reference.contests_for_desa(d) for d in desa["kode_wilayah"].to_list()}
+    per_desa = {d: regions.contests_for_desa(d) for d in desa["kode_wilayah"].to_list()}
     kd = tps["kode_desa"].to_list()
     tc_tps, tc_code = [], []
     for i, d in enumerate(kd):

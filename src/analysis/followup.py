@@ -19,8 +19,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from analysis.domain.regions import tps_desa_expr as tps_to_desa
 from analysis.incidents import NATIONAL, in_unit, prepare, with_names
-from analysis.reference import tps_to_desa
 from analysis.settings import REPO_ROOT
 
 PLAYBOOK_FILE = REPO_ROOT / "config" / "playbook.yaml"
@@ -477,6 +477,6 @@ def problems_from_recon(recon_tps: pl.DataFrame) -> pl.DataFrame:
 
 def desk_time_zone(unit: str) -> str:
     """IANA zone of a desk (its province's; Asia/Jakarta for the national desk)."""
-    from analysis.reference import time_zone
+    from analysis.domain.regions import time_zone
 
     return "Asia/Jakarta" if unit == NATIONAL else time_zone(unit[:2])[1]

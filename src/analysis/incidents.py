@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.reference import tps_to_desa
+from analysis.domain.regions import tps_desa_expr as tps_to_desa
 from analysis.settings import REPO_ROOT
 
 TAXONOMY_FILE = REPO_ROOT / "config" / "taxonomy.yaml"

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from analysis import catalog, charts, fmt
+from analysis.domain import regions
 from analysis.settings import REPO_ROOT, Settings, code_version, default_settings
 
 NATIONAL = "00"
@@ -834,16 +835,16 @@ def load_pack(
     wil = _scan(inp / "wilayah.parquet", _unit_rows(kode_wilayah))
     me = wil.filter(pl.col("kode_wilayah") == kode_wilayah)
     if me.is_empty():
-        from analysis import reference
+        from analysis.reference import unit_name
 
         try:
-            nama = reference.unit_name(kode_wilayah)
+            nama = unit_name(kode_wilayah)
         except KeyError:
             raise PackError(
                 f"kode_wilayah {kode_wilayah!r} is not a Kemendagri region code"
             ) from None
         zona, tz = (
-            reference.time_zone(kode_wilayah[:2])
+            regions.time_zone(kode_wilayah[:2])
             if kode_wilayah != NATIONAL
             else ("WIB", "Asia/Jakarta")
         )
@@ -879,8 +880,8 @@ def load_pack(
     )
     kont = _scan(inp / "kontestasi.parquet")
     if kont is not None:
-        regions = [contest_region(k) for k in kont["kode_kontestasi"]]
-        kont = kont.with_columns(pl.Series("wilayah_kontestasi", regions))
+        held_in = [contest_region(k) for k in kont["kode_kontestasi"]]
+        kont = kont.with_columns(pl.Series("wilayah_kontestasi", held_in))
         pack.kontestasi = kont.filter(in_unit("wilayah_kontestasi", kode_wilayah))
     pack.perkiraan = _scan(inp / "perkiraan.parquet")
     if pack.perkiraan is not None:

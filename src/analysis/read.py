@@ -42,7 +42,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.reference import contest_code
+from analysis.domain.regions import contest_code
 from analysis.schemas import ADMIN_COUNTS, SPLIT_FIELDS
 
 #: Bump when a reader's output changes: ingest's parse cache is keyed by it.

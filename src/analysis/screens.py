@@ -24,8 +24,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from analysis.domain.regions import tps_desa_expr as tps_to_desa
 from analysis.incidents import truncate_code
-from analysis.reference import tps_to_desa
 from analysis.settings import Settings, default_settings
 
 CAVEAT = (

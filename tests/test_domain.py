@@ -1,0 +1,74 @@
+"""The domain's arithmetic: region codes, tiers, contests and the reserve rule, on hand-worked cases."""
+
+import polars as pl
+import pytest
+
+from analysis.domain import regions, rules
+
+
+@pytest.mark.parametrize(
+    ("code", "tier", "parent"),
+    [
+        ("00", "nasional", None),
+        ("16", "provinsi", "00"),
+        ("16.71", "kabkota", "16"),
+        ("16.71.01", "kecamatan", "16.71"),
+        ("16.71.01.1001", "desa", "16.71.01"),
+    ],
+)
+def test_tier_and_parent(code: str, tier: str, parent: str | None) -> None:
+    assert regions.tier_of(code) == tier
+    assert regions.parent(code) == parent
+    frame = pl.DataFrame({"k": [code]})
+    out = frame.select(regions.tier_expr("k").alias("t"), regions.parent_expr("k").alias("p"))
+    assert out.row(0) == (tier, parent)
+
+
+def test_ancestors_and_inside() -> None:
+    assert regions.ancestors("16.71.01") == ["00", "16", "16.71"]
+    assert regions.is_inside("16.71.01", "16.71") and regions.is_inside("16.71", "16.71")
+    assert not regions.is_inside("16.07", "16.71") and not regions.is_inside("16.710", "16.71")
+    assert regions.is_below("16.71.01", "16") and not regions.is_below("16", "16")
+    assert regions.ancestor_at("16.71.01.1001", 2) == "16.71"
+    assert regions.ancestor_at("16", 2) is None
+    frame = pl.DataFrame({"k": ["16", "16.71", "16.71.01", "17.01"]})
+    assert frame.filter(regions.inside_expr("k", "16.71"))["k"].to_list() == ["16.71", "16.71.01"]
+    kids = frame.select(regions.child_expr("k", "16"))["k"].to_list()
+    assert kids == ["16", "16.71", "16.71", "17.01"]
+
+
+def test_kpu_codes() -> None:
+    assert regions.dotted("1671011001") == "16.71.01.1001"
+    assert regions.dotted("16.71") == "16.71"
+    assert regions.undotted("16.71.01.1001") == "1671011001"
+    assert regions.tps_desa("1671011001001") == "16.71.01.1001"
+    frame = pl.DataFrame({"t": ["1671011001001"], "k": ["1671"]})
+    out = frame.select(
+        regions.tps_desa_expr("t").alias("desa"),
+        regions.tps_ancestor_expr("t", 2).alias("kab"),
+        regions.dotted_expr("k").alias("dot"),
+    )
+    assert out.row(0) == ("16.71.01.1001", "16.71", "16.71")
+
+
+def test_contests() -> None:
+    assert regions.contest_code("pkwkk", "16.71") == "pkwkk-1671"
+    assert regions.contest_region("pkwkk-1671") == "16.71"
+    assert regions.contest_region("ppwp") == "00"
+    assert regions.contests_for_desa("16.71.01.1001") == ["pkwkp-16", "pkwkk-1671"]
+    assert regions.contests_for_desa("31.01.01.1001") == ["pkwkp-31"]  # DKI administrative unit
+    assert regions.contests_for_desa("34.71.01.1001") == ["pkwkk-3471"]  # no gubernur in DIY
+
+
+def test_check_unit_message() -> None:
+    assert regions.check_unit("16.71") == "16.71"
+    with pytest.raises(ValueError, match="kode Kemendagri bertitik"):
+        regions.check_unit("16.71.01.1001")
+
+
+@pytest.mark.parametrize(("dpt", "limit"), [(240, 246), (241, 248), (200, 205), (600, 615), (0, 0)])
+def test_reserve_rounds_up(dpt: int, limit: int) -> None:
+    """2.5% of DPT, a fraction of a ballot printed as one more ballot (DPT 241 → 248, not 247)."""
+    assert rules.with_reserve(dpt, 0.025) == limit
+    out = pl.select(rules.with_reserve_expr(pl.lit(dpt), 0.025)).item()
+    assert out == limit
