@@ -19,8 +19,8 @@ from analysis import catalog
 from analysis.ingest import run_ingest
 from analysis.settings import default_settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-KPU88 = SHARED / "sirekap_ppwp2024_kepulauan_seribu"
+# the 88 real Sirekap records, carried in the repo (tests/data/.../SOURCE.md names source and licence)
+KPU88 = Path(__file__).resolve().parent / "data" / "sirekap_ppwp2024_kepulauan_seribu"
 
 
 def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
@@ -49,8 +49,7 @@ def _balanced(acc: pl.DataFrame) -> bool:
 
 @pytest.fixture(scope="module")
 def kpu88(tmp_path_factory):
-    if not KPU88.is_dir():
-        pytest.skip(f"real data not found at {KPU88}")
+    assert len(list(KPU88.glob("*.json"))) == 88, f"fixture missing at {KPU88}"
     drop = tmp_path_factory.mktemp("drop88")
     target = drop / "kpu" / "tps" / "ppwp"  # outside a pull folder: waktu_tarik = the record's ts
     target.mkdir(parents=True)

@@ -15,9 +15,8 @@ import pytest
 from analysis import validate as v
 from analysis.settings import REPO_ROOT, load_settings
 
-SIREKAP = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "sirekap_ppwp2024_kepulauan_seribu"
-)
+# the 88 real Sirekap records, carried in the repo (tests/data/.../SOURCE.md names source and licence)
+SIREKAP = Path(__file__).resolve().parent / "data" / "sirekap_ppwp2024_kepulauan_seribu"
 WIB = dt.timezone(dt.timedelta(hours=7))
 T0 = dt.datetime(2024, 11, 27, 16, 5, tzinfo=WIB)
 
