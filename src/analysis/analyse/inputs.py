@@ -28,6 +28,10 @@ class ProcessedDataMissing(FileNotFoundError):
     """The processed datasets this analysis needs have not been produced yet."""
 
 
+class DatasetUnreadable(ValueError):
+    """A processed dataset's file exists but cannot be read (corrupt, or not Parquet)."""
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The processed datasets the incident/anomaly analysis reads (one processed folder)."""
@@ -86,6 +90,17 @@ def present(name: str, root: Path) -> bool:
     return catalog.processed_path(name, root=root).exists()
 
 
+def read(name: str, root: Path) -> pl.DataFrame:
+    """A processed dataset (an absent declared one is empty); a file that cannot be read is an
+    error naming it."""
+    try:
+        return catalog.read(name, root=root)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        path = catalog.processed_path(name, root=root)
+        msg = " ".join(str(exc).split())
+        raise DatasetUnreadable(f"{path}: dataset {name} tidak terbaca ({msg})") from exc
+
+
 def check_ingested(root: Path, sumber: str = "internal") -> None:
     """Raise ``ProcessedDataMissing``, saying what to run, when ``root`` holds neither incidents
     nor per-TPS results of ``sumber``."""
@@ -102,8 +117,8 @@ def read_results(root: Path, sumber: str = "internal") -> tuple[pl.DataFrame, pl
     """Per-TPS results of ``sumber`` (every version), a missing DPT filled from the TPS list, and
     their per-paslon votes."""
     tps_name, votes_name = SOURCES[sumber]
-    tps = _with_reference_dpt(catalog.read(tps_name, root=root), catalog.read("ref_tps", root=root))
-    return tps, catalog.read(votes_name, root=root)
+    tps = _with_reference_dpt(read(tps_name, root), read("ref_tps", root))
+    return tps, read(votes_name, root)
 
 
 def load_inputs(
@@ -122,10 +137,10 @@ def load_inputs(
     return Inputs(
         processed=root,
         sumber=sumber,
-        incidents=catalog.read("incidents", root=root),
+        incidents=read("incidents", root),
         tps=tps,
         votes=votes,
-        readiness=catalog.read("readiness", root=root),
+        readiness=read("readiness", root),
         as_of=as_of,
         previous_as_of=previous,
     )

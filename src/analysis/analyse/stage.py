@@ -32,6 +32,7 @@ from analysis.analyse import digits, followup, kerawanan, problems, screens
 from analysis.analyse.inputs import (
     check_ingested,
     present,
+    read,
     read_results,
     resolve_processed_dir,
     run_times,
@@ -79,11 +80,11 @@ class Context:
     @cached_property
     def incidents(self) -> pl.DataFrame:
         self.need("incidents")
-        return catalog.read("incidents", root=self.root)
+        return read("incidents", self.root)
 
     @cached_property
     def readiness(self) -> pl.DataFrame:
-        return catalog.read("readiness", root=self.root)
+        return read("readiness", self.root)
 
     @cached_property
     def in_force(self) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -128,9 +129,9 @@ def scored_units(root: Path) -> list[str]:
 
     codes: set[str] = {regions.NATIONAL}
     if present("recon_wilayah_status", root):
-        codes |= set(catalog.read("recon_wilayah_status", root=root)["kode_wilayah"].to_list())
+        codes |= set(read("recon_wilayah_status", root)["kode_wilayah"].to_list())
     if present("ref_tps", root):
-        for desa in catalog.read("ref_tps", root=root)["kode_desa"].unique().to_list():
+        for desa in read("ref_tps", root)["kode_desa"].unique().to_list():
             codes |= {regions.ancestor_at(desa, d) for d in range(1, kerawanan.DEEPEST + 1)}
     known = set(reference.regions()["kode_wilayah"].to_list()) | {regions.NATIONAL}
     return sorted(c for c in codes & known if regions.depth(c) <= kerawanan.DEEPEST)
@@ -148,7 +149,7 @@ def previous_state(root: Path) -> pl.DataFrame | None:
     """The follow-up state of the previous run (None on the first run)."""
     for name in (TINDAK_LANJUT_MASALAH.name, LEGACY_STATE):
         if present(name, root):
-            return pl.read_parquet(catalog.processed_path(name, root=root))
+            return read(name, root)
     return None
 
 
@@ -159,7 +160,7 @@ def _followup(ctx: Context) -> pl.DataFrame:
     hits, _ = ctx.screened()
     found = [problems.problems_from_screens(hits)] if hits is not None else []
     if present("recon_tps", ctx.root):
-        found.append(problems.problems_from_recon(catalog.read("recon_tps", root=ctx.root)))
+        found.append(problems.problems_from_recon(read("recon_tps", ctx.root)))
     probs = pl.concat(found, how="diagonal_relaxed") if found else None
     tz = regions.desk_time_zone(ctx.settings.desk.unit_code)
     previous = previous_state(ctx.root)
