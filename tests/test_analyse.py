@@ -7,9 +7,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
+from analytics_data import write_count, write_run
 
 from analysis import catalog, packs
 from analysis.__main__ import main
@@ -19,7 +19,6 @@ from analysis.taxonomy import normalise_incidents
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 AS_OF = dt.datetime(2024, 11, 28, 14, tzinfo=WIB)
-T0 = dt.datetime(2024, 11, 27, 10, tzinfo=dt.UTC)
 
 
 def _incidents(status: str = "baru") -> pl.DataFrame:
@@ -40,61 +39,22 @@ def _incidents(status: str = "baru") -> pl.DataFrame:
     return INCIDENTS.conform(normalise_incidents(pl.DataFrame(rows)))
 
 
-def _run_json(root: Path, as_of: dt.datetime) -> None:
-    run = {"as_of": as_of.isoformat(), "previous_as_of": "2024-11-27T20:00:00+07:00"}
-    (root / "run.json").write_text(json.dumps(run), encoding="utf-8")
-
-
 def build_processed(root: Path) -> Path:
     """A small processed folder: incidents, the internal count of 120 TPS in Palembang (three
     kecamatan), the TPS list and readiness; run.json as of 28 Nov 14.00 WIB."""
-    rng = np.random.default_rng(0)
-    n = 120
-    codes = [f"1671{i // 40 + 1:02d}2001{i % 40 + 1:03d}" for i in range(n)]
-    dpt = rng.integers(200, 600, n)
-    voters = rng.binomial(dpt, 0.7)
-    votes = np.array([rng.multinomial(v, [0.5, 0.3, 0.2]) for v in voters])
     catalog.write(_incidents(), "incidents", root)
-    tps = {"kode_tps": codes, "kode_kontestasi": "pkwkk-1671", "waktu_laporan": [T0] * n}
-    catalog.write(
-        pl.DataFrame(
-            {**tps, "pemilih_dpt": dpt, "pengguna_total": voters, "suara_sah": votes.sum(axis=1)}
-        ),
-        "tally_tps",
-        root,
-    )
-    catalog.write(
-        pl.DataFrame(
-            {
-                "kode_tps": np.repeat(codes, 3),
-                "kode_kontestasi": "pkwkk-1671",
-                "waktu_laporan": [T0] * (3 * n),
-                "nomor_urut": np.tile([1, 2, 3], n),
-                "suara": votes.ravel(),
-            }
-        ),
-        "tally_votes",
-        root,
-    )
+    codes = write_count(root)
+    tps = catalog.read("tally_tps", root=root).select("kode_tps", "pemilih_dpt")
     desa = [f"16.71.{c[4:6]}.{c[6:10]}" for c in codes]
-    catalog.write(
-        pl.DataFrame({"kode_tps": codes, "kode_desa": desa, "pemilih_dpt": dpt}), "ref_tps", root
-    )
-    catalog.write(
-        READINESS.conform(
-            pl.DataFrame(
-                {
-                    "kode_wilayah": ["16.71"],
-                    "tanggal": [dt.date(2024, 11, 26)],
-                    "indikator": ["logistik_diterima"],
-                    "nilai": [0.8],
-                }
-            )
-        ),
-        "readiness",
-        root,
-    )
-    _run_json(root, AS_OF)
+    catalog.write(tps.with_columns(pl.Series("kode_desa", desa)), "ref_tps", root)
+    readiness = {
+        "kode_wilayah": ["16.71"],
+        "tanggal": [dt.date(2024, 11, 26)],
+        "indikator": ["logistik_diterima"],
+        "nilai": [0.8],
+    }
+    catalog.write(READINESS.conform(pl.DataFrame(readiness)), "readiness", root)
+    write_run(root)
     return root
 
 
@@ -150,7 +110,7 @@ def test_follow_up_state_is_carried_from_run_to_run(tmp_path: Path) -> None:
     root = build_processed(tmp_path)
     stage.run_analyse(root)
     catalog.write(_incidents("selesai"), "incidents", root)
-    _run_json(root, AS_OF + dt.timedelta(days=1))
+    write_run(root, (AS_OF + dt.timedelta(days=1)).isoformat())
     stage.run_analyse(root)
     state = catalog.read("tindak_lanjut__masalah", root=root)
     i0 = state.filter(pl.col("id_masalah") == "insiden:I0").row(0, named=True)

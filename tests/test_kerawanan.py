@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from analytics_data import write_count, write_run
 
 from analysis.analyse import inputs, unit
 from analysis.analyse import kerawanan as kr
@@ -135,52 +136,15 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analisis_insiden
 
 
 def _processed(root: Path) -> Path:
-    """A small processed folder: incidents, an internal count of one kab/kota, readiness."""
-    import numpy as np
-
+    """A small processed folder: incidents, an internal count of one kab/kota."""
     from analysis import catalog
 
-    rng = np.random.default_rng(0)
     hot = [{"kode_wilayah": "16.71.02", "tingkat_keparahan": "kritis"} for _ in range(3)]
     catalog.write(
         _inc([*hot, {"kode_wilayah": "16.71.05", "tingkat_keparahan": "rendah"}]), "incidents", root
     )
-    n = 120
-    codes = [f"1671{i // 40 + 1:02d}2001{i % 40 + 1:03d}" for i in range(n)]
-    dpt = rng.integers(200, 600, n)
-    voters = rng.binomial(dpt, 0.7)
-    votes = np.array([rng.multinomial(v, [0.5, 0.3, 0.2]) for v in voters])
-    t0 = dt.datetime(2024, 11, 27, 10, tzinfo=dt.UTC)
-    catalog.write(
-        pl.DataFrame(
-            {
-                "kode_tps": codes,
-                "kode_kontestasi": "pkwkk-1671",
-                "waktu_laporan": [t0] * n,
-                "pemilih_dpt": dpt,
-                "pengguna_total": voters,
-                "suara_sah": votes.sum(axis=1),
-            }
-        ),
-        "tally_tps",
-        root,
-    )
-    catalog.write(
-        pl.DataFrame(
-            {
-                "kode_tps": np.repeat(codes, 3),
-                "kode_kontestasi": "pkwkk-1671",
-                "waktu_laporan": [t0] * (3 * n),
-                "nomor_urut": np.tile([1, 2, 3], n),
-                "suara": votes.ravel(),
-            }
-        ),
-        "tally_votes",
-        root,
-    )
-    (root / "run.json").write_text(
-        '{"as_of": "2024-11-28T14:00:00+07:00", "previous_as_of": "2024-11-27T20:00:00+07:00"}'
-    )
+    write_count(root)
+    write_run(root)
     return root
 
 

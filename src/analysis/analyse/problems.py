@@ -13,28 +13,35 @@ from analysis.analyse.readiness import INDICATOR_WORDS, pct_text
 from analysis.domain.regions import tps_desa_expr
 
 
+def _tps_problem(jenis: str, detail: list[pl.Expr], desa: pl.Expr) -> list[pl.Expr]:
+    """The PROBLEM_SCHEMA columns of a problem about one TPS × contest: "TPS <kode> (<contest>):
+    <detail>"."""
+    return [
+        pl.lit(jenis).alias("jenis_masalah"),
+        pl.concat_str(pl.col("kode_tps"), pl.lit("/"), pl.col("kode_kontestasi")).alias(
+            "kode_objek"
+        ),
+        desa.alias("kode_wilayah"),
+        pl.concat_str(
+            pl.lit("TPS "),
+            pl.col("kode_tps"),
+            pl.lit(" ("),
+            pl.col("kode_kontestasi"),
+            pl.lit("): "),
+            *detail,
+        ).alias("uraian"),
+    ]
+
+
 def problems_from_screens(hits: pl.DataFrame) -> pl.DataFrame:
     """One ``penapisan_anomali`` problem per TPS × contest with screen hits (``screens.tps_screens``)."""
     if hits.is_empty():
         return pl.DataFrame(schema=PROBLEM_SCHEMA)
-    return (
-        hits.group_by("kode_tps", "kode_kontestasi", maintain_order=True)
-        .agg(pl.col("keterangan").str.join("; "), pl.col("penapisan_label").unique().str.join(", "))
-        .select(
-            pl.lit("penapisan_anomali").alias("jenis_masalah"),
-            pl.concat_str(pl.col("kode_tps"), pl.lit("/"), pl.col("kode_kontestasi")).alias(
-                "kode_objek"
-            ),
-            tps_desa_expr("kode_tps").alias("kode_wilayah"),
-            pl.concat_str(
-                pl.lit("TPS "),
-                pl.col("kode_tps"),
-                pl.lit(" ("),
-                pl.col("kode_kontestasi"),
-                pl.lit("): "),
-                pl.col("keterangan"),
-            ).alias("uraian"),
-        )
+    per_tps = hits.group_by("kode_tps", "kode_kontestasi", maintain_order=True).agg(
+        pl.col("keterangan").str.join("; ")
+    )
+    return per_tps.select(
+        _tps_problem("penapisan_anomali", [pl.col("keterangan")], tps_desa_expr("kode_tps"))
     )
 
 
@@ -61,32 +68,18 @@ def problems_from_recon(recon_tps: pl.DataFrame) -> pl.DataFrame:
     problems, one per TPS × contest, from the reconcile stage's ``recon_tps``."""
     if recon_tps.is_empty():
         return pl.DataFrame(schema=PROBLEM_SCHEMA)
-    obj = pl.concat_str(pl.col("kode_tps"), pl.lit("/"), pl.col("kode_kontestasi"))
-    sel = recon_tps.filter(pl.col("status_banding") == "selisih").select(
-        pl.lit("selisih_hitung").alias("jenis_masalah"),
-        obj.alias("kode_objek"),
-        pl.col("kode_desa").alias("kode_wilayah"),
-        pl.concat_str(
-            pl.lit("TPS "),
-            pl.col("kode_tps"),
-            pl.lit(" ("),
-            pl.col("kode_kontestasi"),
-            pl.lit("): selisih "),
-            pl.col("selisih_abs").cast(pl.String),
-            pl.lit(" suara antara hitung internal dan KPU"),
-        ).alias("uraian"),
-    )
-    ident = recon_tps.filter(pl.col("peringatan_kpu").list.len() > 0).select(
-        pl.lit("identitas_kpu").alias("jenis_masalah"),
-        obj.alias("kode_objek"),
-        pl.col("kode_desa").alias("kode_wilayah"),
-        pl.concat_str(
-            pl.lit("TPS "),
-            pl.col("kode_tps"),
-            pl.lit(" ("),
-            pl.col("kode_kontestasi"),
-            pl.lit("): data KPU "),
-            pl.col("peringatan_kpu").list.join("; "),
-        ).alias("uraian"),
-    )
-    return pl.concat([sel, ident]).cast(PROBLEM_SCHEMA)
+    desa = pl.col("kode_desa")
+    differ = [
+        pl.lit("selisih "),
+        pl.col("selisih_abs").cast(pl.String),
+        pl.lit(" suara antara hitung internal dan KPU"),
+    ]
+    flagged = [pl.lit("data KPU "), pl.col("peringatan_kpu").list.join("; ")]
+    sel = recon_tps.filter(pl.col("status_banding") == "selisih")
+    ident = recon_tps.filter(pl.col("peringatan_kpu").list.len() > 0)
+    return pl.concat(
+        [
+            sel.select(_tps_problem("selisih_hitung", differ, desa)),
+            ident.select(_tps_problem("identitas_kpu", flagged, desa)),
+        ]
+    ).cast(PROBLEM_SCHEMA)
