@@ -15,7 +15,15 @@ from functools import lru_cache
 
 import polars as pl
 
-from analysis.domain.regions import NATIONAL, child_expr, inside_expr, tps_desa_expr, within_expr
+from analysis.domain.regions import (
+    KPU_LENGTH,
+    NATIONAL,
+    TIERS,
+    child_expr,
+    inside_expr,
+    tps_desa_expr,
+    within_expr,
+)
 from analysis.taxonomy import taxonomy
 
 SEVERITIES: tuple[str, ...] = ("kritis", "tinggi", "sedang", "rendah", "lainnya")
@@ -71,7 +79,8 @@ def location_expr() -> pl.Expr:
     given (or none is given), else the region given, else ``"00"``."""
     wil = pl.col("kode_wilayah").replace("", None)
     # a TPS code too short to hold a desa code gives no location
-    desa = pl.when(pl.col("kode_tps").str.len_chars() >= 10).then(tps_desa_expr("kode_tps"))
+    holds_desa = pl.col("kode_tps").str.len_chars() >= KPU_LENGTH[TIERS.index("desa")]
+    desa = pl.when(holds_desa).then(tps_desa_expr("kode_tps"))
     inside = desa.is_not_null() & (wil.is_null() | within_expr(desa, wil))
     return pl.coalesce(pl.when(inside).then(desa).otherwise(wil), pl.lit(NATIONAL))
 
