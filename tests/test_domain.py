@@ -37,6 +37,17 @@ def test_ancestors_and_inside() -> None:
     assert kids == ["16", "16.71", "16.71", "17.01"]
 
 
+def test_within_a_unit_of_the_same_row() -> None:
+    frame = pl.DataFrame(
+        {
+            "k": ["16.71.01.1001", "16.71.01.1001", "16.710", "16.07", "16", "16"],
+            "u": ["16.71", "00", "16.71", "16.71", "16", None],
+        }
+    )
+    inside = frame.select(regions.within_expr("k", "u")).to_series().to_list()
+    assert inside == [True, True, False, False, True, None]
+
+
 def test_kpu_codes() -> None:
     assert regions.dotted("1671011001") == "16.71.01.1001"
     assert regions.dotted("16.71") == "16.71"

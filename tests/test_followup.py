@@ -7,9 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from analysis import followup as fu
-from analysis.incidents import normalise_incidents
+from analysis.analyse import followup as fu
+from analysis.analyse import problems as pr
 from analysis.schemas import INCIDENTS
+from analysis.taxonomy import normalise_incidents
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 DAY1 = dt.datetime(2024, 11, 27, 20, tzinfo=WIB)
@@ -73,10 +74,9 @@ def test_playbook_data_entry_for_kpu_identity():
         fu.data_problems(PROBLEM.with_columns(pl.lit("tidak_ada").alias("jenis_masalah")))
 
 
-def test_items_carried_over_days_until_closed(tmp_path):
+def test_items_carried_over_days_until_closed():
     day1 = _inc(("A", "kamtibmas", "kritis", "baru"), ("B", "politik uang", "sedang", "baru"))
-    s1 = fu.run_followup(tmp_path, day1, PROBLEM, DAY1)
-    assert (tmp_path / "tindak_lanjut.parquet").exists()
+    s1 = fu.update_followup(None, day1, PROBLEM, DAY1)
     assert set(s1.filter(pl.col("status") == "terbuka")["id_masalah"]) == {
         "insiden:A",
         "insiden:B",
@@ -92,7 +92,7 @@ def test_items_carried_over_days_until_closed(tmp_path):
     day2 = _inc(
         ("A", "kamtibmas", "kritis", "selesai"), ("B", "politik uang", "sedang", "ditangani")
     )
-    s2 = fu.run_followup(tmp_path, day2, PROBLEM, DAY2)
+    s2 = fu.update_followup(s1, day2, PROBLEM, DAY2)
     by = {r["id_masalah"]: r for r in s2.iter_rows(named=True)}
     assert by["insiden:A"]["status"] == "selesai"
     assert by["insiden:A"]["alasan_tutup"] == "insiden selesai ditangani"
@@ -105,7 +105,7 @@ def test_items_carried_over_days_until_closed(tmp_path):
     day3 = _inc(
         ("A", "kamtibmas", "kritis", "selesai"), ("B", "politik uang", "sedang", "dibantah")
     )
-    s3 = fu.run_followup(tmp_path, day3, None, DAY3)
+    s3 = fu.update_followup(s2, day3, None, DAY3)
     assert (s3["status"] == "selesai").all() and s3.height == 3
     reasons = dict(zip(s3["id_masalah"], s3["alasan_tutup"], strict=True))
     assert reasons["insiden:B"] == "insiden dibantah"
@@ -169,9 +169,9 @@ def test_problems_built_from_reconcile_screens_and_readiness():
     )
     problems = pl.concat(
         [
-            fu.problems_from_recon(recon),
-            fu.problems_from_screens(hits),
-            fu.problems_from_readiness(ready),
+            pr.problems_from_recon(recon),
+            pr.problems_from_screens(hits),
+            pr.problems_from_readiness(ready),
         ]
     )
     assert problems["jenis_masalah"].to_list() == [

@@ -7,7 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from analysis import incidents as inc
+from analysis import taxonomy as tx
+from analysis.analyse import incidents as inc
 from analysis.schemas import INCIDENTS
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -54,7 +55,7 @@ MESSY_KATEGORI = [
 
 @pytest.mark.parametrize(("raw", "expected"), MESSY_KATEGORI)
 def test_messy_categories_map_to_canonical_codes(raw, expected):
-    out = inc.normalise_incidents(pl.DataFrame({"kategori": [raw]}, schema={"kategori": pl.String}))
+    out = tx.normalise_incidents(pl.DataFrame({"kategori": [raw]}, schema={"kategori": pl.String}))
     assert out["kategori"][0] == expected[0]
     assert out["kategori_lain"][0].to_list() == expected[1]
     assert out["kategori_asli"][0] == raw  # the original text is always kept
@@ -89,7 +90,7 @@ def test_messy_categories_map_to_canonical_codes(raw, expected):
     ],
 )
 def test_stages_severities_statuses_agencies(field, raw, code):
-    out = inc.normalise_incidents(pl.DataFrame({field: [raw]}, schema={field: pl.String}))
+    out = tx.normalise_incidents(pl.DataFrame({field: [raw]}, schema={field: pl.String}))
     assert out[field][0] == code
     assert out[f"{field}_asli"][0] == raw
 
@@ -105,16 +106,16 @@ def test_unmapped_labels_are_counted_never_dropped():
             "sumber_baris": [2, 3, 4, 5],
         }
     )
-    out = inc.normalise_incidents(raw)
+    out = tx.normalise_incidents(raw)
     assert out.height == 4 and out["sumber_baris"].to_list() == [2, 3, 4, 5]
-    counts = {r["kolom"]: r for r in inc.unmapped_counts(out).iter_rows(named=True)}
+    counts = {r["kolom"]: r for r in tx.unmapped_counts(out).iter_rows(named=True)}
     assert counts["kategori"]["n_tidak_dikenal"] == 2  # "zzz" and blank
     assert counts["kategori"]["contoh"] == ["zzz"]
     assert counts["tahapan"]["n_tidak_dikenal"] == 2
     assert counts["tingkat_keparahan"]["n_tidak_dikenal"] == 1
     assert counts["instansi"]["n_tidak_dikenal"] == 1  # blank agency is allowed; "entah" is not
     # idempotent: normalising again changes nothing, and the result conforms to the schema
-    assert inc.normalise_incidents(out).equals(out)
+    assert tx.normalise_incidents(out).equals(out)
     INCIDENTS.conform(out)
 
 
@@ -150,7 +151,7 @@ def _incidents() -> pl.DataFrame:
             for r in rows
         ]
     )
-    return INCIDENTS.conform(inc.normalise_incidents(df))
+    return INCIDENTS.conform(tx.normalise_incidents(df))
 
 
 def test_location_counts_at_the_highest_known_level():

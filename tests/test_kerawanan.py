@@ -7,11 +7,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from analytics_data import write_count, write_run
 
-from analysis import kerawanan as kr
-from analysis.incidents import normalise_incidents
+from analysis.analyse import inputs, unit
+from analysis.analyse import kerawanan as kr
+from analysis.domain.regions import check_unit
 from analysis.schemas import INCIDENTS, READINESS
 from analysis.settings import load_settings
+from analysis.taxonomy import normalise_incidents
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 AS_OF = dt.datetime(2024, 11, 28, 14, tzinfo=WIB)
@@ -133,68 +136,31 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analisis_insiden
 
 
 def _processed(root: Path) -> Path:
-    """A small processed folder: incidents, an internal count of one kab/kota, readiness."""
-    import numpy as np
-
+    """A small processed folder: incidents, an internal count of one kab/kota."""
     from analysis import catalog
 
-    rng = np.random.default_rng(0)
     hot = [{"kode_wilayah": "16.71.02", "tingkat_keparahan": "kritis"} for _ in range(3)]
     catalog.write(
         _inc([*hot, {"kode_wilayah": "16.71.05", "tingkat_keparahan": "rendah"}]), "incidents", root
     )
-    n = 120
-    codes = [f"1671{i // 40 + 1:02d}2001{i % 40 + 1:03d}" for i in range(n)]
-    dpt = rng.integers(200, 600, n)
-    voters = rng.binomial(dpt, 0.7)
-    votes = np.array([rng.multinomial(v, [0.5, 0.3, 0.2]) for v in voters])
-    t0 = dt.datetime(2024, 11, 27, 10, tzinfo=dt.UTC)
-    catalog.write(
-        pl.DataFrame(
-            {
-                "kode_tps": codes,
-                "kode_kontestasi": "pkwkk-1671",
-                "waktu_laporan": [t0] * n,
-                "pemilih_dpt": dpt,
-                "pengguna_total": voters,
-                "suara_sah": votes.sum(axis=1),
-            }
-        ),
-        "tally_tps",
-        root,
-    )
-    catalog.write(
-        pl.DataFrame(
-            {
-                "kode_tps": np.repeat(codes, 3),
-                "kode_kontestasi": "pkwkk-1671",
-                "waktu_laporan": [t0] * (3 * n),
-                "nomor_urut": np.tile([1, 2, 3], n),
-                "suara": votes.ravel(),
-            }
-        ),
-        "tally_votes",
-        root,
-    )
-    (root / "run.json").write_text(
-        '{"as_of": "2024-11-28T14:00:00+07:00", "previous_as_of": "2024-11-27T20:00:00+07:00"}'
-    )
+    write_count(root)
+    write_run(root)
     return root
 
 
 def test_load_inputs_says_clearly_when_data_is_missing(tmp_path):
     with pytest.raises(
-        kr.ProcessedDataMissing, match="Data olahan belum ada.*python -m analysis ingest"
+        inputs.ProcessedDataMissing, match="Data olahan belum ada.*python -m analysis ingest"
     ):
-        kr.load_inputs(tmp_path / "tidak_ada")
+        inputs.load_inputs(tmp_path / "tidak_ada")
     with pytest.raises(ValueError, match="kode Kemendagri"):
-        kr.check_unit(16.71)
+        check_unit(16.71)
 
 
 def test_unit_tables_on_a_small_processed_folder(tmp_path):
-    an = kr.analyse(kr.load_inputs(_processed(tmp_path)))
+    an = unit.analyse(inputs.load_inputs(_processed(tmp_path)))
     assert an.as_of == AS_OF  # from run.json
-    t = kr.unit_tables(an, "16.71")
+    t = unit.unit_tables(an, "16.71")
     assert t["titik_rawan"]["kode_wilayah"][0] == "16.71.02"
     assert t["ringkasan"]["total"][0] == 4
     assert t["sidik_jari"]["n_tps"].sum() == 120
@@ -259,7 +225,7 @@ def test_demo_hotspots_and_injected_anomalies_rank_at_the_top(tmp_path):
     run_ingest(raw, processed)
     manifest = json.loads((raw / "manifest.json").read_text(encoding="utf-8"))
 
-    an = kr.analyse(kr.load_inputs(processed), s.demo.as_of)
+    an = unit.analyse(inputs.load_inputs(processed), s.demo.as_of)
     table = kr.hotspots(
         an.inputs.incidents, "16.71", an.as_of, an.hits, an.tps, an.inputs.readiness
     )
@@ -271,7 +237,7 @@ def test_demo_hotspots_and_injected_anomalies_rank_at_the_top(tmp_path):
     for a in manifest["anomaly_tps"]:
         assert a["kode_tps"] in flagged, a
 
-    kpu = kr.analyse(kr.load_inputs(processed, "kpu"), s.demo.as_of)
+    kpu = unit.analyse(inputs.load_inputs(processed, "kpu"), s.demo.as_of)
     ocr = set(kpu.hits.filter(pl.col("penapisan") == "ocr_ratusan")["kode_tps"])
     injected = {f["kode_tps"] for f in manifest["faults"] if f["kind"] == "kpu_ocr_hundreds"}
     assert injected and injected <= ocr

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analysis import screens
+from analysis.analyse import digits, screens
 from analysis.schemas import OFFICIAL_TPS, OFFICIAL_VOTES, TALLY, TALLY_VOTES
 
 T0 = dt.datetime(2024, 11, 27, 9, tzinfo=dt.UTC)
@@ -136,8 +136,8 @@ def test_screens_work_on_official_records_and_pick_the_version_in_force():
 
 def test_digit_helpers():
     x = np.array([10, 123, 4567, 99, 35])
-    assert screens.second_digit(x).tolist() == [0, 2, 5, 9, 5]
-    assert screens.last_digit(x).tolist() == [0, 3, 7, 9, 5]
+    assert digits.second_digit(x).tolist() == [0, 2, 5, 9, 5]
+    assert digits.last_digit(x).tolist() == [0, 3, 7, 9, 5]
 
 
 def _simulate(n_units: int, tps_per_unit: int, seed: int, rounded_units: int = 0):
@@ -181,7 +181,7 @@ def _simulate(n_units: int, tps_per_unit: int, seed: int, rounded_units: int = 0
 
 def test_digit_screens_flag_about_5_percent_of_clean_units():
     tps, votes = _simulate(n_units=400, tps_per_unit=60, seed=11)
-    d = screens.digit_screens(tps, votes, tier="kecamatan")
+    d = digits.digit_screens(tps, votes, tier="kecamatan")
     rates = dict(d.group_by("uji").agg(pl.col("ditandai").mean()).iter_rows())
     assert 0.01 <= rates["rerata_digit_akhir"] <= 0.12
     assert 0.01 <= rates["porsi_akhir_0_5"] <= 0.12
@@ -196,7 +196,7 @@ def test_digit_screens_flag_about_5_percent_of_clean_units():
 
 def test_digit_screens_catch_rounded_counts():
     tps, votes = _simulate(n_units=40, tps_per_unit=60, seed=5, rounded_units=4)
-    d = screens.digit_screens(tps, votes, tier="kecamatan").filter(
+    d = digits.digit_screens(tps, votes, tier="kecamatan").filter(
         pl.col("uji") == "porsi_akhir_0_5"
     )
     flagged = set(d.filter(pl.col("ditandai"))["kode_wilayah"])
@@ -207,11 +207,11 @@ def test_digit_screens_catch_rounded_counts():
 
 def test_fingerprint_is_an_aggregated_histogram():
     tps, votes = _simulate(n_units=10, tps_per_unit=30, seed=2)
-    h = screens.fingerprint(tps, votes)
+    h = digits.fingerprint(tps, votes)
     assert h["n_tps"].sum() == 300
     assert h["partisipasi"].max() < 1 and h["porsi_pemenang"].min() >= 0
     assert h.select("kode_kontestasi", "partisipasi", "porsi_pemenang").is_unique().all()
-    chart = screens.fingerprint_chart(h)
+    chart = digits.fingerprint_chart(h)
     assert chart.to_dict(validate=False)["mark"]["type"] == "rect"
 
 
@@ -241,6 +241,6 @@ def test_turnout_share_correlation_flags_a_stuffed_unit():
             }
         )
     tps, votes = _frames(rows)
-    d = screens.digit_screens(tps, votes, tier="kecamatan")
+    d = digits.digit_screens(tps, votes, tier="kecamatan")
     corr = d.filter(pl.col("uji") == "korelasi_partisipasi_suara").row(0, named=True)
     assert corr["nilai"] > 0.9 and corr["ditandai"]

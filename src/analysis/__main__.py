@@ -19,10 +19,11 @@ STAGES: dict[str, tuple[str, str]] = {
     "templates": ("analysis.templates", "write the field-staff input templates"),
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
+    "analyse": ("analysis.analyse.stage", "screens, kerawanan and follow-up as datasets"),
     "brief": ("analysis.brief", "render the briefing packs from processed data"),
     "daily-brief": (
         "analysis.daily",
-        "the scheduled job: demo if needed, ingest, reconcile, packs",
+        "the scheduled job: demo if needed, ingest, reconcile, analyse, packs",
     ),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),

@@ -119,6 +119,13 @@ def _reconcile(processed: Path) -> dict[str, Any]:
     return {"second_run_seconds": round(time.perf_counter() - t0, 2)}
 
 
+def _analyse(processed: Path) -> dict[str, Any]:
+    from analysis.analyse.stage import run_analyse
+
+    result = run_analyse(processed, default_settings())
+    return {o.step.id: o.status for o in result.outcomes}
+
+
 def _packs(processed: Path, reports: Path, naive_sample: int) -> dict[str, Any]:
     from analysis.brief import bench_packs
 
@@ -169,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     results.append(run_stage("ingest again (same files)", _ingest, raw=raw, processed=processed))
     results.append(run_stage("reconcile (2 runs)", _reconcile, processed=processed))
     _write_run_info(processed)
+    results.append(run_stage("analyse", _analyse, processed=processed))
     if not args.skip_packs:
         shutil.rmtree(reports, ignore_errors=True)
         results.append(

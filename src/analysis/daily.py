@@ -1,8 +1,9 @@
 """The scheduled job: ``make daily-brief``.
 
 demo drop (generated when no raw drop is given) → ingest + validate → reconcile (as of the report
-time, and as of the previous report when the history lacks it) → briefing packs for the scope's unit
-and its descendants. Each stage prints its timing; the exit code is non-zero when a pack failed.
+time, and as of the previous report when the history lacks it) → analyse (screens, kerawanan,
+follow-up) → briefing packs for the scope's unit and its descendants. Each stage prints its timing.
+A failed analytic or a failed pack does not stop the packs; either makes the exit code non-zero.
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     }
     (processed / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
 
+    t0 = _stage("analyse: screens, kerawanan, follow-up")
+    from analysis.analyse.stage import run_analyse
+
+    analysed = run_analyse(processed, s)
+    _done(t0)
+
     t0 = _stage(f"briefing packs: {scope} and {args.depth} tier(s) below")
     from analysis import brief
 
@@ -136,4 +143,6 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     )
     _done(t0)
     print(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {result.index}")
-    return 0 if result.ok else 1
+    for o in analysed.failed:
+        print(f"analitik gagal: {o.step.id} — {o.pesan}", file=sys.stderr)
+    return 0 if result.ok and analysed.ok else 1

@@ -1314,7 +1314,7 @@ def _normalise_incidents(rows: pl.DataFrame, messages: list[str]) -> pl.DataFram
         .alias("id_insiden")
     )
     try:
-        from analysis.incidents import normalise_incidents
+        from analysis.taxonomy import normalise_incidents
     except ImportError as exc:
         messages.append(f"[incidents] normalisasi label belum tersedia ({exc}); teks asli disimpan")
         return rows.with_columns(

@@ -616,7 +616,7 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
             .sort("n_baris", descending=True)
         )
         _write(q, out / "kualitas_karantina.parquet")
-    _write_optional_analytics(processed, out, as_of, settings)
+    _write_analytics_inputs(processed, out, as_of)
     meta = {
         "as_of": as_of.isoformat() if as_of else None,
         "previous_as_of": run.previous_as_of.isoformat() if run.previous_as_of else None,
@@ -625,71 +625,33 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
     (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
-def _write_optional_analytics(
-    processed: Path, out: Path, as_of: dt.datetime | None, settings: Settings | None
-) -> None:
-    """Anomaly screens, kerawanan and follow-up from the incidents helper's modules, once per run.
+def _write_analytics_inputs(processed: Path, out: Path, as_of: dt.datetime | None) -> None:
+    """The analyse stage's datasets as pack inputs, read only (``python -m analysis analyse``).
 
-    Screens run on the internal count in force (``screens.tps_screens``; ``digit_screens`` per
-    provinsi, kab/kota and kecamatan); kerawanan is scored for every unit in ``wilayah`` down to
-    kecamatan; follow-up is the state ``tindak_lanjut`` kept in the processed folder. A module that
-    fails leaves its section saying "data belum tersedia" and the error in ``analitik_galat.json``.
+    Writes ``penapisan_tps``, ``penapisan_wilayah``, ``kerawanan`` and ``tindak_lanjut``. A dataset
+    is copied only when its step in ``analitik__langkah`` succeeded for this run's as_of; otherwise
+    its section says "data belum tersedia" (the stage has already reported the failure, and a
+    dataset made for another as_of is named here on stderr).
     """
-    from analysis import screens
-
-    s = settings or default_settings()
-    errors: dict[str, str] = {}
-    tally = _read_opt("tally_tps", processed)
-    votes = _read_opt("tally_votes", processed)
-    incidents_df = _read_opt("incidents", processed)
-    readiness = _read_opt("readiness", processed)
-    hits = cur = None
-    if tally is not None and votes is not None and not tally.is_empty():
-        try:
-            cur, cur_votes = screens.current_results(tally, votes, as_of)
-            hits = screens.tps_screens(cur, cur_votes, settings=s, current=True)
-            _write(hits, out / "penapisan_tps.parquet", ["kode_desa"])
-            # Digit tests per kab/kota only: the unit a bupati/walikota contest is counted in, and
-            # the bootstrap is the costly part of preparing (about 0.25 s per 10,000 TPS).
-            digits = screens.digit_screens(cur, cur_votes, "kabkota", settings=s, current=True)
-            _write(digits, out / "penapisan_wilayah.parquet", ["kode_wilayah"])
-        except Exception as exc:  # noqa: BLE001 — optional analytics must not stop the packs
-            errors["penapisan"] = f"{type(exc).__name__}: {exc}"
-    if incidents_df is not None:
-        try:
-            from analysis import kerawanan
-
-            units = pl.read_parquet(out / "wilayah.parquet")
-            codes = units.filter(
-                pl.col("tingkat").is_in(["nasional", "provinsi", "kabkota", "kecamatan"])
-            )["kode_wilayah"].to_list()
-            scores = kerawanan.kerawanan_scores(incidents_df, codes, as_of, hits, cur, readiness, s)
-            _write(scores, out / "kerawanan.parquet")
-        except Exception as exc:  # noqa: BLE001
-            errors["kerawanan"] = f"{type(exc).__name__}: {exc}"
-    state = None
-    if incidents_df is not None and as_of is not None:
-        # Follow-up is carried from day to day: merge today's open problems into the state kept in
-        # the processed folder (tindak_lanjut.parquet) and write it back; items stay until closed.
-        try:
-            from analysis import followup
-
-            problems = []
-            if hits is not None:
-                problems.append(followup.problems_from_screens(hits))
-            recon_tps = _read_opt("recon_tps", processed)
-            if recon_tps is not None:
-                problems.append(followup.problems_from_recon(recon_tps))
-            probs = pl.concat(problems, how="diagonal_relaxed") if problems else None
-            state = followup.run_followup(processed, incidents_df, probs, as_of)
-        except Exception as exc:  # noqa: BLE001
-            errors["tindak_lanjut"] = f"{type(exc).__name__}: {exc}"
-    if state is not None:
-        _write(state, out / "tindak_lanjut.parquet")
-    if errors:
-        (out / "analitik_galat.json").write_text(
-            json.dumps(errors, ensure_ascii=False), encoding="utf-8"
-        )
+    files = {  # dataset -> (pack input, sort)
+        "analitik__penapisan_tps_kontestasi_kolom": ("penapisan_tps", ["kode_desa"]),
+        "analitik__penapisan_wilayah_kontestasi_uji": ("penapisan_wilayah", ["kode_wilayah"]),
+        "analitik__kerawanan_wilayah": ("kerawanan", None),
+        "tindak_lanjut__masalah": ("tindak_lanjut", None),
+    }
+    status = _read_opt("analitik__langkah", processed)
+    for step in status.iter_rows(named=True) if status is not None else ():
+        if step["status"] != "ok" or step["dataset"] not in files:
+            continue
+        if step["waktu_acuan"] != as_of:
+            print(
+                f"{step['judul']}: dihitung untuk {step['waktu_acuan']}, bukan {as_of}; "
+                "jalankan `python -m analysis analyse` lagi",
+                file=sys.stderr,
+            )
+            continue
+        name, sort = files[step["dataset"]]
+        _write(catalog.read(step["dataset"], root=processed), out / f"{name}.parquet", sort)
 
 
 # --- The pack ----------------------------------------------------------------------------------
@@ -1099,7 +1061,7 @@ def _open_serious_by_child(pack: Pack) -> pl.DataFrame:
     schema = {"kode_wilayah": pl.String, "n_kritis_terbuka": pl.Int64, "n_tinggi_terbuka": pl.Int64}
     if pack.insiden is None or pack.insiden.is_empty():
         return pl.DataFrame(schema=schema)
-    from analysis import incidents
+    from analysis.analyse import incidents
 
     df = incidents.prepare(pack.insiden, pack.kode_wilayah, pack.as_of).filter(pl.col("terbuka"))
     return df.group_by(pl.col("kode_anak").alias("kode_wilayah")).agg(
@@ -1201,7 +1163,7 @@ def section_ringkasan(pack: Pack) -> Html:
             f"{fmt.dari(int(s['tps_internal'].sum()), int(s['tps_diharapkan'].sum()), 'laporan TPS')}"
         )
     if pack.insiden is not None and not pack.insiden.is_empty():
-        from analysis import incidents
+        from analysis.analyse import incidents
 
         sm = incidents.incident_summary(
             pack.insiden, pack.kode_wilayah, pack.previous_as_of, pack.as_of
@@ -1269,9 +1231,9 @@ def section_tahapan(pack: Pack) -> Html:
     stages = stage_position(pack.tanggal, pack.settings)
     if not stages:
         return bagian("tahapan", "Posisi tahapan", kosong("Jadwal tahapan"))
-    from analysis import incidents
+    from analysis.taxonomy import taxonomy
 
-    labels = incidents.taxonomy().fields["tahapan"].labels
+    labels = taxonomy().fields["tahapan"].labels
     now = [labels.get(k, k) for k, _, s in stages if s == "berlangsung"]
     h = (pack.tanggal - pack.settings.election.voting_day).days
     hari = (
@@ -1956,7 +1918,7 @@ def section_insiden(pack: Pack) -> Html:
     """Incidents by stage × category × severity, new kritis/tinggi listed, open serious ones."""
     if pack.insiden is None:
         return bagian("insiden", "Insiden", kosong("Insiden"))
-    from analysis import incidents
+    from analysis.analyse import incidents
 
     unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
     sm = incidents.incident_summary(pack.insiden, unit, since, as_of)
@@ -2191,7 +2153,7 @@ def section_rekomendasi(pack: Pack) -> Html:
     judul = "Rekomendasi dan tindak lanjut"
     if pack.tindak_lanjut is None:
         return bagian("rekomendasi", judul, kosong("Daftar tindak lanjut"))
-    from analysis import followup
+    from analysis.analyse import followup
 
     df = followup.followup_list(
         pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
@@ -2250,7 +2212,7 @@ def section_penapisan(pack: Pack) -> Html:
     judul = "Penapisan anomali"
     if pack.penapisan is None:
         return bagian("penapisan", judul, kosong("Penapisan anomali"))
-    from analysis import screens
+    from analysis.analyse import screens
 
     parts = [p(screens.CAVEAT, "caveat")]
     hits = pack.penapisan
@@ -2516,7 +2478,7 @@ def warm_up() -> None:
     of each kind) and the region names the incident tables look up (the whole Kemendagri tree,
     ~2 s to build). The executor runs this while the inputs are being prepared; nothing here reads
     the processed folder."""
-    from analysis import incidents
+    from analysis.analyse import incidents
 
     charts.warm_up()
     incidents.with_names(pl.DataFrame({"kode_wilayah": [NATIONAL]}))

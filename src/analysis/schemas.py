@@ -701,3 +701,123 @@ ALL: tuple[Dataset, ...] = (
     RECON_RUN,
 )
 BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}
+
+# --- Analytics and follow-up: written by the analyse stage (analysis.analyse.stage) ------------
+
+ANALITIK_PENAPISAN_TPS = _d(
+    "analitik__penapisan_tps_kontestasi_kolom",
+    "one row per screen hit: TPS × contest × screen (penapisan) × column",
+    ("kode_tps", "kode_kontestasi", "penapisan", "kolom"),
+    {
+        "kode_tps": "str",
+        "kode_kontestasi": "str",
+        "kode_desa": "str",  # dotted desa of the TPS
+        "penapisan": "str",  # screen id (analysis.analyse.screens.TPS_SCREENS)
+        "penapisan_label": "str",
+        "kolom": "str",  # the field concerned: pengguna_total, suara_sah, suara_paslon_<n>, ...
+        "nilai": "float",  # the value screened (a count, a share or a z-score)
+        "ambang": "float",  # the threshold it crossed
+        "keterangan": "str",  # one Indonesian sentence
+    },
+    "Per-TPS anomaly screens on the internal count in force as of the run: screens, not findings.",
+)
+
+ANALITIK_PENAPISAN_WILAYAH = _d(
+    "analitik__penapisan_wilayah_kontestasi_uji",
+    "one row per kab/kota × contest × test (uji)",
+    ("kode_wilayah", "kode_kontestasi", "uji"),
+    {
+        "kode_wilayah": "str",  # dotted kab/kota code
+        "kode_kontestasi": "str",
+        "uji": "str",  # digit test id (analysis.analyse.digits) or korelasi_partisipasi_suara
+        "uji_label": "str",
+        "n": "int",  # counts (or TPS, for the correlation) used
+        "nilai": "float",
+        "harapan": "float",  # expected under clean counts
+        "batas_bawah": "float",  # bootstrap 95% interval; null for the correlation
+        "batas_atas": "float",
+        "ditandai": "bool",
+    },
+    "Digit screens and turnout-share correlation per kab/kota on the internal count in force.",
+    nullable=("batas_bawah", "batas_atas"),
+)
+
+ANALITIK_KERAWANAN = _d(
+    "analitik__kerawanan_wilayah",
+    "one row per unit (nasional, provinsi, kab/kota, kecamatan) holding a TPS of the drop",
+    ("kode_wilayah",),
+    {
+        "kode_wilayah": "str",  # dotted; "00" for the nation
+        "nama": "str",
+        "tingkat": "str",  # nasional | provinsi | kabkota | kecamatan
+        "skor": "float",  # 0-100
+        "kelas": "str",  # rawan tinggi | rawan sedang | rawan rendah
+        "skor_insiden": "float",
+        "skor_anomali": "float",
+        "skor_kesiapan": "float",
+        "bobot_insiden": "float",
+        "n_insiden": "int",  # not dibantah
+        "n_insiden_7hari": "int",
+        "n_tps": "int",  # TPS reported (internal count)
+        "n_tps_ditandai": "int",  # of which hit by a screen
+        "kesenjangan_kesiapan": "float",
+        "faktor_utama": "str",  # top three reasons, "; "-separated
+    },
+    "Kerawanan score with its reasons (analysis.analyse.kerawanan), as of the run.",
+)
+
+TINDAK_LANJUT_MASALAH = _d(
+    "tindak_lanjut__masalah",
+    "one row per problem ever seen (an open incident or a data problem), carried day to day",
+    ("id_masalah",),
+    {
+        "id_masalah": "str",  # "insiden:<id_insiden>" or "<jenis_masalah>:<kode_objek>"
+        "sumber": "str",  # insiden | data
+        "jenis_masalah": "str",  # kategori of an incident, or the data problem's kind
+        "jenis_label": "str",
+        "kode_wilayah": "str",
+        "tingkat_keparahan": "str",
+        "uraian": "str",
+        "tindakan": "str",
+        "instansi": "str",
+        "status_penanganan": "str",  # of the incident (null for data problems)
+        "pertama_terlihat": "datetime",
+        "terakhir_terlihat": "datetime",
+        "jatuh_tempo": "datetime",
+        "tenggat": "str",  # the due rule in words ("hari ini")
+        "status": "str",  # terbuka | selesai
+        "ditutup_pada": "datetime",
+        "alasan_tutup": "str",
+    },
+    "Follow-up state (analysis.analyse.followup): the previous state merged with what is open now.",
+    nullable=("status_penanganan", "jatuh_tempo", "tenggat", "ditutup_pada", "alasan_tutup"),
+)
+
+ANALITIK_LANGKAH = _d(
+    "analitik__langkah",
+    "one row per analytic step of the last analyse run",
+    ("langkah",),
+    {
+        "langkah": "str",  # step id: penapisan_tps | penapisan_wilayah | kerawanan | tindak_lanjut
+        "judul": "str",  # what it computes, in Indonesian
+        "dataset": "str",  # the dataset it writes
+        "status": "str",  # ok | gagal | dilewati (an input absent or a step it needs not ok)
+        "pesan": "str",  # the error in one line, or why it was skipped
+        "n_baris": "int",  # rows written
+        "detik": "float",
+        "waktu_acuan": "datetime",  # the run's as_of the analytics are computed for
+        "waktu_proses": "datetime",  # when the stage ran
+    },
+    "Status of the analyse stage, read by the pack inputs and the index page.",
+    nullable=("pesan", "n_baris", "waktu_acuan"),
+)
+
+ANALYTICS: tuple[Dataset, ...] = (
+    ANALITIK_PENAPISAN_TPS,
+    ANALITIK_PENAPISAN_WILAYAH,
+    ANALITIK_KERAWANAN,
+    TINDAK_LANJUT_MASALAH,
+    ANALITIK_LANGKAH,
+)
+ALL = (*ALL, *ANALYTICS)
+BY_NAME.update({d.name: d for d in ANALYTICS})

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS, _write_xlsx
-from analysis.incidents import taxonomy
 from analysis.settings import REPO_ROOT, default_settings
+from analysis.taxonomy import taxonomy
 
 _TALLY_TITLE = "TEMPLAT LAPORAN HITUNG INTERNAL (FORMULIR C.HASIL) — DESK PILKADA"
 _TALLY_INSTRUCTION = (

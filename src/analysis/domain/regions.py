@@ -241,6 +241,13 @@ def inside_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
     return (c == unit) | c.str.starts_with(unit + ".")
 
 
+def within_expr(col: str | pl.Expr, unit_col: str | pl.Expr) -> pl.Expr:
+    """Rows whose dotted code lies in the unit of another column of the same row (the unit itself
+    included; ``"00"`` holds everything); null when either is null."""
+    c, u = _col(col), _col(unit_col)
+    return (u == NATIONAL) | (c == u) | c.str.starts_with(u + ".")
+
+
 def child_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
     """The child of ``unit`` each code lies in; the unit itself when the code is no more precise."""
     d = depth(unit)

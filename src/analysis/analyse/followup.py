@@ -2,9 +2,10 @@
 
 Open problems come from two places: incidents not yet selesai and not dibantah, and data or
 monitoring problems (a KPU record breaking an identity, an internal-vs-KPU discrepancy, a TPS hit
-by a screen, readiness below target, ...). ``config/playbook.yaml`` gives each an action, an owner
-agency and a due-time rule. The list is state: ``tindak_lanjut.parquet`` in the processed folder
-(one row per problem ever seen), merged each run with what is open now. An item stays open until
+by a screen, readiness below target, ...; built by :mod:`analysis.analyse.problems`).
+``config/playbook.yaml`` gives each an action, an owner agency and a due-time rule. The list is
+state, the dataset ``tindak_lanjut__masalah`` (one row per problem ever seen): the analyse stage
+merges it each run with what is open now (:func:`update_followup`, pure). An item stays open until
 its incident is selesai/dibantah or the problem no longer appears; it then closes with the time
 and the reason, and is kept for the record.
 """
@@ -19,12 +20,13 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from analysis.domain.regions import tps_desa_expr as tps_to_desa
-from analysis.incidents import NATIONAL, in_unit, prepare, with_names
+from analysis.analyse.incidents import prepare, with_names
+from analysis.domain.regions import NATIONAL, inside_expr
+from analysis.schemas import TINDAK_LANJUT_MASALAH
 from analysis.settings import REPO_ROOT
+from analysis.taxonomy import taxonomy
 
 PLAYBOOK_FILE = REPO_ROOT / "config" / "playbook.yaml"
-STATE_NAME = "tindak_lanjut"
 AGENCIES = ("KPU", "Bawaslu", "Polres", "Dukcapil", "Pemda")
 
 #: One row per problem open now: the input of ``update_followup`` besides incidents.
@@ -35,26 +37,8 @@ PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "uraian": pl.String(),  # one Indonesian sentence
 }
 
-#: The follow-up state, one row per problem ever seen (dataset ``tindak_lanjut``).
-STATE_SCHEMA: dict[str, pl.DataType] = {
-    "id_masalah": pl.String(),  # "insiden:<id_insiden>" or "<jenis_masalah>:<kode_objek>"
-    "sumber": pl.String(),  # insiden | data
-    "jenis_masalah": pl.String(),  # kategori of an incident, or the data problem's kind
-    "jenis_label": pl.String(),
-    "kode_wilayah": pl.String(),
-    "tingkat_keparahan": pl.String(),
-    "uraian": pl.String(),
-    "tindakan": pl.String(),
-    "instansi": pl.String(),
-    "status_penanganan": pl.String(),  # of the incident (null for data problems)
-    "pertama_terlihat": pl.Datetime("us", "UTC"),
-    "terakhir_terlihat": pl.Datetime("us", "UTC"),
-    "jatuh_tempo": pl.Datetime("us", "UTC"),
-    "tenggat": pl.String(),  # the due rule in words ("hari ini")
-    "status": pl.String(),  # terbuka | selesai
-    "ditutup_pada": pl.Datetime("us", "UTC"),
-    "alasan_tutup": pl.String(),
-}
+#: The follow-up state, one row per problem ever seen (declared in ``analysis.schemas``).
+STATE_SCHEMA: dict[str, pl.DataType] = TINDAK_LANJUT_MASALAH.polars_schema
 
 
 @dataclass(frozen=True)
@@ -144,8 +128,6 @@ def incident_problems(incidents: pl.DataFrame, as_of: dt.datetime | None) -> pl.
 
     Grain: one row per open incident. Columns of ``STATE_SCHEMA`` that describe the problem.
     """
-    from analysis.incidents import taxonomy
-
     df = prepare(incidents, NATIONAL, as_of).filter(pl.col("terbuka"))
     df = recommend(df)
     labels = taxonomy().fields["kategori"].labels
@@ -222,27 +204,12 @@ def empty_state() -> pl.DataFrame:
     return pl.DataFrame(schema=STATE_SCHEMA)
 
 
-def update_followup(
-    previous: pl.DataFrame | None,
-    incidents: pl.DataFrame,
-    problems: pl.DataFrame | None,
-    as_of: dt.datetime,
-    tz: str = "Asia/Jakarta",
+def _open_now(
+    incidents: pl.DataFrame, problems: pl.DataFrame | None, as_of: dt.datetime, pb: Playbook
 ) -> pl.DataFrame:
-    """Merge what is open now into the previous state (pure; no I/O).
-
-    Grain: one row per problem ever seen. New problems open with ``pertama_terlihat`` = the
-    incident's report time (a data problem: as_of) and a due time from their severity; problems still open keep their first-seen time and due time
-    (``terakhir_terlihat`` moves on); open items no longer open now close (``ditutup_pada`` =
-    as_of) with the reason — the incident selesai or dibantah, or the problem no longer appearing;
-    a closed item that appears again reopens. ``tz`` is the desk's zone for "end of the day".
-    """
-    if as_of.tzinfo is None:
-        raise ValueError("as_of needs a UTC offset, e.g. 2024-11-28T14:00:00+07:00")
-    now = pl.lit(as_of.astimezone(dt.UTC), dtype=pl.Datetime("us", "UTC"))
-    pb = playbook()
-    # an incident is open since it was reported; a data problem since the run that first saw it
-    current = pl.concat(
+    """Items open now; ``_sejak``: an incident is open since it was reported, a data problem since
+    the run that first saw it (null here)."""
+    return pl.concat(
         [
             incident_problems(incidents, as_of).select(*_ITEM_COLS, "_sejak"),
             data_problems(problems, pb)
@@ -251,16 +218,12 @@ def update_followup(
         ],
         how="vertical_relaxed",
     ).unique("id_masalah", keep="first", maintain_order=True)
-    prev = previous if previous is not None and not previous.is_empty() else empty_state()
-    prev = prev.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
 
-    # incidents' latest status, to say why an item closed
-    status = prepare(incidents, NATIONAL, as_of).select(
-        pl.concat_str(pl.lit("insiden:"), pl.col("id_insiden")).alias("id_masalah"),
-        "status_penanganan",
-        "status_verifikasi",
-    )
 
+def _still_open(
+    current: pl.DataFrame, prev: pl.DataFrame, now: pl.Expr, tz: str, pb: Playbook
+) -> pl.DataFrame:
+    """Items open now: new (or reopened) ones get a first-seen and due time, others keep theirs."""
     keep = prev.select(
         "id_masalah", "pertama_terlihat", "jatuh_tempo", "tenggat", "status", "ditutup_pada"
     ).rename({"status": "_status_lama", "ditutup_pada": "_ditutup_lama"})
@@ -273,7 +236,7 @@ def update_followup(
         .otherwise(pl.col("pertama_terlihat"))
     )
     due, words = _due(first, pl.col("tingkat_keparahan"), tz, pb)
-    seen = seen.with_columns(
+    return seen.with_columns(
         first.alias("pertama_terlihat"),
         now.alias("terakhir_terlihat"),
         pl.when(fresh).then(due).otherwise(pl.col("jatuh_tempo")).alias("jatuh_tempo"),
@@ -283,11 +246,20 @@ def update_followup(
         pl.lit(None, pl.String).alias("alasan_tutup"),
     )
 
-    gone = prev.join(current.select("id_masalah"), on="id_masalah", how="anti")
-    gone = gone.join(
-        status.rename({"status_penanganan": "_sp", "status_verifikasi": "_sv"}),
-        on="id_masalah",
-        how="left",
+
+def _no_longer_open(
+    current: pl.DataFrame, prev: pl.DataFrame, incidents: pl.DataFrame, as_of: dt.datetime
+) -> pl.DataFrame:
+    """Items of the previous state not open now: open ones close now, with the reason."""
+    now = pl.lit(as_of.astimezone(dt.UTC), dtype=pl.Datetime("us", "UTC"))
+    # incidents' latest status, to say why an item closed
+    status = prepare(incidents, NATIONAL, as_of).select(
+        pl.concat_str(pl.lit("insiden:"), pl.col("id_insiden")).alias("id_masalah"),
+        pl.col("status_penanganan").alias("_sp"),
+        pl.col("status_verifikasi").alias("_sv"),
+    )
+    gone = prev.join(current.select("id_masalah"), on="id_masalah", how="anti").join(
+        status, on="id_masalah", how="left"
     )
     was_open = pl.col("status") == "terbuka"
     reason = (
@@ -299,7 +271,7 @@ def update_followup(
         .then(pl.lit("insiden tidak lagi tercatat terbuka"))
         .otherwise(pl.lit("masalah tidak muncul lagi"))
     )
-    gone = gone.with_columns(
+    return gone.with_columns(
         pl.when(was_open).then(pl.lit("selesai")).otherwise(pl.col("status")).alias("status"),
         pl.when(was_open).then(now).otherwise(pl.col("ditutup_pada")).alias("ditutup_pada"),
         pl.when(was_open).then(reason).otherwise(pl.col("alasan_tutup")).alias("alasan_tutup"),
@@ -308,33 +280,43 @@ def update_followup(
         .otherwise(pl.col("status_penanganan"))
         .alias("status_penanganan"),
     )
-    out = pl.concat(
-        [
-            seen.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA),
-            gone.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA),
-        ]
-    )
-    return out.sort(
-        "status", "jatuh_tempo", "id_masalah", descending=[True, False, False], nulls_last=True
-    )
 
 
-def run_followup(
-    processed: Path,
+def update_followup(
+    previous: pl.DataFrame | None,
     incidents: pl.DataFrame,
     problems: pl.DataFrame | None,
     as_of: dt.datetime,
     tz: str = "Asia/Jakarta",
 ) -> pl.DataFrame:
-    """Read ``processed/tindak_lanjut.parquet``, merge what is open now, write it back, return it."""
-    path = Path(processed) / f"{STATE_NAME}.parquet"
-    previous = pl.read_parquet(path) if path.exists() else None
-    state = update_followup(previous, incidents, problems, as_of, tz)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    state.write_parquet(tmp)
-    tmp.replace(path)
-    return state
+    """Merge what is open now into the previous state (pure; no I/O).
+
+    Grain: one row per problem ever seen. New problems open with ``pertama_terlihat`` = the
+    incident's report time (a data problem: as_of) and a due time from their severity; problems
+    still open keep their first-seen time and due time (``terakhir_terlihat`` moves on); open
+    items no longer open now close (``ditutup_pada`` = as_of) with the reason — the incident
+    selesai or dibantah, or the problem no longer appearing; a closed item that appears again
+    reopens. ``tz`` is the desk's zone for "end of the day".
+    """
+    if as_of.tzinfo is None:
+        raise ValueError("as_of needs a UTC offset, e.g. 2024-11-28T14:00:00+07:00")
+    now = pl.lit(as_of.astimezone(dt.UTC), dtype=pl.Datetime("us", "UTC"))
+    pb = playbook()
+    current = _open_now(incidents, problems, as_of, pb)
+    prev = previous if previous is not None and not previous.is_empty() else empty_state()
+    prev = prev.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
+    out = pl.concat(
+        [
+            part.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
+            for part in (
+                _still_open(current, prev, now, tz, pb),
+                _no_longer_open(current, prev, incidents, as_of),
+            )
+        ]
+    )
+    return out.sort(
+        "status", "jatuh_tempo", "id_masalah", descending=[True, False, False], nulls_last=True
+    )
 
 
 def followup_list(
@@ -357,7 +339,7 @@ def followup_list(
         if as_of is not None
         else pl.col("terakhir_terlihat").max()
     )
-    df = state.filter(in_unit("kode_wilayah", unit))
+    df = state.filter(inside_expr("kode_wilayah", unit))
     keep = pl.col("status") == "terbuka"
     if closed_since is not None:
         keep = keep | (pl.col("ditutup_pada") > closed_since.astimezone(dt.UTC))
@@ -389,94 +371,3 @@ def followup_list(
         "ditutup_pada",
         "alasan_tutup",
     )
-
-
-# --- Building data problems from other stages' outputs ----------------------------------------
-
-
-def problems_from_screens(hits: pl.DataFrame) -> pl.DataFrame:
-    """One ``penapisan_anomali`` problem per TPS × contest with screen hits (``screens.tps_screens``)."""
-    if hits.is_empty():
-        return pl.DataFrame(schema=PROBLEM_SCHEMA)
-    return (
-        hits.group_by("kode_tps", "kode_kontestasi", maintain_order=True)
-        .agg(pl.col("keterangan").str.join("; "), pl.col("penapisan_label").unique().str.join(", "))
-        .select(
-            pl.lit("penapisan_anomali").alias("jenis_masalah"),
-            pl.concat_str(pl.col("kode_tps"), pl.lit("/"), pl.col("kode_kontestasi")).alias(
-                "kode_objek"
-            ),
-            tps_to_desa("kode_tps").alias("kode_wilayah"),
-            pl.concat_str(
-                pl.lit("TPS "),
-                pl.col("kode_tps"),
-                pl.lit(" ("),
-                pl.col("kode_kontestasi"),
-                pl.lit("): "),
-                pl.col("keterangan"),
-            ).alias("uraian"),
-        )
-    )
-
-
-def problems_from_readiness(ready: pl.DataFrame) -> pl.DataFrame:
-    """One ``kesiapan_kurang`` problem per unit × indicator below target
-    (``kerawanan.readiness_by_unit`` output)."""
-    from analysis.kerawanan import INDICATOR_WORDS, pct_text
-
-    gap = ready.filter(pl.col("kesenjangan") > 0)
-    return gap.select(
-        pl.lit("kesiapan_kurang").alias("jenis_masalah"),
-        pl.concat_str(pl.col("kode_wilayah"), pl.lit("/"), pl.col("indikator")).alias("kode_objek"),
-        "kode_wilayah",
-        pl.concat_str(
-            pl.col("indikator").replace_strict(INDICATOR_WORDS, default=pl.col("indikator")),
-            pl.lit(" baru "),
-            pct_text(pl.col("nilai"), 1),
-            pl.lit(" dari target "),
-            pct_text(pl.col("target"), 1),
-        ).alias("uraian"),
-    )
-
-
-def problems_from_recon(recon_tps: pl.DataFrame) -> pl.DataFrame:
-    """``selisih_hitung`` (internal ≠ KPU) and ``identitas_kpu`` (KPU record with validation flags)
-    problems, one per TPS × contest, from the reconcile stage's ``recon_tps``."""
-    if recon_tps.is_empty():
-        return pl.DataFrame(schema=PROBLEM_SCHEMA)
-    obj = pl.concat_str(pl.col("kode_tps"), pl.lit("/"), pl.col("kode_kontestasi"))
-    sel = recon_tps.filter(pl.col("status_banding") == "selisih").select(
-        pl.lit("selisih_hitung").alias("jenis_masalah"),
-        obj.alias("kode_objek"),
-        pl.col("kode_desa").alias("kode_wilayah"),
-        pl.concat_str(
-            pl.lit("TPS "),
-            pl.col("kode_tps"),
-            pl.lit(" ("),
-            pl.col("kode_kontestasi"),
-            pl.lit("): selisih "),
-            pl.col("selisih_abs").cast(pl.String),
-            pl.lit(" suara antara hitung internal dan KPU"),
-        ).alias("uraian"),
-    )
-    ident = recon_tps.filter(pl.col("peringatan_kpu").list.len() > 0).select(
-        pl.lit("identitas_kpu").alias("jenis_masalah"),
-        obj.alias("kode_objek"),
-        pl.col("kode_desa").alias("kode_wilayah"),
-        pl.concat_str(
-            pl.lit("TPS "),
-            pl.col("kode_tps"),
-            pl.lit(" ("),
-            pl.col("kode_kontestasi"),
-            pl.lit("): data KPU "),
-            pl.col("peringatan_kpu").list.join("; "),
-        ).alias("uraian"),
-    )
-    return pl.concat([sel, ident]).cast(PROBLEM_SCHEMA)
-
-
-def desk_time_zone(unit: str) -> str:
-    """IANA zone of a desk (its province's; Asia/Jakarta for the national desk)."""
-    from analysis.domain.regions import time_zone
-
-    return "Asia/Jakarta" if unit == NATIONAL else time_zone(unit[:2])[1]
