@@ -19,7 +19,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "templates": ("analysis.templates", "write the field-staff input templates"),
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
-    "brief": ("analysis.brief", "render the briefing packs from processed data"),
+    "brief": ("analysis.packs.execute", "render the briefing packs from processed data"),
     "daily-brief": (
         "analysis.daily",
         "the scheduled job: demo if needed, ingest, reconcile, packs",
