@@ -417,7 +417,7 @@ def _write_quarantine(processed: Path) -> None:
         )
         .group_by("dataset", "pemeriksaan")
         .agg(pl.len().alias("n_baris"), pl.col("contoh_alasan").first())
-        .sort("n_baris", descending=True)
+        .sort(["n_baris", "dataset", "pemeriksaan"], descending=[True, False, False])
     )
     catalog.write(q, PAKET_KARANTINA.name, processed)
 
