@@ -27,89 +27,77 @@ from analysis.packs.sections.common import (
 )
 
 
-@guarded
-def section_banding(pack: Pack) -> Html:
-    """Comparison with KPU: like-for-like votes, TPS statuses, largest discrepancies, outcome risk."""
-    parts = []
-    own = own_rows(pack.hitung, pack)
-    full, sub = contests_shown(pack)
-    if own is None or own.is_empty() or pack.suara is None or not has_values(own, "n_cocok"):
-        return bagian("banding", "Perbandingan dengan KPU", kosong("Perbandingan dengan KPU"))
+def _contest_comparison(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
+    """One contest like for like: TPS by status, votes per paslon on both sides, (once) a chart."""
+    parts: list[str] = []
+    parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
     parts.append(
-        p(
-            "Perbandingan setara: hanya TPS yang sudah ada di hitung internal dan di Sirekap KPU. "
-            "Angka KPU adalah data Sirekap yang dibaca Desk, bukan hasil rekapitulasi resmi.",
-            "catatan",
+        "<p>"
+        + " · ".join(
+            f"{esc(label)}: {angka_el(c, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
+            for c, label in BANDING_HITUNGAN
+        )
+        + "</p>"
+    )
+    s = paslon_rows(pack, k)
+    rows, chart_rows = [], []
+    for x in s.iter_rows(named=True):
+        label = paslon_label(x["nomor_urut"], x["nama_paslon"], x["kolom_kosong"])
+        rows.append(
+            [
+                label,
+                angka_el(
+                    "suara_internal_banding",
+                    fmt.angka(x["suara_internal_banding"]),
+                    x["suara_internal_banding"],
+                    kontestasi=k,
+                    paslon=x["nomor_urut"],
+                ),
+                angka_el(
+                    "suara_kpu_banding",
+                    fmt.angka(x["suara_kpu_banding"]),
+                    x["suara_kpu_banding"],
+                    kontestasi=k,
+                    paslon=x["nomor_urut"],
+                ),
+                angka_el(
+                    "selisih_banding",
+                    fmt.selisih(x["selisih_banding"]),
+                    x["selisih_banding"],
+                    kontestasi=k,
+                    paslon=x["nomor_urut"],
+                ),
+                fmt.angka(x["selisih_abs"]),
+            ]
+        )
+        chart_rows += [
+            {
+                "paslon": label,
+                "sumber": SUMBER_INTERNAL,
+                "suara": x["suara_internal_banding"] or 0,
+            },
+            {"paslon": label, "sumber": SUMBER_KPU, "suara": x["suara_kpu_banding"] or 0},
+        ]
+    parts.append(
+        tabel(
+            ["Pasangan calon", "Internal", "KPU", "Selisih", "Σ |selisih| per TPS"],
+            rows,
+            kanan=(1, 2, 3, 4),
         )
     )
-    for k in full:
-        r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
-        parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
+    if chart_rows and r.get("tps_keduanya") and chart:
         parts.append(
-            "<p>"
-            + " · ".join(
-                f"{esc(label)}: {angka_el(c, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
-                for c, label in BANDING_HITUNGAN
-            )
-            + "</p>"
-        )
-        s = paslon_rows(pack, k)
-        rows, chart_rows = [], []
-        for x in s.iter_rows(named=True):
-            label = paslon_label(x["nomor_urut"], x["nama_paslon"], x["kolom_kosong"])
-            rows.append(
-                [
-                    label,
-                    angka_el(
-                        "suara_internal_banding",
-                        fmt.angka(x["suara_internal_banding"]),
-                        x["suara_internal_banding"],
-                        kontestasi=k,
-                        paslon=x["nomor_urut"],
-                    ),
-                    angka_el(
-                        "suara_kpu_banding",
-                        fmt.angka(x["suara_kpu_banding"]),
-                        x["suara_kpu_banding"],
-                        kontestasi=k,
-                        paslon=x["nomor_urut"],
-                    ),
-                    angka_el(
-                        "selisih_banding",
-                        fmt.selisih(x["selisih_banding"]),
-                        x["selisih_banding"],
-                        kontestasi=k,
-                        paslon=x["nomor_urut"],
-                    ),
-                    fmt.angka(x["selisih_abs"]),
-                ]
-            )
-            chart_rows += [
-                {
-                    "paslon": label,
-                    "sumber": SUMBER_INTERNAL,
-                    "suara": x["suara_internal_banding"] or 0,
-                },
-                {"paslon": label, "sumber": SUMBER_KPU, "suara": x["suara_kpu_banding"] or 0},
-            ]
-        parts.append(
-            tabel(
-                ["Pasangan calon", "Internal", "KPU", "Selisih", "Σ |selisih| per TPS"],
-                rows,
-                kanan=(1, 2, 3, 4),
+            grafik(
+                charts.internal_vs_kpu(pl.DataFrame(chart_rows)),
+                f"Hitung internal vs KPU pada {fmt.angka(r['tps_keduanya'])} TPS yang sama",
             )
         )
-        if chart_rows and r.get("tps_keduanya") and k == full[-1]:
-            parts.append(
-                grafik(
-                    charts.internal_vs_kpu(pl.DataFrame(chart_rows)),
-                    f"Hitung internal vs KPU pada {fmt.angka(r['tps_keduanya'])} TPS yang sama",
-                )
-            )
-    parts.append("<h3>Selisih terbesar (per TPS)</h3>")
-    parts.append(_largest_discrepancies(pack))
-    parts.append("<h3>Apakah selisih dapat mengubah hasil?</h3>")
-    parts.append(_outcome(pack))
+    return parts
+
+
+def _comparison_per_child(pack: Pack) -> list[str]:
+    """TPS compared and not matching per child unit, all contests together."""
+    parts: list[str] = []
     kids = child_rows(pack.hitung, pack)
     if kids is not None and not kids.is_empty():
         agg = (
@@ -144,6 +132,32 @@ def section_banding(pack: Pack) -> Html:
                 kanan=(1, 2, 3),
             )
         )
+    return parts
+
+
+@guarded
+def section_banding(pack: Pack) -> Html:
+    """Comparison with KPU: like-for-like votes, TPS statuses, largest discrepancies, outcome risk."""
+    parts = []
+    own = own_rows(pack.hitung, pack)
+    full, sub = contests_shown(pack)
+    if own is None or own.is_empty() or pack.suara is None or not has_values(own, "n_cocok"):
+        return bagian("banding", "Perbandingan dengan KPU", kosong("Perbandingan dengan KPU"))
+    parts.append(
+        p(
+            "Perbandingan setara: hanya TPS yang sudah ada di hitung internal dan di Sirekap KPU. "
+            "Angka KPU adalah data Sirekap yang dibaca Desk, bukan hasil rekapitulasi resmi.",
+            "catatan",
+        )
+    )
+    for k in full:
+        r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
+        parts += _contest_comparison(pack, k, r, chart=k == full[-1])
+    parts.append("<h3>Selisih terbesar (per TPS)</h3>")
+    parts.append(_largest_discrepancies(pack))
+    parts.append("<h3>Apakah selisih dapat mengubah hasil?</h3>")
+    parts.append(_outcome(pack))
+    parts += _comparison_per_child(pack)
     return bagian("banding", "Perbandingan dengan KPU", "".join(parts))
 
 

@@ -89,119 +89,121 @@ def _estimate(pack: Pack, k: str, paslon: pl.DataFrame) -> str:
     )
 
 
-@guarded
-def section_hitung(pack: Pack) -> Html:
-    """The internal count, always with its coverage and the caveat."""
-    parts = [caveat()]
-    own = own_rows(pack.hitung, pack)
-    full, sub = contests_shown(pack)
-    if own is None or own.is_empty() or pack.suara is None:
-        parts.append(kosong("Hitung internal"))
-        return bagian("hitung", "Hitung internal", "".join(parts))
-    for k in full:
+def _paslon_table(pack: Pack, k: str, s: pl.DataFrame) -> Html:
+    """Votes per paslon of the unit's own contest, with the total of valid votes."""
+    total = int(s["suara_internal"].fill_null(0).sum()) if not s.is_empty() else 0
+    rows = []
+    for x in s.iter_rows(named=True):
+        v = x["suara_internal"]
+        rows.append(
+            [
+                paslon_label(x["nomor_urut"], x["nama_paslon"], x["kolom_kosong"]),
+                angka_el(
+                    "suara_internal",
+                    fmt.angka(v),
+                    v,
+                    wilayah=pack.kode_wilayah,
+                    kontestasi=k,
+                    paslon=x["nomor_urut"],
+                ),
+                fmt.persen(v / total) if total and v is not None else fmt.KOSONG,
+            ]
+        )
+    rows.append(
+        [
+            Html("<strong>Jumlah suara sah</strong>"),
+            angka_el("suara_sah_internal", fmt.angka(total), total, kontestasi=k),
+            "",
+        ]
+    )
+    return tabel(["Pasangan calon", "Suara (internal)", "Persentase"], rows, kanan=(1, 2))
+
+
+def _contest_count(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
+    """One contest shown in full: coverage, votes per paslon, the estimate and (once) progress."""
+    parts: list[str] = []
+    parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
+    parts.append(
+        Html(
+            "<p>Cakupan hitung internal: "
+            + angka_el(
+                "cakupan_internal",
+                fmt.dari(r["tps_internal"], r["tps_diharapkan"]),
+                r["cakupan_internal"],
+                wilayah=pack.kode_wilayah,
+                kontestasi=k,
+                tps=r["tps_internal"],
+                tps_total=r["tps_diharapkan"],
+            )
+            + f"; DPT pada TPS yang belum masuk: {esc(fmt.angka(r.get('dpt_belum_internal')))} pemilih.</p>"
+        )
+    )
+    s = paslon_rows(pack, k)
+    parts.append(_paslon_table(pack, k, s))
+    parts.append(p(f"{CAVEAT}; cakupan {fmt.persen(r['cakupan_internal'])} TPS.", "caveat-kecil"))
+    parts.append(_estimate(pack, k, s))
+    # One chart per kind and pack (the contest closest to the unit) keeps a pack fast to make.
+    ch = _progress_chart(pack, k, r["tps_diharapkan"]) if chart else None
+    if ch:
+        parts.append(ch)
+    return parts
+
+
+def _sub_contests(pack: Pack, own: pl.DataFrame, sub: list[str]) -> list[str]:
+    """The contests of the children, one line each: coverage and who leads."""
+    parts: list[str] = []
+    parts.append(Html(f"<h3>Pemilihan {esc(jenis_anak(pack))} di {esc(pack.nama)}</h3>"))
+    suara = own_rows(pack.suara, pack)
+    rows = []
+    for k in sub:
         r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
-        parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
-        parts.append(
-            Html(
-                "<p>Cakupan hitung internal: "
-                + angka_el(
+        s = suara.filter(pl.col("kode_kontestasi") == k).sort(
+            "suara_internal", descending=True, nulls_last=True
+        )
+        total = int(s["suara_internal"].fill_null(0).sum())
+        lead = s.row(0, named=True) if not s.is_empty() else None
+        second = s.row(1, named=True) if s.height > 1 else None
+        rows.append(
+            [
+                kontestasi_label(pack, k),
+                angka_el(
                     "cakupan_internal",
-                    fmt.dari(r["tps_internal"], r["tps_diharapkan"]),
+                    fmt.persen(r["cakupan_internal"]),
                     r["cakupan_internal"],
                     wilayah=pack.kode_wilayah,
                     kontestasi=k,
                     tps=r["tps_internal"],
                     tps_total=r["tps_diharapkan"],
-                )
-                + f"; DPT pada TPS yang belum masuk: {esc(fmt.angka(r.get('dpt_belum_internal')))} pemilih.</p>"
-            )
-        )
-        s = paslon_rows(pack, k)
-        total = int(s["suara_internal"].fill_null(0).sum()) if not s.is_empty() else 0
-        rows = []
-        for x in s.iter_rows(named=True):
-            v = x["suara_internal"]
-            rows.append(
-                [
-                    paslon_label(x["nomor_urut"], x["nama_paslon"], x["kolom_kosong"]),
-                    angka_el(
-                        "suara_internal",
-                        fmt.angka(v),
-                        v,
-                        wilayah=pack.kode_wilayah,
-                        kontestasi=k,
-                        paslon=x["nomor_urut"],
-                    ),
-                    fmt.persen(v / total) if total and v is not None else fmt.KOSONG,
-                ]
-            )
-        rows.append(
-            [
-                Html("<strong>Jumlah suara sah</strong>"),
-                angka_el("suara_sah_internal", fmt.angka(total), total, kontestasi=k),
-                "",
+                ),
+                paslon_label(lead["nomor_urut"], lead.get("nama_paslon"), lead.get("kolom_kosong"))
+                if lead and total
+                else fmt.KOSONG,
+                fmt.persen(lead["suara_internal"] / total) if lead and total else fmt.KOSONG,
+                fmt.angka((lead["suara_internal"] or 0) - (second["suara_internal"] or 0))
+                if lead and second and total
+                else fmt.KOSONG,
             ]
         )
-        parts.append(
-            tabel(["Pasangan calon", "Suara (internal)", "Persentase"], rows, kanan=(1, 2))
+    parts.append(
+        tabel(
+            [
+                "Pemilihan",
+                "Cakupan internal",
+                "Unggul sementara",
+                "Persentase",
+                "Selisih dgn. kedua",
+            ],
+            rows,
+            kanan=(1, 3, 4),
         )
-        parts.append(
-            p(f"{CAVEAT}; cakupan {fmt.persen(r['cakupan_internal'])} TPS.", "caveat-kecil")
-        )
-        parts.append(_estimate(pack, k, s))
-        # One chart per kind and pack (the contest closest to the unit) keeps a pack fast to make.
-        ch = _progress_chart(pack, k, r["tps_diharapkan"]) if k == full[-1] else None
-        if ch:
-            parts.append(ch)
-    if sub:
-        parts.append(Html(f"<h3>Pemilihan {esc(jenis_anak(pack))} di {esc(pack.nama)}</h3>"))
-        suara = own_rows(pack.suara, pack)
-        rows = []
-        for k in sub:
-            r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
-            s = suara.filter(pl.col("kode_kontestasi") == k).sort(
-                "suara_internal", descending=True, nulls_last=True
-            )
-            total = int(s["suara_internal"].fill_null(0).sum())
-            lead = s.row(0, named=True) if not s.is_empty() else None
-            second = s.row(1, named=True) if s.height > 1 else None
-            rows.append(
-                [
-                    kontestasi_label(pack, k),
-                    angka_el(
-                        "cakupan_internal",
-                        fmt.persen(r["cakupan_internal"]),
-                        r["cakupan_internal"],
-                        wilayah=pack.kode_wilayah,
-                        kontestasi=k,
-                        tps=r["tps_internal"],
-                        tps_total=r["tps_diharapkan"],
-                    ),
-                    paslon_label(
-                        lead["nomor_urut"], lead.get("nama_paslon"), lead.get("kolom_kosong")
-                    )
-                    if lead and total
-                    else fmt.KOSONG,
-                    fmt.persen(lead["suara_internal"] / total) if lead and total else fmt.KOSONG,
-                    fmt.angka((lead["suara_internal"] or 0) - (second["suara_internal"] or 0))
-                    if lead and second and total
-                    else fmt.KOSONG,
-                ]
-            )
-        parts.append(
-            tabel(
-                [
-                    "Pemilihan",
-                    "Cakupan internal",
-                    "Unggul sementara",
-                    "Persentase",
-                    "Selisih dgn. kedua",
-                ],
-                rows,
-                kanan=(1, 3, 4),
-            )
-        )
-        parts.append(p(f"Unggul sementara menurut {CAVEAT}.", "caveat-kecil"))
+    )
+    parts.append(p(f"Unggul sementara menurut {CAVEAT}.", "caveat-kecil"))
+    return parts
+
+
+def _coverage_per_child(pack: Pack) -> list[str]:
+    """Coverage of the internal count and of KPU per child unit (its widest contest)."""
+    parts: list[str] = []
     kids = child_rows(pack.hitung, pack)
     if kids is not None and not kids.is_empty():
         m = (
@@ -232,4 +234,22 @@ def section_hitung(pack: Pack) -> Html:
         ]
         parts.append(f"<h3>Cakupan per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
         parts.append(tabel(["Wilayah", "Pemilihan", "Hitung internal", "KPU"], rows, kanan=(2, 3)))
+    return parts
+
+
+@guarded
+def section_hitung(pack: Pack) -> Html:
+    """The internal count, always with its coverage and the caveat."""
+    parts = [caveat()]
+    own = own_rows(pack.hitung, pack)
+    full, sub = contests_shown(pack)
+    if own is None or own.is_empty() or pack.suara is None:
+        parts.append(kosong("Hitung internal"))
+        return bagian("hitung", "Hitung internal", "".join(parts))
+    for k in full:
+        r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
+        parts += _contest_count(pack, k, r, chart=k == full[-1])
+    if sub:
+        parts += _sub_contests(pack, own, sub)
+    parts += _coverage_per_child(pack)
     return bagian("hitung", "Hitung internal", "".join(parts))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from analysis import fmt
+from analysis import fmt, incidents
 from analysis.packs import charts
 from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
 from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT
@@ -14,35 +14,9 @@ from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
 
 
-@guarded
-def section_insiden(pack: Pack) -> Html:
-    """Incidents by stage × category × severity, new kritis/tinggi listed, open serious ones."""
-    if pack.insiden is None:
-        return bagian("insiden", "Insiden", kosong("Insiden"))
-    from analysis import incidents
-
-    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
-    sm = incidents.incident_summary(pack.insiden, unit, since, as_of)
-    heads = [
-        ("insiden_total", "Total insiden", sm["total"]),
-        ("insiden_baru", "Baru sejak laporan sebelumnya", sm["baru"]),
-        ("insiden_kritis", "Kritis", sm["kritis"]),
-        ("insiden_tinggi", "Tinggi", sm["tinggi"]),
-        ("insiden_serius_terbuka", "Kritis/tinggi belum selesai", sm["serius_terbuka"]),
-        ("insiden_terverifikasi", "Terverifikasi", sm["terverifikasi"]),
-        ("insiden_belum_diverifikasi", "Belum diverifikasi", sm["belum_diverifikasi"]),
-    ]
-    parts = [
-        "<p>"
-        + " · ".join(
-            f"{esc(label)}: {angka_el(n, fmt.angka(v), v, wilayah=unit)}" for n, label, v in heads
-        )
-        + "</p>"
-    ]
-    if not sm["total"]:
-        parts.append(p("Tidak ada laporan insiden di wilayah ini."))
-        return bagian("insiden", "Insiden", "".join(parts))
-    counts = incidents.incident_counts(pack.insiden, unit, as_of)
+def _stage_chart(counts: pl.DataFrame) -> list[str]:
+    """Incidents per stage × category × severity as a chart (when it fits one)."""
+    parts: list[str] = []
     order = {k: i for i, k in enumerate(TAHAPAN_SINGKAT)}
     chart_df = counts.sort(
         pl.col("tahapan").replace_strict(order, default=len(order), return_dtype=pl.Int64)
@@ -60,7 +34,13 @@ def section_insiden(pack: Pack) -> Html:
                 "kritis/tinggi)",
             )
         )
-    parts.append(_incident_grid(pack, counts))
+    return parts
+
+
+def _serious_lists(pack: Pack) -> list[str]:
+    """The kritis/tinggi incidents new since the previous report, and those still open."""
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    parts: list[str] = []
     parts.append("<h3>Insiden kritis/tinggi baru sejak laporan sebelumnya</h3>")
     if since is None:
         parts.append(
@@ -84,6 +64,13 @@ def section_insiden(pack: Pack) -> Html:
         if not op.is_empty()
         else p("Tidak ada.")
     )
+    return parts
+
+
+def _incidents_per_child(pack: Pack) -> list[str]:
+    """Incident counts per child unit."""
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    parts: list[str] = []
     kids = incidents.counts_by_child(pack.insiden, unit, as_of, since)
     if not kids.is_empty() and not pack.anak.is_empty():
         rows = [
@@ -110,6 +97,40 @@ def section_insiden(pack: Pack) -> Html:
                 kanan=(1, 2, 3, 4, 5),
             )
         )
+    return parts
+
+
+@guarded
+def section_insiden(pack: Pack) -> Html:
+    """Incidents by stage × category × severity, new kritis/tinggi listed, open serious ones."""
+    if pack.insiden is None:
+        return bagian("insiden", "Insiden", kosong("Insiden"))
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    sm = incidents.incident_summary(pack.insiden, unit, since, as_of)
+    heads = [
+        ("insiden_total", "Total insiden", sm["total"]),
+        ("insiden_baru", "Baru sejak laporan sebelumnya", sm["baru"]),
+        ("insiden_kritis", "Kritis", sm["kritis"]),
+        ("insiden_tinggi", "Tinggi", sm["tinggi"]),
+        ("insiden_serius_terbuka", "Kritis/tinggi belum selesai", sm["serius_terbuka"]),
+        ("insiden_terverifikasi", "Terverifikasi", sm["terverifikasi"]),
+        ("insiden_belum_diverifikasi", "Belum diverifikasi", sm["belum_diverifikasi"]),
+    ]
+    parts = [
+        "<p>"
+        + " · ".join(
+            f"{esc(label)}: {angka_el(n, fmt.angka(v), v, wilayah=unit)}" for n, label, v in heads
+        )
+        + "</p>"
+    ]
+    if not sm["total"]:
+        parts.append(p("Tidak ada laporan insiden di wilayah ini."))
+        return bagian("insiden", "Insiden", "".join(parts))
+    counts = incidents.incident_counts(pack.insiden, unit, as_of)
+    parts += _stage_chart(counts)
+    parts.append(_incident_grid(pack, counts))
+    parts += _serious_lists(pack)
+    parts += _incidents_per_child(pack)
     return bagian("insiden", "Insiden", "".join(parts))
 
 

@@ -12,10 +12,9 @@ from analysis.packs.load import Pack, derived
 from analysis.packs.sections.common import guarded
 
 
-@guarded
-def section_kualitas(pack: Pack) -> Html:
-    """Data quality: what was rejected and why (validation summary, quarantine, per-file accounting)."""
-    parts = []
+def _checks(pack: Pack) -> list[str]:
+    """Checks that failed on the unit's rows, rejections first."""
+    parts: list[str] = []
     cs = pack.kualitas.get("pemeriksaan")
     if cs is None:
         parts.append(kosong("Ringkasan validasi"))
@@ -44,6 +43,12 @@ def section_kualitas(pack: Pack) -> Html:
                 for r in agg.iter_rows(named=True)
             ]
             parts.append(tabel(["Data", "Pemeriksaan", "Akibat", "Gagal"], rows, kanan=(3,)))
+    return parts
+
+
+def _quarantine(pack: Pack) -> list[str]:
+    """Rejected rows of the whole drop, by dataset and check."""
+    parts: list[str] = []
     q = pack.kualitas.get("karantina")
     parts.append("<h3>Baris yang ditolak (karantina, seluruh kiriman)</h3>")
     if q is None:
@@ -62,6 +67,12 @@ def section_kualitas(pack: Pack) -> Html:
             for r in q.head(pack.settings.briefing.list_rows * 2).iter_rows(named=True)
         ]
         parts.append(tabel(["Data", "Pemeriksaan", "Baris", "Contoh alasan"], rows, kanan=(2,)))
+    return parts
+
+
+def _row_accounting(pack: Pack) -> list[str]:
+    """Rows read = accepted + rejected + superseded, and the files with rejections or copies."""
+    parts: list[str] = []
     led = pack.kualitas.get("berkas", pack.sumber)  # ingest's per-file accounting, else the ledger
     if led is not None and not led.is_empty() and "baris_ditolak" in led.columns:
         t = derived(
@@ -107,4 +118,11 @@ def section_kualitas(pack: Pack) -> Html:
                     ["Berkas", "Data", "Status", "Dibaca", "Ditolak", "Pesan"], rows, kanan=(3, 4)
                 )
             )
+    return parts
+
+
+@guarded
+def section_kualitas(pack: Pack) -> Html:
+    """Data quality: what was rejected and why (validation summary, quarantine, per-file accounting)."""
+    parts = _checks(pack) + _quarantine(pack) + _row_accounting(pack)
     return bagian("kualitas", "Lampiran: kualitas data", "".join(parts))

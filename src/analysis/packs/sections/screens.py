@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import fmt
+from analysis import fmt, screens
 from analysis.packs.html import Html, angka_el, bagian, kosong, p, tabel
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, kontestasi_label
 
 
-@guarded
-def section_penapisan(pack: Pack) -> Html:
-    """Anomaly screens, short list, with the caveat that they are screens, not findings."""
-    judul = "Penapisan anomali"
-    if pack.penapisan is None:
-        return bagian("penapisan", judul, kosong("Penapisan anomali"))
-    from analysis import screens
-
-    parts = [p(screens.CAVEAT, "caveat")]
+def _tps_hits(pack: Pack) -> list[str]:
+    """The TPS the screens flag inside the unit, the first screens first."""
+    parts: list[str] = []
     hits = pack.penapisan
     n = pack.settings.briefing.list_rows
     if hits.is_empty():
@@ -54,6 +48,13 @@ def section_penapisan(pack: Pack) -> Html:
                     "catatan",
                 )
             )
+    return parts
+
+
+def _digit_tests(pack: Pack) -> list[str]:
+    """Digit tests of the kab/kota that flag something."""
+    n = pack.settings.briefing.list_rows
+    parts: list[str] = []
     w = pack.penapisan_wilayah
     if w is not None and not w.is_empty():
         flagged = w.filter(pl.col("ditandai").fill_null(False))
@@ -87,4 +88,14 @@ def section_penapisan(pack: Pack) -> Html:
                     "catatan",
                 )
             )
+    return parts
+
+
+@guarded
+def section_penapisan(pack: Pack) -> Html:
+    """Anomaly screens, short list, with the caveat that they are screens, not findings."""
+    judul = "Penapisan anomali"
+    if pack.penapisan is None:
+        return bagian("penapisan", judul, kosong("Penapisan anomali"))
+    parts = [p(screens.CAVEAT, "caveat"), *_tps_hits(pack), *_digit_tests(pack)]
     return bagian("penapisan", judul, "".join(parts))

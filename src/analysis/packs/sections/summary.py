@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import fmt
-from analysis.packs.html import Html, bagian, esc, kosong, p, tabel
+from analysis import fmt, incidents
+from analysis.packs.html import Html, bagian, daftar, esc, kosong, p, tabel
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import (
@@ -20,11 +20,9 @@ from analysis.packs.sections.common import (
 )
 
 
-@guarded
-def section_ringkasan(pack: Pack) -> Html:
-    """Executive summary: what changed since the previous report, and a status per child unit."""
-    parts = []
-    items = []
+def _changes(pack: Pack) -> list[str]:
+    """One sentence per contest shown in full, one for the children's contests, one on incidents."""
+    items: list[str] = []
     ch = own_rows(pack.perubahan, pack)
     own = own_rows(pack.hitung, pack)
     full, sub = contests_shown(pack)
@@ -53,8 +51,6 @@ def section_ringkasan(pack: Pack) -> Html:
             f"{fmt.dari(int(s['tps_internal'].sum()), int(s['tps_diharapkan'].sum()), 'laporan TPS')}"
         )
     if pack.insiden is not None and not pack.insiden.is_empty():
-        from analysis import incidents
-
         sm = incidents.incident_summary(
             pack.insiden, pack.kode_wilayah, pack.previous_as_of, pack.as_of
         )
@@ -62,34 +58,49 @@ def section_ringkasan(pack: Pack) -> Html:
             f"Insiden: {fmt.angka(sm['baru'])} laporan baru sejak laporan sebelumnya; "
             f"{fmt.angka(sm['serius_terbuka'])} insiden kritis/tinggi belum selesai"
         )
+    return items
+
+
+def _status_table(pack: Pack) -> list[str]:
+    """The traffic light per child unit, the most serious first, with the rules in words."""
+    parts: list[str] = []
+    st = child_status(pack)
+    order = {"kritis": 0, "perhatian": 1, "aman": 2}
+    st = st.with_columns(pl.col("status").replace_strict(order).alias("_o")).sort(
+        "_o", "kode_wilayah"
+    )
+    rows = [
+        [r["nama"], _status_el(r["status"], r["kode_wilayah"]), r["alasan"]]
+        for r in st.iter_rows(named=True)
+    ]
+    parts.append(f"<h3>Status per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
+    parts.append(tabel(["Wilayah", "Status", "Alasan"], rows))
+    cfg = pack.settings.briefing.status
+    parts.append(
+        p(
+            f"Kritis: ada insiden kritis belum selesai, ≥ {fmt.persen(cfg.discrepancy_share_critical, 0)} TPS "
+            f"berbeda dengan KPU, atau hitung internal < {fmt.persen(cfg.coverage_critical, 0)} TPS. "
+            f"Perlu perhatian: insiden tinggi belum selesai, ada TPS berbeda dengan KPU, atau hitung "
+            f"internal < {fmt.persen(cfg.coverage_watch, 0)} TPS (cakupan dinilai sejak H+1).",
+            "catatan",
+        )
+    )
+    return parts
+
+
+@guarded
+def section_ringkasan(pack: Pack) -> Html:
+    """Executive summary: what changed since the previous report, and a status per child unit."""
+    parts = []
+    items = _changes(pack)
     if items:
-        parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in items) + "</ul>")
+        parts.append(daftar(items))
     else:
         parts.append(kosong("Perubahan sejak laporan sebelumnya"))
     if pack.anak.is_empty():
         parts.append(kosong(f"Status per {ANAK_LABEL[pack.tingkat]}"))
     else:
-        st = child_status(pack)
-        order = {"kritis": 0, "perhatian": 1, "aman": 2}
-        st = st.with_columns(pl.col("status").replace_strict(order).alias("_o")).sort(
-            "_o", "kode_wilayah"
-        )
-        rows = [
-            [r["nama"], _status_el(r["status"], r["kode_wilayah"]), r["alasan"]]
-            for r in st.iter_rows(named=True)
-        ]
-        parts.append(f"<h3>Status per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
-        parts.append(tabel(["Wilayah", "Status", "Alasan"], rows))
-        cfg = pack.settings.briefing.status
-        parts.append(
-            p(
-                f"Kritis: ada insiden kritis belum selesai, ≥ {fmt.persen(cfg.discrepancy_share_critical, 0)} TPS "
-                f"berbeda dengan KPU, atau hitung internal < {fmt.persen(cfg.coverage_critical, 0)} TPS. "
-                f"Perlu perhatian: insiden tinggi belum selesai, ada TPS berbeda dengan KPU, atau hitung "
-                f"internal < {fmt.persen(cfg.coverage_watch, 0)} TPS (cakupan dinilai sejak H+1).",
-                "catatan",
-            )
-        )
+        parts += _status_table(pack)
     return bagian("ringkasan", "Ringkasan eksekutif", "".join(parts))
 
 
@@ -170,8 +181,6 @@ def _open_serious_by_child(pack: Pack) -> pl.DataFrame:
     schema = {"kode_wilayah": pl.String, "n_kritis_terbuka": pl.Int64, "n_tinggi_terbuka": pl.Int64}
     if pack.insiden is None or pack.insiden.is_empty():
         return pl.DataFrame(schema=schema)
-    from analysis import incidents
-
     df = incidents.prepare(pack.insiden, pack.kode_wilayah, pack.as_of).filter(pl.col("terbuka"))
     return df.group_by(pl.col("kode_anak").alias("kode_wilayah")).agg(
         (pl.col("tingkat_keparahan") == "kritis").sum().cast(pl.Int64).alias("n_kritis_terbuka"),
