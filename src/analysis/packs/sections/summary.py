@@ -18,6 +18,7 @@ from analysis.packs.sections.common import (
     own_rows,
     val,
 )
+from analysis.settings import ChildStatus
 
 
 def _changes(pack: Pack) -> list[str]:
@@ -104,16 +105,18 @@ def section_ringkasan(pack: Pack) -> Html:
     return bagian("ringkasan", "Ringkasan eksekutif", "".join(parts))
 
 
-def child_status(pack: Pack) -> pl.DataFrame:
-    """Status per child unit: aman / perhatian / kritis, with the reasons in words.
+_STATUS_SCHEMA = {
+    "kode_wilayah": pl.String,
+    "nama": pl.String,
+    "status": pl.String,
+    "alasan": pl.String,
+    "cakupan_internal": pl.Float64,
+    "porsi_selisih": pl.Float64,
+}
 
-    Grain: one row per child unit. Rules (thresholds in ``settings.briefing.status``): an open
-    *kritis* incident or a discrepancy share at or above ``discrepancy_share_critical`` or internal
-    coverage below ``coverage_critical`` → kritis; an open *tinggi* incident, a discrepancy share above
-    ``discrepancy_share_watch`` or coverage below ``coverage_watch`` → perhatian. Coverage is judged
-    only from the day after voting (on voting night reports are still arriving).
-    """
-    cfg = pack.settings.briefing.status
+
+def _child_counts(pack: Pack) -> pl.DataFrame:
+    """Per child unit: TPS expected, counted and compared, those not matching, open serious incidents."""
     kids = pack.anak.select("kode_wilayah", "nama")
     h = child_rows(pack.hitung, pack)
     if h is not None and not h.is_empty() and "tps_diharapkan" in h.columns:
@@ -133,48 +136,51 @@ def child_status(pack: Pack) -> pl.DataFrame:
     kids = kids.join(inc, on="kode_wilayah", how="left").with_columns(
         pl.col("n_kritis_terbuka").fill_null(0), pl.col("n_tinggi_terbuka").fill_null(0)
     )
+    return kids
+
+
+def _judge(r: dict, cfg: ChildStatus, judge_coverage: bool) -> dict:
+    """One child's status and the reasons in words (the rules of :func:`child_status`)."""
+    level, why = 0, []
+    cov = r["tps_internal"] / r["tps_diharapkan"] if r["tps_diharapkan"] else None
+    share = r["n_tidak_cocok"] / r["tps_keduanya"] if r["tps_keduanya"] else None
+    if r["n_kritis_terbuka"]:
+        level = 2
+        why.append(f"{r['n_kritis_terbuka']} insiden kritis belum selesai")
+    if r["n_tinggi_terbuka"]:
+        level = max(level, 1)
+        why.append(f"{r['n_tinggi_terbuka']} insiden tinggi belum selesai")
+    if share is not None and share > cfg.discrepancy_share_watch:
+        level = max(level, 2 if share >= cfg.discrepancy_share_critical else 1)
+        why.append(f"{fmt.angka(r['n_tidak_cocok'])} TPS berbeda dengan KPU ({fmt.persen(share)})")
+    if judge_coverage and cov is not None and cov < cfg.coverage_watch:
+        level = max(level, 2 if cov < cfg.coverage_critical else 1)
+        why.append(f"hitung internal baru {fmt.persen(cov)} TPS")
+    return {
+        "kode_wilayah": r["kode_wilayah"],
+        "nama": r["nama"],
+        "status": ("aman", "perhatian", "kritis")[level],
+        "alasan": "; ".join(why) if why else "tidak ada catatan",
+        "cakupan_internal": cov,
+        "porsi_selisih": share,
+    }
+
+
+def child_status(pack: Pack) -> pl.DataFrame:
+    """Status per child unit: aman / perhatian / kritis, with the reasons in words.
+
+    Grain: one row per child unit. Rules (thresholds in ``settings.briefing.status``): an open
+    *kritis* incident or a discrepancy share at or above ``discrepancy_share_critical`` or internal
+    coverage below ``coverage_critical`` → kritis; an open *tinggi* incident, a discrepancy share above
+    ``discrepancy_share_watch`` or coverage below ``coverage_watch`` → perhatian. Coverage is judged
+    only from the day after voting (on voting night reports are still arriving).
+    """
     judge_coverage = (
         pack.as_of is not None and local_date(pack, pack.as_of) > pack.settings.election.voting_day
     )
-    rows = []
-    for r in kids.iter_rows(named=True):
-        level, why = 0, []
-        cov = r["tps_internal"] / r["tps_diharapkan"] if r["tps_diharapkan"] else None
-        share = r["n_tidak_cocok"] / r["tps_keduanya"] if r["tps_keduanya"] else None
-        if r["n_kritis_terbuka"]:
-            level = 2
-            why.append(f"{r['n_kritis_terbuka']} insiden kritis belum selesai")
-        if r["n_tinggi_terbuka"]:
-            level = max(level, 1)
-            why.append(f"{r['n_tinggi_terbuka']} insiden tinggi belum selesai")
-        if share is not None and share > cfg.discrepancy_share_watch:
-            level = max(level, 2 if share >= cfg.discrepancy_share_critical else 1)
-            why.append(
-                f"{fmt.angka(r['n_tidak_cocok'])} TPS berbeda dengan KPU ({fmt.persen(share)})"
-            )
-        if judge_coverage and cov is not None and cov < cfg.coverage_watch:
-            level = max(level, 2 if cov < cfg.coverage_critical else 1)
-            why.append(f"hitung internal baru {fmt.persen(cov)} TPS")
-        status = ("aman", "perhatian", "kritis")[level]
-        rows.append(
-            {
-                "kode_wilayah": r["kode_wilayah"],
-                "nama": r["nama"],
-                "status": status,
-                "alasan": "; ".join(why) if why else "tidak ada catatan",
-                "cakupan_internal": cov,
-                "porsi_selisih": share,
-            }
-        )
-    schema = {
-        "kode_wilayah": pl.String,
-        "nama": pl.String,
-        "status": pl.String,
-        "alasan": pl.String,
-        "cakupan_internal": pl.Float64,
-        "porsi_selisih": pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    cfg = pack.settings.briefing.status
+    rows = [_judge(r, cfg, judge_coverage) for r in _child_counts(pack).iter_rows(named=True)]
+    return pl.DataFrame(rows, schema=_STATUS_SCHEMA)
 
 
 def _open_serious_by_child(pack: Pack) -> pl.DataFrame:
