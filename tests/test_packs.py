@@ -493,3 +493,37 @@ def test_a_failing_section_does_not_take_the_pack_down(processed: Path) -> None:
     assert 'data-galat="' in out and out.startswith('<section class="bagian" id="insiden"')
     assert "<b>x</b>" not in out
     assert "data-galat" not in sections.section_hitung(pack)
+
+
+def test_every_pack_input_is_a_declared_dataset(processed: Path) -> None:
+    from analysis import schemas
+
+    folder = catalog.source_dir("paket", processed)
+    written = {f.parent.name if f.parent != folder else f.stem for f in folder.rglob("*.parquet")}
+    declared = {d.name for d in schemas.PACK_INPUTS}
+    assert written and written <= declared, written - declared
+    for name in written:
+        ds = schemas.BY_NAME[name]
+        df = catalog.read(name, processed)
+        assert ds.grain.startswith("one row") and list(df.columns[: len(ds.columns)]) == list(
+            ds.columns
+        )
+        ds.check_key(df)
+    # the differing TPS are split per province: a pack reads only its province's part
+    assert catalog.parts("paket__selisih_tps_kontestasi", processed) == ["16"]
+
+
+def test_a_partitioned_dataset_is_replaced_whole(tmp_path: Path) -> None:
+    name = "paket__selisih_tps_kontestasi"
+    rows = [
+        {"kode_tps": A, "kode_kontestasi": "pkwkp-16", "kode_provinsi": "16", "kode_desa": "x"},
+        {"kode_tps": "3171011001001", "kode_kontestasi": "pkwkp-31", "kode_provinsi": "31"},
+    ]
+    catalog.write(pl.DataFrame(rows), name, tmp_path)
+    assert catalog.parts(name, tmp_path) == ["16", "31"]
+    assert catalog.read(name, tmp_path, part="31")["kode_tps"].to_list() == ["3171011001001"]
+    assert catalog.read(name, tmp_path).height == 2
+    catalog.write(pl.DataFrame(rows[:1]), name, tmp_path)
+    assert catalog.parts(name, tmp_path) == ["16"]
+    assert catalog.read(name, tmp_path, part="31").is_empty()  # absent part: empty, declared
+    assert catalog.read_optional("paket__kerawanan_wilayah", tmp_path) is None

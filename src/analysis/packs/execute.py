@@ -132,6 +132,61 @@ def _prepare_with_notice(processed: Path, progress: bool) -> None:
         print(f"  ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
 
 
+def _tick(bar: Any, results: list[PackResult], r: PackResult) -> None:
+    results.append(r)
+    bar.set_postfix_str(f"{r.tingkat} {r.kode_wilayah} {r.status}", refresh=False)
+    bar.update(1)
+
+
+def _run_here(
+    order: list[PackJob], notebook: Path, timeout: int, before: Callable[[], None] | None,
+    new_bar: Callable[[], Any],
+) -> list[PackResult]:  # fmt: skip
+    """The packs one after another on one warm kernel in this process."""
+    results: list[PackResult] = []
+    from analysis.packs.kernel import PackRunner
+
+    if before:
+        before()
+    runner = PackRunner(execution_timeout=timeout)
+    bar = new_bar()
+    try:
+        for job in order:
+            _tick(bar, results, _run_job(job, notebook, runner))
+    finally:
+        runner.close()
+        bar.close()
+    return results
+
+
+def _run_in_pool(
+    order: list[PackJob], notebook: Path, workers: int, timeout: int,
+    before: Callable[[], None] | None, new_bar: Callable[[], Any],
+) -> list[PackResult]:  # fmt: skip
+    """The packs on a pool of spawned workers, each with its own warm kernel."""
+    results: list[PackResult] = []
+    bar = None
+    # spawn, not fork: a forked copy of a process that has used vl-convert hangs
+    ctx = mp.get_context("spawn")
+    pool = ctx.Pool(workers, _worker_init, (timeout, notebook))
+    closed = False
+    try:
+        if before:
+            before()
+        bar = new_bar()
+        for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
+            _tick(bar, results, r)
+        pool.close()  # normal exit: each worker shuts its kernel down
+        closed = True
+    finally:
+        if bar is not None:
+            bar.close()
+        if not closed:  # interrupted or failed: stop the workers
+            pool.terminate()
+        pool.join()
+    return results
+
+
 def execute_packs(
     jobs: list[PackJob],
     notebook: Path = DEFAULT_NOTEBOOK,
@@ -147,53 +202,19 @@ def execute_packs(
     """
     from tqdm import tqdm
 
-    results: list[PackResult] = []
     # the widest packs first, so no worker is left with a slow one at the end
     order = sorted(jobs, key=lambda j: PACK_TIERS.index(j.tingkat))
-    bar = None
 
-    def _done(r: PackResult) -> None:
-        results.append(r)
-        bar.set_postfix_str(f"{r.tingkat} {r.kode_wilayah} {r.status}", refresh=False)
-        bar.update(1)
-
-    def _bar() -> Any:
+    def new_bar() -> Any:
         return tqdm(
             total=len(jobs), desc="paket", unit="paket", disable=not progress, file=sys.stderr
         )
 
     if workers <= 0 or len(jobs) == 1:
-        from analysis.packs.kernel import PackRunner
-
-        if before:
-            before()
-        runner = PackRunner(execution_timeout=execution_timeout)
-        bar = _bar()
-        try:
-            for job in order:
-                _done(_run_job(job, notebook, runner))
-        finally:
-            runner.close()
-            bar.close()
+        results = _run_here(order, notebook, execution_timeout, before, new_bar)
     else:
-        # spawn, not fork: a forked copy of a process that has used vl-convert hangs
-        ctx = mp.get_context("spawn")
-        pool = ctx.Pool(min(workers, len(jobs)), _worker_init, (execution_timeout, notebook))
-        closed = False
-        try:
-            if before:
-                before()
-            bar = _bar()
-            for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
-                _done(r)
-            pool.close()  # normal exit: each worker shuts its kernel down
-            closed = True
-        finally:
-            if bar is not None:
-                bar.close()
-            if not closed:  # interrupted or failed: stop the workers
-                pool.terminate()
-            pool.join()
+        n = min(workers, len(jobs))
+        results = _run_in_pool(order, notebook, n, execution_timeout, before, new_bar)
     rank = {j.kode_wilayah: i for i, j in enumerate(jobs)}
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
