@@ -27,18 +27,8 @@ from analysis.packs.sections.common import (
 )
 
 
-def _contest_comparison(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
-    """One contest like for like: TPS by status, votes per paslon on both sides, (once) a chart."""
-    parts: list[str] = []
-    parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
-    parts.append(
-        "<p>"
-        + " · ".join(
-            f"{esc(label)}: {angka_el(c, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
-            for c, label in BANDING_HITUNGAN
-        )
-        + "</p>"
-    )
+def _paslon_comparison(pack: Pack, k: str) -> tuple[list[list[object]], list[dict]]:
+    """Per paslon, internal vs KPU on the same TPS: table rows and chart rows."""
     s = paslon_rows(pack, k)
     rows, chart_rows = [], []
     for x in s.iter_rows(named=True):
@@ -78,13 +68,24 @@ def _contest_comparison(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
             },
             {"paslon": label, "sumber": SUMBER_KPU, "suara": x["suara_kpu_banding"] or 0},
         ]
+    return rows, chart_rows
+
+
+def _contest_comparison(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
+    """One contest like for like: TPS by status, votes per paslon on both sides, (once) a chart."""
+    parts: list[str] = []
+    parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
     parts.append(
-        tabel(
-            ["Pasangan calon", "Internal", "KPU", "Selisih", "Σ |selisih| per TPS"],
-            rows,
-            kanan=(1, 2, 3, 4),
+        "<p>"
+        + " · ".join(
+            f"{esc(label)}: {angka_el(c, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
+            for c, label in BANDING_HITUNGAN
         )
+        + "</p>"
     )
+    rows, chart_rows = _paslon_comparison(pack, k)
+    kolom = ["Pasangan calon", "Internal", "KPU", "Selisih", "Σ |selisih| per TPS"]
+    parts.append(tabel(kolom, rows, kanan=(1, 2, 3, 4)))
     if chart_rows and r.get("tps_keduanya") and chart:
         parts.append(
             grafik(
