@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 from analytics_data import write_count, write_run
 
-from analysis import catalog, packs
+from analysis import catalog
 from analysis.__main__ import main
 from analysis.analyse import stage
+from analysis.packs.inputs import prepare_pack_inputs
 from analysis.schemas import ANALYTICS, INCIDENTS, READINESS, TINDAK_LANJUT_MASALAH
 from analysis.taxonomy import normalise_incidents
 
@@ -87,23 +88,22 @@ def test_the_stage_writes_every_declared_dataset(tmp_path: Path) -> None:
 def test_packs_read_the_analytics_as_they_are(tmp_path: Path) -> None:
     root = build_processed(tmp_path)
     stage.run_analyse(root)
-    packs.prepare_pack_inputs(root)
-    inp = root / "pack_inputs"
+    prepare_pack_inputs(root)
     for dataset, name in (
-        ("analitik__penapisan_tps_kontestasi_kolom", "penapisan_tps"),
-        ("analitik__penapisan_wilayah_kontestasi_uji", "penapisan_wilayah"),
-        ("analitik__kerawanan_wilayah", "kerawanan"),
-        ("tindak_lanjut__masalah", "tindak_lanjut"),
+        ("analitik__penapisan_tps_kontestasi_kolom", "paket__penapisan_tps_kontestasi_kolom"),
+        ("analitik__penapisan_wilayah_kontestasi_uji", "paket__penapisan_wilayah_kontestasi_uji"),
+        ("analitik__kerawanan_wilayah", "paket__kerawanan_wilayah"),
+        ("tindak_lanjut__masalah", "paket__tindak_lanjut_masalah"),
     ):
-        written = pl.read_parquet(inp / f"{name}.parquet")
+        written = catalog.read(name, root=root)
         declared = catalog.read(dataset, root=root)
         key = list(catalog.BY_NAME[dataset].key)
         assert written.sort(key).equals(declared.sort(key)), name
     # no analytic runs while packs are prepared: a changed dataset is copied as it is
     state = catalog.read("tindak_lanjut__masalah", root=root).head(1)
     catalog.write(state, "tindak_lanjut__masalah", root)
-    packs.prepare_pack_inputs(root)
-    assert pl.read_parquet(inp / "tindak_lanjut.parquet").height == 1
+    prepare_pack_inputs(root)
+    assert catalog.read("paket__tindak_lanjut_masalah", root=root).height == 1
 
 
 def test_follow_up_state_is_carried_from_run_to_run(tmp_path: Path) -> None:
@@ -141,9 +141,9 @@ def test_a_corrupt_input_is_printed_recorded_and_makes_the_stage_fail(
     assert status["penapisan_tps"]["status"] == "ok"
     assert not catalog.processed_path("analitik__kerawanan_wilayah", root=root).exists()
     readiness.write_bytes(good)  # the packs read readiness too
-    packs.prepare_pack_inputs(root)
-    assert not (root / "pack_inputs" / "kerawanan.parquet").exists()
-    assert (root / "pack_inputs" / "tindak_lanjut.parquet").exists()
+    prepare_pack_inputs(root)
+    assert not catalog.exists("paket__kerawanan_wilayah", root)
+    assert catalog.exists("paket__tindak_lanjut_masalah", root)
 
 
 def test_a_failed_screen_skips_what_needs_it_and_keeps_the_follow_up_state(

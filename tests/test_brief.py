@@ -15,9 +15,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis import brief
-from analysis.brief import PackParameterError, make_packs, validate_parameters
-from analysis.render import defuse
+from analysis.packs import execute, plan
+from analysis.packs.execute import make_packs
+from analysis.packs.plan import PackParameterError, validate_parameters
+from analysis.packs.render import defuse
 
 PAYLOAD = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
 
@@ -120,7 +121,7 @@ def test_invalid_scope_executes_nothing(notebook, tmp_path):
     with pytest.raises(PackParameterError, match="not a Kemendagri region code"):
         make_packs("2024-11-28", "16.99", 1, stand_in_data(tmp_path / "p"), reports, 0, notebook)
     with pytest.raises(PackParameterError, match="unknown parameter"):
-        brief.plan_packs("2024-11-28", "16", 1, tmp_path, reports, notebook, {"warna": "merah"})
+        plan.plan_packs("2024-11-28", "16", 1, tmp_path, reports, notebook, {"warna": "merah"})
     assert not reports.exists()
 
 
@@ -129,7 +130,7 @@ def test_cli_reports_bad_parameters_without_traceback(notebook, tmp_path, capsys
         date="2024-11-28", scope="16.71", depth=0, processed=tmp_path / "missing",
         reports=tmp_path / "reports", workers=0, notebook=notebook,
     )  # fmt: skip
-    assert brief.run(args) == 2
+    assert execute.run(args) == 2
     err = capsys.readouterr().err
     assert "processed_dir=" in err and "is not a folder" in err
     assert "Traceback" not in err
@@ -137,14 +138,14 @@ def test_cli_reports_bad_parameters_without_traceback(notebook, tmp_path, capsys
 
 
 def test_plan_covers_the_scope_and_its_descendants():
-    units = brief.plan_units("16", 1)
+    units = plan.plan_units("16", 1)
     assert units[0] == ("16", "provinsi", "Sumatera Selatan")
     assert len(units) == 18 and {t for _, t, _ in units[1:]} == {"kabkota"}
-    assert len(brief.plan_units("00", 2)) == 1 + 38 + 514
+    assert len(plan.plan_units("00", 2)) == 1 + 38 + 514
     palembang = [u for u in units if u[0] == "16.71"]
-    assert brief.plan_units("16.71", 0) == palembang
+    assert plan.plan_units("16.71", 0) == palembang
     with pytest.raises(PackParameterError, match="desa code"):
-        brief.plan_units("16.71.01.1001", 1)
+        plan.plan_units("16.71.01.1001", 1)
 
 
 # --- failure isolation, the index, the kept notebooks --------------------------------------------
@@ -161,7 +162,7 @@ def run_with_one_broken(tmp_path_factory) -> tuple[int, Path, Path]:
         date="2024-11-28", scope="16", depth=1, processed=processed, reports=reports,
         workers=0, notebook=nb,
     )  # fmt: skip
-    code = brief.run(args)
+    code = execute.run(args)
     return code, reports / "2024-11-28", processed
 
 
@@ -213,7 +214,7 @@ def test_executed_notebook_is_papermills_record(run_with_one_broken):
 
 def test_a_dead_kernel_fails_its_pack_only(notebook, tmp_path):
     """A kernel that dies mid-pack: that pack is recorded as failed, the next one gets a new kernel."""
-    from analysis.render import PackRunner
+    from analysis.packs.kernel import PackRunner
 
     processed = stand_in_data(tmp_path / "p")
     data = json.loads((processed / "units.json").read_text())
@@ -278,7 +279,7 @@ def test_defuse_removes_active_and_fetching_markup():
 
 
 def test_warm_up_runs_only_the_notebooks_imports(notebook):
-    from analysis.render import notebook_imports
+    from analysis.packs.kernel import notebook_imports
 
     code = notebook_imports(nbformat.read(notebook, as_version=4))
     assert code.splitlines() == [

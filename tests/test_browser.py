@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from analysis.brief import make_packs
+from analysis.packs.execute import make_packs
 
 pytestmark = pytest.mark.slow
 
@@ -245,7 +245,7 @@ def test_unescaped_payload_is_defused_by_the_template(browser, tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from analysis.render import write_html
+    from analysis.packs.render import write_html
 
     nb = new_notebook()
     cell = new_code_cell("")

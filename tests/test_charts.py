@@ -8,7 +8,7 @@ import re
 import polars as pl
 import pytest
 
-from analysis import charts
+from analysis.packs import charts
 
 EVIL = 'Kota <script>alert(1)</script> & "Ilir"'
 

@@ -71,6 +71,14 @@ def test_contests() -> None:
     assert regions.contests_for_desa("34.71.01.1001") == ["pkwkk-3471"]  # no gubernur in DIY
 
 
+def test_desk_zones() -> None:
+    assert regions.desk_zone("00") == ("WIB", "Asia/Jakarta")
+    assert regions.desk_zone("16.71") == ("WIB", "Asia/Jakarta")
+    assert regions.desk_zone("61.01") == ("WIB", "Asia/Pontianak")
+    assert regions.desk_zone("73") == ("WITA", "Asia/Makassar")
+    assert regions.desk_time_zone("91") == "Asia/Jayapura"
+
+
 def test_check_unit_message() -> None:
     assert regions.check_unit("16.71") == "16.71"
     with pytest.raises(ValueError, match="kode Kemendagri bertitik"):

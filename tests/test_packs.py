@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from analysis import catalog, packs
+from analysis import catalog
+from analysis.packs import sections
+from analysis.packs.html import figures
+from analysis.packs.inputs import prepare_pack_inputs
+from analysis.packs.load import PackError, load_pack
 from analysis.reconcile import run_reconcile
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -327,7 +331,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
     (root / "run.json").write_text(json.dumps(run), encoding="utf-8")
     run_reconcile(root, PREV)
     run_reconcile(root, AS_OF, previous_as_of=PREV)
-    packs.prepare_pack_inputs(root)
+    prepare_pack_inputs(root)
     return root
 
 
@@ -336,12 +340,9 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_processed(tmp_path_factory.mktemp("processed") / "demo-16")
 
 
-figures = packs.figures
-
-
 def test_province_pack_figures(processed: Path) -> None:
-    pack = packs.load_pack(processed, "2024-11-28", "provinsi", "16")
-    html = packs.render_all(pack)
+    pack = load_pack(processed, "2024-11-28", "provinsi", "16")
+    html = sections.render_all(pack)
     # coverage: A, B, C of 4 expected TPS in the gubernur contest (D arrives after as_of)
     assert figures(html, "cakupan_internal", wilayah="16", kontestasi="pkwkp-16") == ["0.75"]
     # votes per paslon, in-force versions only: 100 + 120 + 90, 50 + 130 + 110
@@ -384,7 +385,7 @@ def test_province_pack_figures(processed: Path) -> None:
 
 
 def test_untrusted_text_is_escaped(processed: Path) -> None:
-    html = packs.render_all(packs.load_pack(processed, "2024-11-28", "provinsi", "16"))
+    html = sections.render_all(load_pack(processed, "2024-11-28", "provinsi", "16"))
     assert "<script>" not in html and "onerror=alert" not in html.replace(
         "onerror=alert(1)&gt;", ""
     )
@@ -394,8 +395,8 @@ def test_untrusted_text_is_escaped(processed: Path) -> None:
 
 
 def test_kabkota_pack_holds_only_its_descendants(processed: Path) -> None:
-    pack = packs.load_pack(processed, "2024-11-28", "kabkota", "16.71")
-    html = packs.render_all(pack)
+    pack = load_pack(processed, "2024-11-28", "kabkota", "16.71")
+    html = sections.render_all(pack)
     assert "16.72" not in re.sub(r"<svg.*?</svg>", "", html, flags=re.S).replace("16.72.", "")
     assert C not in html and "Pagar Alam" not in html
     assert "Pleno PPK tertunda" not in html and "Bagi-bagi amplop" not in html
@@ -407,38 +408,38 @@ def test_kabkota_pack_holds_only_its_descendants(processed: Path) -> None:
 def test_missing_data_says_so(tmp_path: Path) -> None:
     root = tmp_path / "kosong"
     root.mkdir()
-    packs.prepare_pack_inputs(root)
-    pack = packs.load_pack(root, "2024-11-28", "provinsi", "16")
-    html = packs.render_all(pack)
+    prepare_pack_inputs(root)
+    pack = load_pack(root, "2024-11-28", "provinsi", "16")
+    html = sections.render_all(pack)
     assert "data belum tersedia" in html
     assert "Sumber data tidak diketahui" in html
     assert "DATA SIMULASI" not in html
 
 
 def test_parameters_are_checked(processed: Path) -> None:
-    with pytest.raises(packs.PackError, match="provinsi"):
-        packs.load_pack(processed, "2024-11-28", "kabkota", "16")
-    with pytest.raises(packs.PackError, match="YYYY-MM-DD"):
-        packs.load_pack(processed, "28/11/2024", "provinsi", "16")
+    with pytest.raises(PackError, match="provinsi"):
+        load_pack(processed, "2024-11-28", "kabkota", "16")
+    with pytest.raises(PackError, match="YYYY-MM-DD"):
+        load_pack(processed, "28/11/2024", "provinsi", "16")
 
 
 def test_sections_are_wrapped(processed: Path) -> None:
-    pack = packs.load_pack(processed, "2024-11-28", "provinsi", "16")
-    for f in packs.SECTIONS:
+    pack = load_pack(processed, "2024-11-28", "provinsi", "16")
+    for f in sections.SECTIONS:
         out = f(pack)
         assert out.startswith('<section class="bagian" id="') and out.count("<h2>") == 1, f.__name__
 
 
 def test_every_tier_renders(processed: Path) -> None:
     for tier, code in (("nasional", "00"), ("kecamatan", "16.71.01")):
-        html = packs.render_all(packs.load_pack(processed, "2024-11-28", tier, code))
-        assert html.count('<section class="bagian"') == len(packs.SECTIONS)
-    html = packs.render_all(packs.load_pack(processed, "2024-11-28", "nasional", "00"))
+        html = sections.render_all(load_pack(processed, "2024-11-28", tier, code))
+        assert html.count('<section class="bagian"') == len(sections.SECTIONS)
+    html = sections.render_all(load_pack(processed, "2024-11-28", "nasional", "00"))
     assert figures(html, "status", wilayah="16") != []
 
 
 def test_child_status_rules(processed: Path) -> None:
-    st = packs.child_status(packs.load_pack(processed, "2024-11-28", "provinsi", "16"))
+    st = sections.child_status(load_pack(processed, "2024-11-28", "provinsi", "16"))
     by = {r["kode_wilayah"]: r for r in st.iter_rows(named=True)}
     assert by["16.71"]["status"] == "kritis"  # open kritis incident, 1 of 3 compared TPS differ
     # Pagar Alam: open tinggi incident, internal count 1 of 2 TPS (50% = not below the critical 50%)
@@ -450,7 +451,7 @@ def test_stage_position() -> None:
     from analysis.settings import default_settings
 
     s = default_settings()
-    st = {k: state for k, _, state in packs.stage_position(dt.date(2024, 11, 25), s)}
+    st = {k: state for k, _, state in sections.stage_position(dt.date(2024, 11, 25), s)}
     assert st["masa_tenang"] == "berlangsung" and st["kampanye"] == "selesai"
     assert st["rekapitulasi"] == "akan datang"
 
@@ -481,14 +482,48 @@ def test_notebook_runs_with_papermill(processed: Path, tmp_path: Path) -> None:
         for o in c.get("outputs", [])
         if "text/html" in o.get("data", {})
     )
-    assert html.count('<section class="bagian"') == len(packs.SECTIONS)
+    assert html.count('<section class="bagian"') == len(sections.SECTIONS)
     assert figures(html, "suara_internal", kontestasi="pkwkk-1671", paslon="1") == ["280"]
 
 
 def test_a_failing_section_does_not_take_the_pack_down(processed: Path) -> None:
-    pack = packs.load_pack(processed, "2024-11-28", "provinsi", "16")
+    pack = load_pack(processed, "2024-11-28", "provinsi", "16")
     pack.insiden = pl.DataFrame({"id_insiden": ["<b>x</b>"]})  # columns missing: the section fails
-    out = packs.section_insiden(pack)
+    out = sections.section_insiden(pack)
     assert 'data-galat="' in out and out.startswith('<section class="bagian" id="insiden"')
     assert "<b>x</b>" not in out
-    assert "data-galat" not in packs.section_hitung(pack)
+    assert "data-galat" not in sections.section_hitung(pack)
+
+
+def test_every_pack_input_is_a_declared_dataset(processed: Path) -> None:
+    from analysis import schemas
+
+    folder = catalog.source_dir("paket", processed)
+    written = {f.parent.name if f.parent != folder else f.stem for f in folder.rglob("*.parquet")}
+    declared = {d.name for d in schemas.PACK_INPUTS}
+    assert written and written <= declared, written - declared
+    for name in written:
+        ds = schemas.BY_NAME[name]
+        df = catalog.read(name, processed)
+        assert ds.grain.startswith("one row") and list(df.columns[: len(ds.columns)]) == list(
+            ds.columns
+        )
+        ds.check_key(df)
+    # the differing TPS are split per province: a pack reads only its province's part
+    assert catalog.parts("paket__selisih_tps_kontestasi", processed) == ["16"]
+
+
+def test_a_partitioned_dataset_is_replaced_whole(tmp_path: Path) -> None:
+    name = "paket__selisih_tps_kontestasi"
+    rows = [
+        {"kode_tps": A, "kode_kontestasi": "pkwkp-16", "kode_provinsi": "16", "kode_desa": "x"},
+        {"kode_tps": "3171011001001", "kode_kontestasi": "pkwkp-31", "kode_provinsi": "31"},
+    ]
+    catalog.write(pl.DataFrame(rows), name, tmp_path)
+    assert catalog.parts(name, tmp_path) == ["16", "31"]
+    assert catalog.read(name, tmp_path, part="31")["kode_tps"].to_list() == ["3171011001001"]
+    assert catalog.read(name, tmp_path).height == 2
+    catalog.write(pl.DataFrame(rows[:1]), name, tmp_path)
+    assert catalog.parts(name, tmp_path) == ["16"]
+    assert catalog.read(name, tmp_path, part="31").is_empty()  # absent part: empty, declared
+    assert catalog.read_optional("paket__kerawanan_wilayah", tmp_path) is None

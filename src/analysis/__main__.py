@@ -20,7 +20,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
     "analyse": ("analysis.analyse.stage", "screens, kerawanan and follow-up as datasets"),
-    "brief": ("analysis.brief", "render the briefing packs from processed data"),
+    "brief": ("analysis.packs.execute", "render the briefing packs from processed data"),
     "daily-brief": (
         "analysis.daily",
         "the scheduled job: demo if needed, ingest, reconcile, analyse, packs",

@@ -127,7 +127,7 @@ def _analyse(processed: Path) -> dict[str, Any]:
 
 
 def _packs(processed: Path, reports: Path, naive_sample: int) -> dict[str, Any]:
-    from analysis.brief import bench_packs
+    from analysis.packs.execute import bench_packs
 
     return bench_packs(processed, reports, naive_sample=naive_sample, workers=2)
 

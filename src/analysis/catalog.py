@@ -15,7 +15,9 @@ Raw drop layout (a folder given as ``--raw``; the demo writes the same layout)::
 ``<pull>`` is the time KPU's site was read, ``YYYYMMDDTHHMM`` in WIB; ``<jenis>`` is ``pkwkp``,
 ``pkwkk`` or ``ppwp``. Processed datasets are Parquet files named after the dataset
 (``data/processed/<name>.parquet``); reconciliation history is kept under
-``data/processed/history/<run time>/``.
+``data/processed/history/<run time>/``. A source may keep its datasets in a sub-folder of its own
+(:data:`SOURCE_FOLDERS`: the pack inputs ``paket__*`` under ``pack_inputs/``), and a dataset may be
+split into one file per value of a column (:data:`PARTITIONS`: ``<folder>/<name>/<value>.parquet``).
 """
 
 from __future__ import annotations
@@ -36,34 +38,106 @@ RAW_FOLDERS: dict[str, str] = {
 }
 
 
+#: Sub-folder of the processed folder holding every dataset of a source (the name before ``__``).
+SOURCE_FOLDERS: dict[str, str] = {"paket": "pack_inputs"}
+
+#: Datasets written as one file per value of a column, so a reader opens only the part it needs.
+PARTITIONS: dict[str, str] = {"paket__selisih_tps_kontestasi": "kode_provinsi"}
+
+
 def processed_dir(settings: Settings | None = None) -> Path:
     s = settings or default_settings()
     return s.paths.resolved().processed
 
 
-def processed_path(name: str, settings: Settings | None = None, root: Path | None = None) -> Path:
-    """File of a processed dataset, e.g. ``processed_path("tally_tps")``."""
-    return (root or processed_dir(settings)) / f"{name}.parquet"
+def source_dir(source: str, root: Path | None = None, settings: Settings | None = None) -> Path:
+    """The folder a source's datasets live in (the processed folder unless it has its own)."""
+    base = root or processed_dir(settings)
+    sub = SOURCE_FOLDERS.get(source)
+    return base / sub if sub else base
 
 
-def write(df: pl.DataFrame, name: str, root: Path | None = None) -> Path:
-    """Write a processed dataset; a canonical one is conformed and its key checked first."""
+def processed_path(
+    name: str, settings: Settings | None = None, root: Path | None = None, part: str | None = None
+) -> Path:
+    """File of a processed dataset, e.g. ``processed_path("tally_tps")``.
+
+    A partitioned dataset is a folder; ``part`` names one of its files (e.g. a province code).
+    """
+    folder = source_dir(name.split("__")[0] if "__" in name else "", root, settings)
+    if name not in PARTITIONS:
+        return folder / f"{name}.parquet"
+    return folder / name if part is None else folder / name / f"{part}.parquet"
+
+
+def exists(name: str, root: Path | None = None) -> bool:
+    """Whether a dataset has been written (a partitioned one: its folder, even with no part)."""
+    return processed_path(name, root=root).exists()
+
+
+def parts(name: str, root: Path | None = None) -> list[str]:
+    """The values a partitioned dataset has files for, sorted."""
+    folder = processed_path(name, root=root)
+    return sorted(f.name.removesuffix(".parquet") for f in folder.glob("*.parquet"))
+
+
+def _write_file(df: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    df.write_parquet(tmp)
+    tmp.replace(path)
+
+
+def write(
+    df: pl.DataFrame, name: str, root: Path | None = None, sort: list[str] | None = None
+) -> Path:
+    """Write a processed dataset; a canonical one is conformed and its key checked first.
+
+    ``sort`` orders the rows on disk (readers get them in that order). A partitioned dataset
+    replaces all its parts: one file per value of its partition column.
+    """
     if name in BY_NAME:
         ds = BY_NAME[name]
         df = ds.check_key(ds.conform(df))
+    if sort:
+        df = df.sort(sort, nulls_last=True)
     path = processed_path(name, root=root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    df.write_parquet(tmp)
-    tmp.replace(path)
+    if name not in PARTITIONS:
+        _write_file(df, path)
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.parquet"):
+        old.unlink()
+    for (value,), part in df.partition_by(PARTITIONS[name], as_dict=True).items():
+        _write_file(part, path / f"{value}.parquet")
     return path
 
 
-def read(name: str, root: Path | None = None) -> pl.DataFrame:
+def read(name: str, root: Path | None = None, part: str | None = None) -> pl.DataFrame:
     """Read a processed dataset; an absent one is an empty frame of its schema if it is canonical."""
+    path = processed_path(name, root=root, part=part)
+    if name in PARTITIONS and part is None:
+        frames = [read(name, root, p) for p in parts(name, root)]
+        if frames:
+            return pl.concat(frames, how="diagonal_relaxed")
+    elif path.exists():
+        return pl.read_parquet(path)
+    if name in BY_NAME:
+        return BY_NAME[name].empty()
+    raise FileNotFoundError(f"{path}: dataset {name!r} has not been produced yet")
+
+
+def read_optional(
+    name: str, root: Path | None = None, columns: list[str] | None = None
+) -> pl.DataFrame | None:
+    """A processed dataset (only those of ``columns`` it has, when given), or None when absent."""
+    if not exists(name, root):
+        return None
+    if name in PARTITIONS:
+        df = read(name, root)
+        return df if columns is None else df.select(c for c in columns if c in df.columns)
     path = processed_path(name, root=root)
-    if not path.exists():
-        if name in BY_NAME:
-            return BY_NAME[name].empty()
-        raise FileNotFoundError(f"{path}: dataset {name!r} has not been produced yet")
-    return pl.read_parquet(path)
+    if columns is None:
+        return pl.read_parquet(path)
+    have = pl.read_parquet_schema(path)
+    return pl.read_parquet(path, columns=[c for c in columns if c in have])

@@ -131,9 +131,9 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     _done(t0)
 
     t0 = _stage(f"briefing packs: {scope} and {args.depth} tier(s) below")
-    from analysis import brief
+    from analysis.packs import execute
 
-    result = brief.make_packs(
+    result = execute.make_packs(
         date=date,
         scope=scope,
         depth=args.depth,

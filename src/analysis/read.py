@@ -1404,7 +1404,7 @@ def coerce_official_region(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
 
 
 def coerce_incidents(raw: pl.DataFrame, default_tz: str = WIB) -> pl.DataFrame:
-    """Incident rows with raw label text (normalised later by ``analysis.incidents``)."""
+    """Incident rows with raw label text (normalised later by ``analysis.taxonomy``)."""
     cols = COLUMNS["incidents"][0]
     df = _ensure(raw, cols)
     df = df.with_columns(

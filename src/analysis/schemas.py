@@ -674,34 +674,6 @@ CHECK_SUMMARY = _d(
     nullable=("kode_kabkota",),
 )
 
-ALL: tuple[Dataset, ...] = (
-    REGIONS,
-    CONTESTS,
-    PASLON,
-    TPS,
-    TALLY,
-    TALLY_VOTES,
-    OFFICIAL_TPS,
-    OFFICIAL_VOTES,
-    OFFICIAL_REGION,
-    INCIDENTS,
-    READINESS,
-    QUARANTINE,
-    LEDGER,
-    ACCOUNTING,
-    CHECK_SUMMARY,
-    RECON_TPS_PASLON,
-    RECON_TPS,
-    RECON_WILAYAH,
-    RECON_WILAYAH_STATUS,
-    RECON_KONTESTASI,
-    RECON_PERKIRAAN,
-    RECON_PERUBAHAN,
-    RECON_PERUBAHAN_WILAYAH,
-    RECON_RUN,
-)
-BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}
-
 # --- Analytics and follow-up: written by the analyse stage (analysis.analyse.stage) ------------
 
 ANALITIK_PENAPISAN_TPS = _d(
@@ -819,5 +791,272 @@ ANALYTICS: tuple[Dataset, ...] = (
     TINDAK_LANJUT_MASALAH,
     ANALITIK_LANGKAH,
 )
-ALL = (*ALL, *ANALYTICS)
-BY_NAME.update({d.name: d for d in ANALYTICS})
+
+# --- Pack inputs (analysis.packs.inputs; per-unit tables written once per run) -------------------
+# Source ``paket``: what every briefing pack reads, pre-aggregated so a pack does no heavy work.
+# They live under ``<processed>/pack_inputs/`` (analysis.catalog.SOURCE_FOLDERS). A table that is a
+# processed dataset as it stands, or a selection of its rows, shares that dataset's columns.
+
+
+def _paket(
+    grain_words: str,
+    grain: str,
+    key: tuple[str, ...],
+    columns: dict[str, str],
+    description: str = "",
+    nullable: tuple[str, ...] | frozenset[str] = (),
+) -> Dataset:
+    return _d(f"paket__{grain_words}", grain, key, columns, description, tuple(nullable))
+
+
+_ZONE = {"zona_waktu": "str", "tz": "str"}
+_TURNOUT = {
+    "dpt_internal": "int",  # DPT of the TPS in the internal count in force (form's, else the list's)
+    "pengguna_internal": "int",  # voters who voted there
+    "dpt_kpu": "int",
+    "pengguna_kpu": "int",
+    "pengguna_dpt_internal": "int",
+    "pengguna_dptb_internal": "int",
+    "pengguna_dpk_internal": "int",
+    "partisipasi_internal": "float",  # pengguna ÷ DPT over the TPS that have reported
+    "partisipasi_kpu": "float",
+}
+
+PAKET_PROSES = _paket(
+    "proses",
+    "one row: the run the pack inputs were prepared for",
+    (),
+    {
+        "waktu_acuan": "datetime",
+        "waktu_acuan_sebelumnya": "datetime",
+        "waktu_persiapan": "datetime",
+    },
+    "A pack refuses inputs prepared for another as-of than run.json's.",
+    ("waktu_acuan", "waktu_acuan_sebelumnya"),
+)
+
+PAKET_WILAYAH = _paket(
+    "wilayah",
+    "one row per region unit with data (nasional '00' .. desa)",
+    ("kode_wilayah",),
+    {"kode_wilayah": "str", "nama": "str", "tingkat": "str", "kode_induk": "str", **_ZONE},
+    "Names, tier, parent ('00' for a province; null for '00') and time zone.",
+    ("kode_induk",),
+)
+
+PAKET_NAMA_KONTESTASI = _paket(
+    "nama_kontestasi",
+    "one row per contest (every Pilkada 2024 contest, and ppwp)",
+    ("kode_kontestasi",),
+    {"kode_kontestasi": "str", "nama": "str"},
+)
+
+PAKET_WILAYAH_KONTESTASI = _paket(
+    "wilayah_kontestasi",
+    "one row per region unit × contest",
+    ("kode_wilayah", "kode_kontestasi"),
+    {**RECON_WILAYAH_STATUS.columns, **_TURNOUT},
+    "Reconcile's coverage and statuses (null when it has not run) with the turnout in force.",
+    RECON_WILAYAH_STATUS.nullable | set(_TURNOUT),
+)
+
+PAKET_WILAYAH_KONTESTASI_PASLON = _paket(
+    "wilayah_kontestasi_paslon",
+    "one row per region unit × contest × paslon",
+    ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
+    {**RECON_WILAYAH.columns, "kode_induk": "str", "nama_paslon": "str", "kolom_kosong": "bool"},
+    "Reconcile's votes per unit, with the parent unit and the paslon's name.",
+    RECON_WILAYAH.nullable | {"kode_induk", "nama_paslon", "kolom_kosong"},
+)
+
+PAKET_PROGRES = _paket(
+    "progres_wilayah_kontestasi_sumber_waktu",
+    "one row per region unit (nasional..kecamatan) × contest × sumber × waktu",
+    ("kode_wilayah", "kode_kontestasi", "sumber", "waktu"),
+    {
+        "kode_wilayah": "str",
+        "kode_kontestasi": "str",
+        "sumber": "str",  # internal | kpu
+        "waktu": "datetime",  # internal: the hour a report came in (end of the hour); kpu: the pull
+        "tps_baru": "int",  # expected TPS seen for the first time at waktu
+        "tps_masuk": "int",  # expected TPS seen by waktu (cumulative)
+    },
+)
+
+PAKET_KONTESTASI = _paket(
+    "kontestasi",
+    RECON_KONTESTASI.grain,
+    RECON_KONTESTASI.key,
+    RECON_KONTESTASI.columns,
+    "recon_kontestasi as it stands: whether discrepancies could change a contest's outcome.",
+    RECON_KONTESTASI.nullable,
+)
+
+PAKET_PERUBAHAN = _paket(
+    "perubahan_wilayah_kontestasi",
+    RECON_PERUBAHAN_WILAYAH.grain,
+    RECON_PERUBAHAN_WILAYAH.key,
+    RECON_PERUBAHAN_WILAYAH.columns,
+    "recon_perubahan_wilayah as it stands.",
+    RECON_PERUBAHAN_WILAYAH.nullable,
+)
+
+PAKET_PERKIRAAN = _paket(
+    "perkiraan_kontestasi_paslon",
+    RECON_PERKIRAAN.grain,
+    RECON_PERKIRAAN.key,
+    RECON_PERKIRAAN.columns,
+    "recon_perkiraan as it stands.",
+    RECON_PERKIRAAN.nullable,
+)
+
+PAKET_SELISIH = _paket(
+    "selisih_tps_kontestasi",
+    "one row per TPS × contest where the internal count and KPU's differ (or KPU revised)",
+    RECON_TPS.key,
+    RECON_TPS.columns,
+    "Rows of recon_tps; one file per province (analysis.catalog.PARTITIONS).",
+    RECON_TPS.nullable,
+)
+
+PAKET_INSIDEN = _paket(
+    "insiden",
+    INCIDENTS.grain,
+    INCIDENTS.key,
+    {**INCIDENTS.columns, "kode_lokasi_paket": "str"},
+    "incidents with the unit each report is filed under for slicing: its region, else its TPS's "
+    "desa, else '00' (incidents.prepare then places it exactly).",
+    INCIDENTS.nullable,
+)
+
+PAKET_KESIAPAN = _paket(
+    "kesiapan_wilayah_tanggal_indikator",
+    READINESS.grain,
+    READINESS.key,
+    READINESS.columns,
+    "readiness as it stands.",
+    READINESS.nullable,
+)
+
+PAKET_VALIDASI = _paket(
+    "validasi_dataset_pemeriksaan_kabkota",
+    CHECK_SUMMARY.grain,
+    CHECK_SUMMARY.key,
+    CHECK_SUMMARY.columns,
+    "check_summary as it stands.",
+    CHECK_SUMMARY.nullable,
+)
+
+PAKET_KARANTINA = _paket(
+    "karantina_dataset_pemeriksaan",
+    "one row per dataset × check that rejected rows (the first reason of each rejected row)",
+    ("dataset", "pemeriksaan"),
+    {"dataset": "str", "pemeriksaan": "str", "n_baris": "int", "contoh_alasan": "str"},
+)
+
+PAKET_NERACA_BERKAS = _paket(
+    "neraca_berkas",
+    ACCOUNTING.grain,
+    ACCOUNTING.key,
+    ACCOUNTING.columns,
+    "accounting as it stands: rows read = accepted + rejected + superseded per file.",
+    ACCOUNTING.nullable,
+)
+
+PAKET_SUMBER_BERKAS = _paket(
+    "sumber_berkas",
+    LEDGER.grain,
+    LEDGER.key,
+    LEDGER.columns,
+    "ledger as it stands: every input file with its SHA-256.",
+    LEDGER.nullable,
+)
+
+PAKET_PENAPISAN_TPS = _paket(
+    "penapisan_tps_kontestasi_kolom",
+    ANALITIK_PENAPISAN_TPS.grain,
+    ANALITIK_PENAPISAN_TPS.key,
+    ANALITIK_PENAPISAN_TPS.columns,
+    "analitik__penapisan_tps_kontestasi_kolom of this run, sorted by desa.",
+    ANALITIK_PENAPISAN_TPS.nullable,
+)
+
+PAKET_PENAPISAN_WILAYAH = _paket(
+    "penapisan_wilayah_kontestasi_uji",
+    ANALITIK_PENAPISAN_WILAYAH.grain,
+    ANALITIK_PENAPISAN_WILAYAH.key,
+    ANALITIK_PENAPISAN_WILAYAH.columns,
+    "analitik__penapisan_wilayah_kontestasi_uji of this run.",
+    ANALITIK_PENAPISAN_WILAYAH.nullable,
+)
+
+PAKET_KERAWANAN = _paket(
+    "kerawanan_wilayah",
+    ANALITIK_KERAWANAN.grain,
+    ANALITIK_KERAWANAN.key,
+    ANALITIK_KERAWANAN.columns,
+    "analitik__kerawanan_wilayah of this run.",
+    ANALITIK_KERAWANAN.nullable,
+)
+
+PAKET_TINDAK_LANJUT = _paket(
+    "tindak_lanjut_masalah",
+    TINDAK_LANJUT_MASALAH.grain,
+    TINDAK_LANJUT_MASALAH.key,
+    TINDAK_LANJUT_MASALAH.columns,
+    "tindak_lanjut__masalah as the analyse stage left it.",
+    TINDAK_LANJUT_MASALAH.nullable,
+)
+
+PACK_INPUTS: tuple[Dataset, ...] = (
+    PAKET_PROSES,
+    PAKET_WILAYAH,
+    PAKET_NAMA_KONTESTASI,
+    PAKET_WILAYAH_KONTESTASI,
+    PAKET_WILAYAH_KONTESTASI_PASLON,
+    PAKET_PROGRES,
+    PAKET_KONTESTASI,
+    PAKET_PERUBAHAN,
+    PAKET_PERKIRAAN,
+    PAKET_SELISIH,
+    PAKET_INSIDEN,
+    PAKET_KESIAPAN,
+    PAKET_VALIDASI,
+    PAKET_KARANTINA,
+    PAKET_NERACA_BERKAS,
+    PAKET_SUMBER_BERKAS,
+    PAKET_PENAPISAN_TPS,
+    PAKET_PENAPISAN_WILAYAH,
+    PAKET_KERAWANAN,
+    PAKET_TINDAK_LANJUT,
+)
+
+ALL: tuple[Dataset, ...] = (
+    REGIONS,
+    CONTESTS,
+    PASLON,
+    TPS,
+    TALLY,
+    TALLY_VOTES,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    OFFICIAL_REGION,
+    INCIDENTS,
+    READINESS,
+    QUARANTINE,
+    LEDGER,
+    ACCOUNTING,
+    CHECK_SUMMARY,
+    RECON_TPS_PASLON,
+    RECON_TPS,
+    RECON_WILAYAH,
+    RECON_WILAYAH_STATUS,
+    RECON_KONTESTASI,
+    RECON_PERKIRAAN,
+    RECON_PERUBAHAN,
+    RECON_PERUBAHAN_WILAYAH,
+    RECON_RUN,
+    *ANALYTICS,
+    *PACK_INPUTS,
+)
+BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}

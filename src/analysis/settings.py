@@ -110,7 +110,7 @@ class Demo(_Strict):
 
 
 class Kerawanan(_Strict):
-    """Weights of the kerawanan score (analysis.kerawanan); reasons in settings.yaml."""
+    """Weights of the kerawanan score (analysis.analyse.kerawanan); reasons in settings.yaml."""
 
     half_life_days: float = Field(default=7.0, gt=0)
     recent_days: int = Field(default=7, gt=0)
@@ -156,7 +156,7 @@ class Kerawanan(_Strict):
 
 
 class Penapisan(_Strict):
-    """Thresholds of the anomaly screens (analysis.screens); reasons in settings.yaml."""
+    """Thresholds of the anomaly screens (analysis.analyse.screens); reasons in settings.yaml."""
 
     ocr_hundreds_digits: list[int] = [5, 8, 9]
     dominant_share: float = Field(default=0.95, gt=0, le=1)

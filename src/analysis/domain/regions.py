@@ -148,9 +148,14 @@ def time_zone(code: str) -> tuple[str, str]:
     raise ValueError(f"province code {code!r} has no known time zone (DOMAIN §2)")
 
 
+def desk_zone(unit: str) -> tuple[str, str]:
+    """(abbreviation, IANA zone) of a desk's own day: the province's, WIB for the national desk."""
+    return ("WIB", "Asia/Jakarta") if unit == NATIONAL else time_zone(unit)
+
+
 def desk_time_zone(unit: str) -> str:
     """IANA zone of a desk's own day: the province's, WIB (Asia/Jakarta) for the national desk."""
-    return "Asia/Jakarta" if unit == NATIONAL else time_zone(unit)[1]
+    return desk_zone(unit)[1]
 
 
 # --- Contests ----------------------------------------------------------------------------------

@@ -1,0 +1,365 @@
+"""Make the packs of a run: plan → prepare the inputs → execute (papermill) → HTML → index.
+
+``make_packs`` plans one pack per unit (:mod:`.plan`), prepares the per-unit inputs once
+(:mod:`.inputs`), then executes the packs on a small pool of spawned workers, each keeping one
+kernel warm (:mod:`.kernel`); :mod:`.render` writes each page and :mod:`.index` the index.
+Output, one folder per report date::
+
+    reports/<date>/<tingkat>/<kode>.html    the pack, self-contained, fit to forward
+    reports/<date>/<tingkat>/<kode>.ipynb   the executed notebook: the record of that run
+    reports/<date>/index.html               every pack with its status (ok / gagal)
+    reports/<date>/index.json               the same, for machines
+
+A pack that fails does not stop the others: its executed notebook (with the error) is kept, the
+index marks it, and the command exits non-zero with a summary. ``python -m analysis brief`` is
+:func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.domain import regions
+from analysis.packs import PACK_TIERS
+from analysis.packs.index import write_index
+from analysis.packs.plan import (
+    DEFAULT_NOTEBOOK,
+    PackJob,
+    PackParameterError,
+    as_date,
+    pack_title,
+    plan_packs,
+)
+from analysis.packs.results import BriefResult, PackResult
+from analysis.settings import default_settings
+
+
+class PackInputError(RuntimeError):
+    """Preparing the per-unit inputs failed; no pack has been executed."""
+
+
+_RUNNER: Any = None
+# Run in each worker's kernel after the notebook's imports: the sections' one-off costs (chart
+# renderer start-up, region names), paid while the main process prepares the inputs. One
+# expression, no name left behind.
+_WARM_UP_CODE = "__import__('analysis.packs.sections', fromlist=['warm_up']).warm_up()"
+
+
+def _worker_init(execution_timeout: int, notebook: Path) -> None:
+    """Start of a spawned worker: one runner (one warm kernel, imports done) for its life."""
+    global _RUNNER
+    from multiprocessing import util
+
+    from analysis.packs.kernel import PackRunner
+
+    _RUNNER = PackRunner(execution_timeout=execution_timeout)
+    _RUNNER.warm_up(notebook, extra_code=_WARM_UP_CODE)
+    warm_up_html()
+    # shut the kernel down when the pool is closed (finalisers run on a worker's normal exit)
+    util.Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
+
+
+def warm_up_html() -> None:
+    """Build the HTML exporter (nbconvert, the template's Jinja environment) on an empty
+    notebook, so a worker's first pack does not pay it (~0.5 s). Failures are left to that pack."""
+    try:
+        import nbformat
+
+        from analysis.packs.render import to_html
+
+        to_html(nbformat.v4.new_notebook(), "")
+    except Exception:  # noqa: BLE001
+        return
+
+
+def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
+    """Execute one pack and render its HTML; any failure is recorded, never raised."""
+    from analysis.packs.render import write_html
+
+    runner = runner or _RUNNER
+    start = time.perf_counter()
+    try:
+        outcome = runner.run(notebook, job.ipynb, job.parameters, cwd=notebook.parent)
+        if outcome.ok:
+            size = write_html(outcome.notebook, job.html, pack_title(job))
+            return PackResult(
+                job.kode_wilayah, job.tingkat, job.nama, "ok", job.ipynb, job.html, size,
+                time.perf_counter() - start,
+            )  # fmt: skip
+        error = outcome.error
+    except Exception as exc:  # rendering failed: the pack fails alone
+        error = f"{type(exc).__name__}: {exc}"
+    # never leave a stale pack from an earlier run beside the failure
+    job.html.unlink(missing_ok=True)
+    return PackResult(
+        job.kode_wilayah, job.tingkat, job.nama, "gagal", job.ipynb, None, 0,
+        time.perf_counter() - start, error.splitlines()[0][:500] if error else "unknown error",
+    )  # fmt: skip
+
+
+def _run_job_in_worker(args: tuple[PackJob, Path]) -> PackResult:
+    return _run_job(*args)
+
+
+def prepare_inputs(processed_dir: Path) -> None:
+    """The per-unit pack inputs of the run, once, before the packs."""
+    from analysis.packs.inputs import prepare_pack_inputs
+
+    prepare_pack_inputs(processed_dir)
+
+
+def _prepare_with_notice(processed: Path, progress: bool) -> None:
+    if progress:
+        print(f"preparing per-unit pack inputs in {processed} …", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    try:
+        prepare_inputs(processed)
+    except Exception as exc:
+        raise PackInputError(
+            f"preparing the pack inputs from {processed} failed (no pack was made): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if progress:
+        print(f"  ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _tick(bar: Any, results: list[PackResult], r: PackResult) -> None:
+    results.append(r)
+    bar.set_postfix_str(f"{r.tingkat} {r.kode_wilayah} {r.status}", refresh=False)
+    bar.update(1)
+
+
+def _run_here(
+    order: list[PackJob], notebook: Path, timeout: int, before: Callable[[], None] | None,
+    new_bar: Callable[[], Any],
+) -> list[PackResult]:  # fmt: skip
+    """The packs one after another on one warm kernel in this process."""
+    results: list[PackResult] = []
+    from analysis.packs.kernel import PackRunner
+
+    if before:
+        before()
+    runner = PackRunner(execution_timeout=timeout)
+    bar = new_bar()
+    try:
+        for job in order:
+            _tick(bar, results, _run_job(job, notebook, runner))
+    finally:
+        runner.close()
+        bar.close()
+    return results
+
+
+def _run_in_pool(
+    order: list[PackJob], notebook: Path, workers: int, timeout: int,
+    before: Callable[[], None] | None, new_bar: Callable[[], Any],
+) -> list[PackResult]:  # fmt: skip
+    """The packs on a pool of spawned workers, each with its own warm kernel."""
+    results: list[PackResult] = []
+    bar = None
+    # spawn, not fork: a forked copy of a process that has used vl-convert hangs
+    ctx = mp.get_context("spawn")
+    pool = ctx.Pool(workers, _worker_init, (timeout, notebook))
+    closed = False
+    try:
+        if before:
+            before()
+        bar = new_bar()
+        for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
+            _tick(bar, results, r)
+        pool.close()  # normal exit: each worker shuts its kernel down
+        closed = True
+    finally:
+        if bar is not None:
+            bar.close()
+        if not closed:  # interrupted or failed: stop the workers
+            pool.terminate()
+        pool.join()
+    return results
+
+
+def execute_packs(
+    jobs: list[PackJob],
+    notebook: Path = DEFAULT_NOTEBOOK,
+    workers: int = 2,
+    progress: bool = True,
+    execution_timeout: int = 300,
+    before: Callable[[], None] | None = None,
+) -> list[PackResult]:
+    """Execute ``jobs``; ``workers=0`` runs them in this process (one warm kernel).
+
+    ``before`` (e.g. preparing the per-unit inputs) runs in this process while the workers start
+    their kernels and import what the notebook imports.
+    """
+    from tqdm import tqdm
+
+    # the widest packs first, so no worker is left with a slow one at the end
+    order = sorted(jobs, key=lambda j: PACK_TIERS.index(j.tingkat))
+
+    def new_bar() -> Any:
+        return tqdm(
+            total=len(jobs), desc="paket", unit="paket", disable=not progress, file=sys.stderr
+        )
+
+    if workers <= 0 or len(jobs) == 1:
+        results = _run_here(order, notebook, execution_timeout, before, new_bar)
+    else:
+        n = min(workers, len(jobs))
+        results = _run_in_pool(order, notebook, n, execution_timeout, before, new_bar)
+    rank = {j.kode_wilayah: i for i, j in enumerate(jobs)}
+    return sorted(results, key=lambda r: rank[r.kode_wilayah])
+
+
+def make_packs(
+    date: dt.date | str,
+    scope: str = "16",
+    depth: int = 1,
+    processed_dir: Path | str | None = None,
+    reports_dir: Path | str | None = None,
+    workers: int = 2,
+    notebook: Path | str = DEFAULT_NOTEBOOK,
+    progress: bool = True,
+    prepare: bool = True,
+) -> BriefResult:
+    """Make the packs of ``scope`` and its descendants down to ``depth`` tiers for ``date``.
+
+    Raises :class:`PackParameterError` (before executing anything) when a pack's parameters are
+    invalid; a pack that fails while executing is recorded in the result and the index instead.
+    """
+    start = time.perf_counter()
+    paths = default_settings().paths.resolved()
+    processed = Path(processed_dir) if processed_dir else paths.processed
+    reports = Path(reports_dir) if reports_dir else paths.reports
+    notebook = Path(notebook)
+    day = as_date(date)
+    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
+    out_dir = reports / day.isoformat()
+    result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
+    from analysis.packs.load import read_run_info
+
+    result.demo = read_run_info(processed).demo
+    result.packs = execute_packs(
+        jobs,
+        notebook,
+        workers=workers,
+        progress=progress,
+        before=(lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None,
+    )
+    result.seconds = time.perf_counter() - start
+    write_index(result)
+    return result
+
+
+def _naive_run(job: PackJob, notebook: Path, out: Path) -> tuple[float, bool]:
+    """One ``papermill`` command for one pack, as a naive loop would run it: (seconds, succeeded)."""
+    papermill = Path(sys.executable).with_name("papermill")
+    notebook, out = notebook.resolve(), out.resolve()  # the command runs in the notebook's folder
+    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar"]
+    for k, v in job.parameters.items():
+        cmd += ["-r", k, str(v)]  # -r: raw strings ("16.05" must not become a float)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, cwd=notebook.parent, check=False)
+    return time.perf_counter() - start, done.returncode == 0 and out.exists()
+
+
+def bench_packs(
+    processed_dir: Path | str,
+    reports_dir: Path | str,
+    date: dt.date | str = "2024-11-28",
+    scope: str = regions.NATIONAL,
+    depth: int = 2,
+    naive_sample: int = 6,
+    workers: int = 2,
+    notebook: Path | str = DEFAULT_NOTEBOOK,
+) -> dict[str, Any]:
+    """Time the national set (1 + 38 + 514 packs) against the naive loop on a sample of the same packs.
+
+    The naive loop (one ``papermill`` command per pack) is timed on ``naive_sample`` packs spread
+    over the tiers of the same set, in the same run, and extrapolated to the whole set.
+    """
+    notebook = Path(notebook)
+    result = make_packs(date, scope, depth, processed_dir, reports_dir, workers, notebook)
+    jobs = plan_packs(
+        date, scope, depth, Path(processed_dir).resolve(), Path(reports_dir), notebook
+    )
+    step = max(1, len(jobs) // max(1, naive_sample))
+    sample = jobs[::step][:naive_sample]
+    naive_dir = Path(reports_dir) / "_naive"
+    runs = [_naive_run(j, notebook, naive_dir / f"{j.kode_wilayah}.ipynb") for j in sample]
+    naive = [seconds for seconds, ok in runs if ok]  # a failed command is no fair comparison
+    naive_per_pack = sum(naive) / len(naive) if naive else float("nan")
+    ok_sizes = sorted(p.size_bytes for p in result.packs if p.status == "ok")
+    n = len(result.packs)
+    return {
+        "packs": n,
+        "failed": len(result.failed),
+        "workers": workers,
+        "seconds": round(result.seconds, 1),
+        "per_pack_seconds": round(result.seconds / n, 3) if n else None,
+        "naive_sample": len(sample),
+        "naive_failed": len(runs) - len(naive),
+        "naive_per_pack_seconds": round(naive_per_pack, 2),
+        "naive_extrapolated_seconds": round(naive_per_pack * n, 1),
+        "ratio": round(naive_per_pack * n / result.seconds, 1) if result.seconds else None,
+        "typical_pack_bytes": ok_sizes[len(ok_sizes) // 2] if ok_sizes else 0,
+        "largest_pack_bytes": ok_sizes[-1] if ok_sizes else 0,
+        "index": str(result.index),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--date", help="report date YYYY-MM-DD (default: the run's date or the demo's)"
+    )
+    parser.add_argument(
+        "--scope", default="16", help="unit code, dotted; 00 = nasional (default 16)"
+    )
+    parser.add_argument("--depth", type=int, default=1, help="tiers below the scope (default 1)")
+    parser.add_argument(
+        "--processed", type=Path, help="processed data folder (default: the demo's)"
+    )
+    parser.add_argument(
+        "--reports", type=Path, help="reports folder (default: settings paths.reports)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes (0 = in this process)"
+    )
+    parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK, help=argparse.SUPPRESS)
+
+
+def _default_processed(scope: str) -> Path:
+    """The demo's processed folder for ``scope`` (as the daily brief writes it), else the root."""
+    from analysis.daily import demo_scope_for
+
+    paths = default_settings().paths.resolved()
+    drop = f"demo-{regions.undotted(demo_scope_for(scope))}"
+    return paths.processed / drop if (paths.processed / drop).is_dir() else paths.processed
+
+
+def run(args: argparse.Namespace) -> int:
+    processed = args.processed or _default_processed(args.scope)
+    date = args.date
+    if date is None:
+        run_json = processed / "run.json"
+        if run_json.exists():
+            date = json.loads(run_json.read_text(encoding="utf-8")).get("tanggal")
+        date = date or default_settings().demo.as_of.date()
+    try:
+        result = make_packs(
+            date, args.scope, args.depth, processed, args.reports, args.workers, args.notebook
+        )
+    except (PackParameterError, PackInputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    return 0 if result.ok else 1

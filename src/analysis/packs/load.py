@@ -1,0 +1,367 @@
+"""One unit's pack: its slice of the prepared pack inputs, read into a :class:`Pack` (~0.1 s).
+
+A warm kernel makes many packs one after another; it keeps each prepared table in memory once
+(:func:`table`, re-read when the file changes) and filters the unit's rows from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from analysis import catalog, fmt
+from analysis.domain import regions
+from analysis.packs import PACK_TIERS
+from analysis.schemas import (
+    PAKET_INSIDEN,
+    PAKET_KARANTINA,
+    PAKET_KERAWANAN,
+    PAKET_KESIAPAN,
+    PAKET_KONTESTASI,
+    PAKET_NAMA_KONTESTASI,
+    PAKET_NERACA_BERKAS,
+    PAKET_PENAPISAN_TPS,
+    PAKET_PENAPISAN_WILAYAH,
+    PAKET_PERKIRAAN,
+    PAKET_PERUBAHAN,
+    PAKET_PROGRES,
+    PAKET_PROSES,
+    PAKET_SELISIH,
+    PAKET_SUMBER_BERKAS,
+    PAKET_TINDAK_LANJUT,
+    PAKET_VALIDASI,
+    PAKET_WILAYAH,
+    PAKET_WILAYAH_KONTESTASI,
+    PAKET_WILAYAH_KONTESTASI_PASLON,
+    Dataset,
+)
+from analysis.settings import REPO_ROOT, Settings, default_settings
+
+
+class PackError(ValueError):
+    """A pack cannot be made for these parameters (unknown unit, tier mismatch, bad date)."""
+
+
+# --- Run metadata -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """``<processed>/run.json`` written by the daily job; ``known`` is False when it is absent."""
+
+    known: bool
+    demo: bool = False
+    raw: str | None = None
+    as_of: dt.datetime | None = None
+    previous_as_of: dt.datetime | None = None
+    code_version: str | None = None
+    generated_at: dt.datetime | None = None
+
+
+def _parse_time(v: object) -> dt.datetime | None:
+    if not v:
+        return None
+    t = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+    if t.tzinfo is None:  # a time without offset in this project is the desk's WIB
+        t = t.replace(tzinfo=ZoneInfo(regions.desk_time_zone(regions.NATIONAL)))
+    return t.astimezone(dt.UTC)
+
+
+def read_run_info(processed_dir: Path | str) -> RunInfo:
+    """The run's metadata; a missing or unreadable run.json means "sumber data tidak diketahui"."""
+    path = Path(processed_dir) / "run.json"
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return RunInfo(known=False)
+    return RunInfo(
+        known=True,
+        demo=bool(d.get("demo", False)),
+        raw=d.get("drop") or d.get("raw"),  # the drop name: no machine paths in a forwarded file
+        as_of=_parse_time(d.get("as_of")),
+        previous_as_of=_parse_time(d.get("previous_as_of")),
+        code_version=d.get("code_version"),
+        generated_at=_parse_time(d.get("generated_at")),
+    )
+
+
+# --- The pack ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Pack:
+    """Everything one pack shows: one unit and its children, as of the run's time.
+
+    Frames are ``None`` when the dataset behind them is absent.
+    """
+
+    kode_wilayah: str
+    tingkat: str
+    nama: str
+    tanggal: dt.date
+    zona: str
+    tz: str
+    as_of: dt.datetime | None
+    previous_as_of: dt.datetime | None
+    run: RunInfo
+    settings: Settings
+    processed_dir: Path
+    anak: pl.DataFrame  # one row per child unit: kode_wilayah, nama, tingkat
+    hitung: pl.DataFrame | None = None  # unit + children × contest
+    suara: pl.DataFrame | None = None  # unit + children × contest × paslon
+    progres: pl.DataFrame | None = None  # the unit × contest × sumber × waktu
+    kontestasi: pl.DataFrame | None = None  # contests held in the unit or its descendants
+    perkiraan: pl.DataFrame | None = None  # reconcile's estimate, contests of this very unit only
+    perubahan: pl.DataFrame | None = None  # unit + children × contest
+    selisih: pl.DataFrame | None = None  # TPS × contest that differ, inside the unit
+    insiden: pl.DataFrame | None = None  # incident reports (all; filtered by incidents.prepare)
+    kesiapan: pl.DataFrame | None = None  # readiness rows inside the unit
+    kualitas: dict[str, pl.DataFrame] = field(default_factory=dict)
+    sumber: pl.DataFrame | None = None  # ledger
+    kerawanan: pl.DataFrame | None = None
+    tindak_lanjut: pl.DataFrame | None = None
+    penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
+    penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
+    nama_kontestasi: dict[str, str] = field(default_factory=dict)
+    nama_wilayah: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kode_anak(self) -> list[str]:
+        return self.anak["kode_wilayah"].to_list()
+
+    def waktu(self, t: dt.datetime | None) -> str:
+        """A time in the unit's zone: ``Kamis, 28 November 2024 14.05 WIB``."""
+        return fmt.tanggal_waktu(t, self.tz, self.zona) if t else fmt.KOSONG
+
+
+# --- The per-kernel table cache ------------------------------------------------------------------
+
+# Prepared tables kept in memory by a warm kernel, read once and shared by every pack it makes:
+# path -> ((mtime_ns, size), frame). A table rewritten by prepare_pack_inputs (new mtime or size)
+# is read again, so a kernel kept across runs never shows stale inputs.
+_TABLES: dict[str, tuple[tuple[int, int], pl.DataFrame]] = {}
+
+
+def table(ds: Dataset, root: Path, part: str | None = None) -> pl.DataFrame | None:
+    """The whole prepared table (one part of a partitioned one), cached per file version."""
+    path = catalog.processed_path(ds.name, root=root, part=part)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        _TABLES.pop(str(path), None)
+        return None
+    key = (st.st_mtime_ns, st.st_size)
+    hit = _TABLES.get(str(path))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    df = catalog.read(ds.name, root, part)
+    _TABLES[str(path)] = (key, df)
+    return df
+
+
+def _scan(ds: Dataset, root: Path, pred: pl.Expr | None = None) -> pl.DataFrame | None:
+    """The rows of a prepared table matching ``pred`` (all rows without one), in file order."""
+    df = table(ds, root)
+    if df is None:
+        return None
+    return df.filter(pred) if pred is not None else df
+
+
+_DERIVED: dict[tuple[int, str], tuple[pl.DataFrame, object]] = {}
+
+
+def derived(df: pl.DataFrame, name: str, fn: Callable[[pl.DataFrame], object]) -> object:
+    """``fn(df)``, computed once per frame object: the run-wide tables (ledger, per-file accounting)
+    are the same cached frame in every pack a kernel makes, so their summaries are too."""
+    key = (id(df), name)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is df:
+        return hit[1]
+    if len(_DERIVED) > 64:
+        _DERIVED.clear()
+    value = fn(df)
+    _DERIVED[key] = (df, value)  # keeps df alive, so its id is not reused while cached
+    return value
+
+
+# --- Loading one unit ------------------------------------------------------------------------------
+
+
+def _unit_rows(unit: str) -> pl.Expr:
+    """The unit's own row and its children's rows (tables carrying ``kode_induk``)."""
+    return (pl.col("kode_wilayah") == unit) | (pl.col("kode_induk") == unit)
+
+
+def _check_parameters(tanggal: str | dt.date, tingkat: str, kode_wilayah: str) -> dt.date:
+    try:
+        day = tanggal if isinstance(tanggal, dt.date) else dt.date.fromisoformat(str(tanggal))
+    except ValueError:
+        raise PackError(f"tanggal {tanggal!r}: expected YYYY-MM-DD") from None
+    if tingkat not in PACK_TIERS:
+        raise PackError(f"tingkat {tingkat!r}: expected one of {', '.join(PACK_TIERS)}")
+    if regions.tier_of(kode_wilayah) != tingkat:
+        raise PackError(
+            f"kode_wilayah {kode_wilayah!r} is a {regions.tier_of(kode_wilayah)} code, not {tingkat}"
+        )
+    return day
+
+
+def _prepared_times(root: Path, run: RunInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(as_of, previous as_of) the inputs were prepared for; refuses inputs of another run."""
+    proses = table(PAKET_PROSES, root)
+    row = proses.row(0, named=True) if proses is not None and proses.height else {}
+    as_of = _parse_time(row.get("waktu_acuan"))
+    if run.known and run.as_of != as_of:
+        raise PackError(
+            f"{catalog.source_dir('paket', root)}: prepared for as_of {as_of} but run.json says "
+            f"{run.as_of}; run analysis.packs.inputs.prepare_pack_inputs(processed_dir) again"
+        )
+    return as_of, _parse_time(row.get("waktu_acuan_sebelumnya"))
+
+
+def _identity(wil: pl.DataFrame, unit: str) -> tuple[str, str, str]:
+    """(nama, zona, tz) of the unit: from the prepared units, else the region tree."""
+    me = wil.filter(pl.col("kode_wilayah") == unit)
+    if not me.is_empty():
+        return me["nama"][0], me["zona_waktu"][0], me["tz"][0]
+    from analysis.reference import unit_name
+
+    try:
+        nama = unit_name(unit)
+    except KeyError:
+        raise PackError(f"kode_wilayah {unit!r} is not a Kemendagri region code") from None
+    return (nama, *regions.desk_zone(unit))
+
+
+def load_pack(
+    processed_dir: Path | str,
+    tanggal: str | dt.date,
+    tingkat: str,
+    kode_wilayah: str,
+    settings: Settings | None = None,
+) -> Pack:
+    """Read one unit's slice of the prepared inputs (prepared first when there are none).
+
+    Raises :class:`PackError` for a bad date, an unknown tier or a tier that does not match the
+    code. A relative ``processed_dir`` is taken against the repository root.
+    """
+    s = settings or default_settings()
+    root = Path(processed_dir)
+    if not root.is_absolute():
+        root = REPO_ROOT / root
+    day = _check_parameters(tanggal, tingkat, kode_wilayah)
+    if not catalog.exists(PAKET_WILAYAH.name, root):
+        from analysis.packs.inputs import prepare_pack_inputs
+
+        prepare_pack_inputs(root, s)
+    run = read_run_info(root)
+    as_of, prev = _prepared_times(root, run)
+    wil = _scan(PAKET_WILAYAH, root, _unit_rows(kode_wilayah))
+    nama, zona, tz = _identity(wil, kode_wilayah)
+    anak = (
+        wil.filter(pl.col("kode_induk") == kode_wilayah)
+        .select("kode_wilayah", "nama", "tingkat")
+        .sort("kode_wilayah")
+    )
+    pack = Pack(kode_wilayah, tingkat, nama, day, zona, tz, as_of, prev, run, s, root, anak)
+    pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
+    _load_count(pack, root)
+    _load_context(pack, root)
+    _load_names(pack, root)
+    return pack
+
+
+def _load_count(pack: Pack, root: Path) -> None:
+    """The count and its comparison with KPU: the unit's and its children's rows."""
+    unit = pack.kode_wilayah
+    pack.hitung = _scan(PAKET_WILAYAH_KONTESTASI, root, _unit_rows(unit))
+    pack.suara = _scan(PAKET_WILAYAH_KONTESTASI_PASLON, root, _unit_rows(unit))
+    pack.progres = _scan(PAKET_PROGRES, root, pl.col("kode_wilayah") == unit)
+    pack.perubahan = _scan(
+        PAKET_PERUBAHAN, root, pl.col("kode_wilayah").is_in([unit, *pack.kode_anak])
+    )
+    kont = _scan(PAKET_KONTESTASI, root)
+    if kont is not None:
+        held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
+        kont = kont.with_columns(pl.Series("wilayah_kontestasi", held_in))
+        pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
+    pack.perkiraan = _scan(PAKET_PERKIRAAN, root)
+    if pack.perkiraan is not None:
+        own = [
+            k
+            for k in pack.perkiraan["kode_kontestasi"].unique()
+            if regions.contest_region(k) == unit
+        ]
+        pack.perkiraan = pack.perkiraan.filter(pl.col("kode_kontestasi").is_in(own))
+    pack.selisih = _load_selisih(root, unit)
+
+
+def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:
+    """TPS × contest that differ inside the unit: only its province's part is read."""
+    if not catalog.exists(PAKET_SELISIH.name, root):
+        return None
+    if unit == regions.NATIONAL:
+        provinces = catalog.parts(PAKET_SELISIH.name, root)
+    else:
+        provinces = [regions.ancestor_at(unit, 1)]
+    frames = [df for p in provinces if (df := table(PAKET_SELISIH, root, p)) is not None]
+    if not frames:
+        return pl.DataFrame()
+    df = pl.concat(frames, how="diagonal_relaxed")
+    return df.filter(regions.inside_expr("kode_desa", unit)) if unit != regions.NATIONAL else df
+
+
+def _kabkota_of(pack: Pack) -> str:
+    """The unit whose kab/kota-level rows a pack shows: its kab/kota for a kecamatan pack."""
+    return (
+        regions.ancestor_at(pack.kode_wilayah, 2)
+        if pack.tingkat == "kecamatan"
+        else pack.kode_wilayah
+    )
+
+
+def _load_context(pack: Pack, root: Path) -> None:
+    """Incidents, readiness, data quality, sources and the analytics of the unit."""
+    unit, kab = pack.kode_wilayah, _kabkota_of(pack)
+    pack.insiden = _scan(PAKET_INSIDEN, root, regions.inside_expr("kode_lokasi_paket", unit))
+    pack.kesiapan = _scan(PAKET_KESIAPAN, root, regions.inside_expr("kode_wilayah", unit))
+    for key, ds in (
+        ("pemeriksaan", PAKET_VALIDASI),
+        ("berkas", PAKET_NERACA_BERKAS),
+        ("karantina", PAKET_KARANTINA),
+    ):
+        df = table(ds, root)
+        if df is not None:
+            pack.kualitas[key] = df
+    if "pemeriksaan" in pack.kualitas:
+        pack.kualitas["pemeriksaan"] = pack.kualitas["pemeriksaan"].filter(
+            regions.inside_expr("kode_kabkota", kab) | pl.col("kode_kabkota").is_null()
+        )
+    pack.sumber = table(PAKET_SUMBER_BERKAS, root)
+    scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
+    pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
+    pack.tindak_lanjut = table(PAKET_TINDAK_LANJUT, root)
+    pack.penapisan = _scan(PAKET_PENAPISAN_TPS, root, regions.inside_expr("kode_desa", unit))
+    pack.penapisan_wilayah = _scan(
+        PAKET_PENAPISAN_WILAYAH, root, regions.inside_expr("kode_wilayah", kab)
+    )
+
+
+def _load_names(pack: Pack, root: Path) -> None:
+    """Names of the desa the lists show, and of every contest."""
+    desa: set[str] = set()
+    for df in (pack.selisih, pack.penapisan):
+        if df is not None and "kode_desa" in df.columns:
+            desa |= set(df["kode_desa"].drop_nulls().unique().to_list())
+    if desa:
+        names = _scan(PAKET_WILAYAH, root, pl.col("kode_wilayah").is_in(sorted(desa)))
+        pack.nama_wilayah.update(zip(names["kode_wilayah"], names["nama"], strict=True))
+    kn = table(PAKET_NAMA_KONTESTASI, root)
+    if kn is not None:
+        pack.nama_kontestasi = dict(zip(kn["kode_kontestasi"], kn["nama"], strict=True))

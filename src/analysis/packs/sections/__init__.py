@@ -1,0 +1,67 @@
+"""The pack's sections, one module each; every builder takes a :class:`~analysis.packs.load.Pack`
+and returns one ``<section class="bagian">`` of safe HTML (a failing one shows an error box).
+
+The notebook calls them one by one in the order of :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.packs.load import Pack
+from analysis.packs.sections.comparison import section_banding
+from analysis.packs.sections.count import section_hitung
+from analysis.packs.sections.followup import section_rekomendasi
+from analysis.packs.sections.hotspots import section_kerawanan
+from analysis.packs.sections.identity import section_kepala
+from analysis.packs.sections.incidents import section_insiden
+from analysis.packs.sections.indicators import readiness_summary, section_indikator
+from analysis.packs.sections.quality import section_kualitas
+from analysis.packs.sections.screens import section_penapisan
+from analysis.packs.sections.sources import section_sumber
+from analysis.packs.sections.stages import section_tahapan, stage_position
+from analysis.packs.sections.summary import child_status, section_ringkasan
+
+#: Section builders in the order a pack shows them.
+SECTIONS = (
+    section_kepala,
+    section_ringkasan,
+    section_tahapan,
+    section_indikator,
+    section_hitung,
+    section_banding,
+    section_insiden,
+    section_kerawanan,
+    section_rekomendasi,
+    section_penapisan,
+    section_kualitas,
+    section_sumber,
+)
+
+__all__ = [
+    "SECTIONS",
+    "child_status",
+    "readiness_summary",
+    "render_all",
+    "stage_position",
+    "warm_up",
+    *(f.__name__ for f in SECTIONS),
+]
+
+
+def render_all(pack: Pack) -> str:
+    """Every section concatenated (for tests and quick previews; the notebook shows them one by one)."""
+    return "".join(f(pack) for f in SECTIONS)
+
+
+def warm_up() -> None:
+    """Pay a kernel's one-off costs before its first pack: vl-convert's start-up (one small chart
+    of each kind) and the region names the incident tables look up (the whole Kemendagri tree,
+    ~2 s to build). The executor runs this while the inputs are being prepared; nothing here reads
+    the processed folder."""
+    from analysis.analyse import incidents
+    from analysis.domain import regions
+    from analysis.packs import charts
+
+    charts.warm_up()
+    incidents.with_names(pl.DataFrame({"kode_wilayah": [regions.NATIONAL]}))

@@ -1,0 +1,234 @@
+"""Incidents: by stage × category × severity, the new and the open serious ones, per child."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from analysis import fmt
+from analysis.analyse import incidents
+from analysis.packs import charts
+from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
+from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT
+from analysis.packs.load import Pack
+from analysis.packs.sections.common import guarded
+
+
+def _stage_chart(counts: pl.DataFrame) -> list[str]:
+    """Incidents per stage × category × severity as a chart (when it fits one)."""
+    parts: list[str] = []
+    order = {k: i for i, k in enumerate(TAHAPAN_SINGKAT)}
+    chart_df = counts.sort(
+        pl.col("tahapan").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+    ).select(
+        pl.col("tahapan").replace_strict(TAHAPAN_SINGKAT, default=pl.col("tahapan_label")),
+        pl.col("kategori_label").alias("kategori"),
+        pl.col("tingkat_keparahan"),
+        pl.col("n_insiden").alias("jumlah"),
+    )
+    if chart_df.height <= charts.MAX_ROWS:
+        parts.append(
+            grafik(
+                charts.incidents_by_stage(chart_df),
+                "Jumlah insiden per tahapan dan kategori (kotak bergaris tebal: ada insiden "
+                "kritis/tinggi)",
+            )
+        )
+    return parts
+
+
+def _serious_lists(pack: Pack) -> list[str]:
+    """The kritis/tinggi incidents new since the previous report, and those still open."""
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    parts: list[str] = []
+    parts.append("<h3>Insiden kritis/tinggi baru sejak laporan sebelumnya</h3>")
+    if since is None:
+        parts.append(
+            p(
+                "Laporan sebelumnya tidak diketahui: semua insiden kritis/tinggi yang belum selesai tercantum di bawah."
+            )
+        )
+    else:
+        new = incidents.new_incidents(
+            pack.insiden, unit, since, as_of, severities=("kritis", "tinggi")
+        )
+        parts.append(
+            _incident_table(pack, new, "insiden_baru_serius")
+            if not new.is_empty()
+            else p("Tidak ada.")
+        )
+    parts.append("<h3>Insiden kritis/tinggi yang belum selesai</h3>")
+    op = incidents.open_serious(pack.insiden, unit, as_of)
+    parts.append(
+        _incident_table(pack, op, "insiden_terbuka_serius", umur=True)
+        if not op.is_empty()
+        else p("Tidak ada.")
+    )
+    return parts
+
+
+def _incidents_per_child(pack: Pack) -> list[str]:
+    """Incident counts per child unit."""
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    parts: list[str] = []
+    kids = incidents.counts_by_child(pack.insiden, unit, as_of, since)
+    if not kids.is_empty() and not pack.anak.is_empty():
+        rows = [
+            [
+                r["nama"],
+                angka_el(
+                    "insiden_wilayah",
+                    fmt.angka(r["n_insiden"]),
+                    r["n_insiden"],
+                    wilayah=r["kode_wilayah"],
+                ),
+                fmt.angka(r["n_kritis"]),
+                fmt.angka(r["n_tinggi"]),
+                fmt.angka(r["n_terbuka"]),
+                fmt.angka(r["n_baru"]),
+            ]
+            for r in kids.iter_rows(named=True)
+        ]
+        parts.append(f"<h3>Per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
+        parts.append(
+            tabel(
+                ["Wilayah", "Insiden", "Kritis", "Tinggi", "Belum selesai", "Baru"],
+                rows,
+                kanan=(1, 2, 3, 4, 5),
+            )
+        )
+    return parts
+
+
+@guarded
+def section_insiden(pack: Pack) -> Html:
+    """Incidents by stage × category × severity, new kritis/tinggi listed, open serious ones."""
+    if pack.insiden is None:
+        return bagian("insiden", "Insiden", kosong("Insiden"))
+    unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    sm = incidents.incident_summary(pack.insiden, unit, since, as_of)
+    heads = [
+        ("insiden_total", "Total insiden", sm["total"]),
+        ("insiden_baru", "Baru sejak laporan sebelumnya", sm["baru"]),
+        ("insiden_kritis", "Kritis", sm["kritis"]),
+        ("insiden_tinggi", "Tinggi", sm["tinggi"]),
+        ("insiden_serius_terbuka", "Kritis/tinggi belum selesai", sm["serius_terbuka"]),
+        ("insiden_terverifikasi", "Terverifikasi", sm["terverifikasi"]),
+        ("insiden_belum_diverifikasi", "Belum diverifikasi", sm["belum_diverifikasi"]),
+    ]
+    parts = [
+        "<p>"
+        + " · ".join(
+            f"{esc(label)}: {angka_el(n, fmt.angka(v), v, wilayah=unit)}" for n, label, v in heads
+        )
+        + "</p>"
+    ]
+    if not sm["total"]:
+        parts.append(p("Tidak ada laporan insiden di wilayah ini."))
+        return bagian("insiden", "Insiden", "".join(parts))
+    counts = incidents.incident_counts(pack.insiden, unit, as_of)
+    parts += _stage_chart(counts)
+    parts.append(_incident_grid(pack, counts))
+    parts += _serious_lists(pack)
+    parts += _incidents_per_child(pack)
+    return bagian("insiden", "Insiden", "".join(parts))
+
+
+def _incident_grid(pack: Pack, counts: pl.DataFrame) -> Html:
+    """Stage × category rows with one column per severity (compact on a phone).
+
+    Each count carries ``data-angka="insiden_sel"`` with its tahapan, kategori and keparahan.
+    """
+    sev = KEPARAHAN
+    cells: dict[tuple[str, str], dict] = {}
+    for r in counts.iter_rows(named=True):
+        key = (r["tahapan"], r["kategori"])
+        c = cells.setdefault(
+            key,
+            {
+                "label": f"{r['tahapan_label']} · {r['kategori_label']}",
+                "n": {},
+                "total": 0,
+                "terbuka": 0,
+            },
+        )
+        c["n"][r["tingkat_keparahan"]] = c["n"].get(r["tingkat_keparahan"], 0) + r["n_insiden"]
+        c["total"] += r["n_insiden"]
+        c["terbuka"] += r["n_terbuka"]
+    order = sorted(
+        cells.items(),
+        key=lambda kv: tuple(-kv[1]["n"].get(x, 0) for x in sev[:2]) + (-kv[1]["total"],),
+    )
+    n = pack.settings.briefing.list_rows * 2
+    rows = []
+    for (tahapan, kategori), c in order[:n]:
+        row: list[object] = [c["label"]]
+        for x in sev:
+            v = c["n"].get(x, 0)
+            row.append(
+                angka_el(
+                    "insiden_sel", fmt.angka(v), v, tahapan=tahapan, kategori=kategori, keparahan=x
+                )
+                if v
+                else "·"
+            )
+        row += [Html(f"<strong>{esc(fmt.angka(c['total']))}</strong>"), fmt.angka(c["terbuka"])]
+        rows.append(row)
+    out = [
+        tabel(
+            [
+                "Tahapan · kategori",
+                "Kritis",
+                "Tinggi",
+                "Sedang",
+                "Rendah",
+                "Jumlah",
+                "Belum selesai",
+            ],
+            rows,
+            kanan=(1, 2, 3, 4, 5, 6),
+        )
+    ]
+    if len(order) > n:
+        out.append(
+            p(
+                f"Ditampilkan {n} dari {fmt.angka(len(order))} kombinasi (yang paling parah dan terbanyak); semuanya ada di grafik.",
+                "catatan",
+            )
+        )
+    return Html("".join(out))
+
+
+def _incident_table(pack: Pack, df: pl.DataFrame, nama: str, umur: bool = False) -> Html:
+    n = pack.settings.briefing.list_rows * 2
+    rows = []
+    for r in df.head(n).iter_rows(named=True):
+        row = [
+            Html(
+                f'<span data-angka="{esc(nama)}" data-nilai="{esc(r["id_insiden"])}">{esc(pack.waktu(r["waktu_laporan"]))}</span>'
+            ),
+            r.get("nama_lokasi") or r.get("kode_lokasi"),
+            r["kategori_label"],
+            r["keparahan_label"],
+            r["verifikasi_label"],
+            f"{r['penanganan_label']}" + (f" ({r['instansi']})" if r.get("instansi") else ""),
+        ]
+        if umur:
+            row.append(
+                fmt.durasi(dt.timedelta(hours=r["umur_jam"]))
+                if r.get("umur_jam") is not None
+                else fmt.KOSONG
+            )
+        row.append(Html(f'<span class="deskripsi">{esc(r.get("deskripsi"))}</span>'))
+        rows.append(row)
+    kolom = ["Dilaporkan", "Lokasi", "Kategori", "Keparahan", "Verifikasi", "Penanganan (instansi)"]
+    if umur:
+        kolom.append("Umur")
+    kolom.append("Uraian")
+    out = [tabel(kolom, rows)]
+    if df.height > n:
+        out.append(
+            p(f"… dan {fmt.angka(df.height - n)} lainnya (lihat buku kerja analis).", "catatan")
+        )
+    return Html("".join(out))
