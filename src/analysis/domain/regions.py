@@ -37,14 +37,14 @@ PILKADA_DEPTH: dict[str, int] = {JENIS_GUBERNUR: 1, JENIS_BUPATI: 2}
 """Depth of the region whose head a Pilkada contest elects: gubernur a provinsi, bupati/walikota a
 kab/kota."""
 
-# DOMAIN §3: no gubernur contest in DIY; no bupati/walikota contest in DKI's six administrative units.
+# docs/domain.md §2: no gubernur contest in DIY; no bupati/walikota contest in DKI's six administrative units.
 NO_GUBERNUR: frozenset[str] = frozenset({"34"})
 NO_BUPATI: frozenset[str] = frozenset({"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"})
 
 _DOTTED = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
 _UNIT = re.compile(r"00|\d{2}(\.\d{2}){0,2}")
 
-# DOMAIN §2: time zone by province code.
+# docs/domain.md §3: time zone by province code.
 _WIB = {*range(11, 20), 21, *range(31, 37)}
 _WIB_PONTIANAK = {61, 62}
 _WITA = {51, 52, 53, 63, 64, 65, *range(71, 77)}
@@ -139,7 +139,7 @@ def tps_desa(kode_tps: str) -> str:
 
 
 def time_zone(code: str) -> tuple[str, str]:
-    """(abbreviation, IANA zone) of the province a code lies in (DOMAIN §2)."""
+    """(abbreviation, IANA zone) of the province a code lies in (``docs/domain.md`` §3)."""
     p = int(code[:2])
     if p in _WIB:
         return "WIB", "Asia/Jakarta"
@@ -149,7 +149,7 @@ def time_zone(code: str) -> tuple[str, str]:
         return "WITA", "Asia/Makassar"
     if p in _WIT:
         return "WIT", "Asia/Jayapura"
-    raise ValueError(f"province code {code!r} has no known time zone (DOMAIN §2)")
+    raise ValueError(f"province code {code!r} has no known time zone (docs/domain.md §3)")
 
 
 def desk_time_zone(unit: str) -> str:
