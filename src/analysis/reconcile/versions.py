@@ -36,6 +36,20 @@ KPU_RECORD: tuple[pl.Expr, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where one source's versions are: its ReconInputs fields, and the time that orders them."""
+
+    time_col: str
+    records: str  # one row per TPS × contest × version
+    votes: str  # one row per TPS × contest × version × paslon
+    columns: tuple[pl.Expr, ...]  # the record's columns kept, as recon_tps names them
+
+
+INTERNAL = Source("waktu_laporan", "tally_tps", "tally_votes", INTERNAL_RECORD)
+KPU = Source("waktu_tarik", "official_tps", "official_votes", KPU_RECORD)
+
+
 @dataclass
 class InForce:
     """What is in force as of a time, keyed by ``_pid`` (TPS × contest) or ``_vid`` (× paslon)."""
@@ -72,6 +86,19 @@ def _votes_of(votes: pl.DataFrame, chosen: pl.DataFrame, time_col: str) -> pl.Da
     )
 
 
+def _versions(
+    inputs: ReconInputs, source: Source, as_of: dt.datetime, cmap: dict[str, int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A source's records and votes, every version up to ``as_of``, keyed."""
+    t = source.time_col
+    records = getattr(inputs, source.records)
+    votes = getattr(inputs, source.votes)
+    return (
+        _keyed_up_to(records, t, as_of, source.columns, cmap, source.records),
+        _keyed_up_to(votes, t, as_of, [t, "nomor_urut", "suara"], cmap, source.votes),
+    )
+
+
 def in_force(
     inputs: ReconInputs,
     cmap: dict[str, int],
@@ -79,32 +106,11 @@ def in_force(
     previous_as_of: dt.datetime | None,
 ) -> InForce:
     """The desk's reports and KPU's records in force at ``as_of`` (UTC), with KPU's revisions."""
-    vote_cols = ["nomor_urut", "suara"]
-    tally_all = _keyed_up_to(
-        inputs.tally_tps, "waktu_laporan", as_of, INTERNAL_RECORD, cmap, "tally_tps"
-    )
-    official_all = _keyed_up_to(
-        inputs.official_tps, "waktu_tarik", as_of, KPU_RECORD, cmap, "official_tps"
-    )
-    tally_votes = _keyed_up_to(
-        inputs.tally_votes,
-        "waktu_laporan",
-        as_of,
-        ["waktu_laporan", *vote_cols],
-        cmap,
-        "tally_votes",
-    )
-    official_votes = _keyed_up_to(
-        inputs.official_votes,
-        "waktu_tarik",
-        as_of,
-        ["waktu_tarik", *vote_cols],
-        cmap,
-        "official_votes",
-    )
-    tally = latest(tally_all, "waktu_laporan")
-    official = latest(official_all, "waktu_tarik")
-    iv = _votes_of(tally_votes, tally, "waktu_laporan").rename({"suara": "suara_internal"})
+    tally_all, tally_votes = _versions(inputs, INTERNAL, as_of, cmap)
+    official_all, official_votes = _versions(inputs, KPU, as_of, cmap)
+    tally = latest(tally_all, INTERNAL.time_col)
+    official = latest(official_all, KPU.time_col)
+    iv = _votes_of(tally_votes, tally, INTERNAL.time_col).rename({"suara": "suara_internal"})
     ov, prev, pv = kpu_revisions(official_all, official_votes, official, previous_as_of)
     return InForce(tally, official, iv, ov, prev, pv)
 
