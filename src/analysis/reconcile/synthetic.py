@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from analysis.domain.regions import JENIS_BUPATI, JENIS_GUBERNUR, contest_expr, undotted_expr
+from analysis.domain.regions import PILKADA_DEPTH, contest_expr, undotted_expr
 from analysis.reconcile.inputs import PAIR, ReconInputs, make_inputs
 from analysis.reconcile.keys import TPS_NUMBER_DIGITS
 
@@ -94,7 +94,7 @@ def synthetic_inputs(n_tps: int = 430_000, seed: int = 20241127) -> ReconInputs:
     t = ref_tps.select("kode_tps", "kode_desa", "pemilih_dpt")
     pairs = pl.concat(
         t.with_columns(contest_expr(jenis, "kode_desa").alias("kode_kontestasi"))
-        for jenis in (JENIS_GUBERNUR, JENIS_BUPATI)
+        for jenis in PILKADA_DEPTH
     )
     paslon = _paslon(rng, pairs)
     base = dt.datetime(2024, 11, 27, 7, tzinfo=dt.UTC)

@@ -12,8 +12,8 @@ import datetime as dt
 import polars as pl
 
 from analysis.domain.regions import (
-    JENIS_BUPATI,
-    JENIS_GUBERNUR,
+    PILKADA_DEPTH,
+    TIERS,
     ancestor_expr,
     contest_expr,
     tps_desa_expr,
@@ -45,8 +45,10 @@ NEITHER = "belum_masuk"
 #: ``status``: a KPU revision since the previous report comes first, then the comparison.
 STATUS: tuple[tuple[str, pl.Expr], ...] = (("kpu_direvisi", pl.col("kpu_direvisi")),)
 
-#: The tiers every TPS row names its unit at (recon_tps: kode_desa, kode_kecamatan, …).
-AREA_DEPTHS: dict[str, int] = {"kode_kecamatan": 3, "kode_kabkota": 2, "kode_provinsi": 1}
+#: The units above its desa every TPS row names (recon_tps: kode_kecamatan, …), by depth.
+AREA_DEPTHS: dict[str, int] = {
+    f"kode_{t}": TIERS.index(t) for t in ("kecamatan", "kabkota", "provinsi")
+}
 
 _FLAGGED = (pl.col("peringatan_internal").list.len().fill_null(0) > 0) | (
     pl.col("peringatan_kpu").list.len().fill_null(0) > 0
@@ -59,7 +61,7 @@ def expected_pairs(ref_tps: pl.DataFrame, contests: pl.Series) -> pl.DataFrame:
     t = ref_tps.select("kode_tps", "kode_desa", "pemilih_dpt")
     per_contest = [
         t.with_columns(contest_expr(jenis, "kode_desa").alias("kode_kontestasi"))
-        for jenis in (JENIS_GUBERNUR, JENIS_BUPATI)
+        for jenis in PILKADA_DEPTH
     ]
     return (
         pl.concat(per_contest)
