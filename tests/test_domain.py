@@ -69,6 +69,15 @@ def test_contests() -> None:
     assert regions.contests_for_desa("16.71.01.1001") == ["pkwkp-16", "pkwkk-1671"]
     assert regions.contests_for_desa("31.01.01.1001") == ["pkwkp-31"]  # DKI administrative unit
     assert regions.contests_for_desa("34.71.01.1001") == ["pkwkk-3471"]  # no gubernur in DIY
+    frame = pl.DataFrame({"k": ["16.71.01.1001", "34.71", "16"]})
+    out = frame.select(
+        regions.contest_expr("pkwkp", "k").alias("gub"),
+        regions.contest_expr("pkwkk", "k").alias("bup"),
+        regions.contest_expr("ppwp", "k").alias("pres"),
+    )
+    assert out["gub"].to_list() == ["pkwkp-16", "pkwkp-34", "pkwkp-16"]  # held or not
+    assert out["bup"].to_list() == ["pkwkk-1671", "pkwkk-3471", None]  # "16" has no kab/kota
+    assert out["pres"].to_list() == ["ppwp"] * 3
 
 
 def test_desk_zones() -> None:

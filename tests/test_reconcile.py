@@ -661,3 +661,93 @@ def test_cli_prints_summary(tmp_path, inputs, capsys):
     out = capsys.readouterr().out
     assert "Rekonsiliasi per 2024-11-28 14.00 WIB" in out and "selisih 1" in out
     assert (tmp_path / "recon_kontestasi.parquet").exists()
+
+
+# --- the rules as tables, and the pieces under them ------------------------------------------------
+
+
+def test_status_tables_name_every_status_once():
+    from analysis.reconcile.tps import COMPARISON, NEITHER, STATUS
+
+    banding = [label for label, _ in COMPARISON] + [NEITHER]
+    assert len(set(banding)) == len(banding)
+    assert sorted(banding + [label for label, _ in STATUS]) == sorted(RECON_STATUSES)
+
+
+def test_first_label_takes_the_first_condition_that_holds():
+    from analysis.reconcile.exprs import first_label
+
+    df = pl.DataFrame({"a": [True, False, None, False], "b": [True, True, True, False]})
+    table = (("pertama", pl.col("a")), ("kedua", pl.col("b")))
+    out = df.select(
+        first_label(table, "lain").alias("x"), first_label(table).alias("y")
+    )  # a null condition does not hold
+    assert out["x"].to_list() == ["pertama", "kedua", "kedua", "lain"]
+    assert out["y"].to_list() == ["pertama", "kedua", "kedua", None]
+
+
+def test_change_kinds_in_documented_order():
+    from analysis.reconcile.perubahan import JENIS_PERUBAHAN
+
+    assert [label for label, _ in JENIS_PERUBAHAN] == [
+        "selisih_baru",
+        "selisih_selesai",
+        "kpu_direvisi_baru",
+        "selisih_berubah",
+        "masuk_internal",
+        "masuk_kpu",
+        "lainnya",
+    ]
+
+
+def test_outcome_says_every_reason_that_holds():
+    both = _contest_frame([5000, 4990], [5000, 4990], [6, 6], dpt_missing=1200)
+    assert both["bisa_mengubah_hasil"]
+    assert both["alasan"] == (
+        "selisih yang belum terselesaikan pada dua paslon teratas (12 suara) tidak kurang dari "
+        "margin (10 suara); TPS yang belum masuk hitung internal (10 TPS, DPT 1.200) dapat "
+        "melampaui margin (10 suara)"
+    )
+
+
+def test_integer_keys_round_trip_and_group_like_the_codes(inputs):
+    from analysis.reconcile.keys import contest_ids, desa_group, pair_columns, with_pid
+
+    cmap = contest_ids(inputs.tally_tps, pl.DataFrame({"kode_kontestasi": ["pkwkp-16"]}))
+    assert list(cmap) == ["pkwkk-1671", "pkwkp-16"]  # numbered in code order
+    pairs = pl.DataFrame({"kode_tps": [T1, T2, T4], "kode_kontestasi": [C, "pkwkp-16", C]})
+    keyed_pairs = with_pid(pairs, cmap, "test").sort("_pid")
+    back = keyed_pairs.select(pair_columns(cmap))
+    assert back.equals(keyed_pairs.select("kode_tps", "kode_kontestasi"))
+    with_desa = keyed_pairs.with_columns(
+        pl.Series("kode_desa", [DESA_A, DESA_A, DESA_B]),
+    )
+    by_int = with_desa.select(desa_group(with_desa, per_paslon=False))["_k"].to_list()
+    by_str = with_desa.drop("_pid").select(desa_group(with_desa.drop("_pid"), per_paslon=False))
+    assert len(set(by_int)) == by_str["_k"].n_unique() == 3  # two contests in desa A, one in B
+    assert by_int[0] == keyed_pairs["_pid"][0] - 1 * 1000  # TPS number 001 zeroed
+
+
+def test_interrupted_or_foreign_history_folders_are_not_runs(tmp_path, inputs):
+    from analysis.reconcile.history import history_runs
+
+    _write_inputs(tmp_path, inputs)
+    run_reconcile(tmp_path, PREV, default_settings())
+    (tmp_path / "history" / "20241128T1400.tmp").mkdir()
+    (tmp_path / "history" / "20241128T1400.tmp" / "meta.json").write_text(
+        json.dumps({"as_of": AS_OF.isoformat()})
+    )
+    (tmp_path / "history" / "lain").mkdir()
+    (tmp_path / "history" / "lain" / "meta.json").write_text("{}")
+    assert [t for t, _ in history_runs(tmp_path)] == [PREV.astimezone(dt.UTC)]
+    assert previous_run(tmp_path, AS_OF) == PREV and not has_history(tmp_path, AS_OF)
+
+
+def test_synthetic_inputs_are_reproducible():
+    from analysis.reconcile.inputs import INPUTS
+    from analysis.reconcile.synthetic import synthetic_inputs
+
+    a, b = synthetic_inputs(2000, seed=7), synthetic_inputs(2000, seed=7)
+    for name, (ds, _) in INPUTS.items():
+        key = list(ds.key)
+        assert getattr(a, name).sort(key).equals(getattr(b, name).sort(key)), name

@@ -368,9 +368,10 @@ LEDGER = _d(
     nullable=("pesan", "dataset"),
 )
 
-# --- Reconciliation outputs (analysis.reconcile; columns documented in notes/reconcile.md) -------
+# --- Reconciliation outputs (analysis.reconcile; the rules in docs/domain.md §6–§7) --------------
 
-#: TPS × contest statuses, mutually exclusive (``kpu_direvisi`` wins over the comparison outcome).
+#: TPS × contest statuses, mutually exclusive (``kpu_direvisi`` wins over the comparison outcome);
+#: what each means: docs/domain.md §7. The rules that assign them: analysis.reconcile.tps.
 RECON_STATUSES: tuple[str, ...] = (
     "cocok",  # both sources, every paslon equal within tolerances.reconcile_votes
     "selisih",  # both sources, at least one paslon differs

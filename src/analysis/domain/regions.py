@@ -33,14 +33,18 @@ JENIS_GUBERNUR = "pkwkp"
 JENIS_BUPATI = "pkwkk"
 JENIS_PRESIDEN = "ppwp"
 
-# DOMAIN §3: no gubernur contest in DIY; no bupati/walikota contest in DKI's six administrative units.
+PILKADA_DEPTH: dict[str, int] = {JENIS_GUBERNUR: 1, JENIS_BUPATI: 2}
+"""Depth of the region whose head a Pilkada contest elects: gubernur a provinsi, bupati/walikota a
+kab/kota."""
+
+# docs/domain.md §2: no gubernur contest in DIY; no bupati/walikota contest in DKI's six administrative units.
 NO_GUBERNUR: frozenset[str] = frozenset({"34"})
 NO_BUPATI: frozenset[str] = frozenset({"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"})
 
 _DOTTED = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
 _UNIT = re.compile(r"00|\d{2}(\.\d{2}){0,2}")
 
-# DOMAIN §2: time zone by province code.
+# docs/domain.md §3: time zone by province code.
 _WIB = {*range(11, 20), 21, *range(31, 37)}
 _WIB_PONTIANAK = {61, 62}
 _WITA = {51, 52, 53, 63, 64, 65, *range(71, 77)}
@@ -135,7 +139,7 @@ def tps_desa(kode_tps: str) -> str:
 
 
 def time_zone(code: str) -> tuple[str, str]:
-    """(abbreviation, IANA zone) of the province a code lies in (DOMAIN §2)."""
+    """(abbreviation, IANA zone) of the province a code lies in (``docs/domain.md`` §3)."""
     p = int(code[:2])
     if p in _WIB:
         return "WIB", "Asia/Jakarta"
@@ -145,7 +149,7 @@ def time_zone(code: str) -> tuple[str, str]:
         return "WITA", "Asia/Makassar"
     if p in _WIT:
         return "WIT", "Asia/Jayapura"
-    raise ValueError(f"province code {code!r} has no known time zone (DOMAIN §2)")
+    raise ValueError(f"province code {code!r} has no known time zone (docs/domain.md §3)")
 
 
 def desk_zone(unit: str) -> tuple[str, str]:
@@ -175,21 +179,29 @@ def contest_region(kode_kontestasi: str) -> str:
 
 def holds_contest(jenis: str, kode_wilayah: str) -> bool:
     """Whether a province (``pkwkp``) or kab/kota (``pkwkk``) holds its Pilkada 2024 contest."""
-    if jenis == JENIS_GUBERNUR:
-        return depth(kode_wilayah) == 1 and kode_wilayah not in NO_GUBERNUR
-    if jenis == JENIS_BUPATI:
-        return depth(kode_wilayah) == 2 and kode_wilayah not in NO_BUPATI
-    return False
+    if jenis not in PILKADA_DEPTH or depth(kode_wilayah) != PILKADA_DEPTH[jenis]:
+        return False
+    return kode_wilayah not in (NO_GUBERNUR if jenis == JENIS_GUBERNUR else NO_BUPATI)
 
 
 def contests_for_desa(kode_desa: str) -> list[str]:
     """The contests a voter in this desa (dotted or KPU form) votes in, where held."""
     code = dotted(kode_desa)
     out = []
-    for jenis, region in ((JENIS_GUBERNUR, code[:2]), (JENIS_BUPATI, code[:5])):
-        if holds_contest(jenis, region):
+    for jenis, to_depth in PILKADA_DEPTH.items():
+        region = ancestor_at(code, to_depth)
+        if region is not None and holds_contest(jenis, region):
             out.append(contest_code(jenis, region))
     return out
+
+
+def contest_expr(jenis: str, col: str | pl.Expr) -> pl.Expr:
+    """The ``jenis`` contest each dotted code of a column votes in, held there or not
+    (``pkwkk`` and ``16.71.01.1001`` → ``pkwkk-1671``); null when the code is less precise than
+    the contest's region. :func:`contest_code` over a column."""
+    if jenis == JENIS_PRESIDEN:
+        return pl.lit(JENIS_PRESIDEN)
+    return pl.lit(f"{jenis}-") + undotted_expr(ancestor_expr(col, PILKADA_DEPTH[jenis]))
 
 
 # --- Columns of codes (polars) -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Election rules used by more than one stage, each decided once (``docs/domain.md`` §3).
+"""Election rules used by more than one stage, each decided once (``docs/domain.md`` §5).
 
 Only rules several stages share live here; a rule used by one check stays in that check's table.
 """
@@ -17,7 +17,7 @@ def reserve_ballots(dpt: int, share: float) -> int:
     """Reserve ballots a TPS receives for ``dpt`` voters: ``share`` of DPT, rounded up.
 
     Ballots are whole sheets and the reserve is *at least* ``share`` of the DPT (2.5% in a
-    Pilkada, DOMAIN §3), so a fraction of a ballot is printed as one more: DPT 241 → ⌈6.025⌉ = 7.
+    Pilkada, ``docs/domain.md`` §5), so a fraction of a ballot is printed as one more: DPT 241 → ⌈6.025⌉ = 7.
     Rounding up is also the lenient side for a limit: a count that many ballots allow is never
     flagged as impossible.
     """

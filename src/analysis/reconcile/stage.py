@@ -1,0 +1,237 @@
+"""The reconcile stage: one run on a processed folder, its command line, and its benchmark.
+
+``python -m analysis reconcile [--as-of T] [--previous T] [--processed DIR]`` reads the processed
+datasets, reconciles as of T, compares with the previous kept run, writes recon_* and keeps the run
+in history (:mod:`analysis.reconcile.history`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+from analysis import catalog, fmt
+from analysis.reconcile.history import (
+    desk_zone,
+    has_history,
+    history_dir,
+    load_history,
+    previous_run,
+    write_result,
+)
+from analysis.reconcile.inputs import INPUTS, ReconcileError, ReconInputs, as_utc, load_inputs
+from analysis.reconcile.perubahan import changes_since
+from analysis.reconcile.result import ReconResult, reconcile, timed
+from analysis.schemas import RECON_RUN, RECON_STATUSES
+from analysis.settings import Settings, default_settings
+
+
+def _changes(
+    result: ReconResult, processed: Path, inputs: ReconInputs, prev_t: dt.datetime, tol: int
+) -> None:
+    """Fill ``result``'s changes against the run as of ``prev_t`` (kept, else recomputed)."""
+    if has_history(processed, prev_t):
+        prev = load_history(processed, prev_t)
+    else:
+        prev = reconcile(inputs, prev_t, tol, None, detail=False)
+    result.perubahan, result.perubahan_wilayah = changes_since(prev, result)
+
+
+def _run_row(result: ReconResult, seconds: float, tol: int) -> pl.DataFrame:
+    """recon_run: the as-of times, when and how long, the tolerance used."""
+    return pl.DataFrame(
+        {
+            "waktu_acuan": [result.as_of],
+            "waktu_acuan_sebelumnya": [result.previous_as_of],
+            "waktu_proses": [dt.datetime.now(dt.UTC)],
+            "durasi_detik": [seconds],
+            "toleransi_suara": [tol],
+        },
+        schema=RECON_RUN.polars_schema,
+    )
+
+
+def run_reconcile(
+    processed: Path,
+    as_of: dt.datetime,
+    settings: Settings | None = None,
+    previous_as_of: dt.datetime | None = None,
+) -> ReconResult:
+    """Reconcile the processed data as of ``as_of``, write recon_* and keep the run in history.
+
+    ``previous_as_of`` defaults to the latest kept run before ``as_of``; changes are computed
+    against that run (read from history when kept there, else recomputed from the inputs).
+    """
+    s = settings or default_settings()
+    tol = s.election.tolerances.reconcile_votes
+    t0 = time.perf_counter()
+    processed = Path(processed)
+    timings: dict[str, float] = {}
+    with timed(timings, "baca"):
+        inputs = load_inputs(processed)
+    prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
+    result = reconcile(inputs, as_of, tol, prev_t)
+    result.timings = {**timings, **result.timings}
+    if prev_t is not None:
+        with timed(result.timings, "perubahan"):
+            _changes(result, processed, inputs, prev_t, tol)
+    result.run = _run_row(result, time.perf_counter() - t0, tol)
+    with timed(result.timings, "tulis"):
+        write_result(result, processed, s)
+    return result
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def summary(result: ReconResult, limit: int = 10, settings: Settings | None = None) -> str:
+    """A short text summary (Bahasa Indonesia) of a run, for the command line."""
+    zone = desk_zone(settings)
+
+    def when(t: dt.datetime) -> str:
+        return t.astimezone(zone).strftime("%Y-%m-%d %H.%M %Z")
+
+    counts = dict(result.tps.group_by("status").len().iter_rows())
+    k = result.kontestasi.sort(["bisa_mengubah_hasil", "kode_kontestasi"], descending=[True, False])
+    compared = f" (dibanding {when(result.previous_as_of)})" if result.previous_as_of else ""
+    lines = [
+        f"Rekonsiliasi per {when(result.as_of)}{compared}",
+        "TPS × kontestasi: "
+        + ", ".join(f"{s} {fmt.angka(counts.get(s, 0))}" for s in RECON_STATUSES),
+        f"{k.height} kontestasi; {k['bisa_mengubah_hasil'].sum()} bisa berubah urutannya "
+        "(hitung internal — bukan hasil resmi; hasil resmi ditetapkan KPU)",
+    ]
+    for row in k.head(limit).iter_rows(named=True):
+        lines.append(
+            f"  {row['kode_kontestasi']:<12} cakupan internal {fmt.persen(row['cakupan_internal'])}, "
+            f"KPU {fmt.persen(row['cakupan_kpu'])}; tidak cocok {fmt.angka(row['n_tidak_cocok'])}; "
+            f"margin {fmt.angka(row['margin_internal'])}; "
+            f"{'BISA BERUBAH' if row['bisa_mengubah_hasil'] else 'aman'}"
+        )
+    if k.height > limit:
+        lines.append(f"  ... dan {k.height - limit} kontestasi lain")
+    if not result.perubahan.is_empty():
+        ch = result.perubahan.group_by("jenis_perubahan").len().sort("jenis_perubahan")
+        lines.append("Perubahan: " + ", ".join(f"{a} {fmt.angka(b)}" for a, b in ch.iter_rows()))
+    return "\n".join(lines)
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO time with offset from the command line or run.json; else a clear error."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ReconcileError(
+            f"--as-of/--previous: {text!r} is not an ISO time (2024-11-28T14:00+07:00)"
+        ) from None
+    if t.tzinfo is None:
+        raise ReconcileError(f"--as-of/--previous: {text!r} needs a UTC offset, e.g. +07:00")
+    return t
+
+
+def _run_as_of(processed: Path) -> dt.datetime | None:
+    """as_of recorded by the daily job in ``processed/run.json``, if any."""
+    try:
+        text = json.loads((processed / "run.json").read_text(encoding="utf-8")).get("as_of")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return parse_time(text) if text else None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        help="ISO time with offset (default: as_of of <processed>/run.json, else the demo's as_of)",
+    )
+    parser.add_argument(
+        "--previous", help="ISO time of the previous report (default: the latest kept run)"
+    )
+    parser.add_argument(
+        "--processed",
+        type=Path,
+        help="processed folder (default: <paths.processed>/demo-<demo.scope>)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    s = default_settings()
+    processed = args.processed or (s.paths.resolved().processed / f"demo-{s.demo.scope}")
+    if not processed.is_dir():
+        print(f"galat: folder data olahan {processed} tidak ada (jalankan ingest dulu)")
+        return 2
+    try:
+        as_of = parse_time(args.as_of) if args.as_of else _run_as_of(processed) or s.demo.as_of
+        prev = parse_time(args.previous) if args.previous else None
+        result = run_reconcile(processed, as_of, s, prev)
+    except ReconcileError as exc:
+        print(f"galat: {exc}")
+        return 2
+    print(summary(result, settings=s))
+    print(
+        f"Ditulis ke {processed} dan {history_dir(processed, result.as_of, s)} "
+        f"({result.run['durasi_detik'][0]:.2f} detik)"
+    )
+    return 0
+
+
+# --- the benchmark --------------------------------------------------------------------------------
+
+
+def _synthetic_folder(n_tps: int) -> tuple[Path, str]:
+    """A temporary processed folder holding national-size synthetic inputs."""
+    from analysis.reconcile.synthetic import synthetic_inputs
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_reconcile_"))
+    t = time.perf_counter()
+    inp = synthetic_inputs(n_tps)
+    for field, (ds, _) in INPUTS.items():
+        if field != "official_region":
+            catalog.write(getattr(inp, field), ds.name, root=tmp)
+    return tmp, f"sintetis ({time.perf_counter() - t:.1f} s to generate)"
+
+
+def bench_reconcile(
+    processed: Path | None = None, as_of: dt.datetime | None = None, n_tps: int = 430_000
+) -> dict:
+    """Time run_reconcile on ``processed`` (national synthetic data when it holds no tally).
+
+    As the daily job does: a run as of the previous report, then the timed run as of ``as_of``
+    (previous run kept in history). Returns sizes and seconds per phase (read, TPS, roll-up,
+    contests, changes, write), wall and CPU.
+    """
+    s = default_settings()
+    as_of = as_of or s.demo.as_of
+    tmp, source = None, "processed"
+    tally = INPUTS["tally_tps"][0].name
+    if processed is None or not catalog.processed_path(tally, root=Path(processed)).exists():
+        tmp, source = _synthetic_folder(n_tps)
+        processed = tmp
+    try:
+        prev = s.demo.previous_report
+        t = time.perf_counter()
+        run_reconcile(Path(processed), prev, s, previous_as_of=None)
+        first = time.perf_counter() - t
+        t, c = time.perf_counter(), time.process_time()
+        result = run_reconcile(Path(processed), as_of, s, prev)
+        total, cpu = time.perf_counter() - t, time.process_time() - c
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "sumber": source,
+        "tps_kontestasi": result.tps.height,
+        "baris_tps_paslon": result.tps_paslon.height,
+        "baris_wilayah": result.wilayah.height,
+        "kontestasi": result.kontestasi.height,
+        "detik_run_pertama": round(first, 2),
+        "detik_total": round(total, 2),
+        "detik_cpu": round(cpu, 2),
+        "detik_per_tahap": {k: round(v, 2) for k, v in result.timings.items()},
+    }
