@@ -190,6 +190,11 @@ def contests_for_desa(kode_desa: str) -> list[str]:
 # --- Columns of codes (polars) -----------------------------------------------------------------
 
 
+def is_code_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_code` over a column: a dotted Kemendagri code at any tier, or ``"00"``."""
+    return _col(col).str.contains(rf"^(?:{NATIONAL}|{_DOTTED.pattern})$")
+
+
 def depth_expr(col: str | pl.Expr) -> pl.Expr:
     """Depth of a dotted code column (0 for ``"00"``)."""
     c = _col(col)
@@ -233,12 +238,15 @@ def ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
     return pl.when(c.str.len_chars() >= n).then(c.str.slice(0, n)).otherwise(None)
 
 
-def inside_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
-    """Rows whose dotted code lies in ``unit`` (the unit itself included)."""
+def inside_expr(col: str | pl.Expr, unit: str | pl.Expr) -> pl.Expr:
+    """Rows whose dotted code lies in ``unit`` (the unit itself included); ``unit`` is one code
+    or a column of codes (e.g. each row's contest region)."""
     c = _col(col)
-    if unit == NATIONAL:
-        return pl.lit(True)
-    return (c == unit) | c.str.starts_with(unit + ".")
+    if isinstance(unit, str):
+        if unit == NATIONAL:
+            return pl.lit(True)
+        return (c == unit) | c.str.starts_with(unit + ".")
+    return (unit == NATIONAL) | (c == unit) | c.str.starts_with(unit + ".")
 
 
 def child_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
