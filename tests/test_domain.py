@@ -67,6 +67,18 @@ def test_kpu_codes() -> None:
     assert out.row(0) == ("16.71.01.1001", "16.71", "16.71")
 
 
+def test_tps_in_kpu_form() -> None:
+    frame = pl.DataFrame(
+        {"t": ["1671011001001", "1671011001001", "1601072001001"], "u": ["1671", "00", "1671"]}
+    )
+    out = frame.select(
+        regions.tps_desa_kpu_expr("t").alias("desa"),
+        regions.tps_inside_expr("t", pl.col("u")).alias("inside"),
+    )
+    assert out["desa"].to_list() == ["1671011001", "1671011001", "1601072001"]
+    assert out["inside"].to_list() == [True, True, False]
+
+
 def test_contests() -> None:
     assert regions.contest_code("pkwkk", "16.71") == "pkwkk-1671"
     assert regions.contest_region("pkwkk-1671") == "16.71"

@@ -294,6 +294,18 @@ def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     return tps_ancestor_expr(col, 4)
 
 
+def tps_desa_kpu_expr(col: str | pl.Expr) -> pl.Expr:
+    """The desa of a 13-digit TPS code column in KPU form (its first 10 digits): the cheap form
+    to look up among the region tree's undotted codes on millions of rows."""
+    return _col(col).str.slice(0, KPU_LENGTH[4])
+
+
+def tps_inside_expr(col: str | pl.Expr, unit_kpu: pl.Expr) -> pl.Expr:
+    """Rows whose 13-digit TPS code lies inside the unit given per row in KPU (undotted) form;
+    ``"00"`` holds every TPS."""
+    return (unit_kpu == NATIONAL) | _col(col).str.starts_with(unit_kpu)
+
+
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:
     """A TPS code column holds 13 digits."""
     return _col(col).str.contains(rf"^\d{{{TPS_CODE_DIGITS}}}$")

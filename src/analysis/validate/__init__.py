@@ -14,7 +14,7 @@ validation does.
 from __future__ import annotations
 
 from analysis.validate.checks import DATASETS, checks_for
-from analysis.validate.checks.lookups import desa_codes as _desa_codes
+from analysis.validate.checks.lookups import desa_kpu_codes as _desa_codes
 from analysis.validate.engine import (
     ValidationOutcome,
     _gx_context,

@@ -13,9 +13,8 @@ import polars as pl
 from analysis import fmt
 from analysis.domain.regions import (
     TPS_CODE_DIGITS,
-    inside_expr,
-    tps_desa_expr,
-    undotted_expr,
+    tps_desa_kpu_expr,
+    tps_inside_expr,
     valid_tps_expr,
 )
 from analysis.domain.rules import with_reserve, with_reserve_expr
@@ -23,7 +22,7 @@ from analysis.schemas import ADMIN_COUNTS, BY_NAME, SPLIT_FIELDS
 from analysis.settings import Settings
 from analysis.validate.checks.common import required, unique
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
-from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_codes
+from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
 from analysis.validate.model import Check, Per, ValidationInputError
 
 TALLY, KPU = "tally_tps", "official_tps"
@@ -87,14 +86,14 @@ def _dpt_limit(s: Settings) -> pl.Expr:
 
 
 def _known_desa() -> pl.Expr:
-    return tps_desa_expr("kode_tps").is_in(desa_codes().implode())
+    return tps_desa_kpu_expr("kode_tps").is_in(desa_kpu_codes().implode())
 
 
 def _contest_held(contests: pl.Series) -> pl.Expr:
     """The TPS lies inside the region of its contest (domain.regions: the contests of a desa)."""
     return (
         pl.when(_known_desa() & pl.col("kode_kontestasi").is_in(contests.implode()))
-        .then(inside_expr(tps_desa_expr("kode_tps"), contest_region_expr()))
+        .then(tps_inside_expr("kode_tps", contest_region_expr(kpu=True)))
         .otherwise(None)
     )
 
@@ -231,7 +230,7 @@ def _codes() -> list[Check]:
             message=msg(
                 "kode_tps_desa_dikenal",
                 "desa {} dari kode_tps {} tidak ada di pohon wilayah Kemendagri",
-                undotted_expr(tps_desa_expr("kode_tps")),
+                tps_desa_kpu_expr("kode_tps"),
                 "kode_tps",
             ),
             kolom=("kode_tps",),
@@ -328,7 +327,7 @@ def _codes() -> list[Check]:
             aturan="TPS terletak di wilayah kontestasinya: provinsi untuk gubernur (pkwkp), "
             "kab/kota untuk bupati/walikota (pkwkk); ppwp di semua desa",
             why="A TPS votes only in the contests of its own province and kab/kota "
-            "(domain.regions: contest_region, inside_expr); a record filed under another "
+            "(domain.regions: contest_region, tps_inside_expr); a record filed under another "
             "region's contest would be counted in the wrong race: reject.",
             mengapa="TPS hanya memilih dalam kontestasi provinsi dan kab/kota-nya sendiri; "
             "catatan yang masuk ke kontestasi wilayah lain akan terhitung di pemilihan yang "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.domain.regions import tps_desa_expr, valid_tps_expr
+from analysis.domain.regions import tps_desa_kpu_expr, valid_tps_expr
 from analysis.settings import Settings
 from analysis.validate.checks.common import (
     known_region,
@@ -18,7 +18,7 @@ from analysis.validate.checks.common import (
     unique,
 )
 from analysis.validate.checks.exprs import msg, wib
-from analysis.validate.checks.lookups import desa_codes, taxonomy_codes
+from analysis.validate.checks.lookups import desa_kpu_codes, taxonomy_codes
 from analysis.validate.model import Check, Severity, Table
 
 TAXONOMY = "config/taxonomy.yaml"
@@ -147,7 +147,8 @@ def _labels() -> list[Check]:
 
 def _place_and_time() -> list[Check]:
     """Where and when: a location that can be placed, times in order."""
-    known_tps = valid_tps_expr("kode_tps") & tps_desa_expr("kode_tps").is_in(desa_codes().implode())
+    desa = tps_desa_kpu_expr("kode_tps")
+    known_tps = valid_tps_expr("kode_tps") & desa.is_in(desa_kpu_codes().implode())
     in_order = (pl.col("waktu_kejadian") <= pl.col("waktu_laporan")) & (
         pl.col("waktu_penanganan").is_null()
         | (pl.col("waktu_penanganan") >= pl.col("waktu_kejadian"))

@@ -11,7 +11,7 @@ from functools import lru_cache
 import polars as pl
 
 from analysis import reference
-from analysis.domain.regions import contest_region
+from analysis.domain.regions import contest_region, undotted
 
 #: Contests valid in KPU's official data besides the Pilkada ones of reference.contests(): the
 #: presidential race, whose real Sirekap records (Pemilu 2024) are accepted as official records of
@@ -27,6 +27,13 @@ def desa_codes() -> pl.Series:
 
 
 @lru_cache(maxsize=1)
+def desa_kpu_codes() -> pl.Series:
+    """The same codes in KPU (undotted) form, to look up the desa of millions of TPS codes."""
+    r = reference.regions()
+    return r.filter(pl.col("tingkat") == "desa")["kode_kpu"]
+
+
+@lru_cache(maxsize=1)
 def region_codes() -> pl.Series:
     """Dotted codes of every unit of the region tree."""
     return reference.regions()["kode_wilayah"]
@@ -39,14 +46,17 @@ def contest_codes(official: bool = True) -> pl.Series:
     return pl.concat([reference.contests()["kode_kontestasi"], pl.Series(extra, dtype=pl.String)])
 
 
-@lru_cache(maxsize=1)
-def _contest_regions() -> dict[str, str]:
-    return {c: contest_region(c) for c in contest_codes(True)}
+@lru_cache(maxsize=2)
+def _contest_regions(kpu: bool) -> dict[str, str]:
+    return {
+        c: undotted(contest_region(c)) if kpu else contest_region(c) for c in contest_codes(True)
+    }
 
 
-def contest_region_expr(col: str = "kode_kontestasi") -> pl.Expr:
-    """The dotted region each known contest elects a head for (``"00"`` for ppwp); null if unknown."""
-    return pl.col(col).replace_strict(_contest_regions(), default=None, return_dtype=pl.String)
+def contest_region_expr(col: str = "kode_kontestasi", *, kpu: bool = False) -> pl.Expr:
+    """The region each known contest elects a head for (``"00"`` for ppwp), dotted or in KPU
+    form; null for an unknown contest."""
+    return pl.col(col).replace_strict(_contest_regions(kpu), default=None, return_dtype=pl.String)
 
 
 def taxonomy_codes() -> dict[str, tuple[str, ...]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.domain.regions import TPS_CODE_DIGITS, dotted_expr, tps_desa_expr
+from analysis.domain.regions import TPS_CODE_DIGITS, tps_desa_kpu_expr, undotted_expr
 from analysis.domain.rules import with_reserve
 from analysis.settings import Settings
 from analysis.validate.checks.common import required, tps_kabkota, unique
@@ -62,7 +62,7 @@ def _place() -> list[Check]:
             kwargs={"value_set": [True]},
             derive=pl.when(pl.col("kode_tps").is_null() | pl.col("kode_desa").is_null())
             .then(None)
-            .otherwise(tps_desa_expr("kode_tps") == dotted_expr("kode_desa")),
+            .otherwise(tps_desa_kpu_expr("kode_tps") == undotted_expr("kode_desa")),
             message=msg(
                 "kode_tps_sesuai_desa",
                 "kode_tps ({}) tidak diawali kode desa ({})",
