@@ -23,7 +23,7 @@ from analysis.settings import Settings
 from analysis.validate.checks.common import required, unique
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
-from analysis.validate.model import Check, Per, ValidationInputError
+from analysis.validate.model import Check, Per, Severity, ValidationInputError
 
 TALLY, KPU = "tally_tps", "official_tps"
 
@@ -38,7 +38,7 @@ CHASIL_EXTRA_WHAT = (
 CHASIL_OPTIONAL: tuple[str, ...] = ("suara_paslon_min", "suara_paslon_max")
 
 #: Severity of the identities that decide whether the votes can be counted.
-ARITH: Per[str] = Per(tally_tps="reject", official_tps="warn")
+ARITH: Per[Severity] = Per(tally_tps="reject", official_tps="warn")
 WHO = Per(
     tally_tps="an internal report that breaks it cannot be trusted for the count: reject so "
     "field staff resend the corrected C.Hasil",
