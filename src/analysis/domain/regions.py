@@ -28,6 +28,8 @@ KPU_LENGTH: dict[int, int] = {1: 2, 2: 4, 3: 6, 4: 10}
 
 TPS_CODE_DIGITS = 13
 """Digits of a KPU TPS code: the undotted desa code (10) + the TPS number (3)."""
+TPS_CODE_PATTERN = rf"^\d{{{TPS_CODE_DIGITS}}}$"
+"""A whole TPS code (for checks that take a regular expression, e.g. Great Expectations)."""
 
 JENIS_GUBERNUR = "pkwkp"
 JENIS_BUPATI = "pkwkk"
@@ -308,4 +310,4 @@ def tps_inside_expr(col: str | pl.Expr, unit_kpu: pl.Expr) -> pl.Expr:
 
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:
     """A TPS code column holds 13 digits."""
-    return _col(col).str.contains(rf"^\d{{{TPS_CODE_DIGITS}}}$")
+    return _col(col).str.contains(TPS_CODE_PATTERN)

@@ -12,7 +12,6 @@ import polars as pl
 
 from analysis import fmt
 from analysis.domain.regions import (
-    TPS_CODE_DIGITS,
     tps_desa_kpu_expr,
     tps_inside_expr,
     valid_tps_expr,
@@ -20,7 +19,7 @@ from analysis.domain.regions import (
 from analysis.domain.rules import with_reserve, with_reserve_expr
 from analysis.schemas import ADMIN_COUNTS, BY_NAME, SPLIT_FIELDS
 from analysis.settings import Settings
-from analysis.validate.checks.common import required, unique
+from analysis.validate.checks.common import required, tps_code_format, unique
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
 from analysis.validate.model import Check, Per, Severity, ValidationInputError
@@ -197,21 +196,12 @@ def _codes() -> list[Check]:
     """Where the record belongs: TPS code, desa, TPS list, contest, paslon."""
     contests = Per(tally_tps=contest_codes(False), official_tps=contest_codes(True))
     return [
-        Check(
-            id="kode_tps_format",
-            severity="reject",
+        tps_code_format(
             alasan="kode_tps harus 13 digit (kode desa tanpa titik + nomor TPS)",
-            aturan=f"kode_tps terdiri dari tepat {TPS_CODE_DIGITS} digit angka",
             why="KPU's TPS code is 13 digits (desa code without dots + TPS number); any other "
             "value cannot be placed in the region tree: reject.",
             mengapa="Kode TPS KPU adalah 13 digit (kode desa tanpa titik + nomor TPS); kode lain "
             "tidak bisa ditempatkan di pohon wilayah: ditolak.",
-            sumber="DOMAIN §2 (kode wilayah dan kode TPS KPU)",
-            expectation="regex",
-            kwargs={"regex": rf"^\d{{{TPS_CODE_DIGITS}}}$"},
-            column="kode_tps",
-            message=msg("kode_tps_format", "kode_tps ({}) bukan 13 digit angka", "kode_tps"),
-            kolom=("kode_tps",),
         ),
         Check(
             id="kode_tps_desa_dikenal",

@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from analysis import fmt
-from analysis.domain.regions import ancestor_expr, is_code_expr, tps_ancestor_expr, valid_tps_expr
+from analysis.domain.regions import (
+    TPS_CODE_DIGITS,
+    TPS_CODE_PATTERN,
+    ancestor_expr,
+    is_code_expr,
+    tps_ancestor_expr,
+    valid_tps_expr,
+)
 from analysis.settings import Settings
 from analysis.validate.checks.exprs import count_true, listed, msg, shown, utc, wib
 from analysis.validate.checks.lookups import EXTRA_CONTESTS, region_codes
@@ -158,4 +165,22 @@ def known_region(severity: Severity, alasan: str, why: str, mengapa: str) -> Che
             "kode_wilayah",
         ),
         kolom=("kode_wilayah",),
+    )
+
+
+def tps_code_format(alasan: str, why: str, mengapa: str) -> Check:
+    """``kode_tps_format``: the TPS code is 13 digits (run by GX on the column itself)."""
+    return Check(
+        id="kode_tps_format",
+        severity="reject",
+        alasan=alasan,
+        aturan=f"kode_tps terdiri dari tepat {TPS_CODE_DIGITS} digit angka",
+        why=why,
+        mengapa=mengapa,
+        sumber="DOMAIN §2 (kode wilayah dan kode TPS KPU)",
+        expectation="regex",
+        kwargs={"regex": TPS_CODE_PATTERN},
+        column="kode_tps",
+        message=msg("kode_tps_format", "kode_tps ({}) bukan 13 digit angka", "kode_tps"),
+        kolom=("kode_tps",),
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.domain.regions import TPS_CODE_DIGITS, tps_desa_kpu_expr, undotted_expr
+from analysis.domain.regions import tps_desa_kpu_expr, undotted_expr
 from analysis.domain.rules import with_reserve
 from analysis.settings import Settings
-from analysis.validate.checks.common import required, tps_kabkota, unique
+from analysis.validate.checks.common import required, tps_code_format, tps_kabkota, unique
 from analysis.validate.checks.exprs import absdiff, msg
 from analysis.validate.checks.lookups import desa_codes
 from analysis.validate.model import Check, Table
@@ -16,20 +16,11 @@ from analysis.validate.model import Check, Table
 def _place() -> list[Check]:
     """The TPS code and its desa."""
     return [
-        Check(
-            id="kode_tps_format",
-            severity="reject",
+        tps_code_format(
             alasan="kode_tps harus 13 digit",
-            aturan=f"kode_tps terdiri dari tepat {TPS_CODE_DIGITS} digit angka",
             why="KPU's TPS code is 13 digits; other values cannot be joined to reports: reject.",
             mengapa="Kode TPS KPU adalah 13 digit; kode lain tidak bisa dicocokkan dengan laporan: "
             "ditolak.",
-            sumber="DOMAIN §2 (kode wilayah dan kode TPS KPU)",
-            expectation="regex",
-            kwargs={"regex": rf"^\d{{{TPS_CODE_DIGITS}}}$"},
-            column="kode_tps",
-            message=msg("kode_tps_format", "kode_tps ({}) bukan 13 digit angka", "kode_tps"),
-            kolom=("kode_tps",),
         ),
         Check(
             id="desa_dikenal",
