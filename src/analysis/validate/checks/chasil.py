@@ -19,7 +19,7 @@ from analysis.domain.regions import (
 from analysis.domain.rules import with_reserve, with_reserve_expr
 from analysis.schemas import ADMIN_COUNTS, BY_NAME, SPLIT_FIELDS
 from analysis.settings import Settings
-from analysis.validate.checks.common import required, tps_code_format, unique
+from analysis.validate.checks.common import required, split_sum, tps_code_format, unique
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
 from analysis.validate.model import Check, Per, Severity, ValidationInputError
@@ -161,34 +161,6 @@ def _ocr_check(s: Settings) -> Check:
             listed(hits),
         ),
         kolom=OCR_COLUMNS,
-    )
-
-
-def _split_check(f: str, tol: int) -> Check:
-    """Identity 5 (J = L + P) for one split field."""
-    cid = f"identitas_5_lp_{f}"
-    return Check(
-        id=cid,
-        severity="warn",
-        alasan=f"{f}: laki-laki + perempuan harus sama dengan jumlah",
-        aturan=f"{f}_l + {f}_p = {f}, toleransi {tol}",
-        why=f"DOMAIN §4 identity 5 (J = L + P), tolerance split_sum={tol}: the L/P split only "
-        "feeds turnout by sex; the total still stands: warn.",
-        mengapa="Rincian laki-laki/perempuan hanya dipakai untuk partisipasi menurut jenis "
-        "kelamin; jumlahnya tetap berlaku: peringatan.",
-        sumber=f"DOMAIN §4 identitas 5; settings election.tolerances.split_sum = {tol}",
-        expectation="between",
-        kwargs={"min_value": 0, "max_value": tol},
-        derive=absdiff(pl.col(f), pl.col(f"{f}_l") + pl.col(f"{f}_p")),
-        message=msg(
-            cid,
-            f"{f}_l ({{}}) + {f}_p ({{}}) = {{}} ≠ {f} ({{}})",
-            f"{f}_l",
-            f"{f}_p",
-            pl.col(f"{f}_l") + pl.col(f"{f}_p"),
-            f,
-        ),
-        kolom=(f, f"{f}_l", f"{f}_p"),
     )
 
 
@@ -648,7 +620,7 @@ def checks(s: Settings) -> list[Check]:
         required(required_cols),
         *_codes(),
         *_votes(s),
-        *(_split_check(f, tol.split_sum) for f in SPLIT_FIELDS),
+        *(split_sum(f, tol.split_sum) for f in SPLIT_FIELDS),
         *limits,
         _ocr_check(s),
         unique(Per(tally_tps=_key(TALLY), official_tps=_key(KPU))),

@@ -14,7 +14,7 @@ from analysis.domain.regions import (
     valid_tps_expr,
 )
 from analysis.settings import Settings
-from analysis.validate.checks.exprs import count_true, listed, msg, shown, utc, wib
+from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, utc, wib
 from analysis.validate.checks.lookups import EXTRA_CONTESTS, region_codes
 from analysis.validate.model import Check, Per, Severity, over
 
@@ -183,4 +183,38 @@ def tps_code_format(alasan: str, why: str, mengapa: str) -> Check:
         column="kode_tps",
         message=msg("kode_tps_format", "kode_tps ({}) bukan 13 digit angka", "kode_tps"),
         kolom=("kode_tps",),
+    )
+
+
+def split_sum(
+    f: str,
+    tol: int,
+    alasan: str | None = None,
+    why: str = "the L/P split only feeds turnout by sex; the total still stands: warn.",
+    mengapa: str = "Rincian laki-laki/perempuan hanya dipakai untuk partisipasi menurut jenis "
+    "kelamin; jumlahnya tetap berlaku: peringatan.",
+) -> Check:
+    """``identitas_5_lp_<f>``: DOMAIN §4 identity 5, J = L + P for the split field ``f``."""
+    cid = f"identitas_5_lp_{f}"
+    return Check(
+        id=cid,
+        severity="warn",
+        alasan=alasan or f"{f}: laki-laki + perempuan harus sama dengan jumlah",
+        aturan=f"{f}_l + {f}_p = {f}, toleransi {tol}",
+        why=f"DOMAIN §4 identity 5 (J = L + P), tolerance election.tolerances.split_sum={tol}: "
+        + why,
+        mengapa=mengapa,
+        sumber=f"DOMAIN §4 identitas 5; settings election.tolerances.split_sum = {tol}",
+        expectation="between",
+        kwargs={"min_value": 0, "max_value": tol},
+        derive=absdiff(pl.col(f), pl.col(f"{f}_l") + pl.col(f"{f}_p")),
+        message=msg(
+            cid,
+            f"{f}_l ({{}}) + {f}_p ({{}}) = {{}} ≠ {f} ({{}})",
+            f"{f}_l",
+            f"{f}_p",
+            pl.col(f"{f}_l") + pl.col(f"{f}_p"),
+            f,
+        ),
+        kolom=(f, f"{f}_l", f"{f}_p"),
     )

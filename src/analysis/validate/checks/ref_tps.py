@@ -7,8 +7,14 @@ import polars as pl
 from analysis.domain.regions import tps_desa_kpu_expr, undotted_expr
 from analysis.domain.rules import with_reserve
 from analysis.settings import Settings
-from analysis.validate.checks.common import required, tps_code_format, tps_kabkota, unique
-from analysis.validate.checks.exprs import absdiff, msg
+from analysis.validate.checks.common import (
+    required,
+    split_sum,
+    tps_code_format,
+    tps_kabkota,
+    unique,
+)
+from analysis.validate.checks.exprs import msg
 from analysis.validate.checks.lookups import desa_codes
 from analysis.validate.model import Check, Table
 
@@ -91,29 +97,13 @@ def _voters(s: Settings) -> list[Check]:
             message=msg("dpt_wajar", f"pemilih_dpt ({{}}) di luar 0…{tps_limit}", "pemilih_dpt"),
             kolom=("pemilih_dpt",),
         ),
-        Check(
-            id="identitas_5_lp_pemilih_dpt",
-            severity="warn",
+        split_sum(
+            "pemilih_dpt",
+            split,
             alasan="DPT laki-laki + perempuan harus sama dengan jumlah DPT",
-            aturan=f"pemilih_dpt_l + pemilih_dpt_p = pemilih_dpt, toleransi {split}",
-            why=f"DOMAIN §4 identity 5 on the DPT split, tolerance election.tolerances.split_sum="
-            f"{split}; the total still stands: warn.",
+            why="the DPT split is KPU's list, its total still stands: warn.",
             mengapa="Rincian laki-laki/perempuan DPT tidak cocok; jumlahnya tetap berlaku: "
             "peringatan.",
-            sumber=f"DOMAIN §4 identitas 5; settings election.tolerances.split_sum = {split}",
-            expectation="between",
-            kwargs={"min_value": 0, "max_value": split},
-            derive=absdiff(
-                pl.col("pemilih_dpt"), pl.col("pemilih_dpt_l") + pl.col("pemilih_dpt_p")
-            ),
-            message=msg(
-                "identitas_5_lp_pemilih_dpt",
-                "pemilih_dpt_l ({}) + pemilih_dpt_p ({}) ≠ pemilih_dpt ({})",
-                "pemilih_dpt_l",
-                "pemilih_dpt_p",
-                "pemilih_dpt",
-            ),
-            kolom=("pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p"),
         ),
     ]
 
