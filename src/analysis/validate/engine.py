@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.schemas import BY_NAME
+from analysis.schemas import BY_NAME, CHECK_SUMMARY
 from analysis.settings import Settings, default_settings
 from analysis.validate.checks import DATASETS, checks_for, table
 from analysis.validate.model import GX_SEVERITY, Check, Table, ValidationInputError
@@ -372,15 +372,7 @@ _FLAGS_SCHEMA = {
     "alasan_tolak": pl.List(pl.String),
     "peringatan": pl.List(pl.String),
 }
-_SUMMARY_SCHEMA = {
-    "dataset": pl.String,
-    "pemeriksaan": pl.String,
-    "tingkat": pl.String,
-    "kode_kabkota": pl.String,
-    "alasan": pl.String,
-    "n_gagal": pl.Int64,
-    "n_diperiksa": pl.Int64,
-}
+_SUMMARY_SCHEMA = CHECK_SUMMARY.polars_schema
 
 
 def validate(

@@ -19,7 +19,13 @@ from analysis.domain.regions import (
 from analysis.domain.rules import with_reserve, with_reserve_expr
 from analysis.schemas import ADMIN_COUNTS, BY_NAME, SPLIT_FIELDS
 from analysis.settings import Settings
-from analysis.validate.checks.common import required, split_sum, tps_code_format, unique
+from analysis.validate.checks.common import (
+    known_contest,
+    required,
+    split_sum,
+    tps_code_format,
+    unique,
+)
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
 from analysis.validate.model import Check, Per, Severity, ValidationInputError
@@ -228,19 +234,16 @@ def _codes() -> list[Check]:
             ),
             kolom=("kode_tps",),
         ),
-        Check(
-            id="kontestasi_dikenal",
-            severity="reject",
+        known_contest(
+            contests,
+            label=Per(
+                tally_tps="kontestasi Pilkada 2024 yang diselenggarakan",
+                official_tps="kontestasi Pilkada 2024 (atau ppwp)",
+            ),
             alasan=Per(
                 tally_tps="kode_kontestasi harus kontestasi yang diselenggarakan (Pilkada 2024)",
                 official_tps="kode_kontestasi harus kontestasi yang diselenggarakan "
                 "(Pilkada 2024 atau ppwp)",
-            ),
-            aturan=contests.map(
-                lambda cs: (
-                    f"kode_kontestasi salah satu dari {fmt.angka(len(cs))} kontestasi "
-                    + ("Pilkada 2024 atau ppwp" if "ppwp" in cs else "Pilkada 2024")
-                )
             ),
             why=Per(
                 tally_tps="The contest must be a Pilkada 2024 contest (reference.contests); the "
@@ -258,29 +261,6 @@ def _codes() -> list[Check]:
             ).map(
                 lambda w: w + " Suara kontestasi yang tidak dikenal tidak bisa dihitung: ditolak."
             ),
-            sumber="daftar kontestasi Pilkada 2024 (DOMAIN §3; analysis.reference.contests)",
-            expectation="in_set",
-            kwargs={"value_set": [True]},
-            derive=contests.map(
-                lambda cs: (
-                    pl.when(pl.col("kode_kontestasi").is_null())
-                    .then(None)
-                    .otherwise(pl.col("kode_kontestasi").is_in(cs.implode()))
-                )
-            ),
-            message=Per(
-                tally_tps=msg(
-                    "kontestasi_dikenal",
-                    "kode_kontestasi ({}) bukan kontestasi Pilkada 2024 yang diselenggarakan",
-                    "kode_kontestasi",
-                ),
-                official_tps=msg(
-                    "kontestasi_dikenal",
-                    "kode_kontestasi ({}) bukan kontestasi Pilkada 2024 (atau ppwp)",
-                    "kode_kontestasi",
-                ),
-            ),
-            kolom=("kode_kontestasi",),
         ),
         Check(
             id="kontestasi_sesuai_wilayah",

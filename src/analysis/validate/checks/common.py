@@ -218,3 +218,45 @@ def split_sum(
         ),
         kolom=(f, f"{f}_l", f"{f}_p"),
     )
+
+
+def known_contest(
+    contests: pl.Series | Per[pl.Series],
+    label: str | Per[str],
+    alasan: str | Per[str],
+    why: str | Per[str],
+    mengapa: str | Per[str],
+) -> Check:
+    """``kontestasi_dikenal``: kode_kontestasi is one of ``contests`` (called ``label``)."""
+    return Check(
+        id="kontestasi_dikenal",
+        severity="reject",
+        alasan=alasan,
+        aturan=over(
+            contests,
+            lambda cs: (
+                f"kode_kontestasi salah satu dari {fmt.angka(len(cs))} kontestasi "
+                + ("Pilkada 2024 atau ppwp" if "ppwp" in cs else "Pilkada 2024")
+            ),
+        ),
+        why=why,
+        mengapa=mengapa,
+        sumber="daftar kontestasi Pilkada 2024 (DOMAIN §3; analysis.reference.contests)",
+        expectation="in_set",
+        kwargs={"value_set": [True]},
+        derive=over(
+            contests,
+            lambda cs: (
+                pl.when(pl.col("kode_kontestasi").is_null())
+                .then(None)
+                .otherwise(pl.col("kode_kontestasi").is_in(cs.implode()))
+            ),
+        ),
+        message=over(
+            label,
+            lambda text: msg(
+                "kontestasi_dikenal", f"kode_kontestasi ({{}}) bukan {text}", "kode_kontestasi"
+            ),
+        ),
+        kolom=("kode_kontestasi",),
+    )

@@ -7,7 +7,13 @@ import polars as pl
 
 from analysis.domain.regions import inside_expr
 from analysis.settings import Settings
-from analysis.validate.checks.common import known_region, region_kabkota, required, unique
+from analysis.validate.checks.common import (
+    known_contest,
+    known_region,
+    region_kabkota,
+    required,
+    unique,
+)
 from analysis.validate.checks.exprs import absdiff, count_true, msg, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, region_codes
 from analysis.validate.model import Check, Table
@@ -27,27 +33,15 @@ NOT_NEGATIVE: tuple[str, ...] = (
 
 def _contests() -> list[Check]:
     """The contest is known and held over the region."""
-    known_contest = pl.col("kode_kontestasi").is_in(contest_codes(True).implode())
+    contest_ok = pl.col("kode_kontestasi").is_in(contest_codes(True).implode())
     known_unit = pl.col("kode_wilayah").is_in(region_codes().implode())
     return [
-        Check(
-            id="kontestasi_dikenal",
-            severity="reject",
+        known_contest(
+            contest_codes(True),
+            label="kontestasi Pilkada 2024 (atau ppwp)",
             alasan="kode_kontestasi harus kontestasi yang ada (Pilkada 2024 atau ppwp)",
-            aturan=f"kode_kontestasi salah satu dari {len(contest_codes(True))} kontestasi "
-            "Pilkada 2024 atau ppwp",
             why="Votes of an unknown contest cannot be counted anywhere: reject.",
             mengapa="Suara kontestasi yang tidak dikenal tidak bisa dihitung di mana pun: ditolak.",
-            sumber="daftar kontestasi Pilkada 2024 (DOMAIN §3; analysis.reference.contests)",
-            expectation="in_set",
-            kwargs={"value_set": [True]},
-            derive=pl.when(pl.col("kode_kontestasi").is_null()).then(None).otherwise(known_contest),
-            message=msg(
-                "kontestasi_dikenal",
-                "kode_kontestasi ({}) bukan kontestasi Pilkada 2024 (atau ppwp)",
-                "kode_kontestasi",
-            ),
-            kolom=("kode_kontestasi",),
         ),
         Check(
             id="kontestasi_sesuai_wilayah",
@@ -62,7 +56,7 @@ def _contests() -> list[Check]:
             sumber="DOMAIN §3 (kontestasi per wilayah); analysis.domain.regions",
             expectation="in_set",
             kwargs={"value_set": [True]},
-            derive=pl.when(known_unit & known_contest)
+            derive=pl.when(known_unit & contest_ok)
             .then(inside_expr("kode_wilayah", contest_region_expr()))
             .otherwise(None),
             message=msg(
