@@ -58,8 +58,9 @@ SIAPA = Per(
 )
 TIME_COLUMN = Per(tally_tps="waktu_laporan", official_tps="waktu_tarik")
 #: Not required although the schema does not allow them to be null (bookkeeping, not the record).
-_NOT_REQUIRED = {"peringatan", "digantikan_oleh", "sumber_file", "sumber_sheet", "sumber_baris"}
-_NOT_REQUIRED |= {"pelapor"}
+_NOT_REQUIRED = frozenset(
+    {"peringatan", "digantikan_oleh", "pelapor", "sumber_file", "sumber_sheet", "sumber_baris"}
+)
 OCR_COLUMNS: tuple[str, ...] = (
     "suara_sah",
     "suara_tidak_sah",
@@ -595,13 +596,12 @@ def checks(s: Settings) -> list[Check]:
     """The shared C.Hasil table, in suite order; resolve a row with ``Check.at(dataset)``."""
     required_cols = Per(tally_tps=_required_columns(TALLY), official_tps=_required_columns(KPU))
     tol = s.election.tolerances
-    limits = _limits(s)
     return [
         required(required_cols),
         *_codes(),
         *_votes(s),
         *(split_sum(f, tol.split_sum) for f in SPLIT_FIELDS),
-        *limits,
+        *_limits(s),
         _ocr_check(s),
         unique(Per(tally_tps=_key(TALLY), official_tps=_key(KPU))),
     ]
