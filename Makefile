@@ -21,7 +21,7 @@ DEPTH ?=
 RAW ?=
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
-.PHONY: help setup daily-brief demo ingest reconcile templates test test-fast bench lab lint format clean
+.PHONY: help setup daily-brief demo ingest reconcile templates checks-doc test test-fast bench lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,9 @@ reconcile: .venv/.synced ## Reconcile the internal count against KPU's results
 
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
 	$(VENV_PY) -m analysis templates
+
+checks-doc: .venv/.synced ## Rewrite docs/checks.md, the catalogue of every validation check
+	$(VENV_PY) -m analysis checks-doc
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
 	$(VENV_PY) -m pytest

@@ -33,6 +33,15 @@ def test_ancestors_and_inside() -> None:
     assert regions.ancestor_at("16", 2) is None
     frame = pl.DataFrame({"k": ["16", "16.71", "16.71.01", "17.01"]})
     assert frame.filter(regions.inside_expr("k", "16.71"))["k"].to_list() == ["16.71", "16.71.01"]
+    per_row = pl.DataFrame(
+        {"k": ["16.71.01", "16.71.01", "16.07", "16"], "u": ["16.71", "00", "16.71", "16.71"]}
+    )
+    assert per_row.select(regions.inside_expr("k", pl.col("u"))).to_series().to_list() == [
+        True,
+        True,
+        False,
+        False,
+    ]
     kids = frame.select(regions.child_expr("k", "16"))["k"].to_list()
     assert kids == ["16", "16.71", "16.71", "17.01"]
 
@@ -44,8 +53,15 @@ def test_within_a_unit_of_the_same_row() -> None:
             "u": ["16.71", "00", "16.71", "16.71", "16", None],
         }
     )
-    inside = frame.select(regions.within_expr("k", "u")).to_series().to_list()
+    inside = frame.select(regions.inside_expr("k", pl.col("u"))).to_series().to_list()
     assert inside == [True, True, False, False, True, None]
+
+
+def test_is_code_expr_agrees_with_is_code() -> None:
+    codes = ["00", "16", "16.71", "16.71.01", "16.71.01.1001", "1671", "16.7", "16.71x", "", "000"]
+    got = pl.DataFrame({"k": codes}).select(regions.is_code_expr("k"))["k"].to_list()
+    assert got == [regions.is_code(c) for c in codes]
+    assert got[:5] == [True] * 5 and not any(got[5:])
 
 
 def test_kpu_codes() -> None:
@@ -60,6 +76,18 @@ def test_kpu_codes() -> None:
         regions.dotted_expr("k").alias("dot"),
     )
     assert out.row(0) == ("16.71.01.1001", "16.71", "16.71")
+
+
+def test_tps_in_kpu_form() -> None:
+    frame = pl.DataFrame(
+        {"t": ["1671011001001", "1671011001001", "1601072001001"], "u": ["1671", "00", "1671"]}
+    )
+    out = frame.select(
+        regions.tps_desa_kpu_expr("t").alias("desa"),
+        regions.tps_inside_expr("t", pl.col("u")).alias("inside"),
+    )
+    assert out["desa"].to_list() == ["1671011001", "1671011001", "1601072001"]
+    assert out["inside"].to_list() == [True, True, False]
 
 
 def test_contests() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -144,7 +146,7 @@ IDENTITY_CASES = [
         ),
         "identitas_7_batas_cadangan",
         "warn",
-        "suara_total (255) > pemilih_dpt (240) × (1 + 0.025) = 246",
+        "suara_total (255) > pemilih_dpt (240) + cadangan 2,5% = 246",
     ),
     (
         dict(surat_suara_rusak=3),
@@ -202,6 +204,37 @@ def test_each_identity_flags_the_breaking_row_with_its_reason(identity_outcome, 
     assert summary["n_diperiksa"] == len(IDENTITY_CASES) + 1
     assert summary["n_gagal"] >= 1
     assert summary["tingkat"] == v.TINGKAT[severity]
+
+
+def dpt_241(votes: int, **over) -> dict:
+    """A consistent report of a TPS with DPT 241 where ``votes`` ballots were used (DPTb covers
+    the rest)."""
+    return tally_row(
+        pemilih_dpt=241,
+        pemilih_dpt_l=121,
+        pemilih_dpt_p=120,
+        pengguna_dpt=241,
+        pengguna_dptb=votes - 241,
+        pengguna_dpk=0,
+        pengguna_total=votes,
+        pengguna_total_l=votes - 135,
+        suara_sah=votes - 5,
+        jumlah_suara_paslon=votes - 5,
+        suara_total=votes,
+        surat_suara_digunakan=votes,
+        surat_suara_tidak_digunakan=307 - votes,
+        **over,
+    )
+
+
+def test_dpt_plus_reserve_rounds_the_reserve_up(s):
+    """DPT 241: 2.5% is 6.025 ballots, printed as 7, so up to 248 votes fit DPT + reserve."""
+    df = frame(dpt_241(248), dpt_241(249, kode_tps="1671011001002"))
+    out = v.validate("tally_tps", df, s)
+    assert [ids(w) for w in out.flags["peringatan"]] == [set(), {"identitas_7_batas_cadangan"}]
+    assert out.flags["peringatan"][1][0] == (
+        "identitas_7_batas_cadangan: suara_total (249) > pemilih_dpt (241) + cadangan 2,5% = 248"
+    )
 
 
 def test_tolerance_comes_from_settings(gx_root, tmp_path):
@@ -615,7 +648,8 @@ def _independent_counts(raw: list[dict]) -> dict[str, int]:
             n["identitas_4_suara_pengguna"] += 1
         if known(pdpt, dpt) and pdpt > dpt:
             n["identitas_6_pengguna_dpt"] += 1
-        if known(total, dpt) and total * 1000 > dpt * 1025:  # exact: reserve 2.5%
+        # exact: reserve 2.5% of DPT, rounded up to whole ballots
+        if known(total, dpt) and total > dpt + math.ceil(Fraction(dpt * 25, 1000)):
             n["identitas_7_batas_cadangan"] += 1
         for f, src in [
             ("pemilih_dpt", "pemilih_dpt"),
@@ -647,13 +681,43 @@ def test_real_sirekap_records_identity_counts_match_an_independent_count(s):
 def test_checks_are_described_with_severity_and_reason(s):
     d = v.describe_checks(s)
     assert set(d["dataset"]) == set(v.DATASETS)
-    assert d.filter(pl.col("why").str.len_chars() < 20).is_empty()
+    for col in ("why", "mengapa", "aturan", "alasan", "sumber"):
+        assert d.filter(pl.col(col).str.len_chars() < 10).is_empty(), col
     assert set(d["tingkat"]) == {"tolak", "peringatan"}
     assert d.filter(pl.col("pemeriksaan").str.starts_with("identitas_")).height >= 20
     suites = v.suite_definitions(s)
     for defs in suites.values():
         for e in defs:
-            assert e["meta"]["severity"] in ("reject", "warn") and e["meta"]["why"]
+            meta = e["meta"]
+            assert meta["severity"] in ("reject", "warn") and meta["why"] and meta["aturan"]
+            assert meta["tingkat"] == v.TINGKAT[meta["severity"]]
+    # the rule in words carries the threshold of the settings
+    tally = {e["meta"]["check"]: e["meta"] for e in suites["tally_tps"]}
+    assert tally["identitas_1_jumlah_suara"]["aturan"] == "Σ suara paslon = suara_sah, toleransi 0"
+    assert "election.tolerances.votes_sum = 0" in tally["identitas_1_jumlah_suara"]["sumber"]
+
+
+def test_shared_chasil_checks_differ_only_where_the_table_says(s):
+    """The C.Hasil identities are one table: same rule for both, severity per dataset."""
+    tally = {c.id: c for c in v.checks_for("tally_tps", s)}
+    kpu = {c.id: c for c in v.checks_for("official_tps", s)}
+    assert tally["identitas_1_jumlah_suara"].severity == "reject"
+    assert kpu["identitas_1_jumlah_suara"].severity == "warn"
+    assert tally["identitas_1_jumlah_suara"].aturan == kpu["identitas_1_jumlah_suara"].aturan
+    same = tally["identitas_3_pengguna"], kpu["identitas_3_pengguna"]  # nothing per dataset
+    assert same[0].why == same[1].why and str(same[0].derive) == str(same[1].derive)
+    assert set(kpu) - set(tally) == {"rekaman_lengkap", "tanpa_psu"}
+
+
+def test_checks_doc_is_fresh():
+    """docs/checks.md is generated from the check tables: regenerate with `make checks-doc`."""
+    from analysis.validate import catalogue
+
+    assert catalogue.DOC.read_text(encoding="utf-8") == catalogue.render(), (
+        "docs/checks.md is stale: run `make checks-doc` and commit it"
+    )
+    text = catalogue.DOC.read_text(encoding="utf-8")
+    assert "| `identitas_1_jumlah_suara` |" in text and "DPT 241 → 248" in text
 
 
 def test_context_works_from_a_fresh_clone_and_is_idempotent(tmp_path):
@@ -678,6 +742,8 @@ def test_context_works_from_a_fresh_clone_and_is_idempotent(tmp_path):
         )
         assert out.flags["ditolak"].to_list() == [False, True]
     assert files() == before  # neither the config nor the suites are rewritten
+    v.sync_suites(settings)  # every suite: the committed ones are fresh (regenerated from code)
+    assert files() == before, "expectations/ is stale: run sync_suites() (or ingest) and commit"
     assert not (fresh / "uncommitted" / "validations").exists()  # results are kept in memory
     assert v._gx_context(fresh).validation_results_store.list_keys() == []  # and dropped once read
     assert (fresh / "expectations" / "tally_tps.json").exists()

@@ -27,6 +27,7 @@ STAGES: dict[str, tuple[str, str]] = {
     ),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
+    "checks-doc": ("analysis.validate.catalogue", "write docs/checks.md from the check tables"),
 }
 
 

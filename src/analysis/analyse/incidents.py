@@ -22,7 +22,6 @@ from analysis.domain.regions import (
     child_expr,
     inside_expr,
     tps_desa_expr,
-    within_expr,
 )
 from analysis.taxonomy import taxonomy
 
@@ -81,7 +80,7 @@ def location_expr() -> pl.Expr:
     # a TPS code too short to hold a desa code gives no location
     holds_desa = pl.col("kode_tps").str.len_chars() >= KPU_LENGTH[TIERS.index("desa")]
     desa = pl.when(holds_desa).then(tps_desa_expr("kode_tps"))
-    inside = desa.is_not_null() & (wil.is_null() | within_expr(desa, wil))
+    inside = desa.is_not_null() & (wil.is_null() | inside_expr(desa, wil))
     return pl.coalesce(pl.when(inside).then(desa).otherwise(wil), pl.lit(NATIONAL))
 
 

@@ -28,6 +28,8 @@ KPU_LENGTH: dict[int, int] = {1: 2, 2: 4, 3: 6, 4: 10}
 
 TPS_CODE_DIGITS = 13
 """Digits of a KPU TPS code: the undotted desa code (10) + the TPS number (3)."""
+TPS_CODE_PATTERN = rf"^\d{{{TPS_CODE_DIGITS}}}$"
+"""A whole TPS code (for checks that take a regular expression, e.g. Great Expectations)."""
 
 JENIS_GUBERNUR = "pkwkp"
 JENIS_BUPATI = "pkwkk"
@@ -207,6 +209,11 @@ def contest_expr(jenis: str, col: str | pl.Expr) -> pl.Expr:
 # --- Columns of codes (polars) -----------------------------------------------------------------
 
 
+def is_code_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_code` over a column: a dotted Kemendagri code at any tier, or ``"00"``."""
+    return _col(col).str.contains(rf"^(?:{NATIONAL}|{_DOTTED.pattern})$")
+
+
 def depth_expr(col: str | pl.Expr) -> pl.Expr:
     """Depth of a dotted code column (0 for ``"00"``)."""
     c = _col(col)
@@ -250,19 +257,15 @@ def ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
     return pl.when(c.str.len_chars() >= n).then(c.str.slice(0, n)).otherwise(None)
 
 
-def inside_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
-    """Rows whose dotted code lies in ``unit`` (the unit itself included)."""
+def inside_expr(col: str | pl.Expr, unit: str | pl.Expr) -> pl.Expr:
+    """Rows whose dotted code lies in ``unit`` (the unit itself included); ``unit`` is one code
+    or a column of codes (e.g. each row's contest region)."""
     c = _col(col)
-    if unit == NATIONAL:
-        return pl.lit(True)
-    return (c == unit) | c.str.starts_with(unit + ".")
-
-
-def within_expr(col: str | pl.Expr, unit_col: str | pl.Expr) -> pl.Expr:
-    """Rows whose dotted code lies in the unit of another column of the same row (the unit itself
-    included; ``"00"`` holds everything); null when either is null."""
-    c, u = _col(col), _col(unit_col)
-    return (u == NATIONAL) | (c == u) | c.str.starts_with(u + ".")
+    if isinstance(unit, str):
+        if unit == NATIONAL:
+            return pl.lit(True)
+        return (c == unit) | c.str.starts_with(unit + ".")
+    return (unit == NATIONAL) | (c == unit) | c.str.starts_with(unit + ".")
 
 
 def child_expr(col: str | pl.Expr, unit: str) -> pl.Expr:
@@ -310,6 +313,18 @@ def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     return tps_ancestor_expr(col, 4)
 
 
+def tps_desa_kpu_expr(col: str | pl.Expr) -> pl.Expr:
+    """The desa of a 13-digit TPS code column in KPU form (its first 10 digits): the cheap form
+    to look up among the region tree's undotted codes on millions of rows."""
+    return _col(col).str.slice(0, KPU_LENGTH[4])
+
+
+def tps_inside_expr(col: str | pl.Expr, unit_kpu: pl.Expr) -> pl.Expr:
+    """Rows whose 13-digit TPS code lies inside the unit given per row in KPU (undotted) form;
+    ``"00"`` holds every TPS."""
+    return (unit_kpu == NATIONAL) | _col(col).str.starts_with(unit_kpu)
+
+
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:
     """A TPS code column holds 13 digits."""
-    return _col(col).str.contains(rf"^\d{{{TPS_CODE_DIGITS}}}$")
+    return _col(col).str.contains(TPS_CODE_PATTERN)
