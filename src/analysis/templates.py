@@ -14,9 +14,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS, _write_xlsx
+from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS
 from analysis.incidents import taxonomy
 from analysis.settings import REPO_ROOT, default_settings
+from analysis.xlsx import write_xlsx
 
 _TALLY_TITLE = "TEMPLAT LAPORAN HITUNG INTERNAL (FORMULIR C.HASIL) — DESK PILKADA"
 _TALLY_INSTRUCTION = (
@@ -140,7 +141,7 @@ def write_templates(out_dir: Path) -> list[Path]:
     for stem, title, instruction, header, sheet in specs:
         xlsx = out_dir / f"{stem}.xlsx"
         help_ = _TALLY_HELP if stem == "templat_hitung_internal" else {}
-        _write_xlsx(
+        write_xlsx(
             xlsx,
             [
                 (sheet, [[title], [instruction], header]),
