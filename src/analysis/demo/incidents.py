@@ -127,32 +127,26 @@ def _incident(
     if times is None:
         return None
     t_k, t_l = times
+    hot = hot_kec is not None
     cat, sev, kec = _category(code, kab, hot_kec, geo, rng)
     desa = pick(rng, geo.desa_by_kec[kec])
-    label, cats, tags, unmappable = _label(cat, hot_kec is not None, rng)
-    ver = str(rng.choice(list(lb.VER_LABELS), p=lb.VER_WEIGHTS))
-    han = str(rng.choice(list(lb.HAN_LABELS), p=lb.HAN_WEIGHTS))
-    if hot_kec and han == "selesai":
-        han = "ditangani"
-    t_h = min(as_of, t_l + int(rng.integers(60, 24 * 60)) * 60) if han != "baru" else None
-    kode_w, lokasi, true_w = _location(kec, desa, hot_kec is not None, geo.names, tags, rng)
+    label, cats, tags, unmappable = _label(cat, hot, rng)
+    ver, han, t_h = _statuses(hot, t_l, as_of, rng)
+    kode_w, lokasi, true_w = _location(kec, desa, hot, geo.names, tags, rng)
     kode_tps = ""
     if code == "pemungutan_penghitungan" and true_w is not None and rng.random() < 0.4:
-        kode_tps = pick(rng, geo.tps_by_desa[desa])
-        true_w = desa
-        kode_w = kode_w if kode_w else desa
+        kode_tps, true_w, kode_w = pick(rng, geo.tps_by_desa[desa]), desa, kode_w or desa
     ident = "" if rng.random() < 0.05 else f"INS-{regions.undotted(kab)}-{n + 1:05d}"
-    inst = lb.INSTANSI_BY_CAT[cat]
     truth = {
         "tahapan": code,
         "kategori": cats if not unmappable else ["lainnya"],
         "tingkat_keparahan": sev,
         "status_verifikasi": ver,
         "status_penanganan": han,
-        "instansi": inst if han != "baru" else None,
+        "instansi": lb.INSTANSI_BY_CAT[cat] if han != "baru" else None,
         "kode_wilayah": true_w,
         "kode_tps": kode_tps or None,
-        "hotspot": hot_kec is not None,
+        "hotspot": hot,
         "unmappable": unmappable,
         "messy": tags,
     }
@@ -163,17 +157,37 @@ def _incident(
         "kode_wilayah": kode_w,
         "kode_tps": kode_tps,
         "lokasi": lokasi,
-        "tahapan": pick(rng, lb.STAGE_LABELS[code]),
         "kategori": label,
-        "tingkat_keparahan": pick(rng, lb.SEV_LABELS[sev]),
-        "status_verifikasi": pick(rng, lb.VER_LABELS[ver]),
-        "status_penanganan": pick(rng, lb.HAN_LABELS[han]),
-        "instansi": inst if han != "baru" or rng.random() < 0.5 else "",
+        **_coded_fields(cat, truth, rng),
         "waktu_penanganan": local_text(t_h, off) if t_h else "",
         "deskripsi": lb.DESC[cat],
         "_truth": truth,
         "_t": t_l,
         "_si": si,
+    }
+
+
+def _statuses(
+    hot: bool, t_l: int, as_of: int, rng: np.random.Generator
+) -> tuple[str, str, int | None]:
+    """Verification and handling status, and when handling began (None while ``baru``)."""
+    ver = str(rng.choice(list(lb.VER_LABELS), p=lb.VER_WEIGHTS))
+    han = str(rng.choice(list(lb.HAN_LABELS), p=lb.HAN_WEIGHTS))
+    if hot and han == "selesai":
+        han = "ditangani"
+    t_h = min(as_of, t_l + int(rng.integers(60, 24 * 60)) * 60) if han != "baru" else None
+    return ver, han, t_h
+
+
+def _coded_fields(cat: str, truth: dict[str, Any], rng: np.random.Generator) -> dict[str, str]:
+    """The coded fields as written (a label form of each code); instansi sometimes before handling."""
+    han = truth["status_penanganan"]
+    return {
+        "tahapan": pick(rng, lb.STAGE_LABELS[truth["tahapan"]]),
+        "tingkat_keparahan": pick(rng, lb.SEV_LABELS[truth["tingkat_keparahan"]]),
+        "status_verifikasi": pick(rng, lb.VER_LABELS[truth["status_verifikasi"]]),
+        "status_penanganan": pick(rng, lb.HAN_LABELS[han]),
+        "instansi": lb.INSTANSI_BY_CAT[cat] if han != "baru" or rng.random() < 0.5 else "",
     }
 
 

@@ -7,6 +7,7 @@ summary the manifest carries; the faults go to ``drop.faults`` with the place ea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,19 @@ def _xlsx_choice(n_files: int, rng: np.random.Generator) -> np.ndarray:
     return is_xlsx
 
 
+@dataclass
+class _Batch:
+    """One file to write: a kab/kota's reports of one collection batch."""
+
+    kab: str
+    b: int
+    part: pl.DataFrame
+    cols: list[str]
+    stem: Path  # the path without its suffix
+    kab_kind: str | None
+    title: list[list[Any]]  # rows above an xlsx header
+
+
 def _write_batches(
     frame: pl.DataFrame,
     keys: list[tuple[str, int]],
@@ -164,45 +178,37 @@ def _write_batches(
     places: dict[int, dict[str, Any]] = {}
     two_sheets_left = True  # one workbook splits its contests into two sheets
     for f_i, (kab, b) in enumerate(keys):
-        part = parts[(kab, b)]
-        cols = tf.file_columns(present[(kab, b)])
-        stem = f"hitung_{regions.undotted(kab)}_{label_wib(cut[b])}"
-        kab_kind = w.kinds.get(kab)
+        batch = _Batch(
+            kab,
+            b,
+            parts[(kab, b)],
+            tf.file_columns(present[(kab, b)]),
+            folder / f"hitung_{regions.undotted(kab)}_{label_wib(cut[b])}",
+            w.kinds.get(kab),
+            tf.xlsx_title(w.names.get(kab, kab), cut[b]),
+        )
         if is_xlsx[f_i]:
-            jenis_here = set(part["_jenis_code"].to_list())
+            jenis_here = set(batch.part["_jenis_code"].to_list())
             two = two_sheets_left and {regions.JENIS_GUBERNUR, regions.JENIS_BUPATI} <= jenis_here
             two_sheets_left = two_sheets_left and not two
-            title = tf.xlsx_title(w.names.get(kab, kab), cut[b])
-            path = folder / f"{stem}.xlsx"
-            sheets = tf.xlsx_sheets(part, cols, kab_kind, title, two, ch.overrides)
-            write_xlsx(path, [(s, rows) for s, rows, _ in sheets])
-            names = [s[0] for s in sheets]
-            meta = {"format": "xlsx", "sheets": names, "header_row": tf.XLSX_HEADER_ROW}
-            drop.add_file(path, "tally", part.height, **meta)
-            places |= _xlsx_places(drop.rel(path), sheets, cols, kab_kind)
+            places |= _write_workbook(batch, two, drop, ch.overrides)
         else:
-            style = tf.STYLE_CYCLE[(part["_style0"][0] + b) % len(tf.STYLE_CYCLE)]
-            path = folder / f"{stem}.csv"
-            header = tf.write_csv(path, part, cols, style)
-            st = tf.STYLES[style]
-            meta = {"format": "csv", "separator": st["sep"], "encoding": st["enc"]}
-            meta |= {"thousands": st["thousands"], "header_row": 1, "style": style}
-            drop.add_file(path, "tally", part.height, **meta)
-            places |= _csv_places(drop.rel(path), part, need, header, cols, st, kab_kind)
+            places |= _write_csv(batch, drop, need)
     return places, frame.height
 
 
-def _reports_of_interest(frame: pl.DataFrame, findings: list[Finding]) -> set[int]:
-    """Reports the manifest points at: faulty ones, corrections, copies and their originals."""
-    need = {f.idx for f in findings} | {f.refers_to[1] for f in findings if f.refers_to}
-    for r in frame.filter(pl.col("_dup").is_not_null()).select("_idx", "_dup_of").rows():
-        need.update(r)
-    return need
-
-
-def _xlsx_places(
-    rel: str, sheets: list[tuple[str, list[list[Any]], list[int]]], cols: list[str], kind: Any
+def _write_workbook(
+    batch: _Batch, two_sheets: bool, drop: Drop, overrides: dict[tuple[int, str], str]
 ) -> dict[int, dict[str, Any]]:
+    """An Excel batch; the place of every report in it."""
+    path = batch.stem.with_suffix(".xlsx")
+    sheets = tf.xlsx_sheets(
+        batch.part, batch.cols, batch.kab_kind, batch.title, two_sheets, overrides
+    )
+    write_xlsx(path, [(s, rows) for s, rows, _ in sheets])
+    meta = {"format": "xlsx", "sheets": [s[0] for s in sheets], "header_row": tf.XLSX_HEADER_ROW}
+    drop.add_file(path, "tally", batch.part.height, **meta)
+    rel = drop.rel(path)
     places = {}
     for sheet, _, idxs in sheets:
         for d_i, i in enumerate(idxs, start=1):
@@ -213,24 +219,25 @@ def _xlsx_places(
                 "data_row": d_i,
                 "header_row": tf.XLSX_HEADER_ROW,
                 "format": "xlsx",
-                "columns": cols,
+                "columns": batch.cols,
                 "words": True,
-                "kab_kind": kind,
+                "kab_kind": batch.kab_kind,
             }
     return places
 
 
-def _csv_places(
-    rel: str,
-    part: pl.DataFrame,
-    need: set[int],
-    header: list[str],
-    cols: list[str],
-    st: dict[str, Any],
-    kind: Any,
-) -> dict[int, dict[str, Any]]:
+def _write_csv(batch: _Batch, drop: Drop, need: set[int]) -> dict[int, dict[str, Any]]:
+    """A CSV batch in the kab/kota's style of the moment; the place of each report of interest."""
+    style = tf.STYLE_CYCLE[(batch.part["_style0"][0] + batch.b) % len(tf.STYLE_CYCLE)]
+    path = batch.stem.with_suffix(".csv")
+    header = tf.write_csv(path, batch.part, batch.cols, style)
+    st = tf.STYLES[style]
+    meta = {"format": "csv", "separator": st["sep"], "encoding": st["enc"]}
+    meta |= {"thousands": st["thousands"], "header_row": 1, "style": style}
+    drop.add_file(path, "tally", batch.part.height, **meta)
+    rel = drop.rel(path)
     places = {}
-    for d_i, i in enumerate(part["_idx"].to_list(), start=1):
+    for d_i, i in enumerate(batch.part["_idx"].to_list(), start=1):
         if i in need:
             places[i] = {
                 "file": rel,
@@ -240,12 +247,20 @@ def _csv_places(
                 "header_row": 1,
                 "format": "csv",
                 "columns": header,
-                "canonical": cols,
+                "canonical": batch.cols,
                 "thousands": st["thousands"],
                 "words": st["words"],
-                "kab_kind": kind,
+                "kab_kind": batch.kab_kind,
             }
     return places
+
+
+def _reports_of_interest(frame: pl.DataFrame, findings: list[Finding]) -> set[int]:
+    """Reports the manifest points at: faulty ones, corrections, copies and their originals."""
+    need = {f.idx for f in findings} | {f.refers_to[1] for f in findings if f.refers_to}
+    for r in frame.filter(pl.col("_dup").is_not_null()).select("_idx", "_dup_of").rows():
+        need.update(r)
+    return need
 
 
 # --- three unreadable files --------------------------------------------------------------------

@@ -291,6 +291,19 @@ def _timing(
     return {"_t_int": t_int, "_t_kpu": t_kpu}
 
 
+_TPS_COLS = (
+    "kode_tps",
+    "kode_desa",
+    "kode_kec",
+    "kode_kab",
+    "kode_prov",
+    "tz_off",
+    "pemilih_dpt",
+    "pemilih_dpt_l",
+    "pemilih_dpt_p",
+)
+
+
 def _tc_frame(
     tps: pl.DataFrame,
     v: _Voters,
@@ -301,18 +314,21 @@ def _tc_frame(
     codes: list[str],
 ) -> pl.DataFrame:
     """One row per TPS × contest: the TPS's columns, the true counts, null for absent slots."""
+    voters = {
+        "pengguna_dpt": v.u_dpt,
+        "pengguna_dpt_l": v.u_dpt_l,
+        "pengguna_dptb": v.u_dptb,
+        "pengguna_dptb_l": v.u_dptb_l,
+        "pengguna_dpk": v.u_dpk,
+        "pengguna_dpk_l": v.u_dpk_l,
+    }
     tc = pl.DataFrame(
         {
             "_tc": np.arange(tc_tps.size),
             "_tps": tc_tps,
             "_c": tc_c,
             "kode_kontestasi": [codes[i] for i in tc_c],
-            "pengguna_dpt": v.u_dpt[tc_tps],
-            "pengguna_dpt_l": v.u_dpt_l[tc_tps],
-            "pengguna_dptb": v.u_dptb[tc_tps],
-            "pengguna_dptb_l": v.u_dptb_l[tc_tps],
-            "pengguna_dpk": v.u_dpk[tc_tps],
-            "pengguna_dpk_l": v.u_dpk_l[tc_tps],
+            **{k: a[tc_tps] for k, a in voters.items()},
             **{k: counts[k] for k in _COUNT_ORDER},
         }
     )
@@ -321,34 +337,26 @@ def _tc_frame(
         pl.when(pl.Series(present[:, s])).then(pl.col(c)).otherwise(None).alias(c)
         for s, c in enumerate(VOTE_COLS)
     )
-    tps_cols = tps.select(
-        "kode_tps",
-        "kode_desa",
-        "kode_kec",
-        "kode_kab",
-        "kode_prov",
-        "tz_off",
-        "pemilih_dpt",
-        "pemilih_dpt_l",
-        "pemilih_dpt_p",
-    )
     jenis = dict(reference.contests().select("kode_kontestasi", "jenis").rows())
     return (
-        pl.concat([tps_cols[tc_tps], tc], how="horizontal")
+        pl.concat([tps.select(_TPS_COLS)[tc_tps], tc], how="horizontal")
         .with_columns(
             pl.col("kode_kontestasi").replace_strict(jenis, return_dtype=pl.String).alias("jenis"),
-            *(
-                (pl.col(k) - pl.col(f"{k}_l")).alias(f"{k}_p")
-                for k in ("pengguna_dpt", "pengguna_dptb", "pengguna_dpk")
-            ),
-            (pl.col("pengguna_dpt_l") + pl.col("pengguna_dptb_l") + pl.col("pengguna_dpk_l")).alias(
-                "pengguna_total_l"
-            ),
+            *_split_expr(),
         )
         .with_columns(
             (pl.col("pengguna_total") - pl.col("pengguna_total_l")).alias("pengguna_total_p")
         )
     )
+
+
+def _split_expr() -> list[pl.Expr]:
+    """Women per voter group (total minus men), and men in all."""
+    groups = ("pengguna_dpt", "pengguna_dptb", "pengguna_dpk")
+    return [
+        *((pl.col(k) - pl.col(f"{k}_l")).alias(f"{k}_p") for k in groups),
+        pl.sum_horizontal(pl.col(f"{k}_l") for k in groups).alias("pengguna_total_l"),
+    ]
 
 
 #: Columns of the true counts in ``tc``, in the order the frame has always held them.
