@@ -23,7 +23,7 @@ from analysis.demo import faults
 from analysis.demo.faults_internal import TallyChanges, contest_not_held, swap_top_two, unknown_tps
 from analysis.demo.faults_kpu import RecordChanges, misread_hundreds
 from analysis.demo.timeline import pulls as pull_times
-from analysis.demo.world import build_world
+from analysis.demo.world import build_world, desa_in_scope
 from analysis.domain import regions
 
 AS_OF = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
@@ -229,6 +229,13 @@ def test_cli_rejects_an_unknown_scope(tmp_path, capsys):
     )
     assert demo.run(args) == 2
     assert "99.99" in capsys.readouterr().out
+
+
+def test_scope_holds_the_desa_inside_it():
+    kecamatan = desa_in_scope("16.74.01")
+    assert kecamatan.height > 1
+    assert kecamatan["kode_wilayah"].str.starts_with("16.74.01.").all()
+    assert desa_in_scope("16.74.01.1001")["kode_wilayah"].to_list() == ["16.74.01.1001"]
 
 
 def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
