@@ -21,6 +21,7 @@ from analysis.demo.timeline import label_wib, pulls
 from analysis.demo.world import N_SLOTS, SLOT_NOMOR, VOTE_COLS, World
 
 _FOREVER = 2**62  # a record nobody replaces
+Where = dict[tuple[int, str], dict[str, Any]]  # (_tc, pull) -> file and line of a watched record
 
 #: Sirekap's ``tungsura.administrasi`` keys and the columns they hold.
 _ADMIN_JSON: tuple[tuple[str, str], ...] = (
@@ -253,8 +254,6 @@ def _image_expr() -> pl.Expr:
 
 
 # --- writing a pull ----------------------------------------------------------------------------
-
-Where = dict[tuple[int, str], dict[str, Any]]  # (_tc, pull) -> file and line of a watched record
 
 
 def _write_bundle(
