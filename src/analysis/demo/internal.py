@@ -118,6 +118,7 @@ def _batches(
         pl.when(pl.col("_later") > 0).then(later).otherwise(pl.col("_b")).alias("_b")
     )
     kab_list = sorted(frame["kode_kab"].unique().to_list())
+    # each kab/kota starts at its own style and moves one style on per batch
     kab_off = {k: int(rng.integers(len(tf.STYLE_CYCLE))) for k in kab_list}
     sender = {
         k: f"Korcam {w.names.get(k, k)} – {name(rng, 2, 3)}"
@@ -125,7 +126,7 @@ def _batches(
     }
     frame = frame.with_columns(
         pl.col("kode_kec").replace_strict(sender, return_dtype=pl.String).alias("pelapor"),
-        pl.col("kode_kab").replace_strict(kab_off, return_dtype=pl.Int64).alias("_style0"),
+        pl.col("kode_kab").replace_strict(kab_off, return_dtype=pl.Int64).alias("_style_offset"),
     ).sort(["kode_kab", "_b", "_t", "kode_tps", "_jenis_code", "_idx"])
     keys = frame.select("kode_kab", "_b").unique(maintain_order=True).rows()
     return frame, cut, keys, _xlsx_choice(len(keys), rng)
@@ -228,7 +229,7 @@ def _write_workbook(
 
 def _write_csv(batch: _Batch, drop: Drop, need: set[int]) -> dict[int, dict[str, Any]]:
     """A CSV batch in the kab/kota's style of the moment; the place of each report of interest."""
-    style = tf.STYLE_CYCLE[(batch.part["_style0"][0] + batch.b) % len(tf.STYLE_CYCLE)]
+    style = tf.STYLE_CYCLE[(batch.part["_style_offset"][0] + batch.b) % len(tf.STYLE_CYCLE)]
     path = batch.stem.with_suffix(".csv")
     header = tf.write_csv(path, batch.part, batch.cols, style)
     st = tf.STYLES[style]
