@@ -13,11 +13,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import polars as pl
 import pytest
 
 from analysis import demo
+from analysis.demo import faults
+from analysis.demo.faults_internal import TallyChanges, contest_not_held, swap_top_two, unknown_tps
+from analysis.demo.faults_kpu import RecordChanges, misread_hundreds
+from analysis.demo.timeline import pulls as pull_times
+from analysis.demo.world import build_world, desa_in_scope
+from analysis.domain import regions
 
 AS_OF = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
 SCOPE = "16.74"  # Kota Prabumulih: small, with a gubernur and a walikota contest
@@ -158,8 +165,10 @@ def test_clean_kpu_records_satisfy_the_form_identities(drop):
     faulty = {(f["kode_tps"], f["kode_kontestasi"]) for f in m["faults"]}
     n = 0
     for p in sorted((out / "kpu/20241128T1330/tps").rglob("*.json")):
-        kode = p.stem
-        contest = f"{p.parent.name}-{kode[:2] if p.parent.name == 'pkwkp' else kode[:4]}"
+        kode, jenis = p.stem, p.parent.name
+        depth = 1 if jenis == regions.JENIS_GUBERNUR else 2
+        region = regions.ancestor_at(regions.tps_desa(kode), depth) or ""
+        contest = regions.contest_code(jenis, region)
         if (kode, contest) in faulty:
             continue
         rec = json.loads(p.read_text(encoding="utf-8"))
@@ -222,6 +231,13 @@ def test_cli_rejects_an_unknown_scope(tmp_path, capsys):
     assert "99.99" in capsys.readouterr().out
 
 
+def test_scope_holds_the_desa_inside_it():
+    kecamatan = desa_in_scope("16.74.01")
+    assert kecamatan.height > 1
+    assert kecamatan["kode_wilayah"].str.starts_with("16.74.01.").all()
+    assert desa_in_scope("16.74.01.1001")["kode_wilayah"].to_list() == ["16.74.01.1001"]
+
+
 def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
     (tmp_path / "mine.txt").write_text("keep me")
     with pytest.raises(ValueError, match="refusing"):
@@ -271,3 +287,109 @@ def test_province_scenario_has_the_documented_shape(tmp_path):
     assert 0.28 < cov[0] < 0.42 and 0.52 < cov[1] < 0.68 and 0.68 < cov[2] < 0.82
     assert len(m["hotspots"]) == 3
     assert t["single_candidate_contests"]
+
+
+# --- the fault table ----------------------------------------------------------------------------
+
+
+def test_fault_table_rows_are_complete():
+    kinds = [f.kind for f in faults.FAULTS]
+    assert len(kinds) == len(set(kinds))
+    for f in faults.FAULTS:
+        assert f.source in ("internal", "kpu"), f
+        assert f.kind.startswith("kpu_") == (f.source == "kpu"), f
+        assert 0 < f.rate < 1 and f.at_least >= 1, f
+        assert f.eligible and set(f.eligible) <= set(faults.ROW_SETS), f
+        assert f.effect in faults.EFFECTS and f.unit in ("row", "tps"), f
+        assert callable(f.apply), f
+
+
+def test_faults_are_drawn_on_disjoint_eligible_rows():
+    rng = np.random.default_rng(3)
+    w = build_world(SCOPE, rng, 0.025)
+    as_of = int(AS_OF.timestamp())
+    pulls = pull_times(as_of)
+    plan = faults.plan_faults(w, rng, as_of, pulls)
+    sets = faults.row_sets(w, as_of, pulls)
+    anomalous = set(
+        w.tc.filter(pl.col("kode_tps").is_in([a["kode_tps"] for a in w.anomaly]))["_tc"]
+    )
+    seen: set[int] = set()
+    for f in faults.FAULTS:
+        rows = set(plan[f.kind].tolist())
+        assert rows and not rows & seen and not rows & anomalous, f.kind
+        for name in f.eligible:
+            assert sets[name][list(rows)].all(), (f.kind, name)
+        if f.unit == "row":
+            assert len(rows) == f.count(w.tc.height), f.kind
+        seen |= rows
+
+
+def test_every_table_fault_is_in_the_manifest_grouped_by_effect(drop):
+    _, m = drop
+    for f in faults.FAULTS:
+        assert m["fault_counts"].get(f.kind, 0) >= f.at_least, f.kind
+    for side in ("internal", "kpu"):
+        listed = [
+            x["kind"] for x in m["faults"] if x["side"] == side and x["kind"] in faults.BY_KIND
+        ]
+        ranks = [faults.listing_order(faults.BY_KIND[k].effect) for k in listed]
+        assert ranks == sorted(ranks), side
+
+
+def _changes(rows: list[dict]) -> TallyChanges:
+    reports = pl.DataFrame(rows)
+    ch = TallyChanges(reports, np.random.default_rng(0), as_of=0, next_idx=100)
+    ch.rows = {r["_idx"]: r for r in rows}
+    return ch
+
+
+def _report(idx: int, kode_tps: str, kode_kab: str, jenis: str, **votes: int) -> dict:
+    slots = {c: votes.get(c) for c in demo.VOTE_COLS}
+    return {"_idx": idx, "kode_tps": kode_tps, "kode_kab": kode_kab, "_jenis_code": jenis, **slots}
+
+
+def test_swap_top_two_swaps_the_leaders_and_records_both_cells():
+    row = _report(1, "1674011001001", "16.74", "pkwkk", suara_paslon_1=40, suara_paslon_2=90)
+    ch = _changes([row])
+    swap_top_two(faults.BY_KIND["typing_discrepancy"], np.array([1]), ch)
+    assert ch.edits[1] == {"suara_paslon_2": 40, "suara_paslon_1": 90}
+    assert [(f.field, f.true_value, f.injected_value) for f in ch.findings] == [
+        ("suara_paslon_2", 90, 40),
+        ("suara_paslon_1", 40, 90),
+    ]
+
+
+def test_unknown_tps_codes_are_absent_from_the_desa():
+    rows = [_report(i, f"167401100100{i}", "16.74", "pkwkk", suara_paslon_1=5) for i in (1, 2)]
+    ch = _changes(rows)
+    unknown_tps(faults.BY_KIND["unknown_tps"], np.array([1, 2]), ch)
+    first, second = (x["kode_tps"] for x in ch.extra)
+    assert first.startswith("1674011001") and first[10] == "9" and len(first) == 13
+    assert second == "167401100002" and len(second) == 12  # a desa digit dropped
+    assert "copied from 1674011001002" in ch.findings[1].extra["note"]
+
+
+def test_contest_not_held_adds_a_gubernur_report_from_diy_only():
+    rows = [
+        _report(1, "1674011001001", "16.74", "pkwkk", suara_paslon_1=5),
+        _report(2, "3471011001001", "34.71", "pkwkk", suara_paslon_1=5),
+    ]
+    ch = _changes(rows)
+    contest_not_held(faults.BY_KIND["contest_not_held"], np.array([1]), ch)
+    ppwp, diy = ch.extra
+    assert (ppwp["_idx"], ppwp["kode_kontestasi"]) == (100, "ppwp")
+    assert (diy["kode_tps"], diy["kode_kontestasi"]) == ("3471011001001", "pkwkp-34")
+    assert "DIY" in ch.findings[-1].extra["note"]
+
+
+def test_ocr_misread_exceeds_dpt_plus_reserve():
+    row = {"_tc": 5, "kode_kontestasi": "pkwkk-1674", "pemilih_dpt": 550, "suara_sah": 0}
+    row |= {c: None for c in demo.VOTE_COLS} | {"suara_paslon_1": 64, "suara_paslon_2": 300}
+    pid = {"pkwkk-1674": ("1000101", "1000102", None, None, None, None, None)}
+    for seed in range(20):
+        ch = RecordChanges({5: row}, pid, [], 0.025, np.random.default_rng(seed))
+        misread_hundreds(faults.BY_KIND["kpu_ocr_hundreds"], np.array([5]), ch)
+        bad = ch.edits[5]["suara_paslon_1"]
+        assert bad % 100 == 64 and bad > 550 * 1.025
+        assert ch.findings[0].field == "tungsura.chart.1000101"

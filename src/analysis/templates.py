@@ -14,9 +14,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS, _write_xlsx
+from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS
 from analysis.settings import REPO_ROOT, default_settings
 from analysis.taxonomy import taxonomy
+from analysis.xlsx import write_xlsx
 
 _TALLY_TITLE = "TEMPLAT LAPORAN HITUNG INTERNAL (FORMULIR C.HASIL) — DESK PILKADA"
 _TALLY_INSTRUCTION = (
@@ -109,38 +110,37 @@ def _help_sheet(header: list[str], help_: dict[str, tuple[str, str]]) -> list[li
     return rows
 
 
+#: (file stem, title, instruction, header, name of the first sheet, column help).
+_SPECS: tuple[tuple[str, str, str, tuple[str, ...], str, dict[str, tuple[str, str]]], ...] = (
+    (
+        "templat_hitung_internal",
+        _TALLY_TITLE,
+        _TALLY_INSTRUCTION,
+        TALLY_HEADERS,
+        "Laporan",
+        _TALLY_HELP,
+    ),
+    ("templat_insiden", _INCIDENT_TITLE, _INCIDENT_INSTRUCTION, INCIDENT_HEADERS, "Insiden", {}),
+    (
+        "templat_kesiapan",
+        _READINESS_TITLE,
+        _READINESS_INSTRUCTION,
+        READINESS_HEADERS,
+        "Kesiapan",
+        {},
+    ),
+)
+
+
 def write_templates(out_dir: Path) -> list[Path]:
     """Write the tally, incident and readiness templates (xlsx and csv); return their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    specs = [
-        (
-            "templat_hitung_internal",
-            _TALLY_TITLE,
-            _TALLY_INSTRUCTION,
-            list(TALLY_HEADERS),
-            "Laporan",
-        ),
-        (
-            "templat_insiden",
-            _INCIDENT_TITLE,
-            _INCIDENT_INSTRUCTION,
-            list(INCIDENT_HEADERS),
-            "Insiden",
-        ),
-        (
-            "templat_kesiapan",
-            _READINESS_TITLE,
-            _READINESS_INSTRUCTION,
-            list(READINESS_HEADERS),
-            "Kesiapan",
-        ),
-    ]
     written: list[Path] = []
-    for stem, title, instruction, header, sheet in specs:
+    for stem, title, instruction, columns, sheet, help_ in _SPECS:
+        header = list(columns)
         xlsx = out_dir / f"{stem}.xlsx"
-        help_ = _TALLY_HELP if stem == "templat_hitung_internal" else {}
-        _write_xlsx(
+        write_xlsx(
             xlsx,
             [
                 (sheet, [[title], [instruction], header]),
