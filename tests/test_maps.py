@@ -278,3 +278,80 @@ def test_classes_stay_apart_for_colour_blind_readers(palette, vision) -> None:
     assert ys == sorted(ys)  # darkest first, as the legend lists them
     for dark, light in zip(ys, ys[1:], strict=False):
         assert (light + 0.05) / (dark + 0.05) >= 1.5
+
+
+# --- In a real browser ---------------------------------------------------------------------------------
+
+_MAP_DOM = """JSON.stringify({
+    maps: Array.from(document.querySelectorAll('svg[data-peta]')).map(svg => ({
+        peta: svg.dataset.peta,
+        units: Array.from(svg.querySelectorAll('g[data-wilayah]')).map(g => g.dataset.wilayah),
+        drawn: Array.from(svg.querySelectorAll('g[data-wilayah] path'))
+            .filter(p => p.getBBox().width > 0 && p.getBBox().height > 0).length,
+        titled: svg.querySelectorAll('g[data-wilayah] > title').length,
+        width: svg.getBoundingClientRect().width,
+        fills: Array.from(new Set(Array.from(svg.querySelectorAll('g[data-wilayah]'))
+            .map(g => getComputedStyle(g).fill))),
+    })),
+    scripts: document.scripts.length,
+})"""
+
+
+def _open(browser, page: Path, width: int) -> dict:
+    """Load ``page`` at ``width`` px in a fresh tab; the map's DOM and every request started."""
+    import json
+
+    b = browser
+    b.events = []
+    target = b.send("Target.createTarget", url="about:blank")["targetId"]
+    session = b.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    for domain in ("Network", "Page", "Runtime"):
+        b.send(f"{domain}.enable", session)
+    b.send(
+        "Emulation.setDeviceMetricsOverride",
+        session,
+        width=width,
+        height=844,
+        deviceScaleFactor=1,
+        mobile=width < 500,
+    )
+    b.send("Page.navigate", session, url=page.as_uri())
+    b.wait_for("Page.loadEventFired")
+    b.drain(1.0)
+    state = b.send("Runtime.evaluate", session, returnByValue=True, expression=_MAP_DOM)
+    b.send("Target.closeTarget", targetId=target)
+    requests = [
+        e["params"]["request"]["url"]
+        for e in b.events
+        if e.get("method") == "Network.requestWillBeSent"
+    ]
+    return {"requests": requests, **json.loads(state["result"]["value"])}
+
+
+@pytest.mark.slow
+def test_province_pack_shows_one_shape_per_kabkota_in_chromium(processed, tmp_path) -> None:
+    """The real pack notebook, executor and renderer; the page opened in headless Chromium with
+    the network blocked: each map has one titled, visible shape per kab/kota, nothing is fetched."""
+    from test_browser import Browser, _chromium
+
+    from analysis.packs.execute import make_packs
+    from analysis.reference import descendants
+
+    result = make_packs("2024-11-28", "16", 0, processed, tmp_path / "reports", 0, progress=False)
+    assert result.ok, result.summary()
+    page = result.packs[0].html
+    kids = sorted(descendants("16", "kabkota")["kode_wilayah"])
+    browser = Browser(_chromium())
+    try:
+        for width in (390, 1280):
+            seen = _open(browser, page, width)
+            assert seen["requests"] == [page.as_uri()] and seen["scripts"] == 0
+            assert [m["peta"] for m in seen["maps"]] == ["kerawanan", "cakupan"]
+            for m in seen["maps"]:
+                assert sorted(m["units"]) == kids
+                assert m["drawn"] == m["titled"] == len(kids)
+                assert m["width"] <= width
+            fills = {f for m in seen["maps"] for f in m["fills"]}
+            assert 'url("#peta-cakupan-arsir")' in fills and len(fills) >= 3  # painted, hatched too
+    finally:
+        browser.close()
