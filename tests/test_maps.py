@@ -226,11 +226,30 @@ def test_map_values_are_the_packs_own(processed: Path) -> None:
     assert re.search(r'data-wilayah="16.01"[^>]*fill="url\(#peta-kerawanan-arsir\)"', html)
     assert "Kabupaten Ogan Komering Ulu: tidak dinilai" in html
     assert "<strong>Rawan sedang</strong> — 1 kabupaten/kota: Kota Pagar Alam</li>" in html
-    legend = re.search(
-        r"Tidak dinilai \(tidak ada TPS dalam data\)</strong> — 15 kabupaten/kota: ([^<]*)</li>",
-        html,
+    assert (
+        "<strong>Tidak dinilai (tidak ada TPS dalam data)</strong> — 15 kabupaten/kota</li>" in html
     )
-    assert legend.group(1).startswith("Kabupaten Banyuasin, Kabupaten Empat Lawang, ")
+
+
+def test_legend_names_the_units_of_each_class(processed: Path) -> None:
+    from analysis.reference import descendants
+
+    for tier, code, n, listed in (("provinsi", "16", 17, 17), ("nasional", "00", 38, 15)):
+        pack = load_pack(processed, "2024-11-28", tier, code)
+        kids = descendants(code, regions.TIERS[regions.depth(code) + 1])["kode_wilayah"]
+        pack.kerawanan = pl.DataFrame({"kode_wilayah": kids, "skor": 5.0, "kelas": "rawan rendah"})
+        html = section_peta(pack)
+        line = re.search(rf"Rawan rendah</strong> — {n} [a-z/]+: ([^<]*)</li>", html).group(1)
+        names = line.split(" dan ")[0].split(", ")
+        assert len(names) == listed
+        if n > listed:
+            assert line.endswith(f" dan {n - listed} lainnya")
+    assert line.startswith("Aceh, Bali, Banten, ")
+    pack = load_pack(processed, "2024-11-28", "provinsi", "16")
+    pack.kerawanan = pl.DataFrame(
+        {"kode_wilayah": ["16.01", "16.71"], "skor": 5.0, "kelas": "rawan rendah"}
+    )
+    assert "— 2 kabupaten/kota: Kab. Ogan Komering Ulu, Kota Palembang</li>" in section_peta(pack)
 
 
 def test_kecamatan_pack_explains_why_there_is_no_map(processed: Path) -> None:

@@ -24,9 +24,11 @@ FONT = 24  # credit text, grid units (≈ 8–9 px on a phone, where the map is 
 STROKE = 1.5  # white borders between units, grid units
 DOT_BELOW = 16  # a unit narrower and shorter than this many grid units also gets a dot
 DOT_RADIUS = 9
-HATCH = "#8c8c8c"  # the no-data hatch: grey lines on near-white, readable without colour
-HATCH_GROUND = "#f7f7f7"
-NAMES_LISTED = 15  # names a legend line lists before "dan N lainnya"
+HATCH = "#8f8f8f"  # the no-data hatch: grey lines on light grey, readable without colour
+HATCH_GROUND = "#e6e6e6"
+MAX_WIDTH = "720px"  # on a wide screen the map stays a figure, its credit text ~17 px
+NAMES_LISTED = 20  # a legend line names up to this many units, else the first NAMES_SHOWN …
+NAMES_SHOWN = 15  # … and "dan N lainnya"
 BATAS_INDIKATIF = "Batas indikatif, bukan batas resmi."
 KREDIT = "Batas wilayah © Cahya DSN, MIT."
 
@@ -80,20 +82,21 @@ def _fill(kelas: Kelas | None, pattern: str) -> str:
     return kelas.warna if kelas is not None and kelas.warna else f"url(#{pattern})"
 
 
-def _unit(
-    kode: str, d: str, box: tuple[int, int, int, int], fill: str, isi: Isian, nama_peta: str
-) -> str:
-    dot = ""
-    x0, y0, x1, y1 = box
-    if max(x1 - x0, y1 - y0) < DOT_BELOW:
-        dot = (
-            f'<circle cx="{(x0 + x1) // 2}" cy="{(y0 + y1) // 2}" r="{DOT_RADIUS}" '
-            f'stroke="#333" stroke-width="{STROKE}"/>'
-        )
+def _unit(kode: str, d: str, fill: str, isi: Isian, nama_peta: str) -> str:
     return (
         f'<g data-wilayah="{esc(kode)}" data-angka="{esc(nama_peta)}" data-nilai="{esc(isi.nilai)}"'
-        f' data-kelas="{esc(isi.kelas)}" fill="{fill}"><title>{esc(isi.nama)}: {esc(isi.teks)}'
-        f'</title><path d="{d}"/>{dot}</g>'
+        f' fill="{fill}"><title>{esc(isi.nama)}: {esc(isi.teks)}</title><path d="{d}"/></g>'
+    )
+
+
+def _dot(box: tuple[int, int, int, int], fill: str, isi: Isian) -> str:
+    """A ringed dot over a unit too small to see (drawn above every shape, so none hides it)."""
+    x0, y0, x1, y1 = box
+    if max(x1 - x0, y1 - y0) >= DOT_BELOW:
+        return ""
+    return (
+        f'<circle cx="{(x0 + x1) // 2}" cy="{(y0 + y1) // 2}" r="{DOT_RADIUS}" fill="{fill}">'
+        f"<title>{esc(isi.nama)}: {esc(isi.teks)}</title></circle>"
     )
 
 
@@ -125,18 +128,21 @@ def map_svg(
     pattern = f"peta-{nama_peta}-arsir"
     by_key = {k.kunci: k for k in kelas}
     x, y, w, h = _frame(group)
-    units = "".join(
-        _unit(kode, d, box, _fill(by_key.get(isian[kode].kelas), pattern), isian[kode], nama_peta)
-        for kode, (d, box) in paths(group).items()
-        if kode in isian
-    )
+    units, dots = [], []
+    for kode, (d, box) in paths(group).items():
+        if kode in isian:
+            fill = _fill(by_key.get(isian[kode].kelas), pattern)
+            units.append(_unit(kode, d, fill, isian[kode], nama_peta))
+            dots.append(_dot(box, fill, isian[kode]))
     ty = group.tinggi + PAD + FONT
     return Html(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="100%" '
-        f'style="max-height:80vh;display:block" font-family="sans-serif" data-peta="{esc(nama_peta)}">'
+        f'style="max-width:{MAX_WIDTH};max-height:80vh;display:block" font-family="sans-serif" '
+        f'data-peta="{esc(nama_peta)}">'
         f"<title>{esc(judul)}</title><desc>{esc(ringkasan)} {BATAS_INDIKATIF} {KREDIT}</desc>"
         f"{_hatch(pattern)}"
-        f'<g stroke="#fff" stroke-width="{STROKE}" stroke-linejoin="round">{units}</g>'
+        f'<g stroke="#fff" stroke-width="{STROKE}" stroke-linejoin="round">{"".join(units)}</g>'
+        f'<g stroke="#333" stroke-width="{STROKE}">{"".join(dots)}</g>'
         f'<text x="{x + PAD}" y="{ty}" font-size="{FONT}" fill="#444">{BATAS_INDIKATIF}</text>'
         f'<text x="{x + PAD}" y="{ty + FONT + FONT // 4}" font-size="{FONT}" fill="#444">'
         f"{esc(KREDIT)}</text></svg>"
@@ -159,18 +165,24 @@ def _swatch(k: Kelas) -> str:
     )
 
 
+def _short(nama: str) -> str:
+    """A name as the legend lists it: "Kabupaten" abbreviated as usual ("Kab. Muara Enim")."""
+    return "Kab. " + nama.removeprefix("Kabupaten ") if nama.startswith("Kabupaten ") else nama
+
+
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:NAMES_LISTED])
-    more = len(names) - NAMES_LISTED
-    return shown + (f" dan {fmt.angka(more)} lainnya" if more > 0 else "")
+    if len(names) <= NAMES_LISTED:
+        return ", ".join(names)
+    return f"{', '.join(names[:NAMES_SHOWN])} dan {fmt.angka(len(names) - NAMES_SHOWN)} lainnya"
 
 
 def legend(kelas: Sequence[Kelas], isian: Mapping[str, Isian], satuan: str) -> Html:
-    """One line per class: swatch, label, how many units and which (the map in words)."""
+    """One line per class: swatch, label, how many units and which (the map in words; the units
+    without data are only counted)."""
     items = []
     for k in kelas:
-        names = sorted(v.nama for v in isian.values() if v.kelas == k.kunci)
-        tail = f": {esc(_names(names))}" if names else ""
+        names = sorted(_short(v.nama) for v in isian.values() if v.kelas == k.kunci)
+        tail = f": {esc(_names(names))}" if names and k.warna else ""
         items.append(
             f'<li data-kelas="{esc(k.kunci)}">{_swatch(k)} <strong>{esc(k.label)}</strong> — '
             f"{fmt.angka(len(names))} {esc(satuan)}{tail}</li>"
