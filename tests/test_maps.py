@@ -34,6 +34,8 @@ from analysis.settings import default_settings
 
 FIXTURE = Path(__file__).parent / "data" / "wilayah_boundaries_31"
 MAP_TIERS = ("provinsi", "kabkota", "kecamatan")
+#: The shipped asset, pinned: a rebuild (new upstream commit, new parameters) changes it on purpose.
+ASSET_SHA256 = "07f181b903ba43aba68443a986468032df2a73e1f0225b78d88d5c972abe9b02"
 
 
 # --- The committed asset --------------------------------------------------------------------------
@@ -49,6 +51,7 @@ def test_asset_format_checksum_and_licence() -> None:
         "lisensi": "MIT",
         "kredit": "© Cahya DSN, MIT",
     }
+    assert hashlib.sha256(data).hexdigest() == ASSET_SHA256
     assert len(data) < 1_000_000  # provinsi + kab/kota + kecamatan, well under the 2 MB aim
     note = (asset.ASSET_DIR / "SOURCE.md").read_text(encoding="utf-8")
     # the note the build wrote names this very file: nobody edited the asset by hand since

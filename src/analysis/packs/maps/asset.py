@@ -187,12 +187,6 @@ def read_header(path: Path = ASSET) -> tuple[dict, int]:
     return header, 8 + n
 
 
-@lru_cache(maxsize=1)
-def header() -> dict:
-    """The shipped asset's header (read once per process)."""
-    return read_header()[0]
-
-
 def read_group(kode: str, path: Path = ASSET) -> Group | None:
     """The children of ``kode`` from an asset file; None when the asset has no such group."""
     meta, start = read_header(path)
