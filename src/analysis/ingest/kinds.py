@@ -11,7 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 from analysis import read
-from analysis.ingest.batch import KindBatch
 from analysis.ingest.fates import DITERIMA, DITOLAK, copy_fates, decide
 from analysis.ingest.frames import EMPTY_LIST, attach, lineage_ref
 from analysis.ingest.specs import EXTRAS, REFERENCES, WITH_VOTES, Spec
@@ -23,11 +22,15 @@ _NO_VOTES = {"_rid": pl.Int64, "nomor_urut": pl.Int64, "paslon_id": pl.String, "
 
 
 def process_kind(
-    spec: Spec, batch: KindBatch, refs: dict[str, pl.DataFrame], s: Settings, messages: list[str]
+    spec: Spec,
+    rows: pl.DataFrame,
+    votes: pl.DataFrame | None,
+    refs: dict[str, pl.DataFrame],
+    s: Settings,
+    messages: list[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
-    """Decided rows, check summary and vote entries (D.Hasil: its long form) of one kind."""
-    rows, votes = batch.rows, batch.votes
-    assert rows is not None
+    """Decided rows, check summary and vote entries (D.Hasil: its long form) of one kind's batch
+    (``refs``: the reference datasets already made)."""
     validate_df = None
     copies = None
     if spec.kind == "official" and "_src_file" in rows.columns:

@@ -203,7 +203,7 @@ class _Run:
                 self.warm.wait()  # never two threads in Great Expectations at once
             t_dec = time.perf_counter()
             decided, summary, votes = process_kind(
-                spec, batch, self.refs, self.settings, self.messages
+                spec, batch.rows, batch.votes, self.refs, self.settings, self.messages
             )
             self.timings[f"validasi_{kind}"] = round(time.perf_counter() - t_dec, 2)
             self.timings[f"rss_mb_{kind}"] = round(
