@@ -42,14 +42,14 @@ class Spec:
 SPECS: dict[str, Spec] = {
     s.kind: s
     for s in (
-        #    kind               dataset            entity                                           version          history validate_as
-        Spec("ref_paslon",      "ref_paslon",      ("kode_kontestasi", "nomor_urut"),               None,            False, None),
-        Spec("ref_tps",         "ref_tps",         ("kode_tps",),                                   None,            False, "ref_tps"),
-        Spec("tally",           "tally_tps",       ("kode_tps", "kode_kontestasi"),                 "waktu_laporan", True,  "tally_tps"),
-        Spec("official",        "official_tps",    ("kode_tps", "kode_kontestasi"),                 "waktu_tarik",   True,  "official_tps", snapshot=True),
-        Spec("official_region", "official_region", ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,          False, "official_region"),
-        Spec("incidents",       "incidents",       ("id_insiden",),                                 "waktu_laporan", False, "incidents"),
-        Spec("readiness",       "readiness",       ("kode_wilayah", "tanggal", "indikator"),        None,            False, "readiness"),
+        #    kind               dataset            entity                                             version          history validate_as
+        Spec("ref_paslon",      "ref_paslon",      ("kode_kontestasi", "nomor_urut"),                 None,            False,  None),
+        Spec("ref_tps",         "ref_tps",         ("kode_tps",),                                     None,            False,  "ref_tps"),
+        Spec("tally",           "tally_tps",       ("kode_tps", "kode_kontestasi"),                   "waktu_laporan", True,   "tally_tps"),
+        Spec("official",        "official_tps",    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   "official_tps",   snapshot=True),
+        Spec("official_region", "official_region", ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,            False,  "official_region"),
+        Spec("incidents",       "incidents",       ("id_insiden",),                                   "waktu_laporan", False,  "incidents"),
+        Spec("readiness",       "readiness",       ("kode_wilayah", "tanggal", "indikator"),          None,            False,  "readiness"),
     )
 }
 # fmt: on
