@@ -163,12 +163,13 @@ class Fetcher:
             parsed = shapes.parse(last.body, check) if last.reason is None else None
             if parsed is not None and parsed.reason is not None:
                 last = _Attempt(last.status, last.body, parsed.reason, parsed.transient)
-            self._record(url, attempt, last, started)
+            final = not last.transient or attempt == self.policy.retries
+            self._record(url, attempt, last, started, final)
             if last.reason is None and parsed is not None:
                 self._streak(ok=True)
                 return Got(url, last.body, parsed.value, last.status)
             self._streak(ok=False, last=f"{url}: {last.reason}")
-            if not last.transient or attempt == self.policy.retries:
+            if final:
                 break
             self._wait_retry(attempt, last.retry_after)
         return Got(url, status=last.status, reason=last.reason)
@@ -194,8 +195,8 @@ class Fetcher:
                     "situs KPU atau jaringan bermasalah"
                 )
 
-    def _record(self, url: str, attempt: int, a: _Attempt, started: float) -> None:
-        outcome = "ok" if a.reason is None else ("ulang" if a.transient else "gagal")
+    def _record(self, url: str, attempt: int, a: _Attempt, started: float, final: bool) -> None:
+        outcome = "ok" if a.reason is None else ("gagal" if final else "ulang")
         self.log.add(
             url=url,
             percobaan=attempt + 1,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -104,9 +105,15 @@ def _parent(depth: int) -> pl.Expr:
     return pl.lit(site.ROOT) if depth == 1 else _code(depth - 1)
 
 
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Region names by KPU code (the Kemendagri tree of :mod:`analysis.reference`)."""
+    return dict(reference.regions().select("kode_kpu", "nama").iter_rows())
+
+
 def _tree(kpu: KpuSite, jenis: str, tps: pl.DataFrame) -> dict[str, bytes]:
     """``wilayah`` files: each region's list of children, a desa's list of TPS."""
-    names = dict(reference.regions().select("kode_kpu", "nama").iter_rows())
+    names = _names()
     out = {}
     for depth in _DEPTHS:
         pairs = tps.select(_parent(depth).alias("p"), _code(depth).alias("c")).unique().sort("c")

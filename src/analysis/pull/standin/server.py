@@ -60,13 +60,17 @@ class StandIn:
         """Serve another pull (the content is rebuilt before it replaces the old one)."""
         if pull not in self.pulls():
             raise ValueError(f"tarikan {pull!r} tidak ada; tersedia: {self.pulls()}")
-        self.pull = pull
-        self.content = self._build()
+        if pull != self.pull:
+            self.pull = pull
+            self.content = self._build()
 
     def set_faults(self, items: list[dict[str, Any]]) -> None:
+        """Replace the faults; the content is rebuilt when content faults come or go."""
         parsed = flt.parse(items)
+        rebuild = any(not f.transport for f in [*self.faults, *parsed])
         self.faults = parsed
-        self.content = self._build()
+        if rebuild:
+            self.content = self._build()
         self.transport = flt.Transport(parsed)
 
     def note(self, path: str) -> None:
