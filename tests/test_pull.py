@@ -182,9 +182,12 @@ def test_pull_names_must_move_forward(tmp_path):
 
 
 def test_one_pull_at_a_time_per_drop(tmp_path):
-    with folder.locked(tmp_path), pytest.raises(folder.FolderError, match="sedang berjalan"):
-        with folder.locked(tmp_path):
-            pass
+    with (
+        folder.locked(tmp_path),
+        pytest.raises(folder.FolderError, match="sedang berjalan"),
+        folder.locked(tmp_path),
+    ):
+        pass
 
 
 def test_carry_is_a_hard_link_to_the_previous_file(tmp_path):
