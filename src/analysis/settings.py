@@ -244,6 +244,7 @@ class KpuPull(_Strict):
     stop_after_failures: int = Field(ge=1)
     max_body_bytes: int = Field(gt=0)
     resume_within_hours: float = Field(gt=0)
+    carry_unchanged_regions: bool
     user_agent: str
 
     @model_validator(mode="after")

@@ -12,7 +12,9 @@ containing it. Then, desa by desa, each TPS of KPU's list gets one fate:
   pull asks again (the record is absent from this pull, so it counts as never fetched);
 - ``hilang``: in the previous pull's list but no longer in KPU's list.
 
-A file already in the staged folder (a resumed pull) is not asked for again.
+A region whose row in its parent's table is unchanged is carried over whole instead of walked
+(:mod:`analysis.pull.previous`). A file already in the staged folder (a resumed pull) is not asked
+for again.
 """
 
 from __future__ import annotations
@@ -23,17 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
+from analysis.domain import regions
 from analysis.pull import shapes, site
 from analysis.pull.fetch import Fetcher, run_bounded
 from analysis.pull.folder import PullFolder, carry, write_atomic
+from analysis.pull.previous import STATUS_FILE, Previous
 from analysis.pull.site import Node
 from analysis.settings import KpuSite
 
+__all__ = ["STATUS_FILE", "FATES", "Outcome", "Walker"]
+
 DESA_DEPTH = 4
-STATUS_FILE = "status_tps.csv"
-STATUS_SCHEMA = {"jenis_pemilihan": pl.String, "kode_tps": pl.String, "nasib": pl.String}
 FATES = ("diambil", "dibawa", "belum_ada", "gagal", "hilang")
 
 
@@ -74,6 +76,8 @@ class Walker:
         self.kpu, self.scope, self.fetcher, self.pull = kpu, scope, fetcher, pull
         self.base_url, self.full = base_url, full
         self.workers = fetcher.policy.concurrency
+        self.previous = Previous(pull.previous)
+        self.carry_regions = fetcher.policy.carry_unchanged_regions and not full
         self.out = Outcome()
         self._record_check = shapes.record(kpu.record)
         self._agregat_check = shapes.agregat(kpu.record)
@@ -142,18 +146,35 @@ class Walker:
         lock = threading.Lock()
 
         def work(node: Node) -> None:
-            if node.depth > 0:
-                self._agregat(node)
+            table = _table(self._agregat(node)) if node.depth > 0 else None
             children = self._wilayah(node)
             if children is None:
                 with self.out.lock:
                     self.out.failed_regions.add((node.jenis, node.kode))
                 return
+            if with_children:
+                children = [c for c in children if not self._carried(node, c, table)]
             with lock:
                 found.extend(children if with_children else [node])
 
         run_bounded(nodes, work, self.workers, self.fetcher.stop)
         return sorted(found, key=lambda n: (n.jenis, n.kode))
+
+    def _carried(self, node: Node, child: Node, table: dict[str, Any] | None) -> bool:
+        """Carry ``child``'s branch over when its row in ``node``'s table is unchanged."""
+        if not self.carry_regions or table is None or child.kode not in table:
+            return False
+        if not regions.is_inside(child.dotted, self.scope):
+            return False
+        before = _table(self._previous_json(f"agregat/{node.jenis}/{node.kode}.json"))
+        if before is None or before.get(child.kode) != table[child.kode]:
+            return False
+        if not self.previous.walked(child.jenis, child.kode):
+            return False
+        for kode, nasib in self.previous.carry_branch(self.pull, child.jenis, child.kode):
+            alasan = "tabel agregat desa: belum ada data" if nasib == "belum_ada" else None
+            self.out.fate(child.jenis, kode, nasib, alasan)
+        return True
 
     # --- the TPS --------------------------------------------------------------------------
 
@@ -231,10 +252,7 @@ class Walker:
 
     def vanished(self) -> None:
         """TPS of the previous pull's list (inside the scope) absent from this pull's list."""
-        prev = self.pull.previous_path(STATUS_FILE)
-        if prev is None or not prev.exists():
-            return
-        before = pl.read_csv(prev, schema_overrides=STATUS_SCHEMA, columns=list(STATUS_SCHEMA))
+        before = self.previous.status
         seen = {(j, k) for j, k, _, _ in self.out.tps}
         for jenis, kode in before.select("jenis_pemilihan", "kode_tps").iter_rows():
             if (jenis, kode) in seen or not site.in_scope(Node(jenis, kode), self.scope):
