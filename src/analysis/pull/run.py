@@ -167,8 +167,8 @@ def describe(result: PullResult) -> list[str]:
         lines.append(
             f"  gagal berkas {f['berkas']} {f['jenis_pemilihan']} {f['kode']}: {f['alasan']}"
         )
-    hidden = len(s["tps_gagal"]) + len(s["berkas_gagal"]) - 2 * PRINTED_FAILURES
-    if hidden > 0:
+    lists = (s["tps_gagal"], s["berkas_gagal"])
+    if any(len(x) > PRINTED_FAILURES for x in lists):
         lines.append(f"  … daftar lengkap di {SUMMARY_FILE} dan {STATUS_FILE}")
     return lines
 
