@@ -24,7 +24,7 @@ from analysis import reference
 from analysis.pull import shapes, site
 from analysis.pull.site import Node
 from analysis.pull.standin import faults as flt
-from analysis.pull.standin.sources import Locator, Record
+from analysis.pull.standin.sources import Locator, Record, Source
 from analysis.settings import KpuSite
 
 _JSON = {"ensure_ascii": False, "separators": (",", ":")}
@@ -42,7 +42,7 @@ class Content:
         return Content({**self.files, **other.files}, {**self.records, **other.records})
 
 
-def build(source: Any, kpu: KpuSite, pull: str, faults: list[flt.Fault]) -> Content:
+def build(source: Source, kpu: KpuSite, pull: str, faults: list[flt.Fault]) -> Content:
     """The content of ``source`` as of ``pull``, faults applied."""
     tps = source.tps().with_columns(
         pl.col("kode_kontestasi").str.extract(r"^([a-z]+)").alias("jenis")

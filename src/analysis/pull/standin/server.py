@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from analysis.pull.standin import faults as flt
 from analysis.pull.standin.content import Content, build
-from analysis.pull.standin.sources import read_locator
+from analysis.pull.standin.sources import Source, read_locator
 from analysis.settings import KpuSite
 
 CONTROL = "_standin/"
@@ -36,7 +36,7 @@ ERROR_PAGE = (
 class StandIn:
     """What the server serves: sources (each with its site layout), the pull, the faults."""
 
-    def __init__(self, sources: list[tuple[Any, KpuSite]], pull: str | None = None) -> None:
+    def __init__(self, sources: list[tuple[Source, KpuSite]], pull: str | None = None) -> None:
         self.sources = sources
         self.faults: list[flt.Fault] = []
         self.transport = flt.Transport([])

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -35,6 +35,20 @@ class Record:
     kode_tps: str
     where: Locator
     value: dict[str, Any]
+
+
+class Source(Protocol):
+    """What a stand-in needs of a source: its pulls, TPS × contest, paslon and records."""
+
+    site: str
+
+    def pulls(self) -> list[str]: ...
+
+    def tps(self) -> pl.DataFrame: ...
+
+    def paslon(self) -> pl.DataFrame: ...
+
+    def records(self, pull: str) -> Iterator[Record]: ...
 
 
 def read_locator(where: Locator) -> bytes:
