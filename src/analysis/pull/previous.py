@@ -33,6 +33,7 @@ class Previous:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self._listings: dict[tuple[str, str], list[str]] = {}
 
     @cached_property
     def summary(self) -> dict:
@@ -68,12 +69,12 @@ class Previous:
         return out
 
     def _names(self, part: str, jenis: str) -> list[str]:
-        key = f"_names_{part}_{jenis}"
-        if key not in self.__dict__:
+        """File names of a folder of the previous pull, sorted (listed once)."""
+        if (part, jenis) not in self._listings:
             folder = self.path / part / jenis if self.path else None
             names = os.listdir(folder) if folder and folder.is_dir() else []
-            self.__dict__[key] = sorted(n for n in names if n.endswith(".json"))
-        return self.__dict__[key]
+            self._listings[(part, jenis)] = sorted(n for n in names if n.endswith(".json"))
+        return self._listings[(part, jenis)]
 
     def walked(self, jenis: str, kode: str) -> bool:
         """The previous pull walked the whole branch of ``kode`` and nothing in it failed."""
@@ -82,7 +83,9 @@ class Previous:
         scope = self.summary.get("cakupan")
         if scope is None or not regions.is_inside(regions.dotted(kode), scope):
             return False
-        return (jenis, kode) not in self.tainted and f"{kode}.json" in self._names("agregat", jenis)
+        names = self._names("agregat", jenis)
+        i = bisect.bisect_left(names, f"{kode}.json")
+        return (jenis, kode) not in self.tainted and i < len(names) and names[i] == f"{kode}.json"
 
     def carry_branch(self, pull: PullFolder, jenis: str, kode: str) -> list[tuple[str, str]]:
         """Link the branch's files into ``pull``; returns its TPS with their fate (dibawa or

@@ -152,22 +152,22 @@ class Walker:
                 with self.out.lock:
                     self.out.failed_regions.add((node.jenis, node.kode))
                 return
-            if with_children:
-                children = [c for c in children if not self._carried(node, c, table)]
+            if with_children and self.carry_regions and table is not None:
+                rel = f"agregat/{node.jenis}/{node.kode}.json"
+                before = _table(self._previous_json(rel))
+                children = [c for c in children if not self._carried(c, table, before)]
             with lock:
                 found.extend(children if with_children else [node])
 
         run_bounded(nodes, work, self.workers, self.fetcher.stop)
         return sorted(found, key=lambda n: (n.jenis, n.kode))
 
-    def _carried(self, node: Node, child: Node, table: dict[str, Any] | None) -> bool:
-        """Carry ``child``'s branch over when its row in ``node``'s table is unchanged."""
-        if not self.carry_regions or table is None or child.kode not in table:
+    def _carried(self, child: Node, table: dict[str, Any], before: dict[str, Any] | None) -> bool:
+        """Carry ``child``'s branch over when its row in its parent's table (``table``, and
+        ``before`` in the previous pull) is unchanged."""
+        if before is None or child.kode not in table or before.get(child.kode) != table[child.kode]:
             return False
         if not regions.is_inside(child.dotted, self.scope):
-            return False
-        before = _table(self._previous_json(f"agregat/{node.jenis}/{node.kode}.json"))
-        if before is None or before.get(child.kode) != table[child.kode]:
             return False
         if not self.previous.walked(child.jenis, child.kode):
             return False
