@@ -57,6 +57,10 @@ def discover(raw: Path) -> list[tuple[Path, str]]:
     out = []
     for dirpath, dirnames, filenames in os.walk(raw):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = Path(dirpath).relative_to(raw).parts
+        if len(rel) == 2 and rel[0] == "kpu" and read.PULL_RE.match(rel[1]):
+            # in a pull folder only tps/ holds records; the rest is the pull's own bookkeeping
+            dirnames[:], filenames = [d for d in dirnames if d == "tps"], []
         for name in sorted(filenames):
             p = Path(dirpath) / name
             kind = read.kind_of(p.relative_to(raw).as_posix())
