@@ -210,7 +210,7 @@ def test_map_values_are_the_packs_own(processed: Path) -> None:
     html = section_peta(pack)
     st_ = {r["kode_wilayah"]: r for r in child_status(pack).iter_rows(named=True)}
     # Pagar Alam: internal count 1 of 2 TPS expected (both contests) → 50%, the status rule's cut
-    assert figures(html, "cakupan", wilayah="16.72") == [str(st_["16.72"]["cakupan_internal"])]
+    assert figures(html, "peta_cakupan", wilayah="16.72") == [str(st_["16.72"]["cakupan_internal"])]
     assert "Kota Pagar Alam: hitung internal 50,00% TPS; status Perlu perhatian" in html
     assert "Kabupaten Ogan Komering Ulu: tidak ada TPS yang diharapkan dalam data" in html
     # the analyse stage's kerawanan rows of the children (inline: this scenario has none)
@@ -222,7 +222,7 @@ def test_map_values_are_the_packs_own(processed: Path) -> None:
         }
     )
     html = section_peta(pack)
-    assert figures(html, "kerawanan", wilayah="16.71") == ["rawan tinggi"]
+    assert figures(html, "peta_kerawanan", wilayah="16.71") == ["rawan tinggi"]
     assert re.search(rf'data-wilayah="16.71"[^>]*fill="{KERAWANAN_WARNA["rawan tinggi"]}"', html)
     assert "Kota Palembang: rawan tinggi, skor 62,3 dari 100" in html
     # a kab/kota without a score is hatched and says so; the legend names the units in words

@@ -84,7 +84,7 @@ def _fill(kelas: Kelas | None, pattern: str) -> str:
 
 def _unit(kode: str, d: str, fill: str, isi: Isian, nama_peta: str) -> str:
     return (
-        f'<g data-wilayah="{esc(kode)}" data-angka="{esc(nama_peta)}" data-nilai="{esc(isi.nilai)}"'
+        f'<g data-wilayah="{esc(kode)}" data-angka="peta_{esc(nama_peta)}" data-nilai="{esc(isi.nilai)}"'
         f' fill="{fill}"><title>{esc(isi.nama)}: {esc(isi.teks)}</title><path d="{d}"/></g>'
     )
 
