@@ -150,8 +150,9 @@ CATATAN = (
 )
 
 
-def _maps(pack: Pack, group: asset.Group) -> list[Html]:
-    """The kerawanan map and the coverage map of the pack's children."""
+def child_maps(pack: Pack, group: asset.Group) -> list[Html]:
+    """The kerawanan map and the coverage map of the pack's children, each a ``<figure>`` (for a
+    layout that places them apart, e.g. a command-centre slide)."""
     bins = cakupan_kelas(pack.settings.briefing.status)
     names = _names(pack, group)
     kerawanan = _kerawanan_isian(pack, names)
@@ -180,5 +181,5 @@ def section_peta(pack: Pack) -> Html:
     group = asset.group(pack.kode_wilayah)
     if group is None:
         return bagian("peta", judul, p("Tidak ada batas wilayah untuk unit ini.", "kosong"))
-    parts = [*_maps(pack, group), _unmapped(pack, group), p(CATATAN, "catatan")]
+    parts = [*child_maps(pack, group), _unmapped(pack, group), p(CATATAN, "catatan")]
     return bagian("peta", judul, "".join(parts))
