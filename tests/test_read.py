@@ -388,7 +388,7 @@ def _compact(kode: str, chart: dict | None, adm: dict | None, **rec) -> str:
     return json.dumps({"kode_tps": kode, "record": record}, separators=(",", ":"))
 
 
-def test_bundle_fast_path_reads_exactly_like_the_record_by_record_reader(monkeypatch):
+def test_bundle_fast_path_reads_exactly_like_the_record_by_record_reader():
     adm = {k: 7 for k in ("suara_sah", "suara_tidak_sah", "pemilih_dpt_j", "pengguna_non_dpt_p")}
     lines = [
         _compact("1671011001001", {"null": None, "1671001": 120, "1671002": 80}, adm),
@@ -404,9 +404,7 @@ def test_bundle_fast_path_reads_exactly_like_the_record_by_record_reader(monkeyp
     data = "\n".join(lines).encode()
     rel = "kpu/20241127T2000/tps/pkwkk.jsonl"
     fast = read.read_sirekap_jsonl(data, rel)
-    real = read._fast_read
-    monkeypatch.setattr(read, "_fast_read", lambda todo, *a: (*real(todo.head(0), *a)[:2], todo))
-    slow = read.read_sirekap_jsonl(data, rel)
+    slow = read.read_sirekap_jsonl(data, rel, fast=False)
     assert fast.rows.equals(slow.rows)
     assert fast.votes.sort("_i", "paslon_id").equals(slow.votes.sort("_i", "paslon_id"))
     r = fast.rows
@@ -450,27 +448,19 @@ _EDGE_CSVS: dict[str, bytes] = {
 }
 
 
-def _both_ways(
-    monkeypatch, kind: str, data: bytes, rel: str
-) -> tuple[read.FileRead, read.FileRead]:
-    with monkeypatch.context() as m:
-        m.setattr(read, "_NATIVE_MIN_CHARS", 0)
-        native = read.read_table_raw(kind, data, rel)
-    with monkeypatch.context() as m:
-        m.setattr(read._CsvText, "body_frame", lambda self, skip, width: None)
-        rows = read.read_table_raw(kind, data, rel)
-    return native, rows
+def _both_ways(kind: str, data: bytes, rel: str) -> tuple[read.FileRead, read.FileRead]:
+    return read.read_table_raw(kind, data, rel), read.read_table_raw(kind, data, rel, native=False)
 
 
 @pytest.mark.parametrize("name", sorted(_EDGE_CSVS))
-def test_native_csv_body_equals_the_csv_module(monkeypatch, name):
-    native, rows = _both_ways(monkeypatch, "tally", _EDGE_CSVS[name], "hitung_internal/a.csv")
+def test_native_csv_body_equals_the_csv_module(name):
+    native, rows = _both_ways("tally", _EDGE_CSVS[name], "hitung_internal/a.csv")
     assert native.error == rows.error
     if rows.rows is not None:
         assert native.rows.equals(rows.rows), (native.rows, rows.rows)
 
 
-def test_native_csv_body_equals_the_csv_module_on_every_demo_table(monkeypatch, tmp_path):
+def test_native_csv_body_equals_the_csv_module_on_every_demo_table(tmp_path):
     from analysis import demo
     from analysis.settings import default_settings
 
@@ -484,6 +474,6 @@ def test_native_csv_body_equals_the_csv_module_on_every_demo_table(monkeypatch, 
         kind = read.kind_of(rel)
         if kind not in read.COERCE:
             continue
-        native, rows = _both_ways(monkeypatch, kind, path.read_bytes(), rel)
+        native, rows = _both_ways(kind, path.read_bytes(), rel)
         assert native.error == rows.error, rel
         assert native.rows.equals(rows.rows), rel
