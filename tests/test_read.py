@@ -477,3 +477,47 @@ def test_native_csv_body_equals_the_csv_module_on_every_demo_table(tmp_path):
         native, rows = _both_ways(kind, path.read_bytes(), rel)
         assert native.error == rows.error, rel
         assert native.rows.equals(rows.rows), rel
+
+
+# --- Disagreements the property tests found (tests/test_read_properties.py), pinned ------------
+
+
+def test_tally_row_without_a_tps_code_is_read_not_a_crash():
+    data = (
+        b"kode_tps,jenis_pemilihan,waktu_laporan,pengguna_total,suara_sah,suara_tidak_sah,"
+        b"suara_total\n,Gubernur,2024-11-27 10:00,1,1,0,1\n"
+    )
+    r = _tally(data).rows
+    assert r["kode_tps"].to_list() == [None] and r["kode_kontestasi"].to_list() == [None]
+    assert r["masalah"].to_list() == [[]]  # the missing code is the validator's to name
+
+
+def test_bundle_fast_path_agrees_on_time_duplicate_keys_and_copies():
+    line = _compact("1671011001001", {"1671001": 5}, {"suara_sah": 1}, ts=None)
+    twice = line.replace('{"1671001":5}', '{"1671001":5,"1671001":7}')  # JSON: the last counts
+    old = line.replace("2024-11-27", "1963-01-01").replace(
+        '"ts":null', '"ts":"1963-01-01 10:00:00"'
+    )
+    data = f"{twice}\n{old}\n".encode()
+    for fast in (True, False):
+        fr = read.read_sirekap_jsonl(data, "kpu/tps/pkwkk.jsonl", fast=fast)  # no pull folder
+        assert fr.rows["masalah"][0].to_list() == ["format: tanpa waktu tarik (folder) maupun ts"]
+        assert fr.votes.filter(pl.col("_i") == 0)["suara"].to_list() == [7]
+        assert fr.rows["ts"][1] == dt.datetime(1963, 1, 1, 3, 0, tzinfo=UTC)  # WIB is UTC+7
+    rel = "kpu/20241127T2000/tps/pkwkk.jsonl"
+    first = read.read_sirekap_jsonl(data, rel)
+    again = read.read_sirekap_jsonl(
+        data, rel.replace("1127T2000", "1128T0800"), previous=first.line_table
+    )
+    assert again.rows["_src_baris"].to_list() == [1, 2]  # every line a copy: still a full frame
+    assert again.rows.schema == first.rows.schema
+
+
+def test_quarantined_bundle_text_is_the_line_the_reader_read():
+    good = _compact("1671011001001", None, None).encode()
+    data = b'{"a":1}\r{"b":2}\n\n{"c":3}\x1fzz\n' + good  # a lone CR, a control character
+    rows = read.read_sirekap_jsonl(data, "kpu/20241127T2000/tps/pkwkk.jsonl").rows
+    assert rows["sumber_baris"].to_list() == [1, 3, 4]
+    assert "bukan JSON" in rows["masalah"][1][0]  # not cut at \x1f into valid JSON
+    texts = read.original_json_rows(data, "kpu/x/pkwkk.jsonl", [1, 3])
+    assert texts == {1: '{"a":1}\r{"b":2}', 3: '{"c":3}\x1fzz'}

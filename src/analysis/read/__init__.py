@@ -44,7 +44,7 @@ Formats handled:
 from __future__ import annotations
 
 from analysis.read.bundle_fast import fast_read
-from analysis.read.bundles import jsonl_line_table, read_sirekap_jsonl
+from analysis.read.bundles import jsonl_line_table, original_json_rows, read_sirekap_jsonl
 from analysis.read.cells import (
     WIB,
     bool_expr,
@@ -92,7 +92,6 @@ from analysis.read.sirekap import (
     PULL_RE,
     OfficialBuilder,
     map_paslon,
-    original_json_rows,
     path_jenis,
     path_pull,
     read_sirekap_json,

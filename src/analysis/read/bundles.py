@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -21,25 +22,48 @@ from analysis.read.sirekap import (
     path_pull,
 )
 
-_FAST_SLICE = 50_000  # lines per vectorised read: its string work holds several copies of each
+_FAST_SLICE = 50_000  # lines per vectorised read
 
 
-def _jsonl_lines(data: bytes) -> pl.DataFrame:
-    """Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
-    non-blank lines), ``line`` and ``_h`` (its 64-bit hash, to find unchanged lines)."""
-    # polars' CSV reader splits lines natively; \x1f never occurs in valid JSON (raw control
-    # characters are not allowed), so each line is one field; blank lines stay as null rows
-    df = pl.read_csv(
+_BOM = b"\xef\xbb\xbf"
+_UNIT_SEPARATOR = b"\x1f"
+
+
+def _lines_native(data: bytes) -> pl.DataFrame:
+    """Every line (``line``, null when empty; one final ``\r`` dropped) by polars' CSV reader:
+    \x1f as the separator and no quoting make each line one field. Exact only for data without
+    \x1f (the reader would split a line there): :func:`_lines_exact` is the specification."""
+    return pl.read_csv(
         data,
         has_header=False,
-        separator="\x1f",
+        separator=_UNIT_SEPARATOR.decode(),
         quote_char=None,
         schema={"line": pl.String},
         encoding="utf8-lossy",
         truncate_ragged_lines=True,
         extra_columns="ignore",
         raise_if_empty=False,
-    ).with_columns(pl.col("line").str.strip_suffix("\r"))
+    )
+
+
+def _lines_exact(data: bytes) -> pl.DataFrame:
+    """Every line (``line``): the text between ``\n`` with one final ``\r`` dropped (CRLF), a
+    leading UTF-8 BOM dropped, invalid UTF-8 replaced; no line after a final ``\n``."""
+    parts = data.removeprefix(_BOM).split(b"\n")
+    if parts[-1] == b"":
+        parts.pop()
+    text = [p.removesuffix(b"\r").decode("utf-8", errors="replace") for p in parts]
+    return pl.DataFrame({"line": text}, schema={"line": pl.String})
+
+
+def _jsonl_lines(data: bytes, exact: bool | None = None) -> pl.DataFrame:
+    """Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
+    non-blank lines), ``line`` and ``_h`` (its 64-bit hash, to find
+    unchanged lines). Split natively unless the data holds \x1f (never in valid JSON: raw
+    control characters are not allowed) or ``exact`` says otherwise."""
+    if exact is None:
+        exact = _UNIT_SEPARATOR in data
+    df = _lines_exact(data) if exact else _lines_native(data)
     df = df.with_row_index("sumber_baris", offset=1).with_columns(
         pl.col("sumber_baris").cast(pl.Int64)
     )
@@ -47,6 +71,16 @@ def _jsonl_lines(data: bytes) -> pl.DataFrame:
     return df.with_row_index("_i").with_columns(
         pl.col("_i").cast(pl.Int64), pl.col("line").hash(seed=11).alias("_h")
     )
+
+
+def original_json_rows(data: bytes, rel: str, rows: Sequence[int]) -> dict[int, str]:
+    """Original text of some rows of a KPU file (for quarantine): JSON file = its text, JSONL =
+    the line, as the reader split it."""
+    wanted = set(rows)
+    if rel.endswith(".jsonl"):
+        lines = _jsonl_lines(data).filter(pl.col("sumber_baris").is_in(list(wanted)))
+        return dict(zip(lines["sumber_baris"].to_list(), lines["line"].to_list(), strict=True))
+    return {1: data.decode("utf-8", errors="replace")} if 1 in wanted else {}
 
 
 def _root_table(lines: pl.DataFrame, rel: str) -> pl.DataFrame:
@@ -105,27 +139,13 @@ def read_sirekap_jsonl(
     todo = lines.filter(pl.col("_root_file").is_null())
     n_lines = lines.height
     del lines
-    row_parts, vote_parts = [], []
-    slow = todo
-    if fast and jenis is not None and todo.height:
-        rest = []
-        for start in range(0, todo.height, _FAST_SLICE):
-            rows, votes, left = fast_read(todo.slice(start, _FAST_SLICE), rel, jenis, pull)
-            row_parts.append(rows)
-            vote_parts.append(votes)
-            rest.append(left)
-        slow = pl.concat(rest)
-    n_bad = 0
-    if slow.height:
-        rows, votes, n_bad = _read_lines(slow, rel, jenis, pull)
-        row_parts.append(rows)
-        vote_parts.append(votes)
-    if copies.height:
-        row_parts.append(_copy_rows(copies, rel, pull))
+    row_parts, vote_parts, n_bad = _read_changed(todo, rel, jenis, pull, fast)
     if n_bad and n_bad == n_lines:
         return FileRead("official", error="tidak ada satu baris pun yang JSON sah")
     # the empty builder's rows give every column its type, also when all lines are copies
     row_parts.insert(0, OfficialBuilder(rel, jenis, pull).result().rows)
+    if copies.height:
+        row_parts.append(_copy_rows(copies, rel, pull))
     rows = pl.concat(row_parts, how="diagonal_relaxed").select(OFFICIAL_ROW_COLS).sort("_i")
     votes = (
         pl.concat(vote_parts, how="diagonal_relaxed")
@@ -135,6 +155,29 @@ def read_sirekap_jsonl(
         else pl.DataFrame(schema=VOTE_SCHEMA)
     )
     return FileRead("official", rows=rows, votes=votes, line_table=table)
+
+
+def _read_changed(
+    todo: pl.DataFrame, rel: str, jenis: str | None, pull: dt.datetime | None, fast: bool
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], int]:
+    """The lines not copied from the previous pull: rows and votes (in parts), and how many lines
+    are not JSON at all. The layout's lines vectorised (in slices: the string work holds several
+    copies of each line), the others record by record."""
+    row_parts, vote_parts, rest = [], [], [todo]
+    if fast and jenis is not None and todo.height:
+        rest = []
+        for start in range(0, todo.height, _FAST_SLICE):
+            rows, votes, left = fast_read(todo.slice(start, _FAST_SLICE), rel, jenis, pull)
+            row_parts.append(rows)
+            vote_parts.append(votes)
+            rest.append(left)
+    slow = pl.concat(rest)
+    n_bad = 0
+    if slow.height:
+        rows, votes, n_bad = _read_lines(slow, rel, jenis, pull)
+        row_parts.append(rows)
+        vote_parts.append(votes)
+    return row_parts, vote_parts, n_bad
 
 
 def _with_previous(lines: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:

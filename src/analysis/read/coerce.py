@@ -88,8 +88,12 @@ def wide_votes(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _jenis_problem() -> pl.Expr:
-    """A jenis_pemilihan given but no contest made of it."""
-    bad = pl.col("jenis_pemilihan").is_not_null() & pl.col("kode_kontestasi").is_null()
+    """A jenis_pemilihan given but not understood (so no contest made of it)."""
+    bad = (
+        pl.col("jenis_pemilihan").is_not_null()
+        & pl.col("_jenis").is_null()
+        & pl.col("kode_kontestasi").is_null()
+    )
     message = pl.concat_str(
         pl.lit("format: jenis_pemilihan '"),
         pl.col("jenis_pemilihan"),

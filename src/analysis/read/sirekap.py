@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -117,25 +116,31 @@ def parse_ts(v: object) -> dt.datetime | None:
             return _wib_to_utc(dt.datetime.strptime(s[:19], f))
         except ValueError:
             continue
+        except OverflowError:  # the first hours of year 1: no UTC time to give
+            return None
     return None
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def as_int(v: object) -> tuple[int | None, bool]:
-    """(value, ok): JSON numbers and digit strings become ints; null is (None, True)."""
+    """(value, ok): JSON numbers and digit strings become ints; null is (None, True); a number
+    beyond a 64-bit count is not one."""
     if v is None:
         return None, True
     if isinstance(v, bool):
         return None, False
-    if isinstance(v, int):
-        return v, True
-    if isinstance(v, float):
-        return (int(v), True) if v.is_integer() else (None, False)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
     if isinstance(v, str):
         s = v.strip().replace(".", "")
         if not s:
             return None, True
         if re.fullmatch(r"-?\d+", s):
-            return int(s), True
+            v = int(s)
+    if isinstance(v, int) and v in _INT64:
+        return v, True
     return None, False
 
 
@@ -289,18 +294,6 @@ def read_sirekap_json(data: bytes, rel: str, jenis: str | None = None) -> FileRe
     b = OfficialBuilder(rel, jenis or path_jenis(rel), path_pull(rel))
     b.add(tps_code_of(rel, rec), rec, 1, [])  # type: ignore[arg-type]
     return b.result()
-
-
-def original_json_rows(data: bytes, rel: str, rows: Sequence[int]) -> dict[int, str]:
-    """Original text of some rows of a KPU file (for quarantine): JSON file = its text, JSONL = line."""
-    wanted = set(rows)
-    if rel.endswith(".jsonl"):
-        out = {}
-        for n, line in enumerate(data.splitlines(), start=1):
-            if n in wanted:
-                out[n] = line.decode("utf-8", errors="replace")
-        return out
-    return {1: data.decode("utf-8", errors="replace")} if 1 in wanted else {}
 
 
 def map_paslon(
