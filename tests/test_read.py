@@ -521,3 +521,27 @@ def test_quarantined_bundle_text_is_the_line_the_reader_read():
     assert "bukan JSON" in rows["masalah"][1][0]  # not cut at \x1f into valid JSON
     texts = read.original_json_rows(data, "kpu/x/pkwkk.jsonl", [1, 3])
     assert texts == {1: '{"a":1}\r{"b":2}', 3: '{"c":3}\x1fzz'}
+
+
+def test_every_demo_bundle_line_takes_the_fast_path(tmp_path):
+    """The national benchmark reads its bundles through the fast path: a demo layout the grammar
+    no longer matches would still be read right, but slowly; this says so."""
+    from analysis import demo
+    from analysis.read.bundle_fast import LAYOUT
+    from analysis.settings import default_settings
+
+    s = default_settings()
+    drop = tmp_path / "demo"
+    demo.generate("16.74.01", s.demo.seed, s.demo.as_of, drop, kpu_bundle=True)
+    bundles = sorted(drop.rglob("*.jsonl"))
+    assert bundles
+    for path in bundles:
+        data = path.read_bytes()
+        lines = data.decode().splitlines()
+        assert all(pl.Series(lines).str.contains(LAYOUT)), path
+        rel = path.relative_to(drop).as_posix()
+        fast, slow = (
+            read.read_sirekap_jsonl(data, rel),
+            read.read_sirekap_jsonl(data, rel, fast=False),
+        )
+        assert fast.rows.equals(slow.rows)

@@ -30,7 +30,7 @@ _UNIT_SEPARATOR = b"\x1f"
 
 
 def _lines_native(data: bytes) -> pl.DataFrame:
-    """Every line (``line``, null when empty; one final ``\r`` dropped) by polars' CSV reader:
+    r"""Every line (``line``, null when empty; one final ``\r`` dropped) by polars' CSV reader:
     \x1f as the separator and no quoting make each line one field. Exact only for data without
     \x1f (the reader would split a line there): :func:`_lines_exact` is the specification."""
     return pl.read_csv(
@@ -47,7 +47,7 @@ def _lines_native(data: bytes) -> pl.DataFrame:
 
 
 def _lines_exact(data: bytes) -> pl.DataFrame:
-    """Every line (``line``): the text between ``\n`` with one final ``\r`` dropped (CRLF), a
+    r"""Every line (``line``): the text between ``\n`` with one final ``\r`` dropped (CRLF), a
     leading UTF-8 BOM dropped, invalid UTF-8 replaced; no line after a final ``\n``."""
     parts = data.removeprefix(_BOM).split(b"\n")
     if parts[-1] == b"":
@@ -57,7 +57,7 @@ def _lines_exact(data: bytes) -> pl.DataFrame:
 
 
 def _jsonl_lines(data: bytes, exact: bool | None = None) -> pl.DataFrame:
-    """Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
+    r"""Non-blank lines of a JSONL file: ``sumber_baris`` (line number), ``_i`` (index among the
     non-blank lines), ``line`` and ``_h`` (its 64-bit hash, to find
     unchanged lines). Split natively unless the data holds \x1f (never in valid JSON: raw
     control characters are not allowed) or ``exact`` says otherwise."""

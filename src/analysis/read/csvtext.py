@@ -96,9 +96,7 @@ class CsvText:
         lines = rows) and the line ends are ``\\n`` or ``\\r\\n``; else None."""
         text = self.text
         if text.count("\r") != text.count("\r\n"):
-            return (
-                None  # old Mac line ends: the csv module splits on a lone \r, the native reader not
-            )
+            return None  # a lone \r (old Mac line end): a row end to the csv module, not natively
         at = 0
         for _ in range(skip):
             at = text.find("\n", at) + 1
