@@ -442,6 +442,7 @@ _EDGE_CSVS: dict[str, bytes] = {
     "no final newline": b"kode_tps,suara_sah,x\n1,2,3",
     "old mac line ends": b"kode_tps,suara_sah,x\r1,2,3\r",
     "unbalanced quote": b'kode_tps,suara_sah,x\n"abc,2,3\n4,5,6\n',
+    "stray quote in a quoted field": b'kode_tps,suara_sah,x\n1,",x "y","\n',  # found by Hypothesis
     "cp1252": "kode_tps;pelapor;suara_sah\n1;Andi Ça;2\n".encode("cp1252"),
     "bom and tab": b"\xef\xbb\xbfkode_tps\tsuara_sah\tx\n1\t2\t3\n",
     "header only": b"kode_tps,suara_sah,x\n",

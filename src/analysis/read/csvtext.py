@@ -8,6 +8,9 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
+from functools import lru_cache
+
+import polars as pl
 
 from analysis.read.result import ReadError
 
@@ -55,6 +58,26 @@ def sniff_separator(text: str) -> str:
     return best
 
 
+_SEP_IN_REGEX = {",": ",", ";": ";", "\t": r"\t", "|": r"\|"}
+
+
+@lru_cache(maxsize=len(_SEPARATORS))
+def _well_quoted_re(sep: str) -> str:
+    s = _SEP_IN_REGEX[sep]
+    field = rf'(?:"(?:[^"]|"")*"|[^"{s}\r\n]*)'  # quoted (quotes doubled inside), or no quote
+    record = rf"{field}(?:{s}{field})*"
+    return rf"^(?:{record}\r?\n)*(?:{record})?$"
+
+
+def well_quoted(text: str, sep: str) -> bool:
+    """Every quote in ``text`` belongs to a field quoted whole (``"a, ""b"" c"``), the way both the
+    ``csv`` module and the native reader read alike; a stray quote (``ab"c``, ``"x "y"``) is
+    read by the ``csv`` module's own rules only."""
+    if '"' not in text:
+        return True
+    return bool(pl.Series([text]).str.contains(_well_quoted_re(sep)).item())
+
+
 class CsvText:
     """A decoded CSV: its text, separator and rows. :meth:`head` reads only the first rows (the
     header search); :meth:`rows` reads them all with the ``csv`` module; :meth:`body_bytes` hands
@@ -93,7 +116,8 @@ class CsvText:
 
     def body_bytes(self, skip: int) -> bytes | None:
         """The UTF-8 text after the first ``skip`` lines, when those lines are plain (no quote, so
-        lines = rows) and the line ends are ``\\n`` or ``\\r\\n``; else None."""
+        lines = rows), the line ends are ``\\n`` or ``\\r\\n`` and the body is
+        :func:`well_quoted`; else None (the ``csv`` module reads it)."""
         text = self.text
         if text.count("\r") != text.count("\r\n"):
             return None  # a lone \r (old Mac line end): a row end to the csv module, not natively
@@ -102,7 +126,7 @@ class CsvText:
             at = text.find("\n", at) + 1
             if at == 0:
                 return None
-        if '"' in text[:at]:
+        if '"' in text[:at] or not well_quoted(text[at:], self.sep):
             return None
         if self._utf8 is not None:
             return self._utf8[len(text[:at].encode("utf-8")) :]
