@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from analysis import catalog
+from analysis.schemas import TALLY, TALLY_VOTES
 
 T0 = dt.datetime(2024, 11, 27, 10, tzinfo=dt.UTC)
 AS_OF = "2024-11-28T14:00:00+07:00"
@@ -26,7 +27,7 @@ def write_count(root: Path, n: int = 120) -> list[str]:
     votes = np.array([rng.multinomial(v, [0.5, 0.3, 0.2]) for v in voters])
     tps = {"kode_tps": codes, "kode_kontestasi": "pkwkk-1671", "waktu_laporan": [T0] * n}
     counts = {"pemilih_dpt": dpt, "pengguna_total": voters, "suara_sah": votes.sum(axis=1)}
-    catalog.write(pl.DataFrame(tps | counts), "tally_tps", root)
+    catalog.write(pl.DataFrame(tps | counts), TALLY.name, root)
     per_paslon = {
         "kode_tps": np.repeat(codes, 3),
         "kode_kontestasi": "pkwkk-1671",
@@ -34,7 +35,7 @@ def write_count(root: Path, n: int = 120) -> list[str]:
         "nomor_urut": np.tile([1, 2, 3], n),
         "suara": votes.ravel(),
     }
-    catalog.write(pl.DataFrame(per_paslon), "tally_votes", root)
+    catalog.write(pl.DataFrame(per_paslon), TALLY_VOTES.name, root)
     return codes
 
 
