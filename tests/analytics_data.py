@@ -18,8 +18,9 @@ PREVIOUS = "2024-11-27T20:00:00+07:00"
 
 
 def write_count(root: Path, n: int = 120) -> list[str]:
-    """``tally_tps`` and ``tally_votes`` of ``n`` clean TPS of Kota Palembang (pkwkk-1671), 40 per
-    kecamatan 16.71.01-03, three paslon; returns the TPS codes."""
+    """``internal__tps_kontestasi_laporan`` and its ``_paslon`` votes for ``n`` clean TPS of Kota
+    Palembang (pkwkk-1671), 40 per kecamatan 16.71.01-03, three paslon; returns the TPS
+    codes."""
     rng = np.random.default_rng(0)
     codes = [f"1671{i // 40 + 1:02d}2001{i % 40 + 1:03d}" for i in range(n)]
     dpt = rng.integers(200, 600, n)
