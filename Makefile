@@ -21,6 +21,8 @@ DEPTH ?=
 RAW ?=
 # Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
+# Jupyter refuses to start as root unless told; the desk's machines and containers often run as root.
+LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
 .PHONY: help setup daily-brief demo ingest reconcile templates checks-doc test test-fast bench lab lint format clean
@@ -69,7 +71,7 @@ bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (p
 lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) on notebooks/ with the project kernel (LAB_ARGS="--no-browser --port=8899")
 	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab
 	$(VENV_PY) -m analysis.lab .venv-lab
-	.venv-lab/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	.venv-lab/bin/jupyter lab --notebook-dir=notebooks $(LAB_ALLOW_ROOT) $(LAB_ARGS)
 
 lint: .venv/.synced ## ruff check + format check; notebooks must carry no outputs
 	.venv/bin/ruff check src tests

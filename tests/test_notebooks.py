@@ -145,10 +145,13 @@ def test_times_are_in_the_desks_zone(unit: str, shown: str) -> None:
 
 
 def test_table_view_hides_the_index_and_says_what_is_cut() -> None:
-    df = pl.concat([_frame()] * 5)
+    df = pl.concat([_frame()] * 5).with_columns(pl.lit("kata " * 40).alias("deskripsi"))
     html = explore.table(df, "16", max_rows=2).to_html()
     assert "2 dari 5 baris" in html and "Cakupan internal" in html
     assert "cakupan_internal" not in html and "83,82%" in html
+    assert "white-space: nowrap" in html  # a time stays on one line
+    cell = explore.readable(df.head(1))["Deskripsi"][0]
+    assert len(cell) == explore.tables.MAX_CHARS and cell.endswith("…")
 
 
 def test_night_times_cover_the_night_with_a_bounded_number_of_steps() -> None:

@@ -7,7 +7,7 @@ environment is synced) writes into the lab environment:
 - the project kernel (:func:`analysis.kernelspec.install`), pointing at this interpreter;
 - ``share/jupyter/lab/settings/overrides.json`` (:data:`LAB_SETTINGS`): Lab's defaults for every
   user of this environment: never fetch Jupyter news, never check for updates, so no pop-up asks;
-- ``etc/jupyter/jupyter_server_config.d/desk-pilkada.json`` (:data:`SERVER_CONFIG`): the server
+- ``etc/jupyter/jupyter_server_config.json`` (:data:`SERVER_CONFIG`): the server
   side of the same (no news feed, no update check), and the project kernel as the only and default
   kernel: the lab environment's own Python has no ``analysis`` and would fail at the first import.
 
@@ -47,7 +47,9 @@ SERVER_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 SETTINGS_FILE = Path("share/jupyter/lab/settings/overrides.json")
-SERVER_FILE = Path("etc/jupyter/jupyter_server_config.d/desk-pilkada.json")
+# The server reads its traits from ``jupyter_server_config.json`` in each config folder
+# (``<prefix>/etc/jupyter`` among them); the ``.d`` folders beside it only enable extensions.
+SERVER_FILE = Path("etc/jupyter/jupyter_server_config.json")
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> Path:

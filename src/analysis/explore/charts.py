@@ -21,7 +21,7 @@ RENDERER = "desk_svg"
 LEBAR = 560  # fits Lab's notebook column beside the file browser
 MERAH = "#b0413e"  # TPS whose sources differ
 SUMBER_KOLOM: dict[str, str] = {"internal": SUMBER_INTERNAL, "kpu": SUMBER_KPU}
-_COUNT_AXIS = alt.Axis(format=",d", tickMinStep=1)  # counts: 1.234, no fractional ticks
+FEW = 10  # up to this many, a count axis gets a tick per whole number
 _SHARE = alt.Scale(domain=[0, 1])
 
 
@@ -43,6 +43,15 @@ def _long(df: pl.DataFrame, prefix: str, index: list[str]) -> pl.DataFrame:
     return df.unpivot(cols, index=index, variable_name="sumber", value_name=prefix).with_columns(
         pl.col("sumber").str.strip_prefix(f"{prefix}_").replace_strict(SUMBER_KOLOM)
     )
+
+
+def _count_axis(counts: pl.Series) -> alt.Axis:
+    """An axis of counts: ``1.234``, and no ticks between whole numbers when the counts are few
+    (the renderer does not honour ``tickMinStep``)."""
+    top = int(counts.max() or 0)
+    if top <= FEW:
+        return alt.Axis(format=",d", values=list(range(top + 1)))
+    return alt.Axis(format=",d")
 
 
 def _sumber_color() -> alt.Color:
@@ -76,7 +85,9 @@ def discrepancy_chart(count: pl.DataFrame, contest: str, unit: str) -> alt.Chart
         .mark_bar(color=MERAH)
         .encode(
             y=alt.Y("nama:N", title=None, sort="-x"),
-            x=alt.X("n_tidak_cocok:Q", title="TPS tidak cocok", axis=_COUNT_AXIS),
+            x=alt.X(
+                "n_tidak_cocok:Q", title="TPS tidak cocok", axis=_count_axis(rows["n_tidak_cocok"])
+            ),
             tooltip=["nama", "n_tidak_cocok", "n_selisih_dijelaskan"],
         )
         .properties(title=f"TPS tidak cocok per wilayah — {contest}", width=LEBAR - 200)
@@ -125,7 +136,12 @@ def night_chart(night: pl.DataFrame, contest: str, unit: str) -> alt.VConcatChar
     differ = (
         alt.Chart(rows.select("waktu", "n_tidak_cocok").to_pandas())
         .mark_line(point=alt.OverlayMarkDef(color=MERAH), color=MERAH, interpolate="step-after")
-        .encode(x=x, y=alt.Y("n_tidak_cocok:Q", title="TPS tidak cocok", axis=_COUNT_AXIS))
+        .encode(
+            x=x,
+            y=alt.Y(
+                "n_tidak_cocok:Q", title="TPS tidak cocok", axis=_count_axis(rows["n_tidak_cocok"])
+            ),
+        )
         .properties(width=LEBAR, height=120)
     )
     return alt.vconcat(cover, differ)

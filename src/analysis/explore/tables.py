@@ -89,6 +89,14 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: The longest text a table cell shows (the frame keeps the whole text).
+MAX_CHARS = 100
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1].rstrip() + "…"
+
+
 def _decimal(n: float, places: int) -> str:
     """``4.187`` → ``4,187``; ``0.2`` → ``0,2`` (at most ``places`` decimals, no trailing zeros)."""
     text = fmt.angka(n, places)
@@ -156,13 +164,14 @@ def _shown_columns(df: pl.DataFrame) -> list[str]:
 
 
 def readable(df: pl.DataFrame | pd.DataFrame, unit: str = NATIONAL) -> pl.DataFrame:
-    """``df`` written out as text: Indonesian labels as column names, every value formatted."""
+    """``df`` written out as text: Indonesian labels as column names, every value formatted, long
+    texts cut at :data:`MAX_CHARS`."""
     frame = df if isinstance(df, pl.DataFrame) else pl.from_pandas(df)
     cols = _shown_columns(frame)
     out: dict[str, list[str]] = {}
     for c in cols:
         write = _formatter(c, frame.schema[c], unit)
-        out[label(c)] = [fmt.KOSONG if v is None else write(v) for v in frame[c].to_list()]
+        out[label(c)] = [fmt.KOSONG if v is None else _cut(write(v)) for v in frame[c].to_list()]
     return pl.DataFrame(out, schema={label(c): pl.String for c in cols})
 
 
@@ -184,7 +193,10 @@ def table(
     elif frame.is_empty():
         caption = f"{title} (tidak ada baris)" if title else "tidak ada baris"
     numeric = [c for c in _numeric(frame) if c in shown.columns]
+    times = [label(c) for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
     styler = shown.to_pandas().style.hide(axis="index")
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    if times := [c for c in times if c in shown.columns]:  # one line: "28 November 2024 14.05 WIB"
+        styler = styler.set_properties(subset=times, **{"white-space": "nowrap"})
     return styler.set_caption(caption) if caption else styler
