@@ -25,7 +25,7 @@ LAB_ARGS ?=
 LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
-.PHONY: help setup daily-brief demo ingest reconcile templates checks-doc test test-fast bench lab lint format clean
+.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc test test-fast bench lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,18 @@ ingest: .venv/.synced ## Ingest and validate a raw drop (RAW=...) into data/proc
 
 reconcile: .venv/.synced ## Reconcile the internal count against KPU's results
 	$(VENV_PY) -m analysis reconcile
+
+# KPU pull: RAW=<drop> [SCOPE=<unit>] [KPU_URL=<another host, e.g. the local stand-in>]; the stand-in: [PORT=8800] [DESK=<new drop>]
+KPU_URL ?=
+PORT ?=
+DESK ?=
+
+pull-kpu: .venv/.synced ## Pull KPU's published results for SCOPE into the drop RAW (KPU_URL=local stand-in)
+	@test -n "$(RAW)" || { echo "pull-kpu: give the desk's drop, e.g. make pull-kpu RAW=data/raw/desk-16"; exit 2; }
+	$(VENV_PY) -m analysis pull-kpu --raw $(RAW) $(if $(SCOPE),--scope $(SCOPE)) $(if $(KPU_URL),--base-url $(KPU_URL))
+
+demo-kpu-server: .venv/.synced ## Serve the demo drop at KPU's paths on 127.0.0.1 (DESK=<new drop> gets its desk side)
+	$(VENV_PY) -m analysis demo-kpu-server $(if $(SCOPE),--scope $(SCOPE)) $(if $(PORT),--port $(PORT)) $(if $(DESK),--desk-drop $(DESK))
 
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
 	$(VENV_PY) -m analysis templates

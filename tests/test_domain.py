@@ -128,3 +128,12 @@ def test_reserve_rounds_up(dpt: int, limit: int) -> None:
     assert rules.with_reserve(dpt, 0.025) == limit
     out = pl.select(rules.with_reserve_expr(pl.lit(dpt), 0.025)).item()
     assert out == limit
+
+
+def test_well_formed_ancestor_is_null_for_text_that_is_no_code() -> None:
+    codes = ["16.71.01.1001", "16.71", "16.7", "16.AB.01", "1671", None, "16.711"]
+    df = pl.DataFrame({"k": codes}, schema={"k": pl.String})
+    out = df.select(regions.well_formed_ancestor_expr("k", 2)).to_series()
+    assert out.to_list() == ["16.71", "16.71", None, None, None, None, "16.71"]
+    desa = df.head(1).select(regions.well_formed_ancestor_expr("k", 4)).item()
+    assert desa == "16.71.01.1001"

@@ -257,6 +257,19 @@ def ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
     return pl.when(c.str.len_chars() >= n).then(c.str.slice(0, n)).otherwise(None)
 
 
+def well_formed_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
+    """The unit at ``to_depth`` a text column begins with, when its first ``to_depth`` levels are
+    digits in dotted form (``16.71.01`` → ``16.71`` at 2); null otherwise (``16.7``, ``16.AB.01``):
+    a text that is no code has no unit."""
+    if to_depth == 0:
+        return pl.lit(NATIONAL)
+    levels = (r"\d{2}", r"\.\d{2}", r"\.\d{2}", r"\.\d{4}")[:to_depth]
+    c = _col(col)
+    return pl.when(c.str.contains("^" + "".join(levels))).then(
+        c.str.slice(0, CODE_LENGTH[to_depth])
+    )
+
+
 def inside_expr(col: str | pl.Expr, unit: str | pl.Expr) -> pl.Expr:
     """Rows whose dotted code lies in ``unit`` (the unit itself included); ``unit`` is one code
     or a column of codes (e.g. each row's contest region)."""
@@ -323,6 +336,11 @@ def tps_inside_expr(col: str | pl.Expr, unit_kpu: pl.Expr) -> pl.Expr:
     """Rows whose 13-digit TPS code lies inside the unit given per row in KPU (undotted) form;
     ``"00"`` holds every TPS."""
     return (unit_kpu == NATIONAL) | _col(col).str.starts_with(unit_kpu)
+
+
+def tps_unit_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
+    """The dotted unit at ``to_depth`` of a TPS code column; null when the text is no TPS code."""
+    return pl.when(valid_tps_expr(col)).then(tps_ancestor_expr(col, to_depth))
 
 
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:

@@ -219,6 +219,24 @@ def execute_packs(
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
 
+def analyse_failures(processed: Path, as_of: dt.datetime | None) -> list[str]:
+    """The analyse stage's steps that did not give this run's figures, one line each (Indonesian):
+    a step that failed, or a status left by a run for another time."""
+    from analysis import catalog
+    from analysis.schemas import ANALITIK_LANGKAH
+
+    status = catalog.read_optional(ANALITIK_LANGKAH.name, processed)
+    if status is None:
+        return []
+    out = []
+    for step in status.iter_rows(named=True):
+        if step["status"] == "gagal":
+            out.append(f"{step['judul']}: gagal dihitung ({step['pesan']})")
+        elif step["waktu_acuan"] is not None and as_of is not None and step["waktu_acuan"] != as_of:
+            out.append(f"{step['judul']}: dihitung untuk waktu lain, bukan untuk laporan ini")
+    return out
+
+
 def make_packs(
     date: dt.date | str,
     scope: str = "16",
@@ -246,7 +264,9 @@ def make_packs(
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
     from analysis.packs.load import read_run_info
 
-    result.demo = read_run_info(processed).demo
+    run = read_run_info(processed)
+    result.demo = run.demo
+    result.stage_failures = analyse_failures(processed, run.as_of)
     result.packs = execute_packs(
         jobs,
         notebook,
