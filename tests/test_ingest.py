@@ -481,7 +481,7 @@ def test_rerun_uses_the_cache_gives_the_same_result_and_keeps_first_ingest_time(
     assert catalog.read(TALLY.name, root=out).equals(tally1)
     ledger2 = catalog.read(LEDGER.name, root=out)
     assert ledger2["waktu_ingest"].to_list() == ledger1["waktu_ingest"].to_list()
-    assert (out / "_cache" / "tally.rows.parquet").exists()
+    assert (out / "_cache" / "tally.json").exists()
     assert _snapshot(drop) == before  # raw hashes and mtimes unchanged
 
 

@@ -254,6 +254,12 @@ class KpuPull(_Strict):
         return self
 
 
+class RunSafety(_Strict):
+    """What a run checks before any work (analysis.preflight); reasons in settings.yaml."""
+
+    min_free_mb: int = Field(default=500, ge=0)
+
+
 class Settings(_Strict):
     paths: Paths
     election: Election
@@ -263,6 +269,7 @@ class Settings(_Strict):
     penapisan: Penapisan = Penapisan()
     briefing: Briefing = Briefing()
     kpu_pull: KpuPull
+    run: RunSafety = RunSafety()
 
 
 def _format_errors(source: Path, err: ValidationError) -> str:

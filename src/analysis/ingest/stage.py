@@ -341,23 +341,34 @@ def default_raw(settings: Settings) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The CLI: checked, under the run lock, into a new generation (analysis.runguard)."""
+    from analysis import console, preflight, publish, runguard
+
     s = default_settings()
-    raw = args.raw or default_raw(s)
-    processed = args.processed or s.paths.resolved().processed / Path(raw).resolve().name
-    if not Path(raw).is_dir():
-        print(f"Folder drop mentah tidak ada: {raw}", file=sys.stderr)
-        return 2
-    acc = run_ingest(Path(raw), Path(processed), s)
-    for m in acc.messages:
-        print(m, file=sys.stderr)
-    print(acc.table())
-    t = acc.totals()
-    print(
-        f"\n{acc.files.height} berkas, {t['baris_dibaca']} baris dibaca: {t['baris_diterima']} diterima, "
-        f"{t['baris_ditolak']} ditolak (karantina), {t['baris_digantikan']} digantikan — {acc.seconds:.1f} dtk. "
-        f"Hasil di {processed}"
-    )
-    return 0 if acc.balanced else 1
+    try:
+        raw = preflight.raw_folder(args.raw or default_raw(s))
+        processed = args.processed or s.paths.resolved().processed / raw.name
+        runguard.check_processed(Path(processed), s)
+    except preflight.PreflightError as exc:
+        console.error(exc)
+        return runguard.EXIT_PARAMETERS
+
+    def work() -> int:
+        with publish.staged([Path(processed)]) as (folder,):
+            acc = run_ingest(raw, folder, s)
+        for m in acc.messages:
+            console.say(m, stream=sys.stderr)
+        console.say(acc.table(), block=True)
+        t = acc.totals()
+        console.say(
+            f"\n{acc.files.height} berkas, {t['baris_dibaca']} baris dibaca: {t['baris_diterima']} diterima, "
+            f"{t['baris_ditolak']} ditolak (karantina), {t['baris_digantikan']} digantikan — {acc.seconds:.1f} dtk. "
+            f"Hasil di {processed}",
+            block=True,
+        )
+        return 0 if acc.balanced else 1
+
+    return runguard.guarded(Path(processed), work, s)
 
 
 def bench_ingest(raw: Path, processed: Path, settings: Settings | None = None) -> dict:

@@ -12,6 +12,7 @@ from analysis.fmt import angka, tanggal
 from analysis.packs.labels import TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult
+from analysis.publish import write_text_atomic
 
 
 def _ukuran(n: int) -> str:
@@ -100,7 +101,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 def write_index(result: BriefResult) -> Path:
     """Write ``index.html`` and ``index.json`` into the report date's folder."""
     result.out_dir.mkdir(parents=True, exist_ok=True)
-    result.index.write_text(render_index(result), encoding="utf-8")
+    write_text_atomic(result.index, render_index(result))
     records = []
     for p in result.packs:
         d = asdict(p)
@@ -108,7 +109,8 @@ def write_index(result: BriefResult) -> Path:
         d["html"] = p.html.relative_to(result.out_dir).as_posix() if p.html else None
         d["seconds"] = round(p.seconds, 3)
         records.append(d)
-    (result.out_dir / "index.json").write_text(
+    write_text_atomic(
+        result.out_dir / "index.json",
         json.dumps(
             {
                 "tanggal": result.date.isoformat(),
@@ -122,6 +124,5 @@ def write_index(result: BriefResult) -> Path:
             indent=1,
             ensure_ascii=False,
         ),
-        encoding="utf-8",
     )
     return result.index

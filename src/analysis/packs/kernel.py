@@ -183,6 +183,9 @@ class PackRunner:
         """Parameterise and execute ``notebook`` into ``output`` (kept even when a cell fails)."""
         start = time.perf_counter()
         output.parent.mkdir(parents=True, exist_ok=True)
+        # papermill writes in place: an earlier run's notebook here may be a hard link shared with
+        # the previous generation (analysis.publish), and is never this run's record anyway
+        output.unlink(missing_ok=True)
         try:
             nb = execute_notebook(
                 str(notebook),

@@ -1,0 +1,81 @@
+"""How a command that writes a processed folder runs: checked, alone, all or nothing, one line.
+
+:func:`guarded` holds the folder's run lock (:mod:`analysis.runlock`) around the work and turns
+every way it can end into an exit code and at most one line on stderr (through
+:mod:`analysis.console`). The work writes into new generations (:func:`analysis.publish.staged`),
+so a run that stops on an error publishes nothing.
+
+Exit codes: 0 done; 1 done with failures the run's outputs report (published); 2 a parameter or
+the machine does not allow the run (nothing done); 3 another run holds the folder (nothing done);
+4 stopped by an error — a full disk, a stage that raised — nothing published, the previous
+generation stays (details of an unexpected error in ``.<folder>.galat.log`` beside the folder);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from analysis import console, preflight, runlock
+from analysis.domain import regions
+from analysis.settings import Settings
+
+EXIT_FAILURES, EXIT_PARAMETERS, EXIT_BUSY, EXIT_STOPPED, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def stopped_line(exc: BaseException, log: Path | None) -> str:
+    """One line for a run stopped by ``exc``."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        what = f"disk penuh saat menulis {exc.filename or '(berkas tak diketahui)'}"
+    elif isinstance(exc, OSError):
+        what = f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": ")
+    else:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        what = f"{type(exc).__name__}: {first}".rstrip(": ")
+    where = f"; rincian di {log}" if log else ""
+    return f"run berhenti — {what}; hasil run sebelumnya tetap dipakai{where}"
+
+
+def write_log(folder: Path, exc: BaseException) -> Path | None:
+    """Keep the traceback of an unexpected error beside ``folder`` (None when that fails too)."""
+    path = folder.parent / f".{folder.name}.galat.log"
+    try:
+        text = "".join(traceback.format_exception(exc))
+        path.write_text(f"{dt.datetime.now(dt.UTC).isoformat()}\n{text}", encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+def guarded(
+    processed: Path, work: Callable[[], int], settings: Settings, wait: bool = False
+) -> int:
+    """``work()`` holding the run lock of ``processed``; every ending an exit code and one line."""
+    zone = regions.desk_zone(settings.desk.unit_code)
+    try:
+        with runlock.hold(processed, wait, zone, console.say):
+            return work()
+    except runlock.RunLocked as exc:
+        console.error(exc)
+        return EXIT_BUSY
+    except preflight.PreflightError as exc:
+        console.error(exc)
+        return EXIT_PARAMETERS
+    except KeyboardInterrupt:
+        console.error("run dihentikan (Ctrl-C); hasil run sebelumnya tetap dipakai")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every error is one line; details in the log
+        log = None if isinstance(exc, OSError) else write_log(processed, exc)
+        console.error(stopped_line(exc, log))
+        return EXIT_STOPPED
+
+
+def check_processed(path: Path, settings: Settings) -> Path:
+    """A stage's processed folder: a folder (or absent), writable, with room (PreflightError)."""
+    preflight.writable_folder(path, "folder data olahan", settings.run.min_free_mb)
+    return path
