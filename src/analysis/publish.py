@@ -26,6 +26,7 @@ desk's Linux machines); :data:`GENERATIONS` names the hidden folders.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import uuid
@@ -34,6 +35,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 GENERATIONS = ".generasi"  # suffix of the hidden folder of a published folder's generations
+
+
+#: errno of a write the machine refused for lack of room: a full disk, a quota, a file-size limit.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write refused for lack of room (it stops the run, not one pack)."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL
 
 
 def generations_dir(live: Path) -> Path:

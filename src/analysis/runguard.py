@@ -15,22 +15,20 @@ generation stays (details of an unexpected error in ``.<folder>.galat.log`` besi
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from analysis import console, preflight, runlock
+from analysis import console, preflight, publish, runlock
 from analysis.domain import regions
 from analysis.settings import Settings
 
 EXIT_FAILURES, EXIT_PARAMETERS, EXIT_BUSY, EXIT_STOPPED, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
-_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 def stopped_line(exc: BaseException, log: Path | None) -> str:
     """One line for a run stopped by ``exc``."""
-    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+    if isinstance(exc, OSError) and publish.disk_full(exc):
         what = f"disk penuh saat menulis {exc.filename or '(berkas tak diketahui)'}"
     elif isinstance(exc, OSError):
         what = f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": ")

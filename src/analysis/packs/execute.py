@@ -41,6 +41,7 @@ from analysis.packs.plan import (
     plan_packs,
 )
 from analysis.packs.results import BriefResult, PackResult
+from analysis.publish import disk_full
 from analysis.settings import default_settings
 
 
@@ -98,6 +99,8 @@ def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
             )  # fmt: skip
         error = outcome.error
     except Exception as exc:  # rendering failed: the pack fails alone
+        if disk_full(exc):  # ...unless the machine is out of room: that stops the run
+            raise
         error = f"{type(exc).__name__}: {exc}"
     # never leave a stale pack from an earlier run beside the failure
     job.html.unlink(missing_ok=True)

@@ -204,7 +204,9 @@ def _in_force(df: pl.DataFrame, time_col: str, as_of: dt.datetime | None) -> pl.
     """The version of each TPS × contest in force as of ``as_of`` (latest time <= as_of)."""
     if as_of is not None:
         df = df.filter(pl.col(time_col) <= as_of)
-    return df.sort(time_col).unique(subset=["kode_tps", "kode_kontestasi"], keep="last")
+    return df.sort(time_col).unique(
+        subset=["kode_tps", "kode_kontestasi"], keep="last", maintain_order=True
+    )
 
 
 def _units_table(codes: list[str]) -> pl.DataFrame:
