@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, console
 from analysis.analyse import digits, followup, kerawanan, problems, screens
 from analysis.analyse.inputs import (
     check_ingested,
@@ -314,9 +314,9 @@ def run_analyse(processed_dir: Path | str, settings: Settings | None = None) -> 
     for step in STEPS:
         o = run_step(step, ctx, broken)
         outcomes.append(o)
-        print(o.line, flush=True)
+        console.say(o.line)
         if o.status == FAILED:
-            print(f"GAGAL analitik {step.id}: {o.pesan}", file=sys.stderr, flush=True)
+            console.say(f"GAGAL analitik {step.id}: {o.pesan}", stream=sys.stderr)
     try:
         as_of = ctx.as_of
     except ValueError:  # an unreadable run.json: every step has already said so
@@ -337,7 +337,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
-    from analysis import console, preflight, publish, runguard
+    from analysis import preflight, publish, runguard
     from analysis.analyse.inputs import ProcessedDataMissing
 
     s = settings or default_settings()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog, read
+from analysis import catalog, console, read
 from analysis.ingest import accounting as acct
 from analysis.ingest import schedule
 from analysis.ingest.accounting import FILE_DUPLICATE, Accounting
@@ -93,7 +93,7 @@ def run_ingest(
         out.timings["tunggu_cache"] = round(time.perf_counter() - t_wait, 2)
         out.seconds = time.perf_counter() - t0
         if echo:
-            print(out.table())
+            console.say(out.table(), block=True)
         return out
     finally:
         prefetch.close()
@@ -342,7 +342,7 @@ def default_raw(settings: Settings) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """The CLI: checked, under the run lock, into a new generation (analysis.runguard)."""
-    from analysis import console, preflight, publish, runguard
+    from analysis import preflight, publish, runguard
 
     s = default_settings()
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, console
 from analysis.domain import regions
 from analysis.packs.load import read_run_info
 from analysis.schemas import (
@@ -450,10 +450,10 @@ def _write_analytics_inputs(processed: Path, as_of: dt.datetime | None) -> None:
         if step["status"] != "ok" or step["dataset"] not in copies:
             continue
         if step["waktu_acuan"] != as_of:
-            print(
+            console.say(
                 f"{step['judul']}: dihitung untuk {step['waktu_acuan']}, bukan {as_of}; "
                 "jalankan `python -m analysis analyse` lagi",
-                file=sys.stderr,
+                stream=sys.stderr,
             )
             continue
         name, sort = copies[step["dataset"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis import console
 from analysis.schemas import (
     CHECK_SUMMARY,
     INCIDENTS,
@@ -124,9 +125,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != render():
-            print(f"{args.output}: usang; jalankan `python -m analysis checks-doc`")
+            console.say(f"{args.output}: usang; jalankan `python -m analysis checks-doc`")
             return 1
-        print(f"{args.output}: mutakhir")
+        console.say(f"{args.output}: mutakhir")
         return 0
-    print(f"katalog pemeriksaan ditulis: {write(args.output)}")
+    console.say(f"katalog pemeriksaan ditulis: {write(args.output)}")
     return 0
