@@ -52,7 +52,7 @@ Setiap baris yang masuk diperiksa oleh Great Expectations sebelum dipakai. Ada d
 - **peringatan**: baris tetap dipakai, dengan catatan di kolom `peringatan` untuk ditindaklanjuti.
 
 Nama pemeriksaan (kolom pertama) adalah awalan setiap pesan di karantina dan di kolom
-`peringatan`, dan kolom `pemeriksaan` di ringkasan `{CHECK_SUMMARY.name}`. "DOMAIN §N"
+`peringatan`, dan kolom `pemeriksaan` di ringkasan `{CHECK_SUMMARY.name}`. "docs/domain.md §N"
 merujuk ke bagian N catatan domain proyek (`docs/domain.md`); "settings" ke `config/settings.yaml`.
 """
 
@@ -130,4 +130,7 @@ def run(args: argparse.Namespace) -> int:
         console.say(f"{args.output}: mutakhir")
         return 0
     console.say(f"katalog pemeriksaan ditulis: {write(args.output)}")
+    from analysis.validate.engine import sync_suites  # Great Expectations: slow to import
+
+    console.say(f"suite Great Expectations ditulis ulang: {sync_suites()}")
     return 0
