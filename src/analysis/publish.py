@@ -41,9 +41,23 @@ GENERATIONS = ".generasi"  # suffix of the hidden folder of a published folder's
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-def disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` is a write refused for lack of room (it stops the run, not one pack)."""
-    return isinstance(exc, OSError) and exc.errno in DISK_FULL
+_DISK_FULL_TEXT = tuple(f"os error {n}" for n in sorted(DISK_FULL)) + tuple(
+    os.strerror(n) for n in sorted(DISK_FULL)
+)
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a write refused for lack of room: it stops the run,
+    not one pack. Libraries that wrap the system's error (Parquet writers, papermill) keep only its
+    text, so the text counts too."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            return True
+        if any(t in str(exc) for t in _DISK_FULL_TEXT):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def generations_dir(live: Path) -> Path:

@@ -28,8 +28,9 @@ EXIT_FAILURES, EXIT_PARAMETERS, EXIT_BUSY, EXIT_STOPPED, EXIT_INTERRUPTED = 1, 2
 
 def stopped_line(exc: BaseException, log: Path | None) -> str:
     """One line for a run stopped by ``exc``."""
-    if isinstance(exc, OSError) and publish.disk_full(exc):
-        what = f"disk penuh saat menulis {exc.filename or '(berkas tak diketahui)'}"
+    if publish.disk_full(exc):
+        name = getattr(exc, "filename", None)
+        what = f"disk penuh saat menulis {name}" if name else "disk penuh saat menulis hasil run"
     elif isinstance(exc, OSError):
         what = f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": ")
     else:
@@ -68,7 +69,11 @@ def guarded(
         console.error("run dihentikan (Ctrl-C); hasil run sebelumnya tetap dipakai")
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every error is one line; details in the log
-        log = None if isinstance(exc, OSError) else write_log(processed, exc)
+        log = (
+            None
+            if isinstance(exc, OSError) or publish.disk_full(exc)
+            else write_log(processed, exc)
+        )
         console.error(stopped_line(exc, log))
         return EXIT_STOPPED
 
