@@ -161,3 +161,11 @@ def test_time_zone_expr_agrees_with_time_zone() -> None:
             assert zone is None
     assert out[-2:].to_list() == [None, None]
     assert regions.TIME_ZONES[0] == "Asia/Jakarta" and len(regions.TIME_ZONES) == 4
+
+
+def test_common_ancestor() -> None:
+    assert regions.common_ancestor(["16.71.01", "16.02"]) == "16"
+    assert regions.common_ancestor(["16.71.01.1001", "16.71.02"]) == "16.71"
+    assert regions.common_ancestor(["16.71", "16.71"]) == "16.71"
+    assert regions.common_ancestor(["16.71", "31"]) == regions.NATIONAL
+    assert regions.common_ancestor([]) == regions.NATIONAL

@@ -949,10 +949,47 @@ PAKET_INSIDEN = _paket(
     "insiden",
     INCIDENTS.grain,
     INCIDENTS.key,
-    {**INCIDENTS.columns, "kode_lokasi_paket": "str"},
+    {**INCIDENTS.columns, "kode_lokasi_paket": "str", "lokasi_tingkat_atas": "bool"},
     f"{INCIDENTS.name} with the unit each report is filed under for slicing: its region, else its TPS's "
-    "desa, else '00' (incidents.prepare then places it exactly).",
+    "desa, else the highest level known (the smallest unit holding every TPS of the drop: its province "
+    "for a province's drop), which then also fills kode_wilayah; lokasi_tingkat_atas marks those "
+    "(incidents.prepare then places each exactly).",
     INCIDENTS.nullable,
+)
+
+PAKET_STATUS_WILAYAH = _paket(
+    "status_wilayah",
+    "one row per region unit with data (nasional '00' .. desa)",
+    ("kode_wilayah",),
+    {
+        "kode_wilayah": "str",
+        "kode_induk": "str",
+        "tingkat": "str",
+        "status": "str",  # aman | perhatian | kritis (analysis.packs.status.RULES)
+        "alasan": "str",  # Bahasa Indonesia: every rule that holds, or "tidak ada catatan"
+        "tps_diharapkan": "int",  # Σ over the contests held in the unit
+        "tps_internal": "int",
+        "cakupan_internal": "float",
+        "cakupan_harapan": "float",  # the expected-coverage curve at this hour (null before close)
+        "tps_keduanya": "int",
+        "n_tidak_cocok": "int",
+        "porsi_selisih": "float",
+        "n_kritis_terbuka": "int",  # open kritis incidents (not selesai, not dibantah)
+        "n_kritis_terverifikasi": "int",  # ... verified and recent
+        "n_kritis_lain": "int",  # ... recent, not verified
+        "n_tinggi_terverifikasi": "int",  # open tinggi, verified and recent
+        "n_kontestasi_berubah": "int",  # contests held in it whose discrepancy could change the order
+    },
+    "The traffic light of every unit, computed once per run (analysis.packs.status).",
+    (
+        "kode_induk",
+        "tps_diharapkan",
+        "tps_internal",
+        "cakupan_internal",
+        "cakupan_harapan",
+        "tps_keduanya",
+        "porsi_selisih",
+    ),
 )
 
 PAKET_KESIAPAN = _paket(
@@ -1055,6 +1092,7 @@ PACK_INPUTS: tuple[Dataset, ...] = (
     PAKET_PENAPISAN_WILAYAH,
     PAKET_KERAWANAN,
     PAKET_TINDAK_LANJUT,
+    PAKET_STATUS_WILAYAH,
 )
 
 ALL: tuple[Dataset, ...] = (

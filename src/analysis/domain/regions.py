@@ -119,6 +119,20 @@ def ancestor_at(code: str, to_depth: int) -> str | None:
     return code[: CODE_LENGTH[to_depth]]
 
 
+def common_ancestor(codes: list[str]) -> str:
+    """The smallest unit containing every dotted code given (``"00"`` when none, or they span
+    provinces): the highest level known for a record of a drop that covers these units."""
+    if not codes:
+        return NATIONAL
+    common = NATIONAL
+    for d in range(1, max(depth(c) for c in codes) + 1):
+        at = {ancestor_at(c, d) for c in codes}
+        if len(at) != 1 or None in at:
+            break
+        common = at.pop()
+    return common
+
+
 def is_inside(code: str, unit: str) -> bool:
     """``code`` lies in ``unit`` (the unit itself included); everything lies in ``"00"``."""
     return unit == NATIONAL or code == unit or code.startswith(unit + ".")

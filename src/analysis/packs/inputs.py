@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis import catalog
+from analysis.analyse import incidents
 from analysis.domain import regions
 from analysis.packs.load import read_run_info
 from analysis.schemas import (
@@ -43,6 +44,7 @@ from analysis.schemas import (
     PAKET_PROGRES,
     PAKET_PROSES,
     PAKET_SELISIH,
+    PAKET_STATUS_WILAYAH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
     PAKET_VALIDASI,
@@ -63,7 +65,7 @@ from analysis.schemas import (
     TPS,
     Dataset,
 )
-from analysis.settings import Settings
+from analysis.settings import Settings, default_settings
 
 NATIONAL = regions.NATIONAL
 _KEY = ["kode_tps", "kode_kontestasi"]
@@ -114,6 +116,7 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
     _write_incidents(processed)
     _write_quarantine(processed)
     _write_analytics_inputs(processed, as_of)
+    _write_status(processed, as_of, settings or default_settings())
     proses = {
         "waktu_acuan": [as_of],
         "waktu_acuan_sebelumnya": [run.previous_as_of],
@@ -395,12 +398,31 @@ def _progress(
 # --- Incidents and data quality -----------------------------------------------------------------
 
 
+def _highest_known(processed: Path) -> str:
+    """The highest level known for a record without a location: the smallest unit holding every
+    TPS of the drop's TPS list (its province for a province's drop; "00" without a list)."""
+    tps = catalog.read_optional(TPS.name, processed, ["kode_tps"])
+    if tps is None or tps.is_empty():
+        return NATIONAL
+    kab = tps.select(regions.tps_ancestor_expr("kode_tps", 2).unique().drop_nulls())
+    return regions.common_ancestor(kab.to_series().to_list())
+
+
 def _write_incidents(processed: Path) -> None:
-    """Incidents, each filed under its region, else its TPS's desa, else the nation, so a pack
+    """Incidents, each filed under its region, else its TPS's desa, else the highest level known
+    (which also becomes its ``kode_wilayah``, so the province counts it and says so), so a pack
     reads only its own (incidents.prepare then places each exactly)."""
     df = catalog.read_optional(INCIDENTS.name, processed)
     if df is None:
         return
+    top = _highest_known(processed)
+    no_place = incidents.location_expr() == NATIONAL
+    df = df.with_columns(no_place.alias("lokasi_tingkat_atas")).with_columns(
+        pl.when(pl.col("lokasi_tingkat_atas") & (pl.lit(top) != NATIONAL))
+        .then(pl.lit(top))
+        .otherwise(pl.col("kode_wilayah"))
+        .alias("kode_wilayah")
+    )
     lokasi = pl.coalesce(
         pl.col("kode_wilayah").replace("", None),
         pl.when(pl.col("kode_tps").str.len_chars() >= 10).then(regions.tps_desa_expr("kode_tps")),
@@ -408,6 +430,24 @@ def _write_incidents(processed: Path) -> None:
     )
     df = df.with_columns(lokasi.alias("kode_lokasi_paket"))
     catalog.write(df, PAKET_INSIDEN.name, processed, sort=["kode_lokasi_paket"])
+
+
+def _write_status(processed: Path, as_of: dt.datetime | None, settings: Settings) -> None:
+    """The traffic light of every unit (analysis.packs.status), once per run."""
+    from analysis.packs.status import unit_status
+
+    units = catalog.read_optional(PAKET_WILAYAH.name, processed)
+    if units is None:
+        return
+    df = unit_status(
+        catalog.read_optional(PAKET_WILAYAH_KONTESTASI.name, processed),
+        units,
+        catalog.read_optional(PAKET_INSIDEN.name, processed),
+        catalog.read_optional(PAKET_KONTESTASI.name, processed),
+        as_of,
+        settings,
+    )
+    catalog.write(df, PAKET_STATUS_WILAYAH.name, processed, sort=["kode_induk", "kode_wilayah"])
 
 
 def _write_quarantine(processed: Path) -> None:

@@ -33,6 +33,7 @@ from analysis.schemas import (
     PAKET_PROGRES,
     PAKET_PROSES,
     PAKET_SELISIH,
+    PAKET_STATUS_WILAYAH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
     PAKET_VALIDASI,
@@ -128,6 +129,7 @@ class Pack:
     tindak_lanjut: pl.DataFrame | None = None
     penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
     penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
+    status: pl.DataFrame | None = None  # the unit's and its children's traffic light
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
 
@@ -300,6 +302,7 @@ def _load_count(pack: Pack, root: Path) -> None:
         ]
         pack.perkiraan = pack.perkiraan.filter(pl.col("kode_kontestasi").is_in(own))
     pack.selisih = _load_selisih(root, unit)
+    pack.status = _scan(PAKET_STATUS_WILAYAH, root, _unit_rows(unit))
 
 
 def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:
