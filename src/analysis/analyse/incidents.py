@@ -19,7 +19,9 @@ from analysis.domain.regions import (
     KPU_LENGTH,
     NATIONAL,
     TIERS,
+    ancestors,
     child_expr,
+    depth,
     inside_expr,
     tps_desa_expr,
 )
@@ -60,6 +62,26 @@ def with_names(df: pl.DataFrame, col: str = "kode_wilayah", alias: str = "nama")
     """Add the region's display name (``alias``) for the dotted code in ``col``."""
     names = _names().select(pl.col("kode_wilayah").alias(col), pl.col("nama").alias(alias))
     return df.join(names, on=col, how="left")
+
+
+def location_path(df: pl.DataFrame, col: str = "kode_lokasi", top: int = 2) -> pl.DataFrame:
+    """Add ``lokasi_lengkap``: the names from depth ``top`` down to the code in ``col``, joined
+    with " › " (``Kabupaten Ogan Komering Ulu Timur › Jayapura › Desa X``), so a kecamatan is
+    never read as a place elsewhere; a code above ``top`` gives its own name."""
+    names = dict(zip(*_names().select("kode_wilayah", "nama").get_columns(), strict=True))
+    codes = df[col].unique().drop_nulls().to_list()
+    paths = {}
+    for code in codes:
+        chain = [a for a in (*ancestors(code), code) if depth(a) >= top] or [code]
+        paths[code] = " › ".join(
+            ("Kec. " if depth(a) == TIERS.index("kecamatan") else "") + names.get(a, a)
+            for a in chain
+        )
+    return df.with_columns(
+        pl.col(col)
+        .replace_strict(paths, default=None, return_dtype=pl.String)
+        .alias("lokasi_lengkap")
+    )
 
 
 # --- Incident analytics ------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from analysis.packs.plan import (
     PackJob,
     PackParameterError,
     as_date,
+    notebook_parameters,
     pack_title,
     plan_packs,
 )
@@ -259,7 +260,10 @@ def make_packs(
     reports = Path(reports_dir) if reports_dir else paths.reports
     notebook = Path(notebook)
     day = as_date(date)
-    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
+    run_params = {"lingkup": scope, "kedalaman": depth}  # so each pack links only to made packs
+    declared = notebook_parameters(notebook)
+    extra = {k: v for k, v in run_params.items() if k in declared}
+    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook, extra)
     out_dir = reports / day.isoformat()
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
     from analysis.packs.load import read_run_info

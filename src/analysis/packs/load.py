@@ -130,6 +130,8 @@ class Pack:
     penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
     penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
     status: pl.DataFrame | None = None  # the unit's and its children's traffic light
+    lingkup: str | None = None  # the run's scope and depth: which packs exist to link to
+    kedalaman: int | None = None
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
 
@@ -247,8 +249,13 @@ def load_pack(
     tingkat: str,
     kode_wilayah: str,
     settings: Settings | None = None,
+    lingkup: str | None = None,
+    kedalaman: int | None = None,
 ) -> Pack:
     """Read one unit's slice of the prepared inputs (prepared first when there are none).
+
+    ``lingkup`` and ``kedalaman``: the run's scope and depth, so the pack links only to packs the
+    run makes (None: unknown; every pack tier is linked).
 
     Raises :class:`PackError` for a bad date, an unknown tier or a tier that does not match the
     code. A relative ``processed_dir`` is taken against the repository root.
@@ -272,6 +279,8 @@ def load_pack(
         .sort("kode_wilayah")
     )
     pack = Pack(kode_wilayah, tingkat, nama, day, zona, tz, as_of, prev, run, s, root, anak)
+    pack.lingkup = lingkup or None
+    pack.kedalaman = kedalaman if kedalaman is not None and kedalaman >= 0 else None
     pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
     _load_count(pack, root)
     _load_context(pack, root)

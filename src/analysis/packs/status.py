@@ -84,9 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "perhatian",
         lambda r, c: r["n_kritis_lain"] > 0,
-        lambda r, c: (
-            f"{fmt.angka(r['n_kritis_lain'])} laporan insiden kritis belum terverifikasi"
-        ),
+        lambda r, c: f"{fmt.angka(r['n_kritis_lain'])} laporan insiden kritis belum terverifikasi",
     ),
     Rule(
         "perhatian",
@@ -316,8 +314,6 @@ def headline(own: Row | None, children: pl.DataFrame | None, anak_label: str) ->
         parts.append(STATUS_LABEL[str(own["status"])])
     if children is not None and not children.is_empty():
         n = {lv: int((children["status"] == lv).sum()) for lv in reversed(LEVELS)}
-        said = ", ".join(
-            f"{fmt.angka(v)} {STATUS_LABEL[lv].lower()}" for lv, v in n.items() if v
-        )
+        said = ", ".join(f"{fmt.angka(v)} {STATUS_LABEL[lv].lower()}" for lv, v in n.items() if v)
         parts.append(f"{anak_label}: {said}")
     return " · ".join(parts)
