@@ -30,7 +30,7 @@ from typing import Any
 
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
-from analysis.packs.index import write_index
+from analysis.packs.index import add_status, write_index
 from analysis.packs.plan import (
     DEFAULT_NOTEBOOK,
     PackJob,
@@ -278,6 +278,9 @@ def make_packs(
         progress=progress,
         before=(lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None,
     )
+    result.as_of = run.as_of
+    result.zona, result.tz = regions.desk_zone(scope)
+    add_status(result, processed)
     result.seconds = time.perf_counter() - start
     write_index(result)
     return result

@@ -81,3 +81,46 @@ BANDING_HITUNGAN: tuple[tuple[str, str], ...] = (
 
 #: Severities of an incident, most serious first.
 KEPARAHAN: tuple[str, ...] = ("kritis", "tinggi", "sedang", "rendah")
+
+
+def _dataset_labels() -> dict[str, str]:
+    from analysis import schemas as s
+
+    return {
+        s.REGIONS.name: "daftar wilayah (Kemendagri)",
+        s.CONTESTS.name: "daftar pemilihan",
+        s.PASLON.name: "daftar pasangan calon",
+        s.TPS.name: "daftar TPS dan DPT",
+        s.TALLY.name: "laporan hitung internal per TPS (dari petugas lapangan)",
+        s.TALLY_VOTES.name: "suara per paslon dalam hitung internal",
+        s.OFFICIAL_TPS.name: "data KPU per TPS (Sirekap)",
+        s.OFFICIAL_VOTES.name: "suara per paslon dalam data KPU (Sirekap)",
+        s.OFFICIAL_REGION.name: "rekap KPU per wilayah (D.Hasil)",
+        s.SIREKAP_AGREGAT.name: "angka agregat KPU per wilayah (Sirekap)",
+        s.INCIDENTS.name: "laporan insiden",
+        s.READINESS.name: "laporan kesiapan",
+        s.QUARANTINE.name: "baris yang ditolak",
+        s.LEDGER.name: "daftar berkas masukan",
+        s.ACCOUNTING.name: "neraca baris per berkas",
+    }
+
+
+def dataset_label(name: str | None) -> str:
+    """What a reader calls a dataset: words, never its internal name (issue 12)."""
+    if not name:
+        return "–"
+    return _dataset_labels().get(name, "data lain")
+
+
+#: The few technical terms the packs use, explained in words (shown where they appear).
+ISTILAH: dict[str, str] = {
+    "2BL": "uji digit kedua (Benford): pada angka suara yang wajar, digit kedua rata-rata sekitar "
+    "4,19; rerata yang jauh dari itu dapat menandakan angka yang dikarang atau salah baca",
+    "skor z robust": "ukuran seberapa jauh partisipasi sebuah TPS dari TPS lain di kecamatannya, "
+    "dihitung dari median dan simpangan median (tidak terpengaruh beberapa angka ekstrem); di atas "
+    "3,5 berarti sangat menyimpang",
+    "selang bootstrap 95%": "rentang yang didapat dengan mengambil ulang sampel TPS 1.000 kali; "
+    "bila nilai yang diharapkan di luar rentang ini, penyimpangan tidak mungkin kebetulan saja",
+    "penapisan": "penyaringan otomatis yang menunjuk TPS untuk diperiksa analis — bukan temuan "
+    "kecurangan",
+}

@@ -328,4 +328,4 @@ def section_jawaban(pack: Pack) -> Html:
         parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in f.keputusan) + "</ul>")
     else:
         parts.append("<p>Tidak ada keputusan mendesak; pantau daftar tindak lanjut.</p>")
-    return Html(f'<section class="bagian jawaban" id="jawaban">{"".join(parts)}</section>')
+    return Html(f'<section class="bagian" id="jawaban">{"".join(parts)}</section>')

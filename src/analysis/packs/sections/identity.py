@@ -61,7 +61,7 @@ def section_kepala(pack: Pack) -> Html:
             )
         )
     # The classification and the banner come first on the page, above the title.
-    return Html(f'<section class="bagian kepala" id="kepala">{"".join(parts)}</section>')
+    return Html(f'<section class="bagian" id="kepala">{"".join(parts)}</section>')
 
 
 @guarded

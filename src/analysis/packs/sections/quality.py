@@ -8,6 +8,7 @@ import polars as pl
 
 from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
+from analysis.packs.labels import dataset_label
 from analysis.packs.load import Pack, derived
 from analysis.packs.sections.common import guarded
 
@@ -30,7 +31,7 @@ def _checks(pack: Pack) -> list[str]:
             )
             rows = [
                 [
-                    r["dataset"],
+                    dataset_label(r["dataset"]),
                     r["alasan"] or r["pemeriksaan"],
                     "ditolak" if r["tingkat"] == "tolak" else "peringatan",
                     angka_el(
@@ -63,7 +64,12 @@ def _quarantine(pack: Pack) -> list[str]:
             )
         )
         rows = [
-            [r["dataset"], r["pemeriksaan"], fmt.angka(r["n_baris"]), r["contoh_alasan"]]
+            [
+                dataset_label(r["dataset"]),
+                r["pemeriksaan"],
+                fmt.angka(r["n_baris"]),
+                r["contoh_alasan"],
+            ]
             for r in q.head(pack.settings.briefing.list_rows * 2).iter_rows(named=True)
         ]
         parts.append(tabel(["Data", "Pemeriksaan", "Baris", "Contoh alasan"], rows, kanan=(2,)))
@@ -105,7 +111,7 @@ def _row_accounting(pack: Pack) -> list[str]:
             rows = [
                 [
                     Path(r["path"]).name,
-                    r.get("dataset"),
+                    dataset_label(r.get("dataset")),
                     r["status"],
                     fmt.angka(r["baris_dibaca"]),
                     fmt.angka(r["baris_ditolak"]),

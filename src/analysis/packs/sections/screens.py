@@ -6,7 +6,8 @@ import polars as pl
 
 from analysis import fmt
 from analysis.analyse import screens
-from analysis.packs.html import Html, angka_el, bagian, kosong, p, tabel
+from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
+from analysis.packs.labels import ISTILAH
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, kontestasi_label
 
@@ -99,4 +100,14 @@ def section_penapisan(pack: Pack) -> Html:
     if pack.penapisan is None:
         return bagian("penapisan", judul, kosong("Penapisan anomali"))
     parts = [p(screens.CAVEAT, "caveat"), *_tps_hits(pack), *_digit_tests(pack)]
-    return bagian("penapisan", judul, "".join(parts))
+    body = "".join(parts)
+    return bagian("penapisan", judul, body + istilah(body))
+
+
+def istilah(text: str) -> str:
+    """The technical terms used in ``text``, explained in words (nothing when none is used)."""
+    used = [(term, words) for term, words in ISTILAH.items() if term.lower() in text.lower()]
+    if not used:
+        return ""
+    items = "".join(f"<li><strong>{esc(t)}</strong>: {esc(w)}</li>" for t, w in used)
+    return f'<div class="catatan"><p>Istilah:</p><ul>{items}</ul></div>'

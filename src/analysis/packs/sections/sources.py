@@ -7,9 +7,9 @@ from pathlib import Path
 
 from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
+from analysis.packs.labels import dataset_label
 from analysis.packs.load import Pack, derived
 from analysis.packs.sections.common import guarded
-from analysis.schemas import LEDGER
 from analysis.settings import code_version
 
 
@@ -36,7 +36,7 @@ def section_sumber(pack: Pack) -> Html:
         rows = [
             [
                 Path(r["path"]).name,
-                r.get("dataset"),
+                dataset_label(r.get("dataset")),
                 fmt.angka(r.get("baris_diterima")),
                 Html(f'<code class="hash" data-angka="sha256">{esc(r["sha256"])}</code>'),
             ]
@@ -47,7 +47,8 @@ def section_sumber(pack: Pack) -> Html:
         if led.height > n:
             parts.append(
                 p(
-                    f"… dan {fmt.angka(led.height - n)} berkas lainnya (lihat {LEDGER.name}).",
+                    f"… dan {fmt.angka(led.height - n)} berkas lainnya (lihat daftar berkas masukan "
+                    "di buku kerja analis).",
                     "catatan",
                 )
             )
