@@ -143,3 +143,15 @@ def test_incident_age_from_the_event_in_whole_minutes() -> None:
     from analysis import fmt
 
     assert fmt.durasi(dt.timedelta(minutes=age)) == "6 jam 34 menit"
+
+
+def test_pack_links_survive_the_defuser() -> None:
+    """Links between packs of a report date stay (navigation); anything else relative goes."""
+    from analysis.packs.render import defuse
+
+    out = defuse(
+        '<a href="../kecamatan/16.74.01.html">a</a><a href="../../x/16.html">b</a>'
+        '<a href="javascript:alert(1)">c</a><a href="../kabkota/16.74.html?x=1">d</a>'
+    )
+    assert 'href="../kecamatan/16.74.01.html"' in out
+    assert out.count("href=") == 1
