@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analysis import fmt
+from analysis.domain import regions
 from analysis.packs import status
 from analysis.packs.html import Html, angka_el, esc
-from analysis.packs.labels import ANAK_LABEL, CAVEAT, STATUS_LABEL
+from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import (
     contests_shown,
@@ -142,16 +143,28 @@ def _actions(pack: Pack, n: int = 3) -> list[Action]:
         .sort("_s", maintain_order=True)
         .head(n)
     )
+    # the same action for the same owner at several places is one action with its places
+    df = df.with_columns(pl.coalesce("nama_wilayah", "kode_wilayah").alias("_lokasi"))
+    grouped = df.group_by("tindakan", "instansi", maintain_order=True).agg(
+        pl.col("_lokasi").unique(maintain_order=True),
+        pl.col("jatuh_tempo").first(),
+        pl.col("terlambat").first(),
+    )
     return [
         Action(
             tindakan=r["tindakan"],
-            lokasi=r.get("nama_wilayah") or r["kode_wilayah"],
+            lokasi=_places(r["_lokasi"]),
             instansi=r.get("instansi"),
             jatuh_tempo=r.get("jatuh_tempo"),
             terlambat=bool(r.get("terlambat")),
         )
-        for r in df.iter_rows(named=True)
+        for r in grouped.head(n).iter_rows(named=True)
     ]
+
+
+def _places(names: list[str], shown: int = 3) -> str:
+    more = f" dan {fmt.angka(len(names) - shown)} lainnya" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _overdue(pack: Pack) -> int:
@@ -239,7 +252,8 @@ def first_screen(pack: Pack) -> FirstScreen:
 
 def _change_words(c: ContestAnswer) -> Html:
     if c.selisih_bisa_mengubah is None:
-        text, val = "dinilai di laporan wilayah pemilihan ini", None
+        tier = regions.tier_of(regions.contest_region(c.kode_kontestasi))
+        text, val = f"dinilai di laporan {TINGKAT_LABEL[tier].lower()}", None
     elif c.selisih_bisa_mengubah:
         text, val = "YA, dapat mengubah urutan", True
     else:
@@ -273,7 +287,8 @@ def _card(pack: Pack, c: ContestAnswer) -> Html:
     return Html(
         f'<div class="kartu" data-kontestasi="{esc(k)}">'
         f"<h2>{esc(c.nama)}</h2>{lead}"
-        f'<p class="catatan">unggul di {esc(pack.nama)}, porsi suara sah — {esc(CAVEAT)}</p>'
+        f'<p class="catatan">porsi suara sah di {esc(pack.nama)}; hitung internal — '
+        "bukan hasil resmi</p>"
         f"{counted}{_change_words(c)}{_projection_html(c)}</div>"
     )
 
@@ -321,7 +336,7 @@ def section_jawaban(pack: Pack) -> Html:
         f'<p class="ubin">{head}Insiden kritis belum selesai: {kritis} '
         f"({esc(fmt.angka(f.n_kritis_terverifikasi))} terverifikasi)</p>"
     )
-    parts.append("<h3>Tiga tindakan teratas</h3>")
+    parts.append("<h3>Tindakan teratas</h3>")
     parts.append(_actions_html(pack, f.tindakan))
     parts.append("<h3>Yang perlu diputuskan hari ini</h3>")
     if f.keputusan:

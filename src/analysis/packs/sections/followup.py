@@ -28,17 +28,17 @@ def section_rekomendasi(pack: Pack) -> Html:
         & (pl.col("status") == "terbuka")
     )
     n_there = int(df.select(in_incidents.sum()).item())
+    n_open = int((df["status"] == "terbuka").sum())  # every open problem, those included
     df = df.filter(~in_incidents)
     there = p(
-        f"{fmt.angka(n_there)} insiden kritis/tinggi yang belum selesai, dengan tindakan dan "
-        "tenggatnya, tercantum di bagian Insiden.",
+        f"{fmt.angka(n_there)} dari masalah terbuka itu adalah insiden kritis/tinggi yang belum "
+        "selesai; tindakan dan tenggatnya tercantum di bagian Insiden, tidak diulang di sini.",
         "catatan",
     )
     if df.is_empty():
         return bagian(
             "rekomendasi", judul, p("Tidak ada masalah terbuka lain di wilayah ini.") + there
         )
-    n_open = int((df["status"] == "terbuka").sum())
     tanpa_riwayat = "_tanpa_riwayat" in pack.tindak_lanjut.columns
     n = pack.settings.briefing.list_rows * 2
     rows = []
