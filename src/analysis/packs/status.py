@@ -262,6 +262,17 @@ def _expected_by_zone(units: pl.DataFrame, s: Settings, as_of: dt.datetime | Non
     return units["tz"].replace_strict(exp, default=None, return_dtype=pl.Float64)
 
 
+#: The counts any rule of :data:`RULES` looks at: a unit with all of them 0 and its coverage on
+#: the curve is aman without going through the rules.
+_COUNTERS = (
+    "n_kritis_terverifikasi",
+    "n_kontestasi_berubah",
+    "n_tinggi_terverifikasi",
+    "n_kritis_lain",
+    "n_tidak_cocok",
+)
+
+
 def unit_status(
     hitung: pl.DataFrame | None,
     units: pl.DataFrame,
@@ -298,12 +309,25 @@ def unit_status(
         .alias("porsi_selisih"),
         _expected_by_zone(base, s, as_of).alias("cakupan_harapan"),
     )
-    judged = [judge(r, cfg) for r in base.iter_rows(named=True)]
-    base = base.with_columns(
+    # only a unit with something to say goes through the rules one by one (a national run has
+    # ~90,000 units, most with nothing): the rest is aman without a reason
+    exp, cov = pl.col("cakupan_harapan"), pl.col("cakupan_internal")
+    coverage_ok = (
+        exp.is_null() | (exp <= 0) | cov.is_null() | (cov >= cfg.coverage_watch_ratio * exp)
+    )
+    quiet = (pl.sum_horizontal(*(pl.col(c) for c in _COUNTERS)) == 0) & coverage_ok
+    base = base.with_columns(quiet.fill_null(False).alias("_quiet"))
+    calm = base.filter(pl.col("_quiet")).with_columns(
+        pl.lit("aman").alias("status"), pl.lit(NONE_SAID).alias("alasan")
+    )
+    loud = base.filter(~pl.col("_quiet"))
+    judged = [judge(r, cfg) for r in loud.iter_rows(named=True)]
+    loud = loud.with_columns(
         pl.Series("status", [j[0] for j in judged], dtype=pl.String),
         pl.Series("alasan", [j[1] for j in judged], dtype=pl.String),
     )
-    return base.select(list(PAKET_STATUS_WILAYAH.columns)).cast(PAKET_STATUS_WILAYAH.polars_schema)
+    out = pl.concat([calm, loud], how="vertical_relaxed").sort("kode_wilayah")
+    return out.select(list(PAKET_STATUS_WILAYAH.columns)).cast(PAKET_STATUS_WILAYAH.polars_schema)
 
 
 def headline(own: Row | None, children: pl.DataFrame | None, anak_label: str) -> str:
