@@ -285,6 +285,8 @@ class Recipient(_Strict):
 
     @model_validator(mode="after")
     def _each_needs_placeholder(self) -> Recipient:
+        if "{" in self.id.replace("{kode}", "") or "}" in self.id.replace("{kode}", ""):
+            raise ValueError("id: the only placeholder a file name may carry is {kode}")
         if self.units == "each" and "{kode}" not in self.id:
             raise ValueError("units: each needs {kode} in id (one bundle per unit)")
         return self

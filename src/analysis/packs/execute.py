@@ -67,6 +67,9 @@ def _worker_init(execution_timeout: int, notebook: Path, share: SharePlan | None
     _RUNNER = PackRunner(execution_timeout=execution_timeout)
     _RUNNER.warm_up(notebook, extra_code=_WARM_UP_CODE)
     warm_up_html()
+    from analysis.packs.share import warm_up
+
+    warm_up(share)
     # shut the kernel down when the pool is closed (finalisers run on a worker's normal exit)
     util.Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
 

@@ -135,6 +135,23 @@ def clear_outputs(html: Path) -> None:
     annex_path(html).unlink(missing_ok=True)
 
 
+def warm_up(plan: SharePlan | None) -> None:
+    """Pay the annex's one-off costs (XlsxWriter, the region names, the playbook) in a worker
+    while the main process prepares the inputs (~2-4 s, else paid by its first pack)."""
+    if plan is None or not plan.annex_tiers:
+        return
+    try:
+        import polars as pl
+        import xlsxwriter  # noqa: F401
+
+        from analysis.analyse import followup, incidents
+
+        incidents.with_names(pl.DataFrame(schema={"kode_wilayah": pl.String}))
+        followup.playbook()
+    except Exception:  # noqa: BLE001 — the first pack then pays (and reports) it
+        return
+
+
 def _write_annex(job: PackJob) -> Path:
     from analysis.packs.annex import write_annex
     from analysis.packs.load import load_pack
