@@ -209,3 +209,18 @@ def test_the_repository_settings_lock_every_tier():
     s = load_settings().share
     assert set(s.locked_tiers) == {"nasional", "provinsi", "kabkota", "kecamatan"}
     assert s.pbkdf2_iterations >= 600_000  # OWASP's floor for PBKDF2-HMAC-SHA256
+
+
+def test_preflight_stops_a_daily_run_before_any_work(monkeypatch, tmp_path, capsys):
+    import argparse
+
+    from analysis import daily
+    from analysis.settings import load_settings
+
+    monkeypatch.delenv("UJI_SANDI_DESK", raising=False)
+    s = load_settings(share={"locked_tiers": ["kabkota"], "required_tiers": ["kabkota"],
+                             "passphrase": {"env": "UJI_SANDI_DESK"}})  # fmt: skip
+    args = argparse.Namespace(scope="16", raw=tmp_path / "tidak-ada", date=None, depth=1, workers=0)
+    assert daily.run(args, s) == 2
+    err = capsys.readouterr().err
+    assert "no passphrase for the locked edition of kabkota" in err and "UJI_SANDI_DESK" in err

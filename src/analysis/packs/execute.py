@@ -7,6 +7,9 @@ Output, one folder per report date::
 
     reports/<date>/<tingkat>/<kode>.html    the pack, self-contained, fit to forward
     reports/<date>/<tingkat>/<kode>.ipynb   the executed notebook: the record of that run
+    reports/<date>/<tingkat>/<kode>.xlsx    its Excel annex (:mod:`.share`, settings ``share``)
+    reports/<date>/<tingkat>/<kode>.terkunci.html   its locked edition, when a passphrase is set
+    reports/<date>/kiriman/<id>.zip         one bundle per recipient (:mod:`.bundle`)
     reports/<date>/index.html               every pack with its status (ok / gagal)
     reports/<date>/index.json               the same, for machines
 

@@ -75,6 +75,34 @@ def check_recipients(share: Share) -> None:
                     )
 
 
+def _passphrase(share: Share, tier: str) -> lock.Found:
+    """The tier's passphrase lookup; a passphrase below the minimum length stops the run."""
+    found = lock.read_passphrase(_source(share, tier))
+    if found.passphrase is not None and len(found.passphrase) < share.min_passphrase_chars:
+        raise ShareError(
+            f"the passphrase for {tier} ({found.where}) is shorter than "
+            f"share.min_passphrase_chars ({share.min_passphrase_chars} characters)"
+        )
+    return found
+
+
+def _required_missing(tiers: list[str], looked: list[str]) -> ShareError:
+    return ShareError(
+        f"no passphrase for the locked edition of {', '.join(tiers)}, which "
+        f"share.required_tiers requires ({'; '.join(looked)})"
+    )
+
+
+def preflight(share: Share) -> None:
+    """Before a daily run does any work: the recipients are valid and every tier that requires a
+    locked edition has a passphrase of the minimum length. Raises :class:`ShareError`."""
+    check_recipients(share)
+    for tier in share.required_tiers:
+        found = _passphrase(share, tier)
+        if found.passphrase is None:
+            raise _required_missing([tier], [found.where])
+
+
 def _keys(share: Share, tiers: list[str]) -> tuple[dict[str, lock.Key], list[str], list[str]]:
     """(tier -> key, tiers without a passphrase, where each was looked for); one derivation per
     distinct passphrase."""
@@ -82,16 +110,11 @@ def _keys(share: Share, tiers: list[str]) -> tuple[dict[str, lock.Key], list[str
     by_passphrase: dict[str, lock.Key] = {}
     missing, looked = [], []
     for tier in tiers:
-        found = lock.read_passphrase(_source(share, tier))
+        found = _passphrase(share, tier)
         if found.passphrase is None:
             missing.append(tier)
             looked.append(found.where)
             continue
-        if len(found.passphrase) < share.min_passphrase_chars:
-            raise ShareError(
-                f"the passphrase for {tier} ({found.where}) is shorter than "
-                f"share.min_passphrase_chars ({share.min_passphrase_chars} characters)"
-            )
         if found.passphrase not in by_passphrase:
             by_passphrase[found.passphrase] = lock.derive_key(
                 found.passphrase, share.pbkdf2_iterations
@@ -105,14 +128,10 @@ def plan_share(
 ) -> SharePlan:
     """The run's plan for the packs of ``tiers``; raises :class:`ShareError` before any work."""
     check_recipients(share)
-    to_lock = [t for t in share.locked_tiers if t in tiers]
-    keys, missing, looked = _keys(share, to_lock)
+    keys, missing, looked = _keys(share, [t for t in share.locked_tiers if t in tiers])
     required = [t for t in missing if t in share.required_tiers]
     if required:
-        raise ShareError(
-            f"no passphrase for the locked edition of {', '.join(required)}, which "
-            f"share.required_tiers requires ({'; '.join(looked)})"
-        )
+        raise _required_missing(required, looked)
     notes: tuple[str, ...] = ()
     if missing:
         line = (
