@@ -27,7 +27,7 @@ import polars as pl
 
 from analysis import fmt
 from analysis.domain import regions
-from analysis.packs.labels import CAVEAT, TINGKAT_LABEL, TPS_STATUS_LABEL
+from analysis.packs.labels import BELUM, CAVEAT, TINGKAT_LABEL, TPS_STATUS_LABEL
 from analysis.packs.load import Pack
 
 #: Cells opening with one of these are formulas or DDE to a spreadsheet when typed or re-parsed.
@@ -76,7 +76,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("Kab/Kota", "nama_kabkota"), Column("Kecamatan", "nama_kecamatan"),
         Column("Desa/Kelurahan", "nama_desa"), Column("Kode desa", "kode_desa"),
         Column("TPS", "kode_tps"), Column("Pemilihan", "nama_kontestasi"),
-        Column("Status", "status_label"), Column("Suara sah internal", "suara_sah_internal", "angka"),
+        Column("Status", "status_label"),
+        Column("Suara sah internal", "suara_sah_internal", "angka"),
         Column("Suara sah KPU", "suara_sah_kpu", "angka"),
         Column("Selisih total", "selisih_total", "angka"),
         Column("Σ |selisih|", "selisih_abs", "angka"),
@@ -86,7 +87,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("Laporan internal", "waktu_laporan", "waktu"),
         Column("Data KPU", "ts_kpu", "waktu"),
     )),
-    Sheet("Cakupan per wilayah", f"Cakupan dan perbandingan per wilayah — {CAVEAT}", "kode_wilayah", (
+    Sheet("Cakupan per wilayah", f"Cakupan dan perbandingan — {CAVEAT}", "kode_wilayah", (
         Column("Wilayah", "nama_wilayah"), Column("Kode", "kode_wilayah"),
         Column("Pemilihan", "nama_kontestasi"),
         Column("TPS diharapkan", "tps_diharapkan", "angka"),
@@ -100,7 +101,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("TPS tidak cocok", "n_tidak_cocok", "angka"),
         Column("Σ |selisih|", "selisih_abs", "angka"),
     )),
-    Sheet("Suara per paslon", f"Suara per pasangan calon per wilayah — {CAVEAT}", "kode_wilayah", (
+    Sheet("Suara per paslon", f"Suara per pasangan calon — {CAVEAT}", "kode_wilayah", (
         Column("Wilayah", "nama_wilayah"), Column("Kode", "kode_wilayah"),
         Column("Pemilihan", "nama_kontestasi"), Column("No. urut", "nomor_urut", "angka"),
         Column("Pasangan calon", "paslon"),
@@ -125,9 +126,11 @@ SHEETS: tuple[Sheet, ...] = (
         Column("Masalah", "jenis_label"), Column("Uraian", "uraian"),
         Column("Lokasi", "nama_wilayah"), Column("Kode", "kode_wilayah"),
         Column("Keparahan", "keparahan"), Column("Rekomendasi", "tindakan"),
-        Column("Penanggung jawab", "instansi"), Column("Pertama terlihat", "pertama_terlihat", "waktu"),
+        Column("Penanggung jawab", "instansi"),
+        Column("Pertama terlihat", "pertama_terlihat", "waktu"),
         Column("Jatuh tempo", "jatuh_tempo", "waktu"), Column("Tenggat", "tenggat"),
-        Column("Hari terbuka", "hari_terbuka", "angka"), Column("Terlambat", "terlambat", "ya_tidak"),
+        Column("Hari terbuka", "hari_terbuka", "angka"),
+        Column("Terlambat", "terlambat", "ya_tidak"),
         Column("Status", "status"), Column("Ditutup", "ditutup_pada", "waktu"),
         Column("Alasan ditutup", "alasan_tutup"), Column("ID", "id_masalah"),
     ), {"keparahan": _SEVERITY_COLOURS, "terlambat": {"ya": RED}}),
@@ -137,7 +140,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("Skor insiden", "skor_insiden", "desimal"),
         Column("Skor anomali", "skor_anomali", "desimal"),
         Column("Skor kesiapan", "skor_kesiapan", "desimal"),
-        Column("Insiden", "n_insiden", "angka"), Column("Insiden 7 hari", "n_insiden_7hari", "angka"),
+        Column("Insiden", "n_insiden", "angka"),
+        Column("Insiden 7 hari", "n_insiden_7hari", "angka"),
         Column("TPS", "n_tps", "angka"), Column("TPS tertandai", "n_tps_ditandai", "angka"),
         Column("Kesenjangan kesiapan", "kesenjangan_kesiapan", "desimal"),
         Column("Faktor utama", "faktor_utama"),
@@ -202,7 +206,7 @@ def _suara(pack: Pack) -> pl.DataFrame | None:
     return pack.suara.sort(order).with_columns(
         _names(pack, pl.col("kode_wilayah")).alias("nama_wilayah"),
         _contest_names(pack).alias("nama_kontestasi"),
-        pl.when(kosong).then(pl.lit("Kolom kosong")).otherwise(pl.col("nama_paslon")).alias("paslon"),
+        pl.when(kosong).then(pl.lit("Kolom kosong")).otherwise("nama_paslon").alias("paslon"),
         pl.when(total > 0).then(pl.col("suara_internal") / total).alias("persen_internal"),
     )  # fmt: skip
 
@@ -290,23 +294,10 @@ def check_inside(df: pl.DataFrame | None, col: str, unit: str, sheet: str) -> No
 
 # --- Writing ------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Formats:
-    """The workbook's cell formats, made once per workbook."""
-
-    book: Any
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Any:
-        if name not in self.cache:
-            self.cache[name] = self.book.add_format(_FORMAT_SPECS[name])
-        return self.cache[name]
-
-
 _FORMAT_SPECS: dict[str, dict[str, Any]] = {
     "mark": {"bold": True, "font_color": RED},
-    "header": {"bold": True, "bg_color": "#f4f6f8", "bottom": 1, "text_wrap": True, "valign": "top"},
+    "header": {"bold": True, "bg_color": "#f4f6f8", "bottom": 1, "text_wrap": True,
+               "valign": "top"},
     "teks": {"valign": "top"},
     "teks_panjang": {"valign": "top", "text_wrap": True},
     "teks_kutip": {"valign": "top", "quote_prefix": True},
@@ -316,6 +307,13 @@ _FORMAT_SPECS: dict[str, dict[str, Any]] = {
     AMBER: {"bg_color": AMBER, "font_color": "#7a5200", "bold": True},
     GREEN: {"bg_color": GREEN, "font_color": "#1f6f3a"},
 }  # fmt: skip
+
+WORKBOOK_OPTIONS: dict[str, bool] = {
+    "strings_to_formulas": False,  # belt and braces: text is written with write_string anyway
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "in_memory": True,  # no temporary file per part (~30% of the time of a small annex)
+}
 
 
 def needs_quote(text: str) -> bool:
@@ -336,25 +334,16 @@ def _cell_value(v: Any, kind: str, tz: ZoneInfo) -> Any:
     return v
 
 
+def _shown_length(v: Any) -> int:
+    return len(fmt.angka(v)) if isinstance(v, (int, float)) else len(str(v))
+
+
 def _width(header: str, values: list[Any], kind: str) -> int:
+    """Characters a column needs: its header or its longest value, at most MAX_WIDTH."""
     if kind == "waktu":
         return max(len(header), 17)
-    longest = max((len(fmt.angka(v)) if isinstance(v, (int, float)) else len(str(v)) for v in values if v is not None), default=0)  # fmt: skip
+    longest = max((_shown_length(v) for v in values if v is not None), default=0)
     return min(MAX_WIDTH, max(6, len(header) + 2, longest + 2))
-
-
-def _write_cell(ws: Any, r: int, c: int, v: Any, kind: str, wide: bool, f: _Formats) -> None:
-    if v is None:
-        return
-    if kind in NUMBER_FORMATS and not isinstance(v, str):
-        if kind == "waktu":
-            ws.write_datetime(r, c, v, f.get("waktu"))
-        else:
-            ws.write_number(r, c, float(v), f.get(kind))
-        return
-    text = str(v)
-    style = ("teks_panjang" if wide else "teks") + ("_kutip" if needs_quote(text) else "")
-    ws.write_string(r, c, text, f.get(style))
 
 
 @dataclass(frozen=True)
@@ -371,46 +360,97 @@ class Marks:
         return "TERBATAS · DATA SIMULASI" if self.demo else "TERBATAS"
 
 
-def _print_setup(ws: Any, marks: Marks) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 1)
-    unit = marks.unit.replace("&", "&&")
-    ws.set_header(f'&L&"-,Bold"{marks.label}&R{unit}'[:250])
-    ws.set_footer("&Lhitung internal — bukan hasil resmi&Rhalaman &P dari &N")
+@dataclass
+class _Book:
+    """One workbook being written: XlsxWriter's workbook, its formats, the marks, the zone."""
 
+    book: Any
+    marks: Marks
+    tz: ZoneInfo
+    formats: dict[str, Any] = field(default_factory=dict)
 
-def _write_sheet(book: Any, sheet: Sheet, df: pl.DataFrame | None, marks: Marks, tz: ZoneInfo, f: _Formats) -> int:  # fmt: skip
-    """One sheet: the mark row, the header, the rows; returns the number of data rows."""
-    ws = book.add_worksheet(sheet.name)
-    ws.write_string(0, 0, f"{marks.label} — {sheet.title} · {marks.unit} · data per {marks.data_time}", f.get("mark"))  # fmt: skip
-    cols = sheet.columns
-    rows = [] if df is None else df.select([pl.col(c.key) if c.key in df.columns else pl.lit(None).alias(c.key) for c in cols]).rows()  # fmt: skip
-    for c, col in enumerate(cols):
-        ws.write_string(1, c, col.header + (f" ({marks.zone})" if col.kind == "waktu" else ""), f.get("header"))  # fmt: skip
-        values = [_cell_value(r[c], col.kind, tz) for r in rows]
+    def fmt(self, name: str) -> Any:
+        if name not in self.formats:
+            self.formats[name] = self.book.add_format(_FORMAT_SPECS[name])
+        return self.formats[name]
+
+    def cell(self, ws: Any, r: int, c: int, v: Any, kind: str, wide: bool) -> None:
+        """One cell: numbers and times as numbers, everything else with ``write_string``."""
+        if v is None:
+            return
+        if kind == "waktu" and isinstance(v, dt.datetime):
+            ws.write_datetime(r, c, v, self.fmt("waktu"))
+        elif kind in NUMBER_FORMATS and isinstance(v, (int, float)):
+            ws.write_number(r, c, float(v), self.fmt(kind))
+        else:
+            text = str(v)
+            style = ("teks_panjang" if wide else "teks") + ("_kutip" if needs_quote(text) else "")
+            ws.write_string(r, c, text, self.fmt(style))
+
+    def print_setup(self, ws: Any) -> None:
+        """A4 landscape, one page wide, header rows repeated, the marks on every page."""
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, 1)
+        unit = self.marks.unit.replace("&", "&&")
+        ws.set_header(f'&L&"-,Bold"{self.marks.label}&R{unit}'[:250])
+        ws.set_footer("&Lhitung internal — bukan hasil resmi&Rhalaman &P dari &N")
+
+    def column(self, ws: Any, c: int, col: Column, values: list[Any]) -> None:
+        header = col.header + (f" ({self.marks.zone})" if col.kind == "waktu" else "")
+        ws.write_string(1, c, header, self.fmt("header"))
         width = _width(col.header, values, col.kind)
         ws.set_column(c, c, width)
         for i, v in enumerate(values):
-            _write_cell(ws, i + 2, c, v, col.kind, width >= MAX_WIDTH, f)
-    if df is None:
-        ws.write_string(2, 0, "data belum tersedia", f.get("teks"))
-    last = max(1, len(rows) + 1)
-    ws.freeze_panes(2, 0)
-    ws.autofilter(1, 0, last, len(cols) - 1)
-    for key, colours in sheet.colours.items():
-        c = [col.key for col in cols].index(key)
-        for value, colour in colours.items():
-            ws.conditional_format(2, c, last, c, {"type": "cell", "criteria": "==", "value": f'"{value}"', "format": f.get(colour)})  # fmt: skip
-    _print_setup(ws, marks)
-    return len(rows)
+            self.cell(ws, i + 2, c, v, col.kind, width >= MAX_WIDTH)
+
+    def colours(self, ws: Any, sheet: Sheet, last: int) -> None:
+        """Conditional colours of the columns the pack colours (severity, class, overdue)."""
+        keys = [col.key for col in sheet.columns]
+        for key, colours in sheet.colours.items():
+            c = keys.index(key)
+            for value, colour in colours.items():
+                rule = {"type": "cell", "criteria": "==", "value": f'"{value}"'}
+                ws.conditional_format(2, c, last, c, {**rule, "format": self.fmt(colour)})
+
+    def sheet(self, sheet: Sheet, df: pl.DataFrame | None) -> None:
+        """One sheet: the mark row, the header (frozen, filtered), the rows, the colours."""
+        ws = self.book.add_worksheet(sheet.name)
+        m = self.marks
+        title = f"{m.label} — {sheet.title} · {m.unit} · data per {m.data_time}"
+        ws.write_string(0, 0, title, self.fmt("mark"))
+        keys = [c.key for c in sheet.columns]
+        rows = [] if df is None else _select(df, keys).rows()
+        for c, col in enumerate(sheet.columns):
+            self.column(ws, c, col, [_cell_value(r[c], col.kind, self.tz) for r in rows])
+        if df is None:
+            ws.write_string(2, 0, "data belum tersedia", self.fmt("teks"))
+        last = max(1, len(rows) + 1)
+        ws.freeze_panes(2, 0)
+        ws.autofilter(1, 0, last, len(keys) - 1)
+        self.colours(ws, sheet, last)
+        self.print_setup(ws)
+
+    def about(self, pack: Pack, counts: dict[str, int | None]) -> None:
+        """The first sheet: what the annex is, for which unit and time, what each sheet holds."""
+        ws = self.book.add_worksheet("Keterangan")
+        ws.write_string(0, 0, self.marks.label, self.fmt("mark"))
+        for i, (k, v) in enumerate(_about_rows(pack, self.marks, counts), start=1):
+            ws.write_string(i, 0, k, self.fmt("header"))
+            ws.write_string(i, 1, v, self.fmt("teks_panjang"))
+        ws.set_column(0, 0, 26)
+        ws.set_column(1, 1, MAX_WIDTH)
+        self.print_setup(ws)
 
 
-def _about(book: Any, pack: Pack, marks: Marks, counts: dict[str, int | None], f: _Formats) -> None:  # fmt: skip
-    """The first sheet: what the annex is, for which unit and time, and what each sheet holds."""
-    ws = book.add_worksheet("Keterangan")
-    rows: list[tuple[str, str]] = [
+def _select(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The sheet's columns in order; one the frame lacks is blank."""
+    return df.select(pl.col(k) if k in df.columns else pl.lit(None).alias(k) for k in keys)
+
+
+def _about_rows(pack: Pack, marks: Marks, counts: dict[str, int | None]) -> list[tuple[str, str]]:
+    rows = [
         ("Klasifikasi", marks.label),
         ("Dokumen", "Lampiran Laporan Harian Desk Pilkada"),
         ("Wilayah", marks.unit),
@@ -423,23 +463,19 @@ def _about(book: Any, pack: Pack, marks: Marks, counts: dict[str, int | None], f
     ]
     if marks.demo:
         rows.insert(1, ("Data", "DATA SIMULASI — skenario demo, bukan data pemilihan sebenarnya"))
-    rows += [(f"Lembar “{name}”", f"{fmt.angka(n)} baris" if n is not None else "data belum tersedia") for name, n in counts.items()]  # fmt: skip
-    ws.write_string(0, 0, marks.label, f.get("mark"))
-    for i, (k, v) in enumerate(rows, start=1):
-        ws.write_string(i, 0, k, f.get("header"))
-        ws.write_string(i, 1, v, f.get("teks_panjang"))
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, MAX_WIDTH)
-    _print_setup(ws, marks)
+    for name, n in counts.items():
+        rows.append((f"Lembar “{name}”", BELUM if n is None else f"{fmt.angka(n)} baris"))
+    return rows
 
 
 def _properties(book: Any, pack: Pack, marks: Marks) -> None:
-    created = (pack.as_of or dt.datetime.combine(pack.tanggal, dt.time(), dt.UTC)).replace(tzinfo=None)  # fmt: skip
+    """Title, subject and category carry the marks; created is the data time (reproducible)."""
+    when = pack.as_of or dt.datetime.combine(pack.tanggal, dt.time(), dt.UTC)
     book.set_properties({
-        "title": f"Lampiran Laporan Harian Desk Pilkada · {marks.unit} · {pack.tanggal.isoformat()}",
+        "title": f"Lampiran Laporan Harian Desk Pilkada · {marks.unit} · {pack.tanggal}",
         "subject": marks.label, "author": "Desk Pilkada", "company": "Desk Pilkada",
         "category": "TERBATAS", "keywords": marks.label.replace(" · ", ", "),
-        "comments": f"{CAVEAT}.", "created": created,
+        "comments": f"{CAVEAT}.", "created": when.replace(tzinfo=None),
     })  # fmt: skip
     book.set_custom_property("Klasifikasi", "TERBATAS")
     book.set_custom_property("Data simulasi", "ya" if marks.demo else "tidak")
@@ -450,25 +486,15 @@ def write_annex(pack: Pack, out: Path) -> int:
     import xlsxwriter
 
     data = sheet_rows(pack)  # checked before anything is written
-    tz = ZoneInfo(pack.tz)
-    marks = Marks(
-        f"{pack.nama} ({pack.kode_wilayah})", pack.waktu(pack.as_of), pack.zona, pack.run.demo
-    )
+    unit = f"{pack.nama} ({pack.kode_wilayah})"
+    marks = Marks(unit, pack.waktu(pack.as_of), pack.zona, pack.run.demo)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    options = {
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-        "in_memory": True,  # no temporary file per part (~30% of the time of a small annex)
-    }
-    book = xlsxwriter.Workbook(str(tmp), options)
-    f = _Formats(book)
-    _properties(book, pack, marks)
-    counts = {name: (None if df is None else df.height) for name, df in data.items()}
-    _about(book, pack, marks, counts, f)
+    book = _Book(xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS), marks, ZoneInfo(pack.tz))
+    _properties(book.book, pack, marks)
+    book.about(pack, {name: None if df is None else df.height for name, df in data.items()})
     for s in SHEETS:
-        _write_sheet(book, s, data[s.name], marks, tz, f)
-    book.close()
+        book.sheet(s, data[s.name])
+    book.book.close()
     tmp.replace(out)
     return out.stat().st_size

@@ -21,6 +21,7 @@ ciphertext's additional data binds it to its unit, date and part (laporan / lamp
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import os
@@ -37,6 +38,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
+from analysis import fmt
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.settings import REPO_ROOT, PassphraseSource
 
@@ -46,6 +48,7 @@ NONCE_BYTES = 12
 KEY_BYTES = 32
 PART_PACK = "laporan"
 PART_ANNEX = "lampiran"
+SIMULASI = "DATA SIMULASI — skenario demo, bukan data pemilihan sebenarnya."
 
 
 class LockError(RuntimeError):
@@ -177,6 +180,14 @@ def _annex_block(key: Key, kode: str, tanggal: str, annex: tuple[str, bytes]) ->
     )
 
 
+def _tanggal(iso: str) -> str:
+    """The report date as a reader writes it (``Kamis, 28 November 2024``)."""
+    try:
+        return fmt.tanggal(dt.date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def lock_page(
     page: str,
     key: Key,
@@ -193,16 +204,12 @@ def lock_page(
     check_pack_csp(page)
     template, script, script_hash = opener()
     nonce, ct = seal(key, page.encode("utf-8"), aad(kode_wilayah, tanggal, PART_PACK))
-    simulasi = (
-        '<p class="simulasi">DATA SIMULASI — skenario demo, bukan data pemilihan sebenarnya.</p>\n'
-        if demo
-        else ""
-    )
+    simulasi = f'<p class="simulasi">{SIMULASI}</p>\n' if demo else ""
     return template.substitute(
         script_hash=script_hash,
         simulasi=simulasi,
         kode=html.escape(kode_wilayah),
-        tanggal=html.escape(tanggal),
+        tanggal=html.escape(_tanggal(tanggal)),
         format=FORMAT,
         iterations=key.iterations,
         salt=_b64(key.salt),

@@ -209,7 +209,7 @@ def finish_pack(plan: SharePlan, job: PackJob) -> ShareOutcome:
     if job.tingkat in plan.annex_tiers:
         try:
             annex = _write_annex(job)
-        except Exception as exc:  # noqa: BLE001 — the open pack stands; the index says what failed
+        except Exception as exc:  # noqa: BLE001 — the open pack stands; the index says so
             errors.append(f"lampiran: {type(exc).__name__}: {exc}")
     t1 = time.perf_counter()
     if job.tingkat in plan.keys:
