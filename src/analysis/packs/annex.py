@@ -29,6 +29,7 @@ from analysis import fmt
 from analysis.domain import regions
 from analysis.packs.labels import BELUM, CAVEAT, TINGKAT_LABEL, TPS_STATUS_LABEL
 from analysis.packs.load import Pack
+from analysis.packs.lock import SIMULASI
 
 #: Cells opening with one of these are formulas or DDE to a spreadsheet when typed or re-parsed.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -462,7 +463,7 @@ def _about_rows(pack: Pack, marks: Marks, counts: dict[str, int | None]) -> list
         ("Cakupan", "Hanya wilayah ini dan wilayah di bawahnya."),
     ]
     if marks.demo:
-        rows.insert(1, ("Data", "DATA SIMULASI — skenario demo, bukan data pemilihan sebenarnya"))
+        rows.insert(1, ("Data", SIMULASI))
     for name, n in counts.items():
         rows.append((f"Lembar “{name}”", BELUM if n is None else f"{fmt.angka(n)} baris"))
     return rows

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from analysis import fmt
 from analysis.domain import regions
+from analysis.packs.lock import SIMULASI
 from analysis.packs.results import BriefResult, PackResult
 from analysis.settings import Recipient, Share
 
@@ -137,7 +138,7 @@ def readme(a: Addressee, result: BriefResult, rows: list[dict], made_at: dt.date
     """The manifest in words, for the person who opens the zip (Bahasa Indonesia)."""
     lines = ["TERBATAS"]
     if result.demo:
-        lines.append("DATA SIMULASI — skenario demo, bukan data pemilihan sebenarnya.")
+        lines.append(SIMULASI)
     lines += [
         "",
         f"Kiriman laporan harian Desk Pilkada untuk: {a.nama}",
