@@ -5,6 +5,7 @@ line and open packs only, with nothing stale left from an earlier run."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -83,3 +84,20 @@ def test_without_a_passphrase_open_packs_only_and_nothing_stale(folders, monkeyp
         doc = json.loads(z.read("manifes.json"))
     assert {r["jenis"] for r in doc["berkas"]} == {"laporan (tidak terkunci)", "lampiran Excel"}
     assert sorted(x.name for x in (result.out_dir / "kiriman").iterdir()) == ["sekda-16.zip"]
+
+
+def test_kernels_never_see_the_passphrase(folders, monkeypatch, tmp_path):
+    """The passphrase variable is out of the environment the workers and kernels inherit."""
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    nb = nbformat.read(folders[0], as_version=4)
+    nb.cells.append(new_code_cell(f"import os\nprint('sandi:', os.environ.get({ENV!r}))"))
+    probe = tmp_path / "probe.ipynb"
+    nbformat.write(nb, probe)
+    result = _run((probe, folders[1], tmp_path / "reports"), monkeypatch, PASS, depth=0)
+    (p,) = result.packs
+    page = p.html.read_text(encoding="utf-8")
+    assert "sandi: None" in page and PASS not in page
+    assert PASS not in p.ipynb.read_text(encoding="utf-8")
+    assert os.environ[ENV] == PASS  # restored for the caller

@@ -289,19 +289,22 @@ def make_packs(
     result.demo = run.demo
     result.stage_failures = analyse_failures(processed, run.as_of)
     from analysis.packs.bundle import make_bundles
-    from analysis.packs.share import plan_share
+    from analysis.packs.share import passphrases_hidden, plan_share
 
     share = share or default_settings().share
     plan = plan_share(share, {j.tingkat for j in jobs}, run.demo, say=_say)
     result.share_notes = list(plan.notes)
-    result.packs = execute_packs(
-        jobs,
-        notebook,
-        workers=workers,
-        progress=progress,
-        before=(lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None,
-        share=plan,
-    )
+    with passphrases_hidden(share):
+        result.packs = execute_packs(
+            jobs,
+            notebook,
+            workers=workers,
+            progress=progress,
+            before=(lambda: _prepare_with_notice(processed.resolve(), progress))
+            if prepare
+            else None,
+            share=plan,
+        )
     result.bundles = make_bundles(result, share)
     result.seconds = time.perf_counter() - start
     write_index(result)

@@ -14,8 +14,10 @@ Bundles per recipient are :mod:`analysis.packs.bundle`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +145,18 @@ def plan_share(
     return SharePlan(
         keys, frozenset(share.annex_tiers) & tiers, share.annex_inside_locked, demo, notes
     )
+
+
+@contextlib.contextmanager
+def passphrases_hidden(share: Share) -> Iterator[None]:
+    """The passphrase variables out of the environment while packs are made: workers and their
+    kernels inherit the environment, and a pack needs keys, never the passphrase."""
+    names = {src.env for src in (share.passphrase, *share.tier_passphrases.values()) if src.env}
+    saved = {n: os.environ.pop(n) for n in names if n in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 # --- Once per pack, in the worker -----------------------------------------------------------------
