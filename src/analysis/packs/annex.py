@@ -30,6 +30,7 @@ from analysis.domain import regions
 from analysis.packs.labels import BELUM, CAVEAT, TINGKAT_LABEL, TPS_STATUS_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.lock import SIMULASI
+from analysis.schemas import PAKET_WILAYAH
 
 #: Cells opening with one of these are formulas or DDE to a spreadsheet when typed or re-parsed.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -153,6 +154,21 @@ SHEETS: tuple[Sheet, ...] = (
 # --- The sheets' rows, from the pack ------------------------------------------------------------
 
 
+def _names_of(pack: Pack, codes: list[str]) -> dict[str, str]:
+    """Names of ``codes``: the prepared units' (a pack input), the region tree's for the rest
+    (a location without count data); one lookup instead of a join per column."""
+    from analysis.analyse.incidents import with_names
+    from analysis.packs.load import table
+
+    wil = table(PAKET_WILAYAH, pack.processed_dir)
+    known = wil.filter(pl.col("kode_wilayah").is_in(codes)) if wil is not None else None
+    found = dict(known.select("kode_wilayah", "nama").iter_rows()) if known is not None else {}
+    rest = [c for c in codes if c not in found]
+    if rest:
+        found |= dict(with_names(pl.DataFrame({"kode_wilayah": rest})).iter_rows())
+    return found
+
+
 def _names(pack: Pack, codes: pl.Expr) -> pl.Expr:
     return codes.replace_strict(pack.nama_wilayah, default=codes)
 
@@ -167,12 +183,9 @@ def _selisih(pack: Pack) -> pl.DataFrame | None:
     """TPS × contest that differ, largest first (the pack lists the first few)."""
     if pack.selisih is None or pack.selisih.is_empty():
         return pack.selisih
-    from analysis.analyse.incidents import with_names
-
     df = pack.selisih.sort(["selisih_abs", "kode_tps"], descending=[True, False], nulls_last=True)
     cols = [f"kode_{tier}" for tier in ("kabkota", "kecamatan", "desa")]
-    codes = pl.concat([df[c] for c in cols]).drop_nulls().unique().to_frame("kode_wilayah")
-    names = dict(with_names(codes).iter_rows())  # one lookup for the three columns
+    names = _names_of(pack, pl.concat([df[c] for c in cols]).drop_nulls().unique().to_list())
     return df.with_columns(
         *(
             pl.col(c).replace_strict(names, default=None).alias(c.replace("kode_", "nama_"))
@@ -236,8 +249,10 @@ def _insiden(pack: Pack) -> pl.DataFrame | None:
         return None
     from analysis.analyse import incidents
 
-    df = incidents.with_names(
-        incidents.prepare(pack.insiden, pack.kode_wilayah, pack.as_of), "kode_lokasi", "nama_lokasi"
+    df = incidents.prepare(pack.insiden, pack.kode_wilayah, pack.as_of)
+    names = _names_of(pack, df["kode_lokasi"].unique().to_list())
+    df = df.with_columns(
+        pl.col("kode_lokasi").replace_strict(names, default=None).alias("nama_lokasi")
     )
     rank = {s: i for i, s in enumerate(incidents.SEVERITIES)}
     order = pl.col("tingkat_keparahan").replace_strict(rank, default=len(rank))

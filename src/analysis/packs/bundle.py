@@ -115,7 +115,7 @@ def _zip(files: dict[str, bytes], when: tuple[int, int, int, int, int, int]) -> 
             info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, files[name], compresslevel=9)
+            z.writestr(info, files[name])
     return buf.getvalue()
 
 
