@@ -21,7 +21,7 @@ DEPTH ?=
 RAW ?=
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
-.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc test test-fast bench lab lint format clean
+.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,6 +66,12 @@ templates: .venv/.synced ## Write the Excel/CSV input templates for field staff 
 
 checks-doc: .venv/.synced ## Rewrite docs/checks.md, the catalogue of every validation check
 	$(VENV_PY) -m analysis checks-doc
+
+# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT); only this reads it.
+MAP_SOURCE ?= ../shared/data/wilayah_boundaries_kemendagri2025
+
+map-asset: .venv/.synced ## Rebuild the packs' map asset from the boundary dump (MAP_SOURCE=<dir>)
+	$(VENV_PY) -m analysis build-map-asset --source $(MAP_SOURCE)
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
 	$(VENV_PY) -m pytest

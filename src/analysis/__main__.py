@@ -30,6 +30,10 @@ STAGES: dict[str, tuple[str, str]] = {
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
     "bench-pull": ("analysis.pull.bench", "benchmark a full and a delta KPU pull, locally"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
+    "build-map-asset": (
+        "analysis.packs.maps.build",
+        "build the shipped map boundaries from the boundary dump (--source <dir>)",
+    ),
     "checks-doc": ("analysis.validate.catalogue", "write docs/checks.md from the check tables"),
 }
 

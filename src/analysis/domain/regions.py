@@ -51,6 +51,14 @@ _WIB = {*range(11, 20), 21, *range(31, 37)}
 _WIB_PONTIANAK = {61, 62}
 _WITA = {51, 52, 53, 63, 64, 65, *range(71, 77)}
 _WIT = {81, 82, *range(91, 97)}
+_ZONE_OF_PROVINCE: dict[int, str] = {
+    **dict.fromkeys(_WIB, "Asia/Jakarta"),
+    **dict.fromkeys(_WIB_PONTIANAK, "Asia/Pontianak"),
+    **dict.fromkeys(_WITA, "Asia/Makassar"),
+    **dict.fromkeys(_WIT, "Asia/Jayapura"),
+}
+TIME_ZONES: tuple[str, ...] = tuple(dict.fromkeys(_ZONE_OF_PROVINCE.values()))
+"""Every IANA zone a province keeps (docs/domain.md §3), WIB first."""
 
 
 def _col(col: str | pl.Expr) -> pl.Expr:
@@ -170,6 +178,15 @@ def desk_time_zone(unit: str) -> str:
 def contest_code(jenis: str, kode_wilayah: str) -> str:
     """``pkwkp-16``, ``pkwkk-1671``; ``ppwp`` for the presidential race."""
     return jenis if jenis == JENIS_PRESIDEN else f"{jenis}-{undotted(kode_wilayah)}"
+
+
+def kpu_contest(jenis: str, code: str) -> str:
+    """The ``jenis`` contest a KPU code (undotted, any tier, or a TPS code) votes in, held there or
+    not: ``pkwkk`` + ``1671011001001`` → ``pkwkk-1671`` (the first 2 digits for pkwkp, 4 for
+    pkwkk); ``ppwp`` everywhere. :func:`contest_code` of the code's ancestor, on KPU text."""
+    if jenis == JENIS_PRESIDEN:
+        return jenis
+    return f"{jenis}-{code[: KPU_LENGTH[PILKADA_DEPTH[jenis]]]}"
 
 
 def contest_region(kode_kontestasi: str) -> str:
@@ -346,3 +363,26 @@ def tps_unit_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:
     """A TPS code column holds 13 digits."""
     return _col(col).str.contains(TPS_CODE_PATTERN)
+
+
+def tps_number_expr(col: str | pl.Expr) -> pl.Expr:
+    """The TPS number of a 13-digit TPS code column (its last 3 digits) as an integer."""
+    desa = KPU_LENGTH[4]
+    return _col(col).str.slice(desa, TPS_CODE_DIGITS - desa).cast(pl.Int64, strict=False)
+
+
+def time_zone_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`time_zone`'s IANA zone over a column of codes in any form (dotted, KPU, TPS): from
+    the first two characters; null when they are no province with a known zone."""
+    p = _col(col).cast(pl.String).str.slice(0, 2).cast(pl.Int64, strict=False)
+    return p.replace_strict(_ZONE_OF_PROVINCE, default=None, return_dtype=pl.String)
+
+
+def kpu_contest_expr(jenis_col: str | pl.Expr, col: str | pl.Expr) -> pl.Expr:
+    """:func:`kpu_contest` over columns: each row's jenis and KPU code; null for another jenis."""
+    j, c = _col(jenis_col), _col(col)
+    out = pl.when(j == JENIS_PRESIDEN).then(pl.lit(JENIS_PRESIDEN))
+    for jenis, to_depth in PILKADA_DEPTH.items():
+        prefix = c.str.slice(0, KPU_LENGTH[to_depth])
+        out = out.when(j == jenis).then(pl.concat_str(pl.lit(f"{jenis}-"), prefix))
+    return out.otherwise(None)
