@@ -164,6 +164,10 @@ def test_right_passphrase_shows_the_same_figures_and_nothing_leaves(browser, mad
     assert state["pwned"] is None  # the scenario's incident text carries a script payload
     assert [u for u in _requests(browser) if not u.startswith(LOCAL)] == []
     assert _requests(browser)[0] == made["locked"].as_uri()
+    # it prints as the open pack does (the annex button is not printed)
+    pdf = base64.b64decode(browser.send("Page.printToPDF", s, timeout=60)["data"])
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == browser.open(made["open"])["pdf_pages"]
 
 
 def test_the_annex_downloads_from_the_opened_pack(browser, made, tmp_path):

@@ -45,6 +45,7 @@
     a.className = "unduh-lampiran";
     a.textContent = "Unduh lampiran Excel (" + nama + ")";
     Object.assign(a.style, { display: "block", margin: "0.5rem auto", maxWidth: "60rem",
+      width: "calc(100% - 1.5rem)", boxSizing: "border-box",
       padding: "0.6rem", border: "2px solid #1b1f24", borderRadius: "4px", textAlign: "center",
       fontWeight: "700", color: "#1b1f24", background: "#f4f6f8" });
     const cetak = document.createElement("style");
