@@ -160,20 +160,23 @@ def test_without_a_passphrase_the_locked_edition_is_skipped_in_one_line(monkeypa
     said: list[str] = []
     plan = plan_share(_share(), {"provinsi", "kabkota"}, True, said.append)
     assert plan.keys == {} and len(said) == 1 and plan.notes == tuple(said)
-    assert "skipped for provinsi, kabkota" in said[0] and "UJI_SANDI_DESK not set" in said[0]
+    assert (
+        "tidak dibuat untuk provinsi, kabkota" in said[0]
+        and "UJI_SANDI_DESK tidak diatur" in said[0]
+    )
 
 
 def test_a_tier_that_requires_it_stops_the_run(monkeypatch):
     monkeypatch.delenv("UJI_SANDI_DESK", raising=False)
-    with pytest.raises(ShareError, match="requires"):
+    with pytest.raises(ShareError, match="diwajibkan"):
         plan_share(_share(required_tiers=["kabkota"]), {"kabkota"}, True, print)
 
 
 def test_a_short_passphrase_stops_the_run(monkeypatch):
-    monkeypatch.setenv("UJI_SANDI_DESK", "pendek")
-    with pytest.raises(ShareError, match="shorter") as err:
+    monkeypatch.setenv("UJI_SANDI_DESK", "rahasia9")
+    with pytest.raises(ShareError, match="lebih pendek") as err:
         plan_share(_share(), {"kabkota"}, True, print)
-    assert "pendek" not in str(err.value)
+    assert "rahasia9" not in str(err.value)
 
 
 def test_one_derivation_per_passphrase(monkeypatch):
@@ -199,7 +202,7 @@ def test_the_plan_carries_no_passphrase(monkeypatch):
 
 def test_recipient_units_must_be_of_their_tier():
     share = _share(recipients={"kabkota": [{"id": "x", "name": "X", "units": ["16"]}]})
-    with pytest.raises(ShareError, match="provinsi code"):
+    with pytest.raises(ShareError, match="kode provinsi"):
         plan_share(share, {"kabkota"}, False, print)
 
 
@@ -223,4 +226,4 @@ def test_preflight_stops_a_daily_run_before_any_work(monkeypatch, tmp_path, caps
     args = argparse.Namespace(scope="16", raw=tmp_path / "tidak-ada", date=None, depth=1, workers=0)
     assert daily.run(args, s) == 2
     err = capsys.readouterr().err
-    assert "no passphrase for the locked edition of kabkota" in err and "UJI_SANDI_DESK" in err
+    assert "tidak ada kata sandi untuk edisi terkunci kabkota" in err and "UJI_SANDI_DESK" in err

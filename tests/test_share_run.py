@@ -74,11 +74,11 @@ def test_without_a_passphrase_open_packs_only_and_nothing_stale(folders, monkeyp
     result = _run(folders, monkeypatch, None, depth=0)
     assert result.ok
     err = capsys.readouterr().err
-    assert err.count("locked edition skipped") == 1 and f"{ENV} not set" in err
+    assert err.count("edisi terkunci tidak dibuat") == 1 and f"{ENV} tidak diatur" in err
     (p,) = result.packs
     assert p.locked is None and not p.html.with_name("16.terkunci.html").exists()
     assert p.annex is not None and p.annex.exists()
-    assert "locked edition skipped" in result.index.read_text(encoding="utf-8")
+    assert "edisi terkunci tidak dibuat" in result.index.read_text(encoding="utf-8")
     with zipfile.ZipFile(result.out_dir / "kiriman" / "sekda-16.zip") as z:
         assert z.namelist() == ["16.html", "16.xlsx", "BACA-DULU.txt", "manifes.json"]
         doc = json.loads(z.read("manifes.json"))

@@ -85,7 +85,7 @@ def derive_key(passphrase: str, iterations: int, salt: bytes | None = None) -> K
 @dataclass(frozen=True)
 class Found:
     """A passphrase lookup: the passphrase (or None) and where it came from / why not, in words
-    that never contain it."""
+    (Bahasa Indonesia, for the run's line and the index) that never contain it."""
 
     passphrase: str | None = field(repr=False)
     where: str
@@ -94,16 +94,16 @@ class Found:
 def _from_file(path: Path) -> Found:
     p = path.expanduser()
     if p.resolve().is_relative_to(REPO_ROOT):
-        return Found(None, f"{p} lies inside the repository: not used")
+        return Found(None, f"{p} berada di dalam repositori: tidak dipakai")
     try:
         st = p.stat()
     except FileNotFoundError:
-        return Found(None, f"no file {p}")
+        return Found(None, f"berkas {p} tidak ada")
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return Found(None, f"{p} is readable by other users: not used (chmod 600 {p})")
+        return Found(None, f"{p} dapat dibaca pengguna lain: tidak dipakai (chmod 600 {p})")
     lines = p.read_text(encoding="utf-8").splitlines()
     text = normalise(lines[0]) if lines else ""
-    return Found(text or None, f"file {p}" if text else f"{p} is empty")
+    return Found(text or None, f"berkas {p}" if text else f"{p} kosong")
 
 
 def read_passphrase(source: PassphraseSource) -> Found:
@@ -112,14 +112,14 @@ def read_passphrase(source: PassphraseSource) -> Found:
     if source.env:
         value = normalise(os.environ.get(source.env, ""))
         if value:
-            return Found(value, f"environment variable {source.env}")
-        reasons.append(f"{source.env} not set")
+            return Found(value, f"variabel lingkungan {source.env}")
+        reasons.append(f"{source.env} tidak diatur")
     if source.file is not None:
         found = _from_file(source.file)
         if found.passphrase:
             return found
         reasons.append(found.where)
-    return Found(None, "; ".join(reasons) or "no source configured")
+    return Found(None, "; ".join(reasons) or "tidak ada sumber yang diatur")
 
 
 # --- Sealing ------------------------------------------------------------------------------------

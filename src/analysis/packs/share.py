@@ -73,7 +73,8 @@ def check_recipients(share: Share) -> None:
                     raise ShareError(f"share.recipients.{tier} {r.id}: {exc}") from None
                 if actual != tier:
                     raise ShareError(
-                        f"share.recipients.{tier} {r.id}: unit {unit} is a {actual} code"
+                        f"share.recipients.{tier} {r.id}: wilayah {unit} adalah kode {actual}, "
+                        f"bukan {tier}"
                     )
 
 
@@ -82,16 +83,16 @@ def _passphrase(share: Share, tier: str) -> lock.Found:
     found = lock.read_passphrase(_source(share, tier))
     if found.passphrase is not None and len(found.passphrase) < share.min_passphrase_chars:
         raise ShareError(
-            f"the passphrase for {tier} ({found.where}) is shorter than "
-            f"share.min_passphrase_chars ({share.min_passphrase_chars} characters)"
+            f"kata sandi untuk {tier} ({found.where}) lebih pendek dari "
+            f"share.min_passphrase_chars ({share.min_passphrase_chars} karakter)"
         )
     return found
 
 
 def _required_missing(tiers: list[str], looked: list[str]) -> ShareError:
     return ShareError(
-        f"no passphrase for the locked edition of {', '.join(tiers)}, which "
-        f"share.required_tiers requires ({'; '.join(looked)})"
+        f"tidak ada kata sandi untuk edisi terkunci {', '.join(tiers)}, yang diwajibkan "
+        f"share.required_tiers ({'; '.join(looked)})"
     )
 
 
@@ -137,8 +138,8 @@ def plan_share(
     notes: tuple[str, ...] = ()
     if missing:
         line = (
-            f"locked edition skipped for {', '.join(missing)}: no passphrase "
-            f"({'; '.join(looked)}); open packs only"
+            f"edisi terkunci tidak dibuat untuk {', '.join(missing)}: tidak ada kata sandi "
+            f"({'; '.join(looked)}); hanya laporan terbuka"
         )
         say(line)
         notes = (line,)
