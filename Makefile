@@ -19,6 +19,10 @@ DATE ?=
 SCOPE ?=
 DEPTH ?=
 RAW ?=
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
+# Jupyter refuses to start as root unless told; the desk's machines and containers often run as root.
+LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
 .PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench lab lint format clean
@@ -82,10 +86,10 @@ test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser
 bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
 	$(VENV_PY) -m analysis bench
 
-lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) with the project kernel registered
+lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) on notebooks/ with the project kernel (LAB_ARGS="--no-browser --port=8899")
 	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab
-	$(VENV_PY) -m ipykernel install --sys-prefix --name desk-pilkada --display-name "Desk Pilkada (analysis)"
-	JUPYTER_PATH=$(CURDIR)/.venv/share/jupyter .venv-lab/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV_PY) -m analysis.lab .venv-lab
+	.venv-lab/bin/jupyter lab --notebook-dir=notebooks $(LAB_ALLOW_ROOT) $(LAB_ARGS)
 
 lint: .venv/.synced ## ruff check + format check; notebooks must carry no outputs
 	.venv/bin/ruff check src tests

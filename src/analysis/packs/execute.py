@@ -319,7 +319,8 @@ def _naive_run(job: PackJob, notebook: Path, out: Path) -> tuple[float, bool]:
     """One ``papermill`` command for one pack, as a naive loop would run it: (seconds, succeeded)."""
     papermill = Path(sys.executable).with_name("papermill")
     notebook, out = notebook.resolve(), out.resolve()  # the command runs in the notebook's folder
-    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar"]
+    # python3: this environment's own Python (the notebook's project kernel is registered for Lab only)
+    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar", "-k", "python3"]
     for k, v in job.parameters.items():
         cmd += ["-r", k, str(v)]  # -r: raw strings ("16.05" must not become a float)
     out.parent.mkdir(parents=True, exist_ok=True)

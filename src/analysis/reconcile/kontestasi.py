@@ -50,7 +50,7 @@ FIGURES: dict[str, str] = {
     "tps_belum": "_tps_belum",
 }
 
-#: Columns of the national recon_wilayah_status row each contest carries.
+#: Columns of the national rekon__wilayah_kontestasi row each contest carries.
 NATIONAL_STATUS = [
     "kode_kontestasi",
     "tps_diharapkan",
@@ -149,7 +149,7 @@ def _alasan(k: pl.DataFrame) -> list[str]:
 
 
 def outcome(wilayah: pl.DataFrame, status: pl.DataFrame) -> pl.DataFrame:
-    """recon_kontestasi: one row per contest — margins, discrepancy and whether it could overturn
+    """rekon__kontestasi: one row per contest — margins, discrepancy and whether it could overturn
     the order (:data:`BISA_BERUBAH`)."""
     k = _leaders(wilayah, status).with_columns(
         cond.fill_null(False).alias(f"_alasan_{i}") for i, (cond, _) in enumerate(BISA_BERUBAH)
