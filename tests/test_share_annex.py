@@ -135,8 +135,10 @@ def test_hostile_field_text_stays_text(annexes):
         for r in range(3, ws.max_row + 1)
         for col in ("Uraian", "Instansi")
     ]
-    hostile = [c for c in cells if isinstance(c.value, str) and needs_quote(c.value)]
-    assert {c.value for c in hostile} >= {h for h in HOSTILE if not h.startswith("\r")}
+    # a CR is stored as Excel's escape _x000D_, which openpyxl leaves as it is
+    text = {c: str(c.value).replace("_x000D_", "\r") for c in cells if isinstance(c.value, str)}
+    hostile = [c for c, t in text.items() if needs_quote(t)]
+    assert {text[c] for c in hostile} >= set(HOSTILE)
     for c in hostile:
         assert c.data_type == "s" and c.quotePrefix  # text, and stays text when edited
     with zipfile.ZipFile(annexes["16.71"]) as z:  # no formula anywhere in the workbook
@@ -178,3 +180,24 @@ def test_missing_data_gives_sheets_that_say_so(tmp_path):
     write_annex(pack, tmp_path / "16.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "16.xlsx")
     assert wb["Insiden"]["A3"].value == "data belum tersedia"
+
+
+def test_colours_where_the_pack_colours(annexes):
+    """Severity, kerawanan class and overdue follow-up carry the pack's colours (conditional
+    formats over their columns, so a sorted or filtered sheet keeps them)."""
+    wb = openpyxl.load_workbook(annexes["16"])
+    for sheet in SHEETS:
+        ws = wb[sheet.name]
+        head = [c.value for c in ws[2]]
+        rules = {
+            (str(rng.sqref), rule.formula[0])
+            for rng in ws.conditional_formatting
+            for rule in rng.rules
+        }
+        expected = set()
+        for key, colours in sheet.colours.items():
+            col = next(c for c in sheet.columns if c.key == key)
+            letter = openpyxl.utils.get_column_letter(head.index(col.header) + 1)
+            expected |= {(f"{letter}3:{letter}{max(3, ws.max_row)}", f'"{v}"') for v in colours}
+        assert rules == expected, sheet.name
+    assert any(s.colours for s in SHEETS)

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,46 @@ def test_the_locked_file_shows_no_figure_or_name(made):
     assert names <= set(re.findall("|".join(names), opened))  # they are in the open pack …
     assert [x for x in values | names if x in clear] == []  # … and not in the locked one
     assert "data-angka" not in locked and len(locked) > len(opened)
+
+
+class _Text(HTMLParser):
+    """Every text run of a page outside <style> and <script>, whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: set[str] = set()
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        if not self._skip and len(text) >= 4 and any(ch.isalnum() for ch in text):
+            self.runs.add(text)
+
+
+def test_no_text_of_the_pack_is_in_clear(made):
+    """No text run of the open pack (sentences, names, figures as shown, table cells) is in the
+    locked file outside its ciphertexts, but for the envelope's label: TERBATAS, the DATA
+    SIMULASI sentence, the report date and the wording every locked file has."""
+    locked = made["locked"].read_text(encoding="utf-8")
+    clear = html.unescape(
+        re.sub(r"(<div id=\"(?:muatan|lampiran)\"[^>]*>)[^<]*</div>", r"\1</div>", locked)
+    )
+    template, script, _ = lock.opener()
+    label = {"TERBATAS", lock.SIMULASI, "Kamis, 28 November 2024"}
+    pack = _Text()
+    pack.feed(made["open"].read_text(encoding="utf-8"))
+    assert len(pack.runs) > 200
+    leaked = [
+        t for t in pack.runs
+        if t in clear and t not in template.template + script and not any(t in x for x in label)
+    ]  # fmt: skip
+    assert leaked == []
 
 
 def test_the_decrypted_page_keeps_its_own_csp(browser, tmp_path):

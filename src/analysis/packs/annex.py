@@ -424,6 +424,8 @@ class _Book:
     def colours(self, ws: Any, sheet: Sheet, last: int) -> None:
         """Conditional colours of the columns the pack colours (severity, class, overdue)."""
         keys = [col.key for col in sheet.columns]
+        if last < 2:  # no rows: nothing to colour
+            return
         for key, colours in sheet.colours.items():
             c = keys.index(key)
             for value, colour in colours.items():
@@ -445,7 +447,7 @@ class _Book:
         last = max(1, len(rows) + 1)
         ws.freeze_panes(2, 0)
         ws.autofilter(1, 0, last, len(keys) - 1)
-        self.colours(ws, sheet, last)
+        self.colours(ws, sheet, len(rows) + 1)
         self.print_setup(ws)
 
     def about(self, pack: Pack, counts: dict[str, int | None]) -> None:
