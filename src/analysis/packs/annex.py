@@ -5,8 +5,10 @@ Data comes from the pack's own inputs (:func:`analysis.packs.load.load_pack`) th
 calls the pack's sections make (``incidents.prepare``, ``followup.followup_list``), so every
 figure is the pack's. One sheet per table (:data:`SHEETS`, a declarative table): row 1 carries
 TERBATAS, DATA SIMULASI (demo data) and what the sheet is; row 2 the header, frozen and
-filtered. Numbers are numbers with Indonesian formats (``[$-421]`` tags the Indonesian locale:
-``1.234``, ``81,6%``), times are in the unit's zone. Written with XlsxWriter, every text cell with
+filtered. Numbers are numbers (a sum or a filter works on them) with Indonesian formats:
+``[$-421]`` tags the Indonesian locale (month names); the separators are the reader's regional
+settings', so an Indonesian computer shows ``1.234`` and ``81,6%`` (a text cell cannot be summed);
+times are in the unit's zone. Written with XlsxWriter, every text cell with
 ``write_string``: text from field reports never becomes a formula, and text opening with ``=``,
 ``+``, ``-``, ``@``, tab or CR also carries Excel's quote prefix, so editing the cell keeps it text.
 Every row is checked to lie in the pack's unit (the unit-and-descendants rule), or nothing is
@@ -36,7 +38,7 @@ from analysis.schemas import PAKET_WILAYAH
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 # Number formats: the codes are stored in the file's neutral notation (``,`` groups, ``.`` is the
-# decimal point) and shown with the reader's separators; [$-421] asks for Indonesian ones.
+# decimal point); [$-421] asks for the Indonesian locale (see the module's docstring).
 NUMBER_FORMATS: dict[str, str] = {
     "angka": "[$-421]#,##0",
     "desimal": "[$-421]#,##0.0",

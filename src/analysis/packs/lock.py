@@ -11,11 +11,12 @@ locking), so it is in force before any of its content is parsed, on top of the o
 An annex travels inside the same file (a second ciphertext, same key, its own nonce).
 
 Salt and nonce. A nonce is random per ciphertext (12 bytes). The salt (16 random bytes) is drawn
-once per run and passphrase, and the key derived once (~0.3 s): every file of a run is locked for
-the same passphrase, so one guess tests them all whatever their salts, and per-file salts would
-only add ~0.3 s of CPU per pack (~170 s for the 553 packs of the national set). A fresh salt per
-run still defeats precomputed tables and makes each day's files a separate target. Each
-ciphertext's additional data binds it to its unit, date and part (laporan / lampiran).
+once per run and passphrase, and the key derived once (~0.1 s of CPU): every file of a run is
+locked for the same passphrase, so whoever guesses it for one file opens them all whatever their
+salts, and per-file salts would only add ~0.1 s of CPU per pack (~55 s for the 553 packs of the
+national set). A fresh salt per run still defeats precomputed tables and makes each day's files
+a separate target. Each ciphertext's additional data binds it to its unit, date and part
+(laporan / lampiran).
 """
 
 from __future__ import annotations
