@@ -18,6 +18,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "demo": ("analysis.demo", "generate the synthetic demo election into data/raw/"),
     "templates": ("analysis.templates", "write the field-staff input templates"),
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
+    "sampel": ("analysis.reconcile.sample_cli", "draw the PVT sample into a drop, or check it"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
     "analyse": ("analysis.analyse.stage", "screens, kerawanan and follow-up as datasets"),
     "brief": ("analysis.packs.execute", "render the briefing packs from processed data"),
@@ -26,6 +27,10 @@ STAGES: dict[str, tuple[str, str]] = {
         "the scheduled job: demo if needed, ingest, reconcile, analyse, packs",
     ),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
+    "simulasi": (
+        "analysis.reconcile.simulation",
+        "coverage of the projections' intervals over simulated count nights",
+    ),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
     "checks-doc": ("analysis.validate.catalogue", "write docs/checks.md from the check tables"),
 }

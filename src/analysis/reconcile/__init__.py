@@ -9,8 +9,13 @@ Everything is computed "as of" a time T (``docs/domain.md`` §6–§7). The flow
   status (``cocok``, ``selisih``, ``hanya_internal``, ``hanya_kpu``, ``kpu_direvisi``,
   ``belum_masuk``);
 - :mod:`.wilayah`: sums up the region tree from desa to ``"00"``, coverage, D.Hasil alongside;
-- :mod:`.kontestasi`: leaders, margins and whether the order could still change;
-- :mod:`.perkiraan`: an estimate of the final internal count, with its interval;
+- :mod:`.kontestasi`: leaders and margins per contest;
+- :mod:`.projection` (with :mod:`.estimator` and the PVT sample of :mod:`.sample`): the
+  projection of each contest's final shares with its margin of error;
+- :mod:`.decided`: could the order still change — by the open discrepancies, by the TPS still
+  uncounted — answered apart;
+- :mod:`.perkiraan`: the old naive estimate, kept as the simulation's baseline
+  (:mod:`.simulation`);
 - :mod:`.perubahan`: what changed since the previous report;
 - :mod:`.result`: the steps in order (:func:`reconcile`, pure) and :class:`ReconResult`;
 - :mod:`.history`: runs kept under ``processed/history/<as-of>/``;

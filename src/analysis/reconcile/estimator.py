@@ -1,0 +1,303 @@
+"""The separate ratio estimator of each paslon's share, with its variance: the one formula the
+projections use (``docs/domain.md`` §11).
+
+Within stratum *h* of a contest, ``N_h`` TPS hold ``X_h`` registered voters (DPT, known for every
+TPS); ``n_h`` of them are in. For paslon *j* the estimated total is the separate ratio estimate
+Ŷ_j = Σ_h X_h · (Σ y_j / Σ x)_h over the TPS in, and likewise V̂ for the valid votes; the share is
+P̂_j = Ŷ_j / V̂. Its variance is the ratio estimator's (Cochran, *Sampling Techniques*, 3rd ed.,
+ch. 6, the separate ratio estimate in stratified sampling) applied to the residual
+d = y_j − P̂_j · v (Taylor linearisation of a ratio of two estimated totals):
+
+    v(P̂_j) = Σ_h N_h² (1 − n_h/N_h) / n_h · s²_e,h / V̂²,
+    s²_e,h = Σ_i (d_i − R_d,h x_i)² / (n_h − 1),   R_d,h = Σ d / Σ x in h.
+
+Every sum is taken once per stratum (Σx, Σx², Σv, Σv², Σvx per stratum; Σy, Σy², Σyv, Σyx per
+stratum × paslon), so a national run costs a few group-bys:
+Σ(d − R x)² = Σd² − 2R·Σdx + R²·Σx², with Σd² = Σy² − 2P·Σyv + P²·Σv² and Σdx = Σyx − P·Σvx.
+
+Inputs (all polars):
+
+- ``units``: one row per TPS × contest of the population — ``kode_kontestasi``, ``_u`` (a unit
+  key), ``_h`` (its stratum), ``x`` (DPT), ``masuk`` (whether its count is in);
+- ``votes``: one row per unit in × paslon — ``_u``, ``nomor_urut``, ``y`` (votes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import NormalDist
+
+import polars as pl
+
+CONTEST = "kode_kontestasi"
+STRATUM = [CONTEST, "_h"]
+CELL = [*STRATUM, "nomor_urut"]
+
+_UNIT_SUMS = {
+    "sx": pl.col("x"),
+    "sxx": pl.col("x") ** 2,
+    "sv": pl.col("v"),
+    "svv": pl.col("v") ** 2,
+    "svx": pl.col("v") * pl.col("x"),
+}
+_CELL_SUMS = {
+    "sy": pl.col("y"),
+    "syy": pl.col("y") ** 2,
+    "syv": pl.col("y") * pl.col("v"),
+    "syx": pl.col("y") * pl.col("x"),
+}
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile of a confidence level (0.95 → 1.96)."""
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def collapse_strata(units: pl.DataFrame, levels: Sequence[str], min_n: int) -> pl.DataFrame:
+    """``units`` with its final stratum ``_h``: the finest level whose stratum has at least
+    ``min_n`` units in, or all of its units; a stratum short of that joins the pool of the next
+    level (with the other short strata of that pool). ``_kurang``: even the last level's pool is
+    short.
+
+    ``levels``: columns of ``units`` naming each unit's stratum at each level, finest first.
+    """
+    out, rest = [], units
+    enough = (pl.col("_n") >= min_n) | (pl.col("_n") == pl.col("_N"))  # a complete one needs none
+    for i, col in enumerate(levels):
+        key = [CONTEST, col]
+        sizes = rest.group_by(key).agg(pl.col("masuk").sum().alias("_n"), pl.len().alias("_N"))
+        rest = rest.join(sizes, on=key, how="left")
+        keep = enough | pl.lit(i == len(levels) - 1)
+        out.append(
+            rest.filter(keep).with_columns(
+                (pl.lit(f"{i}|") + pl.col(col).cast(pl.String)).alias("_h"),
+                pl.lit(i, dtype=pl.Int64).alias("_tingkat"),
+                (~enough).alias("_kurang"),
+            )
+        )
+        rest = rest.filter(~keep).drop("_n", "_N")
+    return _whole_when_short(pl.concat(out, how="diagonal_relaxed").drop("_n", "_N"), levels, min_n)
+
+
+def _whole_when_short(units: pl.DataFrame, levels: Sequence[str], min_n: int) -> pl.DataFrame:
+    """A last-level unit whose leftover pool is short but which has enough in as a whole becomes
+    one stratum (so filling strata never silences a projection that already spoke)."""
+    last, key = len(levels) - 1, [CONTEST, levels[-1]]
+    whole = units.group_by(key).agg(
+        pl.col("_kurang").any().alias("_pendek"),
+        ((pl.col("masuk").sum() >= min_n) | pl.col("masuk").all()).alias("_cukup"),
+    )
+    merge = pl.col("_pendek") & pl.col("_cukup")
+    return (
+        units.join(whole, on=key, how="left")
+        .with_columns(
+            pl.when(merge)
+            .then(pl.lit(f"{last}|") + pl.col(levels[-1]).cast(pl.String))
+            .otherwise(pl.col("_h"))
+            .alias("_h"),
+            pl.when(merge)
+            .then(pl.lit(last, dtype=pl.Int64))
+            .otherwise("_tingkat")
+            .alias("_tingkat"),
+            pl.when(merge).then(pl.lit(False)).otherwise("_kurang").alias("_kurang"),
+        )
+        .drop("_pendek", "_cukup")
+    )
+
+
+def _strata(units: pl.DataFrame, votes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(units in with their valid votes ``v``; per stratum N, X, n and the unit sums)."""
+    valid = votes.group_by("_u").agg(pl.col("y").sum().alias("v"))
+    order = [pl.col("_urut")] if "_urut" in units.columns else []
+    inn = (
+        units.filter("masuk")
+        .select(CONTEST, "_u", "_h", pl.col("x").cast(pl.Float64), *order)
+        .join(valid, on="_u", how="left")
+        .with_columns(pl.col("v").fill_null(0).cast(pl.Float64))
+    )
+    strata = (
+        units.group_by(STRATUM)
+        .agg(pl.len().alias("N"), pl.col("x").sum().cast(pl.Float64).alias("X"))
+        .join(
+            inn.group_by(STRATUM).agg(
+                pl.len().alias("n"), *[e.sum().alias(k) for k, e in _UNIT_SUMS.items()]
+            ),
+            on=STRATUM,
+            how="left",
+        )
+        .with_columns(pl.col("n").fill_null(0), *[pl.col(k).fill_null(0.0) for k in _UNIT_SUMS])
+    )
+    return inn, strata
+
+
+def _cells(inn: pl.DataFrame, votes: pl.DataFrame, strata: pl.DataFrame) -> pl.DataFrame:
+    """Per stratum × paslon: the stratum's figures and the paslon's sums (0 where it has none)."""
+    sums = (
+        votes.select("_u", "nomor_urut", pl.col("y").cast(pl.Float64))
+        .join(inn, on="_u")
+        .group_by(CELL)
+        .agg(*[e.sum().alias(k) for k, e in _CELL_SUMS.items()])
+    )
+    paslon = votes.join(inn.select("_u", CONTEST), on="_u").select(CONTEST, "nomor_urut").unique()
+    return (
+        strata.join(paslon, on=CONTEST)
+        .join(sums, on=CELL, how="left")
+        .with_columns(pl.col(k).fill_null(0.0) for k in _CELL_SUMS)
+    )
+
+
+def _ratio(num: str) -> pl.Expr:
+    """``num`` per registered voter among the TPS in (0 where none is in)."""
+    return pl.when(pl.col("sx") > 0).then(pl.col(num) / pl.col("sx")).otherwise(0.0)
+
+
+def _with_share(cells: pl.DataFrame) -> pl.DataFrame:
+    """Each cell with its contest's projected share ``p`` of the paslon and total valid ``V``."""
+    return (
+        cells.with_columns((pl.col("X") * _ratio("sy")).alias("_yhat"))
+        .with_columns(
+            pl.col("_yhat").sum().over(CONTEST, "nomor_urut").alias("_Y"),
+            # V̂: every paslon's Ŷ of the contest (each stratum counted once per paslon)
+            pl.col("_yhat").sum().over(CONTEST).alias("V"),
+        )
+        .with_columns(pl.when(pl.col("V") > 0).then(pl.col("_Y") / pl.col("V")).alias("p"))
+    )
+
+
+def _resid_var() -> pl.Expr:
+    """s²_e of the residual d = y − p·v about its ratio in one stratum (null when n < 2)."""
+    p = pl.col("p")
+    sd = pl.col("sy") - p * pl.col("sv")
+    sdd = pl.col("syy") - 2 * p * pl.col("syv") + p**2 * pl.col("svv")
+    sdx = pl.col("syx") - p * pl.col("svx")
+    r = pl.when(pl.col("sx") > 0).then(sd / pl.col("sx")).otherwise(0.0)
+    sse = (sdd - 2 * r * sdx + r**2 * pl.col("sxx")).clip(lower_bound=0.0)
+    return pl.when(pl.col("n") >= 2).then(sse / (pl.col("n") - 1))
+
+
+def _stratum_variance() -> pl.Expr:
+    """N² (1 − n/N) s²_e / n of the residual d = y − p·v in one stratum: 0 when every unit is in,
+    null when fewer than two are (no spread to estimate)."""
+    p = pl.col("p")
+    sd = pl.col("sy") - p * pl.col("sv")
+    sdd = pl.col("syy") - 2 * p * pl.col("syv") + p**2 * pl.col("svv")
+    sdx = pl.col("syx") - p * pl.col("svx")
+    r = pl.when(pl.col("sx") > 0).then(sd / pl.col("sx")).otherwise(0.0)
+    sse = (sdd - 2 * r * sdx + r**2 * pl.col("sxx")).clip(lower_bound=0.0)
+    n, big_n = pl.col("n"), pl.col("N")
+    fpc = (1 - n / big_n).clip(lower_bound=0.0)
+    return (
+        pl.when(n >= big_n)  # every unit in: nothing left to estimate
+        .then(0.0)
+        .when(n >= 2)
+        .then(big_n**2 * fpc * sse / (n - 1) / n)
+    )
+
+
+def _halves(inn: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
+    """Per stratum × paslon: the residual ratios' sums of the earlier and the later half of the
+    units in (by ``_urut``, their arrival)."""
+    late = (pl.col("_urut").rank("ordinal").over(STRATUM) > pl.len().over(STRATUM) / 2).alias(
+        "_akhir"
+    )
+    inn = inn.with_columns(late)
+    unit = inn.group_by(*STRATUM, "_akhir").agg(
+        pl.len().alias("_m"), pl.col("x").sum().alias("_sx"), pl.col("v").sum().alias("_sv")
+    )
+    cell = (
+        votes.select("_u", "nomor_urut", pl.col("y").cast(pl.Float64))
+        .join(inn.select("_u", *STRATUM, "_akhir"), on="_u")
+        .group_by(*CELL, "_akhir")
+        .agg(pl.col("y").sum().alias("_sy"))
+    )
+    both = unit.join(cell, on=[*STRATUM, "_akhir"], how="left").with_columns(
+        pl.col("_sy").fill_null(0.0)
+    )
+    e, l_ = both.filter(~pl.col("_akhir")), both.filter("_akhir")
+    return e.join(l_, on=CELL, suffix="_l").select(
+        *CELL, "_m", "_sx", "_sv", "_sy", "_m_l", "_sx_l", "_sv_l", "_sy_l"
+    )
+
+
+def _drift(cells: pl.DataFrame, halves: pl.DataFrame) -> pl.DataFrame:
+    """Each cell with ``_bias`` and ``_var_bias``: the reported units' drift from earlier to later
+    half, carried on to the units not yet in (a linear trend in arrival order: the missing ones
+    differ from those in by the drift ÷ the share in)."""
+    p = pl.col("p")
+    d_e = (pl.col("_sy") - p * pl.col("_sv")) / pl.col("_sx")
+    d_l = (pl.col("_sy_l") - p * pl.col("_sv_l")) / pl.col("_sx_l")
+    f = pl.col("n") / pl.col("N")
+    scale = (pl.col("X") - pl.col("sx")) / f
+    xbar = pl.col("sx") / pl.col("n")
+    var_d = pl.col("_s2") / xbar**2 * (1 / pl.col("_m") + 1 / pl.col("_m_l"))
+    ok = (pl.col("_m") >= 2) & (pl.col("_m_l") >= 2) & (pl.col("n") < pl.col("N"))
+    return cells.join(halves, on=CELL, how="left").with_columns(
+        pl.when(ok).then(scale * (d_l - d_e)).otherwise(0.0).alias("_bias"),
+        pl.when(ok).then(scale**2 * var_d).otherwise(0.0).alias("_var_bias"),
+    )
+
+
+def ratio_shares(units: pl.DataFrame, votes: pl.DataFrame, z: float) -> pl.DataFrame:
+    """One row per contest × paslon: the projected share ``persen_proyeksi``, its half-width
+    ``galat`` at ``z``, the interval ``persen_bawah``–``persen_atas`` (clipped to 0–1), and the
+    plain share among the TPS in ``persen_terhitung``. ``galat`` is null when a stratum has fewer
+    than two units in (no variance to speak of)."""
+    inn, strata = _strata(units, votes)
+    cells = _with_share(_cells(inn, votes, strata))
+    if cells.is_empty():
+        return _EMPTY
+    cells = cells.with_columns(_stratum_variance().alias("_var"), _resid_var().alias("_s2"))
+    if "_urut" in inn.columns:
+        cells = _drift(cells, _halves(inn, votes))
+    else:
+        cells = cells.with_columns(pl.lit(0.0).alias("_bias"), pl.lit(0.0).alias("_var_bias"))
+    out = (
+        cells.group_by(CONTEST, "nomor_urut")
+        .agg(
+            (pl.col("p").first() + pl.col("_bias").sum() / pl.col("V").first()).alias(
+                "persen_proyeksi"
+            ),
+            pl.col("V").first(),
+            (pl.col("sy").sum() / pl.col("sv").sum()).alias("persen_terhitung"),
+            (pl.col("_var").sum() + pl.col("_var_bias").sum()).alias("_var"),
+            pl.col("_var").null_count().alias("_tanpa"),
+        )
+        .with_columns(
+            pl.when(pl.col("_tanpa") == 0)
+            .then(z * pl.col("_var").sqrt() / pl.col("V"))
+            .alias("galat")
+        )
+    )
+    return out.select(
+        CONTEST,
+        "nomor_urut",
+        "persen_terhitung",
+        "persen_proyeksi",
+        "galat",
+        (pl.col("persen_proyeksi") - pl.col("galat")).clip(lower_bound=0.0).alias("persen_bawah"),
+        (pl.col("persen_proyeksi") + pl.col("galat")).clip(upper_bound=1.0).alias("persen_atas"),
+    ).sort(CONTEST, "nomor_urut")
+
+
+_EMPTY = pl.DataFrame(
+    schema={
+        CONTEST: pl.String,
+        "nomor_urut": pl.Int64,
+        "persen_terhitung": pl.Float64,
+        "persen_proyeksi": pl.Float64,
+        "galat": pl.Float64,
+        "persen_bawah": pl.Float64,
+        "persen_atas": pl.Float64,
+    }
+)
+
+
+def coverage(units: pl.DataFrame) -> pl.DataFrame:
+    """Per contest: TPS and DPT in the population and in, and the number of strata."""
+    return units.group_by(CONTEST).agg(
+        pl.len().alias("tps_populasi"),
+        pl.col("masuk").sum().cast(pl.Int64).alias("tps_masuk"),
+        pl.col("x").sum().cast(pl.Int64).alias("dpt_populasi"),
+        pl.col("x").filter("masuk").sum().cast(pl.Int64).alias("dpt_masuk"),
+        pl.col("_h").n_unique().cast(pl.Int64).alias("strata"),
+    )
