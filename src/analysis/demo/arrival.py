@@ -84,16 +84,19 @@ def report_hours(
     remote: np.ndarray,
     speed: np.ndarray,
     first: np.ndarray | None = None,
+    first_rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """Hours after 14:00 local at which each TPS's count reaches the desk.
 
     ``speed``: a factor per TPS (its kab/kota's pace); ``first``: TPS of the PVT sample, reported
-    first unless their first report fails (:data:`SAMPLE_MISSED`).
+    first unless their first report fails (:data:`SAMPLE_MISSED`), drawn from ``first_rng``
+    (default ``rng``).
     """
     u = rng.random(remote.size)
     hours = ordered_hours(u, remote, DELAY_INTERNAL, timeline.INTERNAL_CDF) * speed
     if first is None:
         return hours
-    early = rng.uniform(*SAMPLE_HOURS, remote.size) * delay(remote, SAMPLE_DELAY)
-    missed = rng.random(remote.size) < SAMPLE_MISSED * remote
+    f = first_rng or rng
+    early = f.uniform(*SAMPLE_HOURS, remote.size) * delay(remote, SAMPLE_DELAY)
+    missed = f.random(remote.size) < SAMPLE_MISSED * remote
     return np.where(first & ~missed, np.minimum(hours, early), hours)

@@ -83,19 +83,20 @@ def build_world(
     desa = desa_in_scope(prefix)
     if desa.is_empty():
         raise ValueError(f"scope {prefix!r} holds no desa/kelurahan")
+    order = rng.spawn(1)[0]  # remoteness and the sample's reports: a stream of their own
     tps = build_tps(desa, rng)
-    tps = tps.with_columns(pl.Series("jauh", arrival.remoteness(tps, rng)))
+    tps = tps.with_columns(pl.Series("jauh", arrival.remoteness(tps, order)))
     tc_tps, tc_c, codes = _contest_rows(desa, tps)
     paslon, base = build_paslon(codes, rng)
     contests = reference.contests().filter(pl.col("kode_kontestasi").is_in(codes))
     kab_u, kab_i = np.unique(tps["kode_kab"].to_numpy(), return_inverse=True)
     voters = _voters(tps, kab_u.size, kab_i, rng)
-    lean = rng.normal(0, 1, (len(codes), N_SLOTS))
+    lean = order.normal(0, 1, (len(codes), N_SLOTS))
     towns = arrival.tilt(tps["jauh"].to_numpy()[tc_tps], lean[tc_c])
     counts = _counts(voters, base, tc_tps, tc_c, (kab_u.size, kab_i), towns, rng)
     counts |= _ballots(voters.dpt[tc_tps], counts["pengguna_total"], reserve, rng)
     sampled = first(tps["kode_tps"]) if first is not None else None
-    counts |= _timing(tps, voters.anomalous, tc_tps, (kab_u.size, kab_i), sampled, rng)
+    counts |= _timing(tps, voters.anomalous, tc_tps, (kab_u.size, kab_i), sampled, rng, order)
     tc = _tc_frame(tps, voters, counts, base, tc_tps, tc_c, codes)
     names, kinds = _region_labels(prefix)
     anomaly = _anomaly_list(tps, voters)
@@ -291,6 +292,7 @@ def _timing(
     kab: tuple[int, np.ndarray],
     sampled: np.ndarray | None,
     rng: np.random.Generator,
+    order: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """When each TPS × contest reaches the desk (``_t_int``) and KPU publishes it (``_t_kpu``):
     remote TPS later (:mod:`.arrival`), the PVT sample's first."""
@@ -298,7 +300,7 @@ def _timing(
     n_kab, kab_i = kab
     remote = tps["jauh"].to_numpy()
     speed = arrival.kab_speed(rng, n_kab)[kab_i]
-    h_int = arrival.report_hours(rng, remote, speed, sampled)
+    h_int = arrival.report_hours(rng, remote, speed, sampled, order)
     h_int[anom] = rng.uniform(1, 5, anom.size)  # anomalies are in the data the screens see
     h_int_tc = h_int[tc_tps] + rng.uniform(0, 0.25, n_tc)
     tz_off = tps["tz_off"].to_numpy()

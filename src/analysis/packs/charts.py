@@ -164,7 +164,9 @@ def projection_over_night(df: pl.DataFrame | pd.DataFrame) -> str:
     pdf = _frame(df, ("waktu", "paslon", "metode", "persen", "bawah", "atas"), "proyeksi")
     x = alt.X("waktu:T", title="Waktu (setempat)", axis=alt.Axis(format="%d/%m %H.%M"))
     color = alt.Color("paslon:N", title=None, legend=alt.Legend(columns=1, labelLimit=300))
-    dash = alt.StrokeDash("metode:N", title=None)
+    dash = alt.StrokeDash(
+        "metode:N", title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)
+    )
     base = alt.Chart(pdf).encode(x=x, color=color)
     lines = base.mark_line(point=True).encode(
         y=alt.Y("persen:Q", title="Proyeksi (% suara sah)", axis=alt.Axis(format=".0%")),

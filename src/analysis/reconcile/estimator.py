@@ -15,10 +15,22 @@ Every sum is taken once per stratum (Σx, Σx², Σv, Σv², Σvx per stratum; �
 stratum × paslon), so a national run costs a few group-bys:
 Σ(d − R x)² = Σd² − 2R·Σdx + R²·Σx², with Σd² = Σy² − 2P·Σyv + P²·Σv² and Σdx = Σyx − P·Σvx.
 
+**Arrival order.** Counts do not arrive at random: within a stratum the TPS near the road come
+first. When ``units`` carry ``_urut`` (when each count arrived), the units in are split into the
+earlier and the later half of their stratum; D_h = R_d(later) − R_d(earlier) is the drift of the
+residual ratio along the arrival order. Taking the drift as linear in the arrival quantile, the
+units not yet in differ from those in by D_h / f_h (f_h = n_h / N_h), so Ŷ_d gains
+B_h = (X_h − x_h) · D_h / f_h and the variance gains ((X_h − x_h) / f_h)² · v(D_h), with
+v(D_h) = s²_e,h / x̄_h² · (1/n_early + 1/n_late). Early in the night f_h is small and the margin is
+wide — the honest answer; as strata fill up the correction and its variance vanish. With random
+arrival D_h is noise around 0 and the interval stays a plain ratio estimator's (measured by
+:mod:`.simulation`).
+
 Inputs (all polars):
 
 - ``units``: one row per TPS × contest of the population — ``kode_kontestasi``, ``_u`` (a unit
-  key), ``_h`` (its stratum), ``x`` (DPT), ``masuk`` (whether its count is in);
+  key), ``_h`` (its stratum), ``x`` (DPT), ``masuk`` (whether its count is in), optionally
+  ``_urut`` (when its count arrived);
 - ``votes``: one row per unit in × paslon — ``_u``, ``nomor_urut``, ``y`` (votes).
 """
 
@@ -56,8 +68,8 @@ def z_value(confidence: float) -> float:
 def collapse_strata(units: pl.DataFrame, levels: Sequence[str], min_n: int) -> pl.DataFrame:
     """``units`` with its final stratum ``_h``: the finest level whose stratum has at least
     ``min_n`` units in, or all of its units; a stratum short of that joins the pool of the next
-    level (with the other short strata of that pool). ``_kurang``: even the last level's pool is
-    short.
+    level (with the other short strata of that pool). A last-level pool still short joins the
+    largest stratum kept in its unit; ``_kurang``: the unit kept none and its pool is short.
 
     ``levels``: columns of ``units`` naming each unit's stratum at each level, finest first.
     """
@@ -76,32 +88,31 @@ def collapse_strata(units: pl.DataFrame, levels: Sequence[str], min_n: int) -> p
             )
         )
         rest = rest.filter(~keep).drop("_n", "_N")
-    return _whole_when_short(pl.concat(out, how="diagonal_relaxed").drop("_n", "_N"), levels, min_n)
+    return _absorb_short(pl.concat(out, how="diagonal_relaxed").drop("_n", "_N"), levels)
 
 
-def _whole_when_short(units: pl.DataFrame, levels: Sequence[str], min_n: int) -> pl.DataFrame:
-    """A last-level unit whose leftover pool is short but which has enough in as a whole becomes
-    one stratum (so filling strata never silences a projection that already spoke)."""
-    last, key = len(levels) - 1, [CONTEST, levels[-1]]
-    whole = units.group_by(key).agg(
-        pl.col("_kurang").any().alias("_pendek"),
-        ((pl.col("masuk").sum() >= min_n) | pl.col("masuk").all()).alias("_cukup"),
+def _absorb_short(units: pl.DataFrame, levels: Sequence[str]) -> pl.DataFrame:
+    """A last-level unit's leftover pool that is short joins the largest stratum kept in that
+    unit (so filling strata never silences a projection that already spoke); it stays short
+    (``_kurang``) only when the unit kept no stratum at all."""
+    key = [CONTEST, levels[-1]]
+    kept = (
+        units.filter(~pl.col("_kurang"))
+        .group_by(*key, "_h")
+        .agg(pl.col("masuk").sum().alias("_m"), pl.col("_tingkat").first().alias("_lv"))
+        .sort(*key, "_m", "_h", descending=[False, False, True, False])
+        .unique(key, keep="first", maintain_order=True)
+        .select(*key, pl.col("_h").alias("_h_besar"), "_lv")
     )
-    merge = pl.col("_pendek") & pl.col("_cukup")
+    merge = pl.col("_kurang") & pl.col("_h_besar").is_not_null()
     return (
-        units.join(whole, on=key, how="left")
+        units.join(kept, on=key, how="left")
         .with_columns(
-            pl.when(merge)
-            .then(pl.lit(f"{last}|") + pl.col(levels[-1]).cast(pl.String))
-            .otherwise(pl.col("_h"))
-            .alias("_h"),
-            pl.when(merge)
-            .then(pl.lit(last, dtype=pl.Int64))
-            .otherwise("_tingkat")
-            .alias("_tingkat"),
-            pl.when(merge).then(pl.lit(False)).otherwise("_kurang").alias("_kurang"),
+            pl.when(merge).then(pl.col("_h_besar")).otherwise(pl.col("_h")).alias("_h"),
+            pl.when(merge).then(pl.col("_lv")).otherwise(pl.col("_tingkat")).alias("_tingkat"),
+            (pl.col("_kurang") & ~merge).alias("_kurang"),
         )
-        .drop("_pendek", "_cukup")
+        .drop("_h_besar", "_lv")
     )
 
 

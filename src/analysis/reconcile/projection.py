@@ -172,8 +172,8 @@ def stratified(
     )
     k = _reason(k, WITHHELD)
     spoken = (
-        "dari {tps_masuk} TPS yang masuk, {strata} strata (kecamatan/kabupaten-kota × "
-        "kelurahan/desa), dikoreksi untuk urutan masuk TPS"
+        "dibuat dari {tps_masuk} TPS yang masuk dalam {strata} strata (kecamatan × kelurahan/desa, "
+        "digabung ke kabupaten/kota bila TPS-nya sedikit), dikoreksi untuk urutan masuk TPS"
     )
     k = k.with_columns(
         pl.lit(METODE_STRATA[side]).alias("metode"),
@@ -264,7 +264,10 @@ def _sample_contests(units: pl.DataFrame, meta: dict, cfg: Proyeksi) -> pl.DataF
         )
     )
     k = _reason(k, SAMPLE_WITHHELD)
-    spoken = "dari {sampel_masuk} dari {sampel_ukuran} TPS sampel ({kelengkapan_sampel})"
+    spoken = (
+        "dibuat dari {sampel_masuk} dari {sampel_ukuran} TPS sampel (kelengkapan "
+        "{kelengkapan_sampel})"
+    )
     return k.with_columns(
         pl.col("_alasan").is_null().alias("ada_proyeksi"),
         pl.Series("alasan", _said(k, SAMPLE_WITHHELD, spoken), dtype=pl.String),

@@ -176,7 +176,12 @@ def _checkpoint(
 
 
 def simulate_night(
-    night: Night, scope: str, rng: np.random.Generator, tally: Tally, s: Settings
+    night: Night,
+    scope: str,
+    rng: np.random.Generator,
+    tally: Tally,
+    s: Settings,
+    checkpoints: tuple[float, ...] = CHECKPOINTS,
 ) -> None:
     """One night: a new sample and reporting order, every checkpoint counted into ``tally``."""
     cfg = s.proyeksi
@@ -194,12 +199,19 @@ def simulate_night(
         "sah": True,
     }
     extra = {"settings": s, "sample": sample, "meta": meta}
-    for h in CHECKPOINTS:
+    for h in checkpoints:
         tps, tp = _state(night, hours, h)
         _checkpoint(night, tally, tps, tp, h, extra)
 
 
-def simulate(scope: str, worlds: int, nights: int, seed: int, s: Settings) -> Tally:
+def simulate(
+    scope: str,
+    worlds: int,
+    nights: int,
+    seed: int,
+    s: Settings,
+    checkpoints: tuple[float, ...] = CHECKPOINTS,
+) -> Tally:
     """``worlds`` demo elections of ``scope`` × ``nights`` nights each."""
     tally = Tally()
     prefix = None if scope == regions.NATIONAL else scope
@@ -207,7 +219,8 @@ def simulate(scope: str, worlds: int, nights: int, seed: int, s: Settings) -> Ta
         w = build_world(prefix, np.random.default_rng([seed, wi]), s.election.reserve_share)
         night = _frames(w)
         for ni in range(nights):
-            simulate_night(night, scope, np.random.default_rng([seed, wi, ni]), tally, s)
+            rng = np.random.default_rng([seed, wi, ni])
+            simulate_night(night, scope, rng, tally, s, checkpoints)
     return tally
 
 

@@ -8,9 +8,13 @@ the paslon names), so the page layout may place it anywhere, the first screen in
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import polars as pl
 
 from analysis import fmt
+from analysis.domain import regions
 from analysis.packs import charts
 from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
 from analysis.packs.labels import CAVEAT_PROYEKSI, METODE_LABEL, SUMBER_LABEL
@@ -23,6 +27,7 @@ from analysis.packs.sections.common import (
     paslon_label,
     paslon_rows,
 )
+from analysis.schemas import PASLON, REKON_PROYEKSI_PASLON
 
 #: Methods in the order a pack shows them (the KPU stratified projection stays in the data).
 SHOWN = ("strata_internal", "sampel")
@@ -83,6 +88,11 @@ def _leader_line(pack: Pack, k: str, names: dict[int, str]) -> Html:
     )
 
 
+def _sentence(text: str) -> str:
+    """A clause as a sentence: its first letter capitalised."""
+    return text[:1].upper() + text[1:]
+
+
 def _decided(pack: Pack, k: str) -> Html:
     """The two questions, for the internal count and for KPU's, in plain sentences."""
     items = []
@@ -99,14 +109,14 @@ def _decided(pack: Pack, k: str) -> Html:
         )
         selisih = angka_el(
             "selisih_bisa_mengubah",
-            d["kalimat_selisih"],
+            _sentence(d["kalimat_selisih"]),
             d["selisih_bisa_mengubah"],
             kontestasi=k,
             sumber=sumber,
         )
         items.append(
             f"<li><strong>{esc(SUMBER_LABEL[sumber])}</strong> ({pasti}): "
-            f"{esc(d['kalimat_sisa'])}. Selisih: {selisih}.</li>"
+            f"{esc(_sentence(d['kalimat_sisa']))}. {selisih}.</li>"
         )
     return Html("<ul class='kepastian'>" + "".join(items) + "</ul>")
 
@@ -132,10 +142,13 @@ def _table(pack: Pack, k: str, names: dict[int, str]) -> Html:
     head = [
         "Pasangan calon",
         "Terhitung (internal)",
-        *[METODE_LABEL[m] for m in SHOWN],
+        *[f"{METODE_LABEL[m]} ± galat" for m in SHOWN],
         "KPU sementara",
     ]
-    return tabel(head, rows, kanan=(1, 2, 3, 4))
+    return Html(
+        tabel(head, rows, kanan=(1, 2, 3, 4))
+        + p("Galat: setengah lebar selang 95%, dalam poin persen.", "catatan")
+    )
 
 
 def _notes(pack: Pack, k: str) -> list[str]:
@@ -171,17 +184,16 @@ def _notes(pack: Pack, k: str) -> list[str]:
     return out
 
 
-def _chart(pack: Pack, k: str, names: dict[int, str]) -> Html | None:
-    """Projected share ± margin over the night, from the kept reconcile runs."""
-    if pack.proyeksi_waktu is None:
-        return None
-    g = _rows(pack.proyeksi_waktu, k).filter(
-        pl.col("metode").is_in(CHARTED) & pl.col("persen_proyeksi").is_not_null()
+def over_night(series: pl.DataFrame, k: str, names: dict[int, str], tz: str) -> pl.DataFrame:
+    """The chart's frame of contest ``k`` from kept projections (``paket__proyeksi_waktu_*`` or
+    :func:`analysis.reconcile.history.kept_series`): local time, paslon and method labels."""
+    g = series.filter(
+        (pl.col("kode_kontestasi") == k)
+        & pl.col("metode").is_in(CHARTED)
+        & pl.col("persen_proyeksi").is_not_null()
     )
-    if g.is_empty():
-        return None
-    g = g.select(
-        pl.col("waktu").dt.convert_time_zone(pack.tz).dt.replace_time_zone(None),
+    return g.select(
+        pl.col("waktu").dt.convert_time_zone(tz).dt.replace_time_zone(None),
         pl.col("nomor_urut")
         .replace_strict(names, default=None, return_dtype=pl.String)
         .fill_null(pl.col("nomor_urut").cast(pl.String))
@@ -191,6 +203,39 @@ def _chart(pack: Pack, k: str, names: dict[int, str]) -> Html | None:
         pl.col("persen_bawah").alias("bawah"),
         pl.col("persen_atas").alias("atas"),
     ).sort("waktu", "metode", "paslon")
+
+
+def night_tables(
+    processed: Path, unit: str, until: dt.datetime | None = None
+) -> dict[str, pl.DataFrame]:
+    """For the analyst notebook: per contest of ``unit``, its projections over the night from the
+    kept reconcile runs (the frame :func:`analysis.packs.charts.projection_over_night` draws)."""
+    from analysis import catalog
+    from analysis.reconcile.history import kept_series
+
+    series = kept_series(processed, REKON_PROYEKSI_PASLON, until)
+    paslon = catalog.read(PASLON.name, root=processed)
+    tz = regions.desk_time_zone(unit)
+    out = {}
+    for k in sorted(series["kode_kontestasi"].unique().to_list()):
+        if regions.contest_region(k) != unit:
+            continue
+        own = paslon.filter(pl.col("kode_kontestasi") == k)
+        names = {
+            r["nomor_urut"]: paslon_label(r["nomor_urut"], r["nama_paslon"], r["kolom_kosong"])
+            for r in own.iter_rows(named=True)
+        }
+        out[k] = over_night(series, k, names, tz)
+    return out
+
+
+def _chart(pack: Pack, k: str, names: dict[int, str]) -> Html | None:
+    """Projected share ± margin over the night, from the kept reconcile runs."""
+    if pack.proyeksi_waktu is None:
+        return None
+    g = over_night(pack.proyeksi_waktu, k, names, pack.tz)
+    if g.is_empty():
+        return None
     return grafik(
         charts.projection_over_night(g.tail(charts.MAX_ROWS)),
         f"Proyeksi ± galat sepanjang malam — {kontestasi_label(pack, k)} (waktu {pack.zona}; "
