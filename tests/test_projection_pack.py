@@ -41,7 +41,7 @@ def test_section_shows_the_decidedness_and_the_sample_hash(processed: Path) -> N
     ).row(0, named=True)
     got = figures(html, "urutan_pasti", kontestasi="pkwkp-16", sumber="internal")
     assert got == [str(want["urutan_pasti"])]
-    assert want["kalimat_sisa"] in html
+    assert want["kalimat_sisa"][1:] in html  # said as a sentence: capitalised
     rec = catalog.read("ref__sampel", processed).row(0, named=True)
     assert figures(html, "sampel_sha256") == [rec["sha256"]] and rec["sah"]
     # the children's contests, one line each

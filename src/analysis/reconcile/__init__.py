@@ -20,6 +20,8 @@ Everything is computed "as of" a time T (``docs/domain.md`` §6–§7). The flow
 - :mod:`.result`: the steps in order (:func:`reconcile`, pure) and :class:`ReconResult`;
 - :mod:`.history`: runs kept under ``processed/history/<as-of>/``;
 - :mod:`.stage`: :func:`run_reconcile` on a processed folder, the command line, the benchmark;
+- :mod:`.sample_cli` (``python -m analysis sampel``) and :mod:`.simulation`
+  (``python -m analysis simulasi``: coverage of the intervals over simulated nights);
 - :mod:`.keys` (integer keys that keep a national run fast), :mod:`.exprs`, :mod:`.synthetic`.
 """
 
@@ -33,10 +35,12 @@ from analysis.reconcile.history import (
     previous_run,
     write_result,
 )
+from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconcileError, ReconInputs, load_inputs, make_inputs
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.perkiraan import estimate
 from analysis.reconcile.perubahan import changes_since
+from analysis.reconcile.projection import project
 from analysis.reconcile.result import OUTPUTS, ReconResult, reconcile
 from analysis.reconcile.stage import add_arguments, bench_reconcile, run, run_reconcile, summary
 from analysis.reconcile.tps import reconcile_tps
@@ -50,6 +54,7 @@ __all__ = [
     "add_arguments",
     "bench_reconcile",
     "changes_since",
+    "decidedness",
     "estimate",
     "has_history",
     "history_dir",
@@ -59,6 +64,7 @@ __all__ = [
     "make_inputs",
     "outcome",
     "previous_run",
+    "project",
     "reconcile",
     "reconcile_tps",
     "roll_up_paslon",

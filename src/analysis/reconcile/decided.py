@@ -129,8 +129,9 @@ def _effects(
 ) -> pl.DataFrame:
     """Per contest × challenger k: the most the open TPS can move L's lead over k."""
     this, other = f"suara_{side}", f"suara_{OTHER[side]}"
+    rows = tp.join(open_.select("_pid"), on="_pid", how="semi")  # a few TPS of millions of rows
     grid = open_.join(nat.select("kode_kontestasi", "nomor_urut"), on="kode_kontestasi").join(
-        tp.select("_pid", "nomor_urut", pl.col(this).alias("_a"), pl.col(other).alias("_b")),
+        rows.select("_pid", "nomor_urut", pl.col(this).alias("_a"), pl.col(other).alias("_b")),
         on=["_pid", "nomor_urut"],
         how="left",
     )

@@ -146,8 +146,8 @@ def stratified(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(contest rows, paslon rows) of the projection from the TPS ``side`` has so far."""
     units = _stratified_units(pop, side, cfg.min_tps_per_stratum)
-    votes = side_votes(tps_paslon, side).join(units.filter("masuk").select("_u"), on="_u")
-    shares = ratio_shares(units, votes, z_value(cfg.confidence))
+    # votes of TPS outside the population (not expected) drop out in the estimator's join
+    shares = ratio_shares(units, side_votes(tps_paslon, side), z_value(cfg.confidence))
     short = (
         units.filter("_kurang")
         .group_by("kode_kontestasi")
@@ -224,13 +224,14 @@ def _sample_units(pop: pl.DataFrame, sample: pl.DataFrame, meta: dict) -> pl.Dat
     )
 
 
-def _kpu_shares(pop: pl.DataFrame, tps_paslon: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(per contest KPU's coverage; per contest × paslon KPU's share over the TPS it has)."""
-    cov = pop.group_by("kode_kontestasi").agg(pl.col("ada_kpu").mean().alias("cakupan_kpu"))
-    v = side_votes(tps_paslon, "kpu").join(pop.select("_u", "kode_kontestasi"), on="_u")
+def _kpu_shares(units: pl.DataFrame, tps_paslon: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(per contest KPU's coverage; per contest × paslon KPU's share over the TPS it has), for the
+    contests of ``units``."""
+    cov = units.group_by("kode_kontestasi").agg(pl.col("ada_kpu").mean().alias("cakupan_kpu"))
     shares = (
-        v.group_by("kode_kontestasi", "nomor_urut")
-        .agg(pl.col("y").sum())
+        tps_paslon.filter(pl.col("kode_kontestasi").is_in(cov["kode_kontestasi"].implode()))
+        .group_by("kode_kontestasi", "nomor_urut")
+        .agg(pl.col("suara_kpu").sum().alias("y"))
         .with_columns((pl.col("y") / pl.col("y").sum().over("kode_kontestasi")).alias("persen_kpu"))
         .drop("y")
     )
@@ -340,10 +341,9 @@ def from_sample(
     if meta is None or not meta.get("sah"):
         return _no_sample(pop, meta, cfg), REKON_PROYEKSI_PASLON.empty()
     units = _sample_units(pop, sample, meta)
-    votes = side_votes(tps_paslon, "internal").join(units.filter("masuk").select("_u"), on="_u")
-    shares = ratio_shares(units, votes, z_value(cfg.confidence))
+    shares = ratio_shares(units, side_votes(tps_paslon, "internal"), z_value(cfg.confidence))
     k = _sample_contests(units, meta, cfg)
-    cov, kpu = _kpu_shares(pop, tps_paslon)
+    cov, kpu = _kpu_shares(units, tps_paslon)
     return _compare_kpu(k, _paslon_rows(shares, k), cov, kpu, cfg)
 
 
