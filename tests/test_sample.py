@@ -130,3 +130,30 @@ def test_command_draws_into_a_drop_and_checks_it(tmp_path, capsys):
     assert "sha256" in out and (drop / "referensi/sampel_pvt.csv").exists()
     args.periksa = True
     assert sample_cli.run(args) == 0 and "sah" in capsys.readouterr().out
+
+
+def test_demo_drop_holds_its_sample_reported_first(tmp_path):
+    import datetime as dt
+
+    from analysis import demo
+    from analysis.demo.pvt import Pvt
+    from analysis.demo.world import build_world
+    from analysis.settings import default_settings
+
+    as_of = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
+    out = tmp_path / "demo"
+    m = demo.generate("16.74", 7, as_of, out)
+    rec = sample.read_sample(out, pl.read_csv(out / "referensi/tps.csv", infer_schema=False)["kode_tps"])
+    assert rec.record["sah"] and rec.record["dapat_diulang"]  # the seed draws it again
+    assert m["sampel_pvt"]["sha256"] == rec.record["sha256"] and m["sampel_pvt"]["seed"] == 7
+    listed = {f["path"] for f in m["files"]}
+    assert {"referensi/sampel_pvt.csv", "referensi/sampel_pvt.json"} <= listed
+    # towns first: remote TPS report later; the sampled TPS come first of all
+    pvt = Pvt("16.74", 7, default_settings().proyeksi)
+    w = build_world("16.74", np.random.default_rng(7), 0.025, pvt.first)  # as the generator does
+    assert pvt.sample.equals(rec.rows.select(pvt.sample.columns).sort("kode_tps"))
+    tc = w.tc.join(w.tps.select("kode_tps", "jauh"), on="kode_tps")
+    rest = tc.filter(~pl.col("kode_tps").is_in(pvt.sample["kode_tps"].implode()))
+    assert rest.select(pl.corr("jauh", "_t_int", method="spearman")).item() > 0.1
+    first = tc.filter(pl.col("kode_tps").is_in(pvt.sample["kode_tps"].implode()))
+    assert first["_t_int"].quantile(0.9) < rest["_t_int"].median()

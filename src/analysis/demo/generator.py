@@ -59,7 +59,7 @@ def generate(
     w = build_world(prefix, rng, s.election.reserve_share, pvt.first)
     plan = plan_faults(w, rng, t, timeline.pulls(t))
     write_references(w, drop)
-    pvt.write(drop)
+    sampel = pvt.write(drop)
     parts = {
         "internal": write_internal(w, drop, np.random.default_rng([seed, 1]), t, plan),
         "kpu": write_kpu(w, drop, np.random.default_rng([seed, 2]), t, plan, bundle),
@@ -69,6 +69,7 @@ def generate(
     }
     head = {"scope": prefix or regions.NATIONAL, "seed": seed, "as_of": as_of.isoformat()}
     manifest = build_manifest(w, drop, head, parts, t)
+    manifest["sampel_pvt"] = sampel
     write_manifest(out, manifest)
     manifest["_seconds"] = round(time.perf_counter() - started, 2)
     return manifest

@@ -48,14 +48,22 @@ class Pvt:
         self.sample = draw_sample(codes, self.scope, size, self.seed, m)
         return codes.is_in(self.sample["kode_tps"].implode()).to_numpy()
 
-    def write(self, drop: Drop) -> None:
-        """``referensi/sampel_pvt.csv`` and ``sampel_pvt.json`` (after the references)."""
+    def write(self, drop: Drop) -> dict:
+        """``referensi/sampel_pvt.csv`` and ``sampel_pvt.json`` (after the references); returns
+        the manifest's entry."""
         assert self.sample is not None, "the world draws the sample"
         m = self.cfg.sample_min_per_stratum
-        path, _ = write_sample(drop.out, self.sample, self.scope, self.seed, m, DRAWN)
+        path, digest = write_sample(drop.out, self.sample, self.scope, self.seed, m, DRAWN)
         meta = {"format": "csv", "separator": ",", "header_row": 1}
         drop.add_file(path, REF_SAMPEL_TPS.name, self.sample.height, **meta)
         drop.add_file(drop.out / FOLDER / RECORD_FILE, REF_SAMPEL_TPS.name, 0, format="json")
+        return {
+            "berkas": drop.rel(path),
+            "sha256": digest,
+            "lingkup": self.scope,
+            "ukuran": self.sample.height,
+            "seed": self.seed,
+        }
 
 
 def scope_code(prefix: str | None) -> str:

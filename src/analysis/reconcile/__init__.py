@@ -27,6 +27,7 @@ Everything is computed "as of" a time T (``docs/domain.md`` §6–§7). The flow
 
 from __future__ import annotations
 
+from analysis.reconcile.decided import decidedness
 from analysis.reconcile.history import (
     has_history,
     history_dir,
@@ -35,7 +36,6 @@ from analysis.reconcile.history import (
     previous_run,
     write_result,
 )
-from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconcileError, ReconInputs, load_inputs, make_inputs
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.perkiraan import estimate

@@ -261,7 +261,7 @@ def _leading(pack: Pack, k: str, metode: str) -> str:
         return "belum"
     top = r.sort("persen_proyeksi", descending=True).row(0, named=True)
     return (
-        f"{top['nomor_urut']}: {fmt.persen(top['persen_proyeksi'], 1)} "
+        f"{paslon_label(top['nomor_urut'], None)}: {fmt.persen(top['persen_proyeksi'], 1)} "
         f"± {fmt.angka(100 * top['galat'], 1)}"
     )
 
@@ -274,7 +274,7 @@ def _sub_table(pack: Pack, sub: list[str]) -> list[str]:
         rows.append(
             [
                 kontestasi_label(pack, k),
-                str(d.get("unggul")) if d.get("ada_hitungan") else fmt.KOSONG,
+                paslon_label(d["unggul"], None) if d.get("ada_hitungan") else fmt.KOSONG,
                 *[_leading(pack, k, m) for m in SHOWN],
                 angka_el(
                     "urutan_pasti",
@@ -302,7 +302,7 @@ def _sub_table(pack: Pack, sub: list[str]) -> list[str]:
     return [
         Html(f"<h3>Pemilihan {esc(jenis_anak(pack))} di {esc(pack.nama)}</h3>"),
         tabel(head, rows, kanan=(2, 3)),
-        p("Proyeksi: nomor urut paslon teratas, persentase ± galat (poin persen).", "catatan"),
+        p("Proyeksi: paslon teratas (nomor urut), persentase ± galat (poin persen).", "catatan"),
     ]
 
 
