@@ -143,7 +143,9 @@ def test_demo_drop_holds_its_sample_reported_first(tmp_path):
     as_of = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
     out = tmp_path / "demo"
     m = demo.generate("16.74", 7, as_of, out)
-    rec = sample.read_sample(out, pl.read_csv(out / "referensi/tps.csv", infer_schema=False)["kode_tps"])
+    rec = sample.read_sample(
+        out, pl.read_csv(out / "referensi/tps.csv", infer_schema=False)["kode_tps"]
+    )
     assert rec.record["sah"] and rec.record["dapat_diulang"]  # the seed draws it again
     assert m["sampel_pvt"]["sha256"] == rec.record["sha256"] and m["sampel_pvt"]["seed"] == 7
     listed = {f["path"] for f in m["files"]}
