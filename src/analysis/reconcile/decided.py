@@ -191,6 +191,17 @@ def _remaining(tps: pl.DataFrame, side: str, cap: pl.Expr) -> pl.DataFrame:
     )
 
 
+#: (b) and (a) once a source has a count (null before: nothing to answer about).
+ANSWERS: tuple[pl.Expr, ...] = (
+    pl.when("ada_hitungan")
+    .then(pl.col("suara_maks_belum") >= pl.col("margin"))
+    .alias("sisa_bisa_mengubah"),
+    pl.when("ada_hitungan").then(pl.col("selisih_bisa_mengubah")).alias("selisih_bisa_mengubah"),
+)
+#: The order can no longer change: neither question says it could.
+PASTI = (~pl.col("sisa_bisa_mengubah") & ~pl.col("selisih_bisa_mengubah")).alias("urutan_pasti")
+
+
 def one_side(
     nat: pl.DataFrame,
     tps: pl.DataFrame,
@@ -216,17 +227,8 @@ def one_side(
             pl.col("ada_hitungan").fill_null(False),
             *[pl.col(c).fill_null(0) for c in ("tps_selisih", "tps_belum", "suara_maks_belum")],
         )
-        .with_columns(
-            pl.when("ada_hitungan")
-            .then(pl.col("suara_maks_belum") >= pl.col("margin"))
-            .alias("sisa_bisa_mengubah"),
-            pl.when("ada_hitungan")
-            .then(pl.col("selisih_bisa_mengubah"))
-            .alias("selisih_bisa_mengubah"),
-        )
-        .with_columns(
-            (~pl.col("sisa_bisa_mengubah") & ~pl.col("selisih_bisa_mengubah")).alias("urutan_pasti")
-        )
+        .with_columns(ANSWERS)
+        .with_columns(PASTI)
     )
     rows = list(k.iter_rows(named=True))
     return k.with_columns(

@@ -141,13 +141,17 @@ def _stratified_units(pop: pl.DataFrame, side: str, min_n: int) -> pl.DataFrame:
     return collapse_strata(units, [f"_s{i}" for i in range(len(STRATA))], min_n)
 
 
-def stratified(
-    pop: pl.DataFrame, tps_paslon: pl.DataFrame, side: str, cfg: Proyeksi
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(contest rows, paslon rows) of the projection from the TPS ``side`` has so far."""
-    units = _stratified_units(pop, side, cfg.min_tps_per_stratum)
-    # votes of TPS outside the population (not expected) drop out in the estimator's join
-    shares = ratio_shares(units, side_votes(tps_paslon, side), z_value(cfg.confidence))
+#: What a stratified projection that speaks says it was made from.
+STRATA_SPOKEN = (
+    "dibuat dari {tps_masuk} TPS yang masuk dalam {strata} strata (kecamatan × kelurahan/desa, "
+    "digabung ke kabupaten/kota bila TPS-nya sedikit), dikoreksi untuk urutan masuk TPS"
+)
+
+
+def _stratified_contests(
+    pop: pl.DataFrame, units: pl.DataFrame, shares: pl.DataFrame, cfg: Proyeksi
+) -> pl.DataFrame:
+    """Per contest: coverage, short kab/kota, the widest margin, and the figures of the reasons."""
     short = (
         units.filter("_kurang")
         .group_by("kode_kontestasi")
@@ -158,7 +162,7 @@ def stratified(
         (100 * pl.col("galat").max()).alias("galat_maks"),
         pl.col("galat").null_count().alias("_tanpa_galat"),
     )
-    k = (
+    return (
         coverage(units)
         .join(short, on="kode_kontestasi", how="left")
         .join(kab, on="kode_kontestasi", how="left")
@@ -170,16 +174,21 @@ def stratified(
             pl.lit(cfg.min_tps_per_stratum).alias("min_tps"),
         )
     )
-    k = _reason(k, WITHHELD)
-    spoken = (
-        "dibuat dari {tps_masuk} TPS yang masuk dalam {strata} strata (kecamatan × kelurahan/desa, "
-        "digabung ke kabupaten/kota bila TPS-nya sedikit), dikoreksi untuk urutan masuk TPS"
-    )
+
+
+def stratified(
+    pop: pl.DataFrame, tps_paslon: pl.DataFrame, side: str, cfg: Proyeksi
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(contest rows, paslon rows) of the projection from the TPS ``side`` has so far."""
+    units = _stratified_units(pop, side, cfg.min_tps_per_stratum)
+    # votes of TPS outside the population (not expected) drop out in the estimator's join
+    shares = ratio_shares(units, side_votes(tps_paslon, side), z_value(cfg.confidence))
+    k = _reason(_stratified_contests(pop, units, shares, cfg), WITHHELD)
     k = k.with_columns(
         pl.lit(METODE_STRATA[side]).alias("metode"),
         pl.lit(side).alias("sumber"),
         pl.col("_alasan").is_null().alias("ada_proyeksi"),
-        pl.Series("alasan", _said(k, WITHHELD, spoken), dtype=pl.String),
+        pl.Series("alasan", _said(k, WITHHELD, STRATA_SPOKEN), dtype=pl.String),
         pl.lit(cfg.confidence).alias("tingkat_kepercayaan"),
     )
     return k, _paslon_rows(shares, k)
