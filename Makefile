@@ -19,9 +19,13 @@ DATE ?=
 SCOPE ?=
 DEPTH ?=
 RAW ?=
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
+# Jupyter refuses to start as root unless told; the desk's machines and containers often run as root.
+LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
-.PHONY: help setup daily-brief demo ingest reconcile templates checks-doc test test-fast bench simulasi lab lint format clean
+.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench simulasi lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,11 +53,29 @@ ingest: .venv/.synced ## Ingest and validate a raw drop (RAW=...) into data/proc
 reconcile: .venv/.synced ## Reconcile the internal count against KPU's results
 	$(VENV_PY) -m analysis reconcile
 
+# KPU pull: RAW=<drop> [SCOPE=<unit>] [KPU_URL=<another host, e.g. the local stand-in>]; the stand-in: [PORT=8800] [DESK=<new drop>]
+KPU_URL ?=
+PORT ?=
+DESK ?=
+
+pull-kpu: .venv/.synced ## Pull KPU's published results for SCOPE into the drop RAW (KPU_URL=local stand-in)
+	@test -n "$(RAW)" || { echo "pull-kpu: give the desk's drop, e.g. make pull-kpu RAW=data/raw/desk-16"; exit 2; }
+	$(VENV_PY) -m analysis pull-kpu --raw $(RAW) $(if $(SCOPE),--scope $(SCOPE)) $(if $(KPU_URL),--base-url $(KPU_URL))
+
+demo-kpu-server: .venv/.synced ## Serve the demo drop at KPU's paths on 127.0.0.1 (DESK=<new drop> gets its desk side)
+	$(VENV_PY) -m analysis demo-kpu-server $(if $(SCOPE),--scope $(SCOPE)) $(if $(PORT),--port $(PORT)) $(if $(DESK),--desk-drop $(DESK))
+
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
 	$(VENV_PY) -m analysis templates
 
 checks-doc: .venv/.synced ## Rewrite docs/checks.md, the catalogue of every validation check
 	$(VENV_PY) -m analysis checks-doc
+
+# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT); only this reads it.
+MAP_SOURCE ?= ../shared/data/wilayah_boundaries_kemendagri2025
+
+map-asset: .venv/.synced ## Rebuild the packs' map asset from the boundary dump (MAP_SOURCE=<dir>)
+	$(VENV_PY) -m analysis build-map-asset --source $(MAP_SOURCE)
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
 	$(VENV_PY) -m pytest
@@ -67,10 +89,10 @@ bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (p
 simulasi: .venv/.synced ## Simulated count nights: coverage of the projections' 95% intervals (seeded)
 	$(VENV_PY) -m analysis simulasi
 
-lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) with the project kernel registered
+lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) on notebooks/ with the project kernel (LAB_ARGS="--no-browser --port=8899")
 	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab
-	$(VENV_PY) -m ipykernel install --sys-prefix --name desk-pilkada --display-name "Desk Pilkada (analysis)"
-	JUPYTER_PATH=$(CURDIR)/.venv/share/jupyter .venv-lab/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV_PY) -m analysis.lab .venv-lab
+	.venv-lab/bin/jupyter lab --notebook-dir=notebooks $(LAB_ALLOW_ROOT) $(LAB_ARGS)
 
 lint: .venv/.synced ## ruff check + format check; notebooks must carry no outputs
 	.venv/bin/ruff check src tests

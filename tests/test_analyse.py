@@ -203,8 +203,12 @@ def test_daily_brief_makes_the_packs_and_exits_non_zero_when_an_analytic_fails(
     assert "analitik gagal: tindak_lanjut" in err and "tindak_lanjut__masalah.parquet" in err
 
     reports = tmp_path / "reports" / "2024-11-28"
-    listed = json.loads((reports / "index.json").read_text(encoding="utf-8"))["packs"]
-    assert [p["status"] for p in listed] == ["ok"]
+    index = json.loads((reports / "index.json").read_text(encoding="utf-8"))
+    assert [p["status"] for p in index["packs"]] == ["ok"]
+    assert len(index["tahap_gagal"]) == 1 and "gagal dihitung" in index["tahap_gagal"][0]
+    # the index page says so to whoever opens it, above the list of packs
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    assert page.index("Sebagian analitik gagal") < page.index("<table")
     html = (reports / "kabkota" / "16.74.html").read_text(encoding="utf-8")
     rekomendasi = html.split('id="rekomendasi"')[1].split("</section>")[0]
     assert "data belum tersedia" in rekomendasi

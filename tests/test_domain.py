@@ -142,3 +142,36 @@ def test_reserve_rounds_up(dpt: int, limit: int) -> None:
     assert rules.with_reserve(dpt, 0.025) == limit
     out = pl.select(rules.with_reserve_expr(pl.lit(dpt), 0.025)).item()
     assert out == limit
+
+
+def test_well_formed_ancestor_is_null_for_text_that_is_no_code() -> None:
+    codes = ["16.71.01.1001", "16.71", "16.7", "16.AB.01", "1671", None, "16.711"]
+    df = pl.DataFrame({"k": codes}, schema={"k": pl.String})
+    out = df.select(regions.well_formed_ancestor_expr("k", 2)).to_series()
+    assert out.to_list() == ["16.71", "16.71", None, None, None, None, "16.71"]
+    desa = df.head(1).select(regions.well_formed_ancestor_expr("k", 4)).item()
+    assert desa == "16.71.01.1001"
+
+
+def test_kpu_contest_and_tps_number() -> None:
+    assert regions.kpu_contest("pkwkk", "1671011001001") == "pkwkk-1671"
+    assert regions.kpu_contest("pkwkp", "1671") == "pkwkp-16"
+    assert regions.kpu_contest("ppwp", "1671011001001") == "ppwp"
+    frame = pl.DataFrame(
+        {"j": ["pkwkp", "pkwkk", "ppwp", "lain", "pkwkk"], "k": ["1671011001001"] * 4 + [None]}
+    )
+    out = frame.select(regions.kpu_contest_expr("j", "k").alias("c"))["c"].to_list()
+    assert out == ["pkwkp-16", "pkwkk-1671", "ppwp", None, None]
+    assert frame.select(regions.tps_number_expr("k"))["k"].to_list() == [1, 1, 1, 1, None]
+
+
+def test_time_zone_expr_agrees_with_time_zone() -> None:
+    codes = [f"{p:02d}" for p in range(100)]
+    out = pl.DataFrame({"k": codes + ["1.", None]}).select(regions.time_zone_expr("k"))["k"]
+    for code, zone in zip(codes, out, strict=False):
+        try:
+            assert zone == regions.time_zone(code)[1]
+        except ValueError:
+            assert zone is None
+    assert out[-2:].to_list() == [None, None]
+    assert regions.TIME_ZONES[0] == "Asia/Jakarta" and len(regions.TIME_ZONES) == 4

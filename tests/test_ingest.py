@@ -6,17 +6,32 @@ and the tests read what it wrote.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import math
+import operator
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from analysis import catalog
-from analysis.ingest import run_ingest
+from analysis import catalog, ingest
+from analysis.ingest import (
+    ORDER,
+    PROCESS_ORDER,
+    SPECS,
+    Accounting,
+    Spec,
+    accounting,
+    checks,
+    fates,
+    run_ingest,
+    schedule,
+    specs,
+)
+from analysis.schemas import BY_NAME
 from analysis.settings import default_settings
 
 # the 88 real Sirekap records, carried in the repo (tests/data/.../SOURCE.md names source and licence)
@@ -544,3 +559,229 @@ def test_demo_every_injected_fault_is_flagged_and_accounting_adds_up(tmp_path):
     assert {"sum_mismatch", "kpu_revision", "duplicate_same_file", "unreadable_file"} <= set(
         checked
     )
+
+
+# --- The rules on tiny frames (no drop, no validator) ---------------------------------------------
+
+# a versioned kind the validator does not check: only ingest's own rules decide
+VERSIONED = Spec("laporan", "laporan", ("kode_tps",), "waktu", True, None)
+SNAPSHOT = Spec("tarik", "tarik", ("kode_tps",), "waktu", True, None, snapshot=True)
+
+
+def _rows(*rows: tuple) -> pl.DataFrame:
+    """(kode_tps, waktu, suara, masalah) per row of file ``f.csv``, rows numbered from 2."""
+    return pl.DataFrame(
+        [(i, "f.csv", i + 2, *r) for i, r in enumerate(rows)],
+        schema={
+            "_rid": pl.Int64,
+            "sumber_file": pl.String,
+            "sumber_baris": pl.Int64,
+            "kode_tps": pl.String,
+            "waktu": pl.Int64,
+            "suara": pl.Int64,
+            "masalah": pl.List(pl.String),
+        },
+        orient="row",
+    )
+
+
+def _fates(spec: Spec, df: pl.DataFrame) -> list[tuple]:
+    decided, _ = fates.decide(spec, df, default_settings(), [])
+    return decided.sort("_rid").select("_status", "digantikan_oleh").rows()
+
+
+def test_a_later_version_supersedes_and_names_its_successor():
+    df = _rows(
+        ("1671011001001", 1, 10, []), ("1671011001001", 2, 11, []), ("1671011001002", 1, 5, [])
+    )
+    assert _fates(VERSIONED, df) == [
+        (fates.DIGANTIKAN, "f.csv:3"),
+        (fates.DITERIMA, None),
+        (fates.DITERIMA, None),
+    ]
+
+
+def test_a_rejected_resubmission_never_hides_the_good_report():
+    df = _rows(("1671011001001", 1, 10, []), ("1671011001001", 2, None, ["format: suara"]))
+    assert _fates(VERSIONED, df) == [(fates.DITERIMA, None), (fates.DITOLAK, None)]
+
+
+def test_exact_copy_is_superseded_by_the_first_and_a_collision_rejects_both():
+    df = _rows(
+        ("1671011001001", 1, 10, []),
+        ("1671011001001", 1, 10, []),  # same numbers: a copy
+        ("1671011001002", 1, 10, []),
+        ("1671011001002", 1, 12, []),  # same time, other numbers: which one is right?
+    )
+    decided, summary = fates.decide(VERSIONED, df, default_settings(), [])
+    decided = decided.sort("_rid")
+    assert decided["_status"].to_list() == [fates.DITERIMA, fates.DIGANTIKAN, *[fates.DITOLAK] * 2]
+    assert decided["_dup_of"].to_list()[1] == "f.csv:2"
+    assert all(r[0].startswith("versi_bentrok") for r in decided["alasan"].to_list()[2:])
+    bentrok = summary.filter(pl.col("pemeriksaan") == "versi_bentrok")
+    assert bentrok.select("kode_kabkota", "n_gagal", "n_diperiksa").rows() == [("16.71", 2, 4)]
+
+
+def test_an_empty_key_is_rejected_when_no_validator_checks_the_kind():
+    df = _rows((None, 1, 10, []))
+    decided, summary = fates.decide(VERSIONED, df, default_settings(), [])
+    assert decided["alasan"].to_list() == [["wajib_terisi: kolom kunci kosong: kode_tps"]]
+    kosong = summary.filter(pl.col("pemeriksaan") == "wajib_terisi_kunci")
+    assert kosong.select("kode_kabkota", "n_gagal").rows() == [(None, 1)]
+
+
+def test_a_snapshot_unchanged_since_the_previous_pull_is_not_a_new_version():
+    df = _rows(
+        ("1671011001001", 1, 10, []),
+        ("1671011001001", 2, 10, []),  # unchanged: a copy of the first
+        ("1671011001001", 3, 11, []),  # changed
+        ("1671011001001", 4, 10, []),  # changed back: a version of its own
+    )
+    decided, _ = fates.decide(SNAPSHOT, df, default_settings(), [])
+    got = decided.sort("_rid").select("_status", "_dup_of", "digantikan_oleh").rows()
+    assert got == [
+        (fates.DIGANTIKAN, None, "f.csv:4"),
+        (fates.DIGANTIKAN, "f.csv:2", "f.csv:2"),
+        (fates.DIGANTIKAN, None, "f.csv:5"),
+        (fates.DITERIMA, None, None),
+    ]
+
+
+def test_an_unchanged_copy_takes_the_fate_of_the_record_it_copies():
+    decided = pl.DataFrame(
+        {
+            "sumber_file": ["a.json", "b.json"],
+            "sumber_baris": [1, 1],
+            "_status": [fates.DITERIMA, fates.DITOLAK],
+            "alasan": [[], ["identitas_1: x"]],
+            "_dup_of": [None, None],
+            "kode_tps": ["1671011001001", "1671011001002"],
+            "kode_kontestasi": ["pkwkk-1671", "pkwkk-1671"],
+        },
+        schema_overrides={"_dup_of": pl.String, "alasan": pl.List(pl.String)},
+    )
+    copies = pl.DataFrame(
+        {
+            "sumber_file": ["a2.json", "b2.json", "c2.json"],
+            "sumber_baris": [1, 1, 1],
+            "_src_file": ["a.json", "b.json", "c.json"],
+            "_src_baris": [1, 1, 1],
+            "kode_tps": [None, None, None],
+            "kode_kontestasi": [None, None, None],
+        },
+        schema_overrides={"kode_tps": pl.String, "kode_kontestasi": pl.String},
+    )
+    out = fates.copy_fates(copies, decided).sort("sumber_file")
+    assert out["_status"].to_list() == [fates.DIGANTIKAN, fates.DITOLAK, fates.DITOLAK]
+    assert out["_dup_of"].to_list() == ["a.json:1", None, None]
+    assert out["alasan"].to_list()[1] == ["identitas_1: x"]
+    assert out["alasan"].to_list()[2][0].startswith("salinan_tanpa_sumber")
+    assert out["kode_tps"].to_list()[:2] == ["1671011001001", "1671011001002"]
+
+
+def test_check_summary_counts_a_row_under_its_kabkota_only_when_the_code_is_one():
+    df = pl.DataFrame(
+        {
+            "kode_wilayah": ["16.71.01", "16.AB.01", None, None],
+            "kode_tps": [None, None, "1672011001001", "16720110"],
+        }
+    )
+    got = df.select(checks.kabkota_expr(df.columns)).to_series().to_list()
+    assert got == ["16.71", None, "16.72", None]
+
+
+# --- Accounting -----------------------------------------------------------------------------------
+
+
+def test_the_printed_table_sums_per_folder_when_there_are_many_files():
+    rows = [
+        accounting.file_row(
+            f"hitung_internal/{i}.csv", "x", "tally_tps", "diterima", None, (3, 1, 1, 1)
+        )
+        for i in range(5)
+    ]
+    acc = Accounting(pl.DataFrame(rows, schema=accounting.ACCOUNTING_SCHEMA))
+    assert acc.balanced and acc.totals()["baris_dibaca"] == 15
+    table = acc.table(max_files=2)
+    assert "hitung_internal/* (5 berkas)" in table and "seimbang" in table
+    broken = Accounting(acc.files.with_columns(pl.lit(2).alias("baris_ditolak")))
+    assert not broken.balanced and "TIDAK SEIMBANG" in broken.table()
+
+
+def test_two_sirekap_records_with_the_same_bytes_are_two_inputs():
+    a, b = Path("kpu/t1/tps/pkwkk/1.json"), Path("kpu/t1/tps/pkwkk/2.json")
+    assert accounting.identity("official", a, "s") != accounting.identity("official", b, "s")
+    assert accounting.identity("tally", a, "s") == accounting.identity("tally", b, "s")
+
+
+# --- The table of kinds, and the house rule ------------------------------------------------------
+
+
+def test_every_kind_is_processed_once_and_writes_declared_datasets():
+    assert sorted(ORDER) == sorted(PROCESS_ORDER) == sorted(SPECS)
+    assert {s.name for s in SPECS.values()} <= set(specs.DATASETS)
+    assert set(specs.EXTRAS) <= set(specs.DATASETS)
+    assert set(specs.DATASETS) <= set(BY_NAME)
+    assert all(s.version is None or not s.snapshot or s.history for s in SPECS.values())
+
+
+def _imports(module: Path) -> set[str]:
+    """Modules ``module`` imports (at any depth, outside ``if TYPE_CHECKING:``)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(module.read_text()))
+    return found
+
+
+def test_rule_code_never_imports_the_scheduling():
+    package = Path(ingest.__file__).parent
+    rules = ("specs", "frames", "fates", "checks", "kinds", "accounting", "quarantine")
+    graph = {p.stem: _imports(p) for p in package.glob("*.py")}
+    for start in rules:
+        seen, todo = set(), [start]
+        while todo:
+            mod = todo.pop()
+            if mod in seen:
+                continue
+            seen.add(mod)
+            inside = (m.split(".") for m in graph[mod] if m.startswith("analysis.ingest."))
+            todo += [parts[2] for parts in inside if parts[2] in graph]
+        assert not seen & {"schedule", "stage", "cache", "batch"}, (start, seen)
+
+
+# --- The scheduling gives the in-process result ---------------------------------------------------
+
+
+def test_background_jobs_reraise_and_handoff_round_trips(tmp_path):
+    bg = schedule.Background()
+    bg.submit("boom", operator.truediv, 1, 0)
+    with pytest.raises(ZeroDivisionError):
+        bg.wait()
+    frames = {"rows": pl.DataFrame({"a": [1, 2]}), "votes": None}
+    paths = schedule.handoff_job(lambda: frames, tmp_path)
+    back = schedule.handoff_read(paths)
+    assert back["rows"].equals(frames["rows"]) and back["votes"] is None
+    assert not list(tmp_path.iterdir())
+
+
+def test_worker_processes_give_the_in_process_result(messy, tmp_path, monkeypatch):
+    """The messy drop again with the worker pool on (real spawn processes): every dataset equal."""
+    drop, out, acc, _ = messy
+    monkeypatch.setattr(schedule, "POOL_MIN_FILES", 1)
+    pooled = tmp_path / "pooled"
+    acc2 = run_ingest(drop, pooled, default_settings())
+    assert acc2.files.equals(acc.files)
+    for name in (*specs.DATASETS, "quarantine", "check_summary"):
+        a, b = catalog.read(name, root=out), catalog.read(name, root=pooled)
+        assert a.sort(a.columns[:4]).equals(b.sort(b.columns[:4])), name

@@ -26,12 +26,19 @@ STAGES: dict[str, tuple[str, str]] = {
         "analysis.daily",
         "the scheduled job: demo if needed, ingest, reconcile, analyse, packs",
     ),
+    "pull-kpu": ("analysis.pull.run", "pull KPU's published results for the scope into a drop"),
+    "demo-kpu-server": ("analysis.pull.standin", "serve a demo drop at KPU's paths, locally"),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
     "simulasi": (
         "analysis.reconcile.simulation",
         "coverage of the projections' intervals over simulated count nights",
     ),
+    "bench-pull": ("analysis.pull.bench", "benchmark a full and a delta KPU pull, locally"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
+    "build-map-asset": (
+        "analysis.packs.maps.build",
+        "build the shipped map boundaries from the boundary dump (--source <dir>)",
+    ),
     "checks-doc": ("analysis.validate.catalogue", "write docs/checks.md from the check tables"),
 }
 

@@ -317,6 +317,31 @@ OFFICIAL_REGION = _d(
     nullable=("suara_sah", "suara_tidak_sah", "tps_total", "tps_masuk", "sumber_sheet"),
 )
 
+SIREKAP_AGREGAT = _d(
+    "sirekap__agregat_wilayah_kontestasi_paslon",
+    "one row per region unit × contest × paslon of KPU's aggregates in one pull folder",
+    ("kode_wilayah", "kode_kontestasi", "paslon_id"),
+    {
+        "kode_wilayah": "str",  # dotted (provinsi, kab/kota, kecamatan, desa)
+        "tingkat": "str",
+        "kode_kontestasi": "str",
+        "paslon_id": "str",
+        "nomor_urut": "int",  # from KPU's paslon list in the pull (null: id not in it)
+        "suara_agregat": "int",  # KPU's published aggregate for the region
+        "suara_tps": "int",  # Σ of the per-TPS records the pull holds for the region
+        "selisih": "int",  # suara_agregat - suara_tps
+        "tps_total_kpu": "int",  # progres.total: the TPS KPU says the region has
+        "tps_masuk_kpu": "int",  # progres.progres: the TPS KPU counts as in
+        "tps_tercatat": "int",  # per-TPS records the pull holds for the region (with votes)
+        "tps_desk": "int",  # TPS of the desk's list in the region (null: no list given)
+        "waktu_tarik": "datetime",
+        "sumber_file": "str",  # the aggregate file, relative to the drop
+    },
+    "KPU against itself (analysis.pull.agregat): its aggregate per region vs the sum of its own\n"
+    "per-TPS records, and its TPS count vs the desk's list.",
+    nullable=("nomor_urut", "suara_agregat", "tps_total_kpu", "tps_masuk_kpu", "tps_desk"),
+)
+
 # --- Incidents and readiness ----------------------------------------------------------------------
 
 INCIDENTS = _d(
@@ -1233,6 +1258,7 @@ ALL: tuple[Dataset, ...] = (
     OFFICIAL_TPS,
     OFFICIAL_VOTES,
     OFFICIAL_REGION,
+    SIREKAP_AGREGAT,
     INCIDENTS,
     READINESS,
     QUARANTINE,

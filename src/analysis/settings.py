@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SETTINGS_FILE = REPO_ROOT / "config" / "settings.yaml"
@@ -215,6 +222,52 @@ class Briefing(_Strict):
     list_rows: int = Field(default=10, ge=1, le=100)
 
 
+class KpuSite(_Strict):
+    """One KPU results site: where it lives and how its files are laid out (analysis.pull.site)."""
+
+    base_url: str
+    jenis: list[Literal["pkwkp", "pkwkk", "ppwp"]] = Field(min_length=1)
+    wilayah: str  # region tree folder, ``{jenis}`` filled in
+    paslon: str  # candidates file, ``{jenis}`` filled in
+    hhcw: str  # aggregates and per-TPS records folder, ``{jenis}`` filled in
+    record: Literal["tungsura", "top"]  # where a record's chart/administrasi sit
+    paslon_per_wilayah: bool  # candidates keyed by region code first (Pilkada) or not (Pemilu)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("needs http:// or https://")
+        return v.rstrip("/")
+
+
+class KpuPull(_Strict):
+    """Pulling KPU's published results (analysis.pull); reasons in settings.yaml."""
+
+    site: str = "pilkada"
+    sites: dict[str, KpuSite]
+    concurrency: int = Field(ge=1, le=32)
+    rate_per_second: float = Field(ge=0)
+    connect_timeout_seconds: float = Field(gt=0)
+    read_timeout_seconds: float = Field(gt=0)
+    total_timeout_seconds: float = Field(gt=0)
+    retries: int = Field(ge=0, le=10)
+    backoff_seconds: float = Field(ge=0)
+    backoff_max_seconds: float = Field(ge=0)
+    retry_after_max_seconds: float = Field(ge=0)
+    stop_after_failures: int = Field(ge=1)
+    max_body_bytes: int = Field(gt=0)
+    resume_within_hours: float = Field(gt=0)
+    carry_unchanged_regions: bool
+    user_agent: str
+
+    @model_validator(mode="after")
+    def _site_known(self) -> KpuPull:
+        if self.site not in self.sites:
+            raise ValueError(f"site {self.site!r} is not one of {sorted(self.sites)}")
+        return self
+
+
 class Settings(_Strict):
     paths: Paths
     election: Election
@@ -224,6 +277,7 @@ class Settings(_Strict):
     penapisan: Penapisan = Penapisan()
     proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
+    kpu_pull: KpuPull
 
 
 def _format_errors(source: Path, err: ValidationError) -> str:

@@ -57,6 +57,14 @@ _WIB = {*range(11, 20), 21, *range(31, 37)}
 _WIB_PONTIANAK = {61, 62}
 _WITA = {51, 52, 53, 63, 64, 65, *range(71, 77)}
 _WIT = {81, 82, *range(91, 97)}
+_ZONE_OF_PROVINCE: dict[int, str] = {
+    **dict.fromkeys(_WIB, "Asia/Jakarta"),
+    **dict.fromkeys(_WIB_PONTIANAK, "Asia/Pontianak"),
+    **dict.fromkeys(_WITA, "Asia/Makassar"),
+    **dict.fromkeys(_WIT, "Asia/Jayapura"),
+}
+TIME_ZONES: tuple[str, ...] = tuple(dict.fromkeys(_ZONE_OF_PROVINCE.values()))
+"""Every IANA zone a province keeps (docs/domain.md §3), WIB first."""
 
 
 def _col(col: str | pl.Expr) -> pl.Expr:
@@ -189,6 +197,15 @@ def contest_code(jenis: str, kode_wilayah: str) -> str:
     return jenis if jenis == JENIS_PRESIDEN else f"{jenis}-{undotted(kode_wilayah)}"
 
 
+def kpu_contest(jenis: str, code: str) -> str:
+    """The ``jenis`` contest a KPU code (undotted, any tier, or a TPS code) votes in, held there or
+    not: ``pkwkk`` + ``1671011001001`` → ``pkwkk-1671`` (the first 2 digits for pkwkp, 4 for
+    pkwkk); ``ppwp`` everywhere. :func:`contest_code` of the code's ancestor, on KPU text."""
+    if jenis == JENIS_PRESIDEN:
+        return jenis
+    return f"{jenis}-{code[: KPU_LENGTH[PILKADA_DEPTH[jenis]]]}"
+
+
 def contest_region(kode_kontestasi: str) -> str:
     """The dotted region a contest elects a head for: ``pkwkk-1671`` → ``16.71``; ``ppwp`` → ``00``."""
     if "-" not in kode_kontestasi:
@@ -274,6 +291,19 @@ def ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
     return pl.when(c.str.len_chars() >= n).then(c.str.slice(0, n)).otherwise(None)
 
 
+def well_formed_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
+    """The unit at ``to_depth`` a text column begins with, when its first ``to_depth`` levels are
+    digits in dotted form (``16.71.01`` → ``16.71`` at 2); null otherwise (``16.7``, ``16.AB.01``):
+    a text that is no code has no unit."""
+    if to_depth == 0:
+        return pl.lit(NATIONAL)
+    levels = (r"\d{2}", r"\.\d{2}", r"\.\d{2}", r"\.\d{4}")[:to_depth]
+    c = _col(col)
+    return pl.when(c.str.contains("^" + "".join(levels))).then(
+        c.str.slice(0, CODE_LENGTH[to_depth])
+    )
+
+
 def inside_expr(col: str | pl.Expr, unit: str | pl.Expr) -> pl.Expr:
     """Rows whose dotted code lies in ``unit`` (the unit itself included); ``unit`` is one code
     or a column of codes (e.g. each row's contest region)."""
@@ -352,6 +382,34 @@ def tps_inside_expr(col: str | pl.Expr, unit_kpu: pl.Expr) -> pl.Expr:
     return (unit_kpu == NATIONAL) | _col(col).str.starts_with(unit_kpu)
 
 
+def tps_unit_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
+    """The dotted unit at ``to_depth`` of a TPS code column; null when the text is no TPS code."""
+    return pl.when(valid_tps_expr(col)).then(tps_ancestor_expr(col, to_depth))
+
+
 def valid_tps_expr(col: str | pl.Expr) -> pl.Expr:
     """A TPS code column holds 13 digits."""
     return _col(col).str.contains(TPS_CODE_PATTERN)
+
+
+def tps_number_expr(col: str | pl.Expr) -> pl.Expr:
+    """The TPS number of a 13-digit TPS code column (its last 3 digits) as an integer."""
+    desa = KPU_LENGTH[4]
+    return _col(col).str.slice(desa, TPS_CODE_DIGITS - desa).cast(pl.Int64, strict=False)
+
+
+def time_zone_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`time_zone`'s IANA zone over a column of codes in any form (dotted, KPU, TPS): from
+    the first two characters; null when they are no province with a known zone."""
+    p = _col(col).cast(pl.String).str.slice(0, 2).cast(pl.Int64, strict=False)
+    return p.replace_strict(_ZONE_OF_PROVINCE, default=None, return_dtype=pl.String)
+
+
+def kpu_contest_expr(jenis_col: str | pl.Expr, col: str | pl.Expr) -> pl.Expr:
+    """:func:`kpu_contest` over columns: each row's jenis and KPU code; null for another jenis."""
+    j, c = _col(jenis_col), _col(col)
+    out = pl.when(j == JENIS_PRESIDEN).then(pl.lit(JENIS_PRESIDEN))
+    for jenis, to_depth in PILKADA_DEPTH.items():
+        prefix = c.str.slice(0, KPU_LENGTH[to_depth])
+        out = out.when(j == jenis).then(pl.concat_str(pl.lit(f"{jenis}-"), prefix))
+    return out.otherwise(None)

@@ -60,7 +60,12 @@ def _frame(df: pl.DataFrame | pd.DataFrame, needed: tuple[str, ...], name: str) 
 def svg(chart: alt.TopLevelMixin) -> str:
     """Render an Altair chart to an SVG string (no XML prolog, no external references)."""
     # Altair's JSON-schema validation costs ~40 ms a chart; the specs here are fixed and tested.
-    spec = chart.to_dict(validate=False)
+    return spec_svg(chart.to_dict(validate=False))
+
+
+def spec_svg(spec: dict) -> str:
+    """Render a Vega-Lite spec to an SVG string with Indonesian number and time formats (no XML
+    prolog, no external references)."""
     out = vlc.vegalite_to_svg(
         spec, format_locale=_ANGKA_ID, time_format_locale=_WAKTU_ID, allowed_base_urls=[]
     )

@@ -219,6 +219,24 @@ def execute_packs(
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
 
+def analyse_failures(processed: Path, as_of: dt.datetime | None) -> list[str]:
+    """The analyse stage's steps that did not give this run's figures, one line each (Indonesian):
+    a step that failed, or a status left by a run for another time."""
+    from analysis import catalog
+    from analysis.schemas import ANALITIK_LANGKAH
+
+    status = catalog.read_optional(ANALITIK_LANGKAH.name, processed)
+    if status is None:
+        return []
+    out = []
+    for step in status.iter_rows(named=True):
+        if step["status"] == "gagal":
+            out.append(f"{step['judul']}: gagal dihitung ({step['pesan']})")
+        elif step["waktu_acuan"] is not None and as_of is not None and step["waktu_acuan"] != as_of:
+            out.append(f"{step['judul']}: dihitung untuk waktu lain, bukan untuk laporan ini")
+    return out
+
+
 def make_packs(
     date: dt.date | str,
     scope: str = "16",
@@ -246,7 +264,9 @@ def make_packs(
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
     from analysis.packs.load import read_run_info
 
-    result.demo = read_run_info(processed).demo
+    run = read_run_info(processed)
+    result.demo = run.demo
+    result.stage_failures = analyse_failures(processed, run.as_of)
     result.packs = execute_packs(
         jobs,
         notebook,
@@ -263,7 +283,8 @@ def _naive_run(job: PackJob, notebook: Path, out: Path) -> tuple[float, bool]:
     """One ``papermill`` command for one pack, as a naive loop would run it: (seconds, succeeded)."""
     papermill = Path(sys.executable).with_name("papermill")
     notebook, out = notebook.resolve(), out.resolve()  # the command runs in the notebook's folder
-    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar"]
+    # python3: this environment's own Python (the notebook's project kernel is registered for Lab only)
+    cmd = [str(papermill), str(notebook), str(out), "--no-progress-bar", "-k", "python3"]
     for k, v in job.parameters.items():
         cmd += ["-r", k, str(v)]  # -r: raw strings ("16.05" must not become a float)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,13 @@ def render_index(result: BriefResult) -> str:
         if result.demo
         else ""
     )
+    if result.stage_failures:
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in result.stage_failures)
+        banner += (
+            '<div class="banner-gagal" role="alert"><strong>Sebagian analitik gagal</strong> — '
+            "bagian terkait di setiap laporan bertuliskan “data belum tersedia”:"
+            f"<ul>{items}</ul></div>\n"
+        )
     return f"""<!DOCTYPE html>
 <html lang="id">
 <head>
@@ -70,6 +77,7 @@ def render_index(result: BriefResult) -> str:
 {css}
 span.gagal {{ color: var(--merah); font-weight: 700; }}
 span.ok {{ color: #1f6f3a; font-weight: 700; }}
+.banner-gagal {{ border: 2px solid var(--merah); padding: .5rem .75rem; margin: .5rem 0; }}
 </style>
 </head>
 <body>
@@ -108,6 +116,7 @@ def write_index(result: BriefResult) -> Path:
                 "depth": result.depth,
                 "seconds": round(result.seconds, 2),
                 "ok": result.ok,
+                "tahap_gagal": result.stage_failures,
                 "packs": records,
             },
             indent=1,

@@ -54,9 +54,14 @@ class WarmKernel:
         """A manager for a new kernel on IPC sockets in a private folder (no TCP port, no clash)."""
         from jupyter_client import AsyncKernelManager
 
+        from analysis.kernelspec import ProjectKernelSpecs
+
         self._sockets = tempfile.mkdtemp(prefix="desk-kernel-")
         self.km = AsyncKernelManager(
-            kernel_name=kernel_name, transport="ipc", ip=str(Path(self._sockets) / "k")
+            kernel_name=kernel_name,
+            kernel_spec_manager=ProjectKernelSpecs(),  # the project kernel is this interpreter
+            transport="ipc",
+            ip=str(Path(self._sockets) / "k"),
         )
         self.kc = None
         return self.km

@@ -34,6 +34,7 @@ class BriefResult:
     packs: list[PackResult] = field(default_factory=list)
     seconds: float = 0.0
     demo: bool = False  # the processed data came from the synthetic demo (run.json)
+    stage_failures: list[str] = field(default_factory=list)  # earlier stages that failed, in words
 
     @property
     def failed(self) -> list[PackResult]:

@@ -16,6 +16,7 @@ from analysis.packs.sections.hotspots import section_kerawanan
 from analysis.packs.sections.identity import section_kepala
 from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
+from analysis.packs.sections.maps import section_peta
 from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
 from analysis.packs.sections.screens import section_penapisan
@@ -34,6 +35,7 @@ SECTIONS = (
     section_banding,
     section_insiden,
     section_kerawanan,
+    section_peta,
     section_rekomendasi,
     section_penapisan,
     section_kualitas,

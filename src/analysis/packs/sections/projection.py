@@ -184,38 +184,53 @@ def _notes(pack: Pack, k: str) -> list[str]:
     return out
 
 
-def over_night(series: pl.DataFrame, k: str, names: dict[int, str], tz: str) -> pl.DataFrame:
-    """The chart's frame of contest ``k`` from kept projections (``paket__proyeksi_waktu_*`` or
-    :func:`analysis.reconcile.history.kept_series`): local time, paslon and method labels."""
-    g = series.filter(
-        (pl.col("kode_kontestasi") == k)
-        & pl.col("metode").is_in(CHARTED)
-        & pl.col("persen_proyeksi").is_not_null()
+def night_rows(series: pl.DataFrame, k: str, names: dict[int, str]) -> pl.DataFrame:
+    """Contest ``k``'s projections in the kept runs (``paket__proyeksi_waktu_*`` or
+    :func:`analysis.reconcile.history.kept_series`) that spoke, with paslon and method labels."""
+    return (
+        series.filter(
+            (pl.col("kode_kontestasi") == k)
+            & pl.col("metode").is_in(CHARTED)
+            & pl.col("persen_proyeksi").is_not_null()
+        )
+        .select(
+            "waktu",
+            pl.col("metode").replace_strict(METODE_LABEL, return_dtype=pl.String),
+            pl.col("nomor_urut")
+            .replace_strict(names, default=None, return_dtype=pl.String)
+            .fill_null(pl.col("nomor_urut").cast(pl.String))
+            .alias("paslon"),
+            "persen_proyeksi",
+            "galat",
+            "persen_bawah",
+            "persen_atas",
+        )
+        .sort("waktu", "metode", "paslon")
     )
-    return g.select(
+
+
+def chart_frame(rows: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """:func:`night_rows` as :func:`analysis.packs.charts.projection_over_night` draws them."""
+    return rows.select(
         pl.col("waktu").dt.convert_time_zone(tz).dt.replace_time_zone(None),
-        pl.col("nomor_urut")
-        .replace_strict(names, default=None, return_dtype=pl.String)
-        .fill_null(pl.col("nomor_urut").cast(pl.String))
-        .alias("paslon"),
-        pl.col("metode").replace_strict(METODE_LABEL, return_dtype=pl.String),
+        "paslon",
+        "metode",
         pl.col("persen_proyeksi").alias("persen"),
         pl.col("persen_bawah").alias("bawah"),
         pl.col("persen_atas").alias("atas"),
-    ).sort("waktu", "metode", "paslon")
+    )
 
 
 def night_tables(
     processed: Path, unit: str, until: dt.datetime | None = None
 ) -> dict[str, pl.DataFrame]:
     """For the analyst notebook: per contest of ``unit``, its projections over the night from the
-    kept reconcile runs (the frame :func:`analysis.packs.charts.projection_over_night` draws)."""
+    kept reconcile runs (:func:`night_rows`; :func:`chart_frame` for the chart)."""
     from analysis import catalog
     from analysis.reconcile.history import kept_series
 
     series = kept_series(processed, REKON_PROYEKSI_PASLON, until)
     paslon = catalog.read(PASLON.name, root=processed)
-    tz = regions.desk_time_zone(unit)
     out = {}
     for k in sorted(series["kode_kontestasi"].unique().to_list()):
         if regions.contest_region(k) != unit:
@@ -225,7 +240,7 @@ def night_tables(
             r["nomor_urut"]: paslon_label(r["nomor_urut"], r["nama_paslon"], r["kolom_kosong"])
             for r in own.iter_rows(named=True)
         }
-        out[k] = over_night(series, k, names, tz)
+        out[k] = night_rows(series, k, names)
     return out
 
 
@@ -233,7 +248,7 @@ def _chart(pack: Pack, k: str, names: dict[int, str]) -> Html | None:
     """Projected share ± margin over the night, from the kept reconcile runs."""
     if pack.proyeksi_waktu is None:
         return None
-    g = over_night(pack.proyeksi_waktu, k, names, pack.tz)
+    g = chart_frame(night_rows(pack.proyeksi_waktu, k, names), pack.tz)
     if g.is_empty():
         return None
     return grafik(

@@ -8,10 +8,8 @@ from analysis import fmt
 from analysis.domain.regions import (
     TPS_CODE_DIGITS,
     TPS_CODE_PATTERN,
-    ancestor_expr,
-    is_code_expr,
-    tps_ancestor_expr,
-    valid_tps_expr,
+    tps_unit_expr,
+    well_formed_ancestor_expr,
 )
 from analysis.settings import Settings
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, utc, wib
@@ -136,12 +134,12 @@ def window(col: str, s: Settings, severity: Severity, why: str, mengapa: str) ->
 
 def tps_kabkota(col: str = "kode_tps") -> pl.Expr:
     """The kab/kota of a TPS code column, for the check summary (null for a malformed code)."""
-    return pl.when(valid_tps_expr(col)).then(tps_ancestor_expr(col, 2))
+    return tps_unit_expr(col, 2)
 
 
 def region_kabkota(col: str = "kode_wilayah") -> pl.Expr:
-    """The kab/kota of a region code column (null above kab/kota or for a malformed code)."""
-    return pl.when(is_code_expr(col)).then(ancestor_expr(col, 2))
+    """The kab/kota of a region code column (null above kab/kota or when it is no code)."""
+    return well_formed_ancestor_expr(col, 2)
 
 
 def known_region(severity: Severity, alasan: str, why: str, mengapa: str) -> Check:

@@ -1,0 +1,375 @@
+"""The ingest stage: :func:`run_ingest`, its command line and its benchmark.
+
+This module wires the rooms together: the files of the drop are hashed and admitted
+(:mod:`~analysis.ingest.accounting`), read kind by kind (:mod:`~analysis.ingest.batch`, through
+the parse cache), decided (:mod:`~analysis.ingest.kinds`, :mod:`~analysis.ingest.fates`) and
+written; the scheduling (:mod:`~analysis.ingest.schedule`) is started and joined here, and only
+here.
+
+A large drop is spread over two worker processes: the tally files are hashed first and parsed by
+both workers, then one reads the Sirekap pulls while the main process validates the references,
+the small kinds and the tally (Great Expectations is imported in a thread meanwhile). On the
+national demo this keeps ingest + validate near 42 s and under 4 GB over all processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analysis import catalog, read
+from analysis.ingest import accounting as acct
+from analysis.ingest import schedule
+from analysis.ingest.accounting import FILE_DUPLICATE, Accounting
+from analysis.ingest.batch import (
+    Item,
+    KindBatch,
+    batch_of,
+    read_kind,
+    read_official,
+    read_official_alone,
+)
+from analysis.ingest.cache import CACHE_DIR, ParseCache
+from analysis.ingest.checks import SUMMARY_SCHEMA
+from analysis.ingest.fates import DITOLAK
+from analysis.ingest.kinds import canon, outputs, process_kind
+from analysis.ingest.quarantine import quarantine
+from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
+from analysis.schemas import BY_NAME, QUARANTINE
+from analysis.settings import Settings, default_settings
+
+#: Hashing order: the tally files first (both workers parse them as soon as they are hashed), then
+#: the Sirekap files (one worker reads the pulls, the longest single job, while the main process
+#: validates); path order within each kind.
+_HASH_FIRST = {"tally": 0, "official": 1}
+
+
+def discover(raw: Path) -> list[tuple[Path, str]]:
+    """Every file of the drop with its reader kind, in path order (skips manifest and hidden files)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(raw):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = Path(dirpath).relative_to(raw).parts
+        if len(rel) == 2 and rel[0] == "kpu" and read.PULL_RE.match(rel[1]):
+            # in a pull folder only tps/ holds records; the rest is the pull's own bookkeeping
+            dirnames[:], filenames = [d for d in dirnames if d == "tps"], []
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            kind = read.kind_of(p.relative_to(raw).as_posix())
+            if kind is not None:
+                out.append((p, kind))
+    return sorted(out, key=lambda x: x[0].relative_to(raw).as_posix())
+
+
+def run_ingest(
+    raw: Path, processed: Path, settings: Settings | None = None, echo: bool = False
+) -> Accounting:
+    """Read, validate and account for the drop at ``raw``; write everything under ``processed``.
+
+    Returns the :class:`Accounting` (also written as ``accounting.parquet`` and in the ledger).
+    """
+    t0 = time.perf_counter()
+    s = settings or default_settings()
+    raw, processed = _checked_folders(raw, processed)
+    cache = ParseCache(processed)
+    found = discover(raw)
+    prefetch = schedule.Prefetch()
+    if sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES:
+        prefetch.start()
+    run = _Run(raw, processed, s, cache, prefetch, schedule.Warmup(s), t0=t0)
+    try:
+        out = run.ingest(found)
+        t_wait = time.perf_counter()
+        cache.wait()
+        out.timings["tunggu_cache"] = round(time.perf_counter() - t_wait, 2)
+        out.seconds = time.perf_counter() - t0
+        if echo:
+            print(out.table())
+        return out
+    finally:
+        prefetch.close()
+        with contextlib.suppress(BaseException):
+            cache.wait()
+
+
+def _checked_folders(raw: Path, processed: Path) -> tuple[Path, Path]:
+    """Both folders resolved; the raw drop must exist and nothing may be written inside it."""
+    raw, processed = Path(raw).resolve(), Path(processed).resolve()
+    if not raw.is_dir():
+        raise FileNotFoundError(f"{raw}: folder drop mentah tidak ada")
+    if processed == raw or raw in processed.parents:
+        raise ValueError(
+            f"{processed}: hasil olahan tidak boleh ditulis di dalam folder mentah {raw}"
+        )
+    processed.mkdir(parents=True, exist_ok=True)
+    return raw, processed
+
+
+@dataclass
+class _Run:
+    """One ingest run: the drop, what is known so far, and the scheduling it started."""
+
+    raw: Path
+    processed: Path
+    settings: Settings
+    cache: ParseCache
+    prefetch: schedule.Prefetch
+    warm: schedule.Warmup
+    t0: float
+    writer: schedule.Background = field(default_factory=schedule.Background)
+    messages: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    by_kind: dict[str, list[Item]] = field(default_factory=lambda: {k: [] for k in ORDER})
+    sizes: dict[str, int] = field(default_factory=dict)
+    shas: dict[str, str] = field(default_factory=dict)
+    unread: list[dict] = field(default_factory=list)  # accounting rows of files not read
+    refs: dict[str, pl.DataFrame] = field(default_factory=dict)
+    written: set[str] = field(default_factory=set)
+    summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
+    quarantines: dict[str, pl.DataFrame] = field(default_factory=dict)
+    files: dict[str, list[dict]] = field(default_factory=dict)  # accounting rows per kind
+
+    def ingest(self, found: list[tuple[Path, str]]) -> Accounting:
+        """1. hash and admit every file; 2. read and decide kind by kind; 3. write."""
+        self.hash_files(found)
+        self.timings["hash"] = round(time.perf_counter() - self.t0, 2)
+        for kind in PROCESS_ORDER:
+            self.process(kind)
+        return self.finish()
+
+    # --- 1. The ledger: every file hashed, the same content read once -----------------------------
+
+    def hash_files(self, found: list[tuple[Path, str]]) -> None:
+        kickoff = _Kickoff(self, found)
+        seen: dict[str, str] = {}
+        for path, kind in sorted(found, key=lambda f: _HASH_FIRST.get(f[1], 2)):
+            kickoff.before(kind)
+            self.admit(path, kind, seen)
+        kickoff.after()
+
+    def admit(self, path: Path, kind: str, seen: dict[str, str]) -> None:
+        """Hash one file and queue it for its kind, unless it cannot be read, copies content
+        already queued, or lies where no kind is expected (an accounting row says which)."""
+        rel = path.relative_to(self.raw).as_posix()
+        try:
+            sha, size = acct.sha256(path)
+        except OSError as exc:
+            self.messages.append(f"{rel}: tidak bisa dibaca ({exc.strerror})")
+            self.unread.append(
+                acct.file_row(rel, None, None, DITOLAK, f"tidak bisa dibaca ({exc.strerror})")
+            )
+            return
+        self.sizes[rel] = size
+        self.shas[rel] = sha
+        dataset = SPECS[kind].name if kind in SPECS else None
+        ident = acct.identity(kind, path, sha)
+        if ident in seen:
+            msg = f"isinya sama persis dengan {seen[ident]} (sha256); tidak dibaca dua kali"
+            self.unread.append(acct.file_row(rel, sha, dataset, FILE_DUPLICATE, msg))
+            return
+        seen[ident] = rel
+        if kind in SPECS:
+            self.by_kind[kind].append((path, sha, size, rel))
+            return
+        self.messages.append(f"{rel}: DITOLAK — {acct.UNKNOWN_PLACE}")
+        self.unread.append(acct.file_row(rel, sha, None, DITOLAK, acct.UNKNOWN_PLACE))
+
+    # --- 2. Read and decide, kind by kind ---------------------------------------------------------
+
+    def read(self, kind: str) -> KindBatch:
+        """One kind's batch: the Sirekap pulls as the worker handed them back (or read here)."""
+        if kind != "official":
+            return read_kind(
+                kind, self.by_kind[kind], self.raw, self.cache, take_tables=self.prefetch.take
+            )
+        handed = self.prefetch.take_call("official")
+        self.prefetch.close()  # the workers' memory is given back before validation
+        if handed is not None:
+            return batch_of(schedule.handoff_read(handed))
+        return read_official(self.by_kind[kind], self.raw, self.cache)
+
+    def process(self, kind: str) -> None:
+        spec = SPECS[kind]
+        t_read = time.perf_counter()
+        batch = self.read(kind)
+        self.timings[f"baca_{kind}"] = round(time.perf_counter() - t_read, 2)
+        counts: dict[str, dict] = {}
+        if batch.rows is not None and batch.rows.height:
+            if spec.validate_as:
+                self.warm.wait()  # never two threads in Great Expectations at once
+            t_dec = time.perf_counter()
+            decided, summary, votes = process_kind(
+                spec, batch.rows, batch.votes, self.refs, self.settings, self.messages
+            )
+            self.timings[f"validasi_{kind}"] = round(time.perf_counter() - t_dec, 2)
+            self.timings[f"rss_mb_{kind}"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            )
+            self.summaries[kind] = summary
+            rejected = decided.filter(pl.col("_status") == DITOLAK)
+            self.quarantines[kind] = quarantine(spec.dataset, rejected, self.raw, self.cache, kind)
+            counts = acct.row_counts(decided)
+            produced = outputs(spec, decided, votes)
+            del decided, votes, rejected  # free the batch before the next kind is read
+            if kind in REFERENCES:
+                self.refs[kind] = produced[spec.name]
+            for name in list(produced):  # write each dataset as soon as it is final
+                self.write(canon(name, produced.pop(name)), name)
+        self.files[kind] = acct.kind_rows(spec, batch.files, counts, self.shas, self.messages)
+
+    def write(self, df: pl.DataFrame, name: str) -> None:
+        """Write a dataset in the background (Parquet writing releases the GIL)."""
+        self.writer.submit(f"write-{name}", catalog.write, df, name, root=self.processed)
+        self.written.add(name)
+
+    # --- 3. Write what is left, in the canonical kind order ---------------------------------------
+
+    def finish(self) -> Accounting:
+        t_end = time.perf_counter()
+        self.writer.wait()
+        rows = self.unread + [r for kind in ORDER for r in self.files.get(kind, [])]
+        files = pl.DataFrame(rows, schema=acct.ACCOUNTING_SCHEMA).sort("path")
+        summaries = [self.summaries[k] for k in ORDER if k in self.summaries]
+        check_summary = (
+            pl.concat(summaries).cast(SUMMARY_SCHEMA)
+            if summaries
+            else pl.DataFrame(schema=SUMMARY_SCHEMA)
+        )
+        quarantines = [self.quarantines[k] for k in ORDER if k in self.quarantines]
+        root = self.processed
+        for name in DATASETS:
+            if name not in self.written:
+                catalog.write(BY_NAME[name].empty(), name, root=root)
+        catalog.write(
+            pl.concat(quarantines) if quarantines else QUARANTINE.empty(), "quarantine", root=root
+        )
+        catalog.write(acct.ledger(root, self.sizes, files), "ledger", root=root)
+        catalog.write(files, "accounting", root=root)
+        catalog.write(check_summary, "check_summary", root=root)
+        self.timings["tulis_akhir"] = round(time.perf_counter() - t_end, 2)
+        elapsed = time.perf_counter() - self.t0
+        return Accounting(files, self.messages, check_summary, elapsed, self.timings)
+
+
+class _Kickoff:
+    """When, while the files are hashed, work is handed to the workers and the warm-up thread.
+
+    The tally files are handed to the workers once all are hashed (parsed as the next files are
+    hashed); the Sirekap read once every Sirekap file is hashed. Great Expectations takes seconds
+    of pure Python to import: the warm-up starts at the first file that is not a tally file, so it
+    runs while the big files are hashed and the references read, not while the thousands of small
+    tally files are (each read gives the GIL back and waits up to a switch interval to take it
+    again behind the import).
+    """
+
+    def __init__(self, run: _Run, found: list[tuple[Path, str]]) -> None:
+        self.run = run
+        self.tally_left = sum(1 for _, kind in found if kind == "tally")
+        self.official_left = sum(1 for _, kind in found if kind == "official")
+
+    def before(self, kind: str) -> None:
+        """Called before each file is hashed (tally files first, then Sirekap, then the rest)."""
+        if self.official_left == 0:
+            self._official()
+        if kind == "official":
+            self.official_left -= 1
+        if kind == "tally":
+            self.tally_left -= 1
+            return
+        self.run.warm.start()
+        if self.tally_left == 0:
+            self._tally()
+
+    def after(self) -> None:
+        """Called once every file is hashed."""
+        self._official()
+        self._tally()
+        self.run.warm.start()  # (if no file but tally files was found)
+
+    def _official(self) -> None:
+        """The Sirekap read (the largest) in a worker, once."""
+        run, prefetch = self.run, self.run.prefetch
+        items = run.by_kind["official"]
+        if "official" in prefetch.calls or prefetch.pool is None or not items:
+            return
+        folder = run.processed / CACHE_DIR
+        args = (list(items), run.raw, run.processed)
+        prefetch.submit_call("official", schedule.handoff_job, read_official_alone, folder, *args)
+
+    def _tally(self) -> None:
+        """The tally files not in the parse cache to the workers (as read_kind will ask), once."""
+        run, prefetch = self.run, self.run.prefetch
+        if prefetch.pool is None or "tally" in prefetch.jobs:
+            return
+        known = run.cache.known("tally")
+        new = [(p, rel, sha) for p, sha, _, rel in run.by_kind["tally"] if (sha, rel) not in known]
+        prefetch.submit("tally", new)
+        prefetch.mark_nothing("tally")
+
+
+# --- CLI and benchmark ----------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="raw drop folder (default: data/raw/demo-<demo.scope>)",
+    )
+    parser.add_argument(
+        "--processed",
+        type=Path,
+        default=None,
+        help="output folder (default: data/processed/<drop name>)",
+    )
+
+
+def default_raw(settings: Settings) -> Path:
+    return settings.paths.resolved().raw / f"demo-{settings.demo.scope}"
+
+
+def run(args: argparse.Namespace) -> int:
+    s = default_settings()
+    raw = args.raw or default_raw(s)
+    processed = args.processed or s.paths.resolved().processed / Path(raw).resolve().name
+    if not Path(raw).is_dir():
+        print(f"Folder drop mentah tidak ada: {raw}", file=sys.stderr)
+        return 2
+    acc = run_ingest(Path(raw), Path(processed), s)
+    for m in acc.messages:
+        print(m, file=sys.stderr)
+    print(acc.table())
+    t = acc.totals()
+    print(
+        f"\n{acc.files.height} berkas, {t['baris_dibaca']} baris dibaca: {t['baris_diterima']} diterima, "
+        f"{t['baris_ditolak']} ditolak (karantina), {t['baris_digantikan']} digantikan — {acc.seconds:.1f} dtk. "
+        f"Hasil di {processed}"
+    )
+    return 0 if acc.balanced else 1
+
+
+def bench_ingest(raw: Path, processed: Path, settings: Settings | None = None) -> dict:
+    """Run ingest + validation once and report seconds, peak RSS of this process (``make bench``
+    also samples the worker processes) and row counts."""
+    t0 = time.perf_counter()
+    acc = run_ingest(Path(raw), Path(processed), settings)
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "stage": "ingest",
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak_mb, 1),
+        "files": acc.files.height,
+        **acc.totals(),
+        "balanced": acc.balanced,
+        "timings": acc.timings,
+    }
