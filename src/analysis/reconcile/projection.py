@@ -72,16 +72,15 @@ def population(tps: pl.DataFrame) -> pl.DataFrame:
 
 
 def side_votes(tps_paslon: pl.DataFrame, side: str) -> pl.DataFrame:
-    """One row per TPS × contest × paslon a source has: ``_u``, ``nomor_urut``, ``y``."""
+    """One row per TPS × contest × paslon: ``_u``, ``nomor_urut``, ``y`` (the source's votes;
+    null where it has no count — the estimator keeps only the units in, so no filter here)."""
     col = f"suara_{side}"
     key = (
         pl.col("_pid")
         if "_pid" in tps_paslon.columns
         else pl.concat_str("kode_tps", "kode_kontestasi")
     )
-    return tps_paslon.filter(pl.col(col).is_not_null()).select(
-        key.alias("_u"), "nomor_urut", pl.col(col).alias("y")
-    )
+    return tps_paslon.select(key.alias("_u"), "nomor_urut", pl.col(col).alias("y"))
 
 
 # --- From the TPS in so far, by strata that follow how reports arrive ------------------------------
