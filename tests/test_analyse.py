@@ -15,7 +15,23 @@ from analysis import catalog
 from analysis.__main__ import main
 from analysis.analyse import stage
 from analysis.packs.inputs import prepare_pack_inputs
-from analysis.schemas import ANALYTICS, INCIDENTS, READINESS, TINDAK_LANJUT_MASALAH
+from analysis.schemas import (
+    ANALITIK_KERAWANAN,
+    ANALITIK_LANGKAH,
+    ANALITIK_PENAPISAN_TPS,
+    ANALITIK_PENAPISAN_WILAYAH,
+    ANALYTICS,
+    INCIDENTS,
+    PAKET_KERAWANAN,
+    PAKET_PENAPISAN_TPS,
+    PAKET_PENAPISAN_WILAYAH,
+    PAKET_TINDAK_LANJUT,
+    READINESS,
+    TALLY,
+    TALLY_VOTES,
+    TINDAK_LANJUT_MASALAH,
+    TPS,
+)
 from analysis.taxonomy import normalise_incidents
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -43,24 +59,24 @@ def _incidents(status: str = "baru") -> pl.DataFrame:
 def build_processed(root: Path) -> Path:
     """A small processed folder: incidents, the internal count of 120 TPS in Palembang (three
     kecamatan), the TPS list and readiness; run.json as of 28 Nov 14.00 WIB."""
-    catalog.write(_incidents(), "incidents", root)
+    catalog.write(_incidents(), INCIDENTS.name, root)
     codes = write_count(root)
-    tps = catalog.read("tally_tps", root=root).select("kode_tps", "pemilih_dpt")
+    tps = catalog.read(TALLY.name, root=root).select("kode_tps", "pemilih_dpt")
     desa = [f"16.71.{c[4:6]}.{c[6:10]}" for c in codes]
-    catalog.write(tps.with_columns(pl.Series("kode_desa", desa)), "ref_tps", root)
+    catalog.write(tps.with_columns(pl.Series("kode_desa", desa)), TPS.name, root)
     readiness = {
         "kode_wilayah": ["16.71"],
         "tanggal": [dt.date(2024, 11, 26)],
         "indikator": ["logistik_diterima"],
         "nilai": [0.8],
     }
-    catalog.write(READINESS.conform(pl.DataFrame(readiness)), "readiness", root)
+    catalog.write(READINESS.conform(pl.DataFrame(readiness)), READINESS.name, root)
     write_run(root)
     return root
 
 
 def _status(root: Path) -> dict[str, dict]:
-    df = catalog.read("analitik__langkah", root=root)
+    df = catalog.read(ANALITIK_LANGKAH.name, root=root)
     return {r["langkah"]: r for r in df.iter_rows(named=True)}
 
 
@@ -77,11 +93,11 @@ def test_the_stage_writes_every_declared_dataset(tmp_path: Path) -> None:
         ("penapisan_tps", "penapisan_wilayah", "kerawanan", "tindak_lanjut"), "ok"
     )
     assert status["kerawanan"]["waktu_acuan"] == AS_OF.astimezone(dt.UTC)
-    scores = catalog.read("analitik__kerawanan_wilayah", root=root)
+    scores = catalog.read(ANALITIK_KERAWANAN.name, root=root)
     # the nation down to every kecamatan holding a TPS of the list
     assert set(scores["kode_wilayah"]) == {"00", "16", "16.71", "16.71.01", "16.71.02", "16.71.03"}
     assert scores.filter(pl.col("tingkat") == "kecamatan")["kode_wilayah"][0] == "16.71.02"
-    state = catalog.read("tindak_lanjut__masalah", root=root)
+    state = catalog.read(TINDAK_LANJUT_MASALAH.name, root=root)
     assert {"insiden:I0", "insiden:I1", "insiden:I2"} <= set(state["id_masalah"])
 
 
@@ -89,30 +105,30 @@ def test_packs_read_the_analytics_as_they_are(tmp_path: Path) -> None:
     root = build_processed(tmp_path)
     stage.run_analyse(root)
     prepare_pack_inputs(root)
-    for dataset, name in (
-        ("analitik__penapisan_tps_kontestasi_kolom", "paket__penapisan_tps_kontestasi_kolom"),
-        ("analitik__penapisan_wilayah_kontestasi_uji", "paket__penapisan_wilayah_kontestasi_uji"),
-        ("analitik__kerawanan_wilayah", "paket__kerawanan_wilayah"),
-        ("tindak_lanjut__masalah", "paket__tindak_lanjut_masalah"),
+    for ds, pack in (
+        (ANALITIK_PENAPISAN_TPS, PAKET_PENAPISAN_TPS),
+        (ANALITIK_PENAPISAN_WILAYAH, PAKET_PENAPISAN_WILAYAH),
+        (ANALITIK_KERAWANAN, PAKET_KERAWANAN),
+        (TINDAK_LANJUT_MASALAH, PAKET_TINDAK_LANJUT),
     ):
-        written = catalog.read(name, root=root)
-        declared = catalog.read(dataset, root=root)
-        key = list(catalog.BY_NAME[dataset].key)
-        assert written.sort(key).equals(declared.sort(key)), name
+        written = catalog.read(pack.name, root=root)
+        declared = catalog.read(ds.name, root=root)
+        key = list(ds.key)
+        assert written.sort(key).equals(declared.sort(key)), pack.name
     # no analytic runs while packs are prepared: a changed dataset is copied as it is
-    state = catalog.read("tindak_lanjut__masalah", root=root).head(1)
-    catalog.write(state, "tindak_lanjut__masalah", root)
+    state = catalog.read(TINDAK_LANJUT_MASALAH.name, root=root).head(1)
+    catalog.write(state, TINDAK_LANJUT_MASALAH.name, root)
     prepare_pack_inputs(root)
-    assert catalog.read("paket__tindak_lanjut_masalah", root=root).height == 1
+    assert catalog.read(PAKET_TINDAK_LANJUT.name, root=root).height == 1
 
 
 def test_follow_up_state_is_carried_from_run_to_run(tmp_path: Path) -> None:
     root = build_processed(tmp_path)
     stage.run_analyse(root)
-    catalog.write(_incidents("selesai"), "incidents", root)
+    catalog.write(_incidents("selesai"), INCIDENTS.name, root)
     write_run(root, (AS_OF + dt.timedelta(days=1)).isoformat())
     stage.run_analyse(root)
-    state = catalog.read("tindak_lanjut__masalah", root=root)
+    state = catalog.read(TINDAK_LANJUT_MASALAH.name, root=root)
     i0 = state.filter(pl.col("id_masalah") == "insiden:I0").row(0, named=True)
     assert i0["status"] == "selesai" and i0["alasan_tutup"] == "insiden selesai ditangani"
     # first seen when reported on day one, closed on day two
@@ -125,25 +141,25 @@ def test_a_corrupt_input_is_printed_recorded_and_makes_the_stage_fail(
 ) -> None:
     root = build_processed(tmp_path)
     assert main(["analyse", "--processed", str(root)]) == 0
-    readiness = catalog.processed_path("readiness", root=root)
+    readiness = catalog.processed_path(READINESS.name, root=root)
     good = readiness.read_bytes()
     readiness.write_bytes(b"bukan parquet" * 20)
     capsys.readouterr()
 
     assert main(["analyse", "--processed", str(root)]) == 1
     err = capsys.readouterr().err
-    assert "GAGAL analitik kerawanan" in err and "readiness.parquet" in err
+    assert "GAGAL analitik kerawanan" in err and f"{READINESS.name}.parquet" in err
     status = _status(root)
     assert status["kerawanan"]["status"] == "gagal"
     assert "DatasetUnreadable" in status["kerawanan"]["pesan"]
     # the others still ran; yesterday's kerawanan is not left for the packs to show
     assert status["tindak_lanjut"]["status"] == "ok"
     assert status["penapisan_tps"]["status"] == "ok"
-    assert not catalog.processed_path("analitik__kerawanan_wilayah", root=root).exists()
+    assert not catalog.processed_path(ANALITIK_KERAWANAN.name, root=root).exists()
     readiness.write_bytes(good)  # the packs read readiness too
     prepare_pack_inputs(root)
-    assert not catalog.exists("paket__kerawanan_wilayah", root)
-    assert catalog.exists("paket__tindak_lanjut_masalah", root)
+    assert not catalog.exists(PAKET_KERAWANAN.name, root)
+    assert catalog.exists(PAKET_TINDAK_LANJUT.name, root)
 
 
 def test_a_failed_screen_skips_what_needs_it_and_keeps_the_follow_up_state(
@@ -151,8 +167,8 @@ def test_a_failed_screen_skips_what_needs_it_and_keeps_the_follow_up_state(
 ) -> None:
     root = build_processed(tmp_path)
     stage.run_analyse(root)
-    before = catalog.read("tindak_lanjut__masalah", root=root)
-    catalog.processed_path("tally_votes", root=root).write_bytes(b"rusak")
+    before = catalog.read(TINDAK_LANJUT_MASALAH.name, root=root)
+    catalog.processed_path(TALLY_VOTES.name, root=root).write_bytes(b"rusak")
     result = stage.run_analyse(root)
     assert [o.step.id for o in result.failed] == ["penapisan_tps", "penapisan_wilayah"]
     status = _status(root)
@@ -160,13 +176,13 @@ def test_a_failed_screen_skips_what_needs_it_and_keeps_the_follow_up_state(
     # "no longer appearing"): they are skipped, and the state stays as the last good run left it
     assert status["kerawanan"]["status"] == status["tindak_lanjut"]["status"] == "dilewati"
     assert "penapisan_tps" in status["tindak_lanjut"]["pesan"]
-    assert catalog.read("tindak_lanjut__masalah", root=root).equals(before)
-    assert "tally_votes.parquet" in capsys.readouterr().err
+    assert catalog.read(TINDAK_LANJUT_MASALAH.name, root=root).equals(before)
+    assert f"{TALLY_VOTES.name}.parquet" in capsys.readouterr().err
 
 
 def test_absent_inputs_are_skipped_not_failed(tmp_path: Path) -> None:
     root = tmp_path
-    catalog.write(_incidents(), "incidents", root)  # no count, no run.json
+    catalog.write(_incidents(), INCIDENTS.name, root)  # no count, no run.json
     result = stage.run_analyse(root)
     assert result.ok
     status = _status(root)
@@ -200,7 +216,7 @@ def test_daily_brief_makes_the_packs_and_exits_non_zero_when_an_analytic_fails(
     args = argparse.Namespace(date=None, scope="16.74", depth=0, raw=raw, workers=0)
     assert daily.run(args, settings) == 1
     err = capsys.readouterr().err
-    assert "analitik gagal: tindak_lanjut" in err and "tindak_lanjut__masalah.parquet" in err
+    assert "analitik gagal: tindak_lanjut" in err and f"{TINDAK_LANJUT_MASALAH.name}.parquet" in err
 
     reports = tmp_path / "reports" / "2024-11-28"
     index = json.loads((reports / "index.json").read_text(encoding="utf-8"))

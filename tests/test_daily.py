@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import daily, demo, reference
+from analysis import catalog, daily, demo, reference
+from analysis.schemas import INCIDENTS, RECON_TPS, TALLY, TALLY_VOTES, TPS
 from analysis.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -78,14 +79,14 @@ def test_figures_in_the_html_equal_the_processed_data(run: dict) -> None:
     as_of = run["settings"].demo.as_of
     html = (run["reports"] / "kabkota" / f"{SCOPE}.html").read_text(encoding="utf-8")
 
-    ref_tps = pl.read_parquet(processed / "ref_tps.parquet")
-    tally = _current(pl.read_parquet(processed / "tally_tps.parquet"), as_of, "waktu_laporan")
+    ref_tps = catalog.read(TPS.name, root=processed)
+    tally = _current(catalog.read(TALLY.name, root=processed), as_of, "waktu_laporan")
     tally = tally.filter(pl.col("kode_kontestasi") == CONTEST)
     expected_tps = ref_tps.filter(pl.col("kode_desa").str.starts_with(SCOPE + ".")).height
     coverage = float(figures(html, "cakupan_internal", wilayah=SCOPE, kontestasi=CONTEST)[0])
     assert coverage == pytest.approx(tally.height / expected_tps, abs=1e-4)
 
-    votes = pl.read_parquet(processed / "tally_votes.parquet").join(
+    votes = catalog.read(TALLY_VOTES.name, root=processed).join(
         tally.select("kode_tps", "kode_kontestasi", "waktu_laporan"),
         on=["kode_tps", "kode_kontestasi", "waktu_laporan"],
     )
@@ -99,7 +100,7 @@ def test_figures_in_the_html_equal_the_processed_data(run: dict) -> None:
     shown_turnout = float(figures(html, "partisipasi", wilayah=SCOPE, kontestasi=CONTEST)[0])
     assert shown_turnout == pytest.approx(turnout, abs=5e-4)
 
-    recon = pl.read_parquet(processed / "recon_tps.parquet").filter(
+    recon = catalog.read(RECON_TPS.name, root=processed).filter(
         pl.col("kode_kontestasi") == CONTEST
     )
     for status in ("cocok", "selisih", "hanya_internal", "hanya_kpu", "kpu_direvisi"):
@@ -107,7 +108,7 @@ def test_figures_in_the_html_equal_the_processed_data(run: dict) -> None:
         assert figures(html, f"n_{status}", kontestasi=CONTEST) == [str(n)], status
     assert recon.filter(pl.col("status") == "selisih").height > 0  # the demo injects some
 
-    incidents = pl.read_parquet(processed / "incidents.parquet").filter(
+    incidents = catalog.read(INCIDENTS.name, root=processed).filter(
         pl.col("kode_wilayah").str.starts_with(SCOPE + ".") | (pl.col("kode_wilayah") == SCOPE)
     )
     assert figures(html, "insiden_total", wilayah=SCOPE) == [str(incidents.height)]

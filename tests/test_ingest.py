@@ -31,7 +31,21 @@ from analysis.ingest import (
     schedule,
     specs,
 )
-from analysis.schemas import BY_NAME
+from analysis.schemas import (
+    ACCOUNTING,
+    BY_NAME,
+    CHECK_SUMMARY,
+    INCIDENTS,
+    LEDGER,
+    OFFICIAL_REGION,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    QUARANTINE,
+    READINESS,
+    TALLY,
+    TALLY_VOTES,
+    TPS,
+)
 from analysis.settings import default_settings
 
 # the 88 real Sirekap records, carried in the repo (tests/data/.../SOURCE.md names source and licence)
@@ -146,31 +160,31 @@ def _independent_identity_counts() -> dict[str, int]:
 
 def test_real_kpu_records_every_station_accounted_for(kpu88):
     drop, out, acc, _ = kpu88
-    files = acc.files.filter(pl.col("dataset") == "official_tps")
+    files = acc.files.filter(pl.col("dataset") == OFFICIAL_TPS.name)
     assert files.height == 88
     assert acc.balanced and _balanced(files)
     # two stations published byte-identical empty records: still two stations, not one file twice
     assert files["status"].to_list() == ["diterima"] * 88
     assert int(files["baris_dibaca"].sum()) == 88
-    off = catalog.read("official_tps", root=out)
-    q = catalog.read("quarantine", root=out)
-    assert off.height + q.filter(pl.col("dataset") == "official_tps").height == 88
+    off = catalog.read(OFFICIAL_TPS.name, root=out)
+    q = catalog.read(QUARANTINE.name, root=out)
+    assert off.height + q.filter(pl.col("dataset") == OFFICIAL_TPS.name).height == 88
     assert off["kode_tps"].n_unique() == off.height
     assert set(off["kode_kontestasi"]) == {"ppwp"}
     assert off["waktu_tarik"].to_list() == off["ts"].to_list()
-    votes = catalog.read("official_votes", root=out)
+    votes = catalog.read(OFFICIAL_VOTES.name, root=out)
     assert set(votes["nomor_urut"]) <= {1, 2, 3}  # 100025/26/27 mapped through the reference
     assert off.filter(pl.col("ada_chart")).height == votes["kode_tps"].n_unique()
 
 
 def test_real_kpu_identity_counts_match_an_independent_count(kpu88):
     _, out, _, _ = kpu88
-    off = catalog.read("official_tps", root=out)
-    q = catalog.read("quarantine", root=out)
+    off = catalog.read(OFFICIAL_TPS.name, root=out)
+    q = catalog.read(QUARANTINE.name, root=out)
     flags = pl.concat(
         [
             off.select(pl.col("peringatan").alias("r")),
-            q.filter(pl.col("dataset") == "official_tps").select(pl.col("alasan").alias("r")),
+            q.filter(pl.col("dataset") == OFFICIAL_TPS.name).select(pl.col("alasan").alias("r")),
         ]
     )
     expected = _independent_identity_counts()
@@ -334,9 +348,9 @@ def _file(acc, path: str) -> dict:
 def test_accounting_adds_up_for_every_file(messy):
     _, out, acc, _ = messy
     assert acc.balanced
-    stored = catalog.read("accounting", root=out)
+    stored = catalog.read(ACCOUNTING.name, root=out)
     assert _balanced(stored) and stored.height == acc.files.height
-    ledger = catalog.read("ledger", root=out)
+    ledger = catalog.read(LEDGER.name, root=out)
     assert set(ledger["path"]) == set(stored["path"])
     assert "JUMLAH" in acc.table() and "seimbang" in acc.table()
 
@@ -357,7 +371,7 @@ def test_resubmission_duplicate_conflict_and_rejections(messy):
         b2["baris_ditolak"],
         b2["baris_digantikan"],
     ) == (4, 1, 2, 1)
-    t = catalog.read("tally_tps", root=out)
+    t = catalog.read(TALLY.name, root=out)
     tps1 = t.filter(pl.col("kode_tps") == "1671011001001").sort("waktu_laporan")
     assert tps1["sumber_file"].to_list() == [
         "hitung_internal/batch1.csv",
@@ -368,9 +382,9 @@ def test_resubmission_duplicate_conflict_and_rejections(messy):
         t.filter(pl.col("kode_tps") == "1671011001002").height == 1
     )  # the exact copy is not a version
     assert t.filter(pl.col("kode_tps") == "1671011001006").is_empty()
-    v = catalog.read("tally_votes", root=out)
+    v = catalog.read(TALLY_VOTES.name, root=out)
     assert v.filter(pl.col("kode_tps") == "1671011001001")["suara"].sum() == 198 * 2
-    q = catalog.read("quarantine", root=out).filter(pl.col("dataset") == "tally_tps")
+    q = catalog.read(QUARANTINE.name, root=out).filter(pl.col("dataset") == TALLY.name)
     reasons = {(r["sumber_file"], r["sumber_baris"]): " | ".join(r["alasan"]) for r in q.to_dicts()}
     assert "identitas_1" in reasons[("hitung_internal/batch1.csv", 5)]
     assert "format: kolom suara_sah berisi 'abc'" in reasons[("hitung_internal/batch1.csv", 6)]
@@ -396,7 +410,7 @@ def test_bad_and_duplicate_files_are_reported_and_the_run_goes_on(messy):
 
 def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
     _, out, acc, _ = messy
-    off = catalog.read("official_tps", root=out)
+    off = catalog.read(OFFICIAL_TPS.name, root=out)
     tps1 = off.filter(pl.col("kode_tps") == "1671011001001").sort("waktu_tarik")
     assert tps1.height == 2  # both pulls kept: reconciliation can see the revision
     assert tps1["digantikan_oleh"].to_list() == [
@@ -404,7 +418,9 @@ def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
         None,
     ]
     assert _file(acc, "kpu/20241127T2000/tps/pkwkk/1671011001001.json")["baris_digantikan"] == 1
-    votes = catalog.read("official_votes", root=out).filter(pl.col("kode_tps") == "1671011001002")
+    votes = catalog.read(OFFICIAL_VOTES.name, root=out).filter(
+        pl.col("kode_tps") == "1671011001002"
+    )
     assert sorted(votes["nomor_urut"].to_list()) == [-1, 1]
     assert votes.filter(pl.col("nomor_urut") == -1)["paslon_id"].to_list() == ["9999999"]
     warned = off.filter(pl.col("kode_tps") == "1671011001002")["peringatan"][0].to_list()
@@ -425,7 +441,7 @@ def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
     assert tps3["sumber_file"].to_list() == ["kpu/20241127T2000/tps/pkwkk/1671011001003.json"]
     copy3 = _file(acc, "kpu/20241128T0800/tps/pkwkk/1671011001003.json")
     assert (copy3["baris_dibaca"], copy3["baris_digantikan"]) == (1, 1)
-    q = catalog.read("quarantine", root=out).filter(
+    q = catalog.read(QUARANTINE.name, root=out).filter(
         pl.col("sumber_file") == "kpu/20241128T0800/tps/pkwkp.jsonl"
     )
     assert q["nilai_asli"].to_list() == ["not json at all"]
@@ -433,37 +449,37 @@ def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
 
 def test_incidents_regions_readiness(messy):
     _, out, acc, _ = messy
-    inc = catalog.read("incidents", root=out)
+    inc = catalog.read(INCIDENTS.name, root=out)
     ins1 = inc.filter(pl.col("id_insiden") == "INS-1")
     assert ins1.height == 1 and ins1["status_penanganan"][0] == "selesai"  # the later report wins
     assert _file(acc, "insiden/harian.csv")["baris_digantikan"] == 1
     assert "insiden/harian.csv:4" in inc["id_insiden"].to_list()  # a blank id gets its lineage
     assert inc["kategori_asli"].null_count() == 0
-    reg = catalog.read("official_region", root=out)
+    reg = catalog.read(OFFICIAL_REGION.name, root=out)
     assert reg.sort("nomor_urut").select("nomor_urut", "suara").rows() == [(1, 1200), (2, 800)]
-    rd = catalog.read("readiness", root=out)
+    rd = catalog.read(READINESS.name, root=out)
     assert rd["nilai"].to_list() == pytest.approx([0.9803])
 
 
 def test_check_summary_counts_ingest_and_validator_checks(messy):
     _, out, _, _ = messy
-    cs = catalog.read("check_summary", root=out)
+    cs = catalog.read(CHECK_SUMMARY.name, root=out)
     by = cs.group_by("dataset", "pemeriksaan").agg(pl.col("n_gagal").sum())
     got = {(r["dataset"], r["pemeriksaan"]): r["n_gagal"] for r in by.to_dicts()}
-    assert got[("tally_tps", "format_baca")] == 1
-    assert got[("tally_tps", "versi_bentrok")] == 2
-    assert got[("tally_tps", "identitas_1_jumlah_suara")] == 2
-    assert ("tally_tps", "kunci_unik") not in got
+    assert got[(TALLY.name, "format_baca")] == 1
+    assert got[(TALLY.name, "versi_bentrok")] == 2
+    assert got[(TALLY.name, "identitas_1_jumlah_suara")] == 2
+    assert (TALLY.name, "kunci_unik") not in got
 
 
 def test_rerun_uses_the_cache_gives_the_same_result_and_keeps_first_ingest_time(messy):
     drop, out, acc, before = messy
-    ledger1 = catalog.read("ledger", root=out)
-    tally1 = catalog.read("tally_tps", root=out)
+    ledger1 = catalog.read(LEDGER.name, root=out)
+    tally1 = catalog.read(TALLY.name, root=out)
     acc2 = run_ingest(drop, out, default_settings())
     assert acc2.files.equals(acc.files)
-    assert catalog.read("tally_tps", root=out).equals(tally1)
-    ledger2 = catalog.read("ledger", root=out)
+    assert catalog.read(TALLY.name, root=out).equals(tally1)
+    ledger2 = catalog.read(LEDGER.name, root=out)
     assert ledger2["waktu_ingest"].to_list() == ledger1["waktu_ingest"].to_list()
     assert (out / "_cache" / "tally.rows.parquet").exists()
     assert _snapshot(drop) == before  # raw hashes and mtimes unchanged
@@ -501,15 +517,20 @@ def test_demo_every_injected_fault_is_flagged_and_accounting_adds_up(tmp_path):
     read_by = acc.files.group_by("dataset").agg(pl.col("baris_dibaca").sum())
     read_by = dict(zip(read_by["dataset"], read_by["baris_dibaca"], strict=True))
     rows = m["totals"]["rows"]
-    assert read_by["tally_tps"] == rows["tally"]
-    assert read_by["official_tps"] == sum(rows["kpu_tps"].values())
-    for ds, key in (("ref_tps", "ref_tps"), ("incidents", "incidents"), ("readiness", "readiness")):
+    assert read_by[TALLY.name] == rows["tally"]
+    assert read_by[OFFICIAL_TPS.name] == sum(rows["kpu_tps"].values())
+    # the manifest counts rows per raw-file kind
+    for ds, key in (
+        (TPS.name, "ref_tps"),
+        (INCIDENTS.name, "incidents"),
+        (READINESS.name, "readiness"),
+    ):
         assert read_by[ds] == rows[key], ds
 
-    q = catalog.read("quarantine", root=out)
-    tally = catalog.read("tally_tps", root=out)
-    off = catalog.read("official_tps", root=out)
-    inc = catalog.read("incidents", root=out)
+    q = catalog.read(QUARANTINE.name, root=out)
+    tally = catalog.read(TALLY.name, root=out)
+    off = catalog.read(OFFICIAL_TPS.name, root=out)
+    inc = catalog.read(INCIDENTS.name, root=out)
     status = dict(zip(acc.files["path"], acc.files["status"], strict=True))
     checked: dict[str, int] = {}
     for f in m["faults"]:
@@ -696,7 +717,7 @@ def test_check_summary_counts_a_row_under_its_kabkota_only_when_the_code_is_one(
 def test_the_printed_table_sums_per_folder_when_there_are_many_files():
     rows = [
         accounting.file_row(
-            f"hitung_internal/{i}.csv", "x", "tally_tps", "diterima", None, (3, 1, 1, 1)
+            f"hitung_internal/{i}.csv", "x", TALLY.name, "diterima", None, (3, 1, 1, 1)
         )
         for i in range(5)
     ]
@@ -782,6 +803,6 @@ def test_worker_processes_give_the_in_process_result(messy, tmp_path, monkeypatc
     pooled = tmp_path / "pooled"
     acc2 = run_ingest(drop, pooled, default_settings())
     assert acc2.files.equals(acc.files)
-    for name in (*specs.DATASETS, "quarantine", "check_summary"):
+    for name in (*specs.DATASETS, QUARANTINE.name, CHECK_SUMMARY.name):
         a, b = catalog.read(name, root=out), catalog.read(name, root=pooled)
         assert a.sort(a.columns[:4]).equals(b.sort(b.columns[:4])), name

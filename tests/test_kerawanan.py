@@ -141,7 +141,9 @@ def _processed(root: Path) -> Path:
 
     hot = [{"kode_wilayah": "16.71.02", "tingkat_keparahan": "kritis"} for _ in range(3)]
     catalog.write(
-        _inc([*hot, {"kode_wilayah": "16.71.05", "tingkat_keparahan": "rendah"}]), "incidents", root
+        _inc([*hot, {"kode_wilayah": "16.71.05", "tingkat_keparahan": "rendah"}]),
+        INCIDENTS.name,
+        root,
     )
     write_count(root)
     write_run(root)

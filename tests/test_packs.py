@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from analysis import catalog
+from analysis import catalog, schemas
 from analysis.packs import sections
 from analysis.packs.html import figures
 from analysis.packs.inputs import prepare_pack_inputs
@@ -96,7 +96,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 for k, v in DPT.items()
             ]
         ),
-        "ref_tps",
+        schemas.TPS.name,
         root,
     )
     catalog.write(
@@ -112,7 +112,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 for i, (c, n, nm) in enumerate(PASLON)
             ]
         ),
-        "ref_paslon",
+        schemas.PASLON.name,
         root,
     )
     tally, tvotes = [], []
@@ -139,8 +139,8 @@ def build_processed(root: Path, demo: bool = True) -> Path:
             }
             for n, v in votes.items()
         ]
-    catalog.write(pl.DataFrame(tally), "tally_tps", root)
-    catalog.write(pl.DataFrame(tvotes), "tally_votes", root)
+    catalog.write(pl.DataFrame(tally), schemas.TALLY.name, root)
+    catalog.write(pl.DataFrame(tvotes), schemas.TALLY_VOTES.name, root)
     off, ovotes = [], []
     for tps, c, when, votes in KPU:
         off.append(
@@ -169,8 +169,8 @@ def build_processed(root: Path, demo: bool = True) -> Path:
             }
             for n, v in votes.items()
         ]
-    catalog.write(pl.DataFrame(off), "official_tps", root)
-    catalog.write(pl.DataFrame(ovotes), "official_votes", root)
+    catalog.write(pl.DataFrame(off), schemas.OFFICIAL_TPS.name, root)
+    catalog.write(pl.DataFrame(ovotes), schemas.OFFICIAL_VOTES.name, root)
     inc = [
         # id, waktu_laporan, kode_wilayah, kode_tps, tahapan, kategori, keparahan, verifikasi, penanganan, deskripsi
         (
@@ -247,7 +247,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 for i, w, kw, kt, th, kt2, sev, ver, st, desc in inc
             ]
         ),
-        "incidents",
+        schemas.INCIDENTS.name,
         root,
     )
     ready = []
@@ -269,12 +269,12 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                     **lineage,
                 }
             )
-    catalog.write(pl.DataFrame(ready), "readiness", root)
+    catalog.write(pl.DataFrame(ready), schemas.READINESS.name, root)
     catalog.write(
         pl.DataFrame(
             [
                 {
-                    "dataset": "tally_tps",
+                    "dataset": schemas.TALLY.name,
                     "sumber_file": "hitung_<x>.csv",
                     "sumber_sheet": "",
                     "sumber_baris": 9,
@@ -283,7 +283,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 }
             ]
         ),
-        "quarantine",
+        schemas.QUARANTINE.name,
         root,
     )
     catalog.write(
@@ -293,7 +293,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                     "path": "data/raw/demo-16/hitung_internal/<img>.csv",
                     "sha256": "a" * 64,
                     "ukuran_byte": 10,
-                    "dataset": "tally_tps",
+                    "dataset": schemas.TALLY.name,
                     "status": "diterima",
                     "baris_dibaca": 9,
                     "baris_diterima": 8,
@@ -303,13 +303,13 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 },
             ]
         ),
-        "ledger",
+        schemas.LEDGER.name,
         root,
     )
     catalog.write(
         pl.DataFrame(
             {
-                "dataset": ["tally_tps", "tally_tps"],
+                "dataset": [schemas.TALLY.name] * 2,
                 "pemeriksaan": ["identitas_1_jumlah_suara", "identitas_1_jumlah_suara"],
                 "tingkat": ["tolak", "tolak"],
                 "alasan": ["Σ suara paslon = suara_sah", "Σ suara paslon = suara_sah"],
@@ -318,7 +318,7 @@ def build_processed(root: Path, demo: bool = True) -> Path:
                 "kode_kabkota": ["16.71", "16.72"],
             }
         ),
-        "check_summary",
+        schemas.CHECK_SUMMARY.name,
         root,
     )
     run = {
@@ -496,8 +496,6 @@ def test_a_failing_section_does_not_take_the_pack_down(processed: Path) -> None:
 
 
 def test_every_pack_input_is_a_declared_dataset(processed: Path) -> None:
-    from analysis import schemas
-
     folder = catalog.source_dir("paket", processed)
     written = {f.parent.name if f.parent != folder else f.stem for f in folder.rglob("*.parquet")}
     declared = {d.name for d in schemas.PACK_INPUTS}
@@ -510,11 +508,11 @@ def test_every_pack_input_is_a_declared_dataset(processed: Path) -> None:
         )
         ds.check_key(df)
     # the differing TPS are split per province: a pack reads only its province's part
-    assert catalog.parts("paket__selisih_tps_kontestasi", processed) == ["16"]
+    assert catalog.parts(schemas.PAKET_SELISIH.name, processed) == ["16"]
 
 
 def test_a_partitioned_dataset_is_replaced_whole(tmp_path: Path) -> None:
-    name = "paket__selisih_tps_kontestasi"
+    name = schemas.PAKET_SELISIH.name
     rows = [
         {"kode_tps": A, "kode_kontestasi": "pkwkp-16", "kode_provinsi": "16", "kode_desa": "x"},
         {"kode_tps": "3171011001001", "kode_kontestasi": "pkwkp-31", "kode_provinsi": "31"},
@@ -526,4 +524,4 @@ def test_a_partitioned_dataset_is_replaced_whole(tmp_path: Path) -> None:
     catalog.write(pl.DataFrame(rows[:1]), name, tmp_path)
     assert catalog.parts(name, tmp_path) == ["16"]
     assert catalog.read(name, tmp_path, part="31").is_empty()  # absent part: empty, declared
-    assert catalog.read_optional("paket__kerawanan_wilayah", tmp_path) is None
+    assert catalog.read_optional(schemas.PAKET_KERAWANAN.name, tmp_path) is None

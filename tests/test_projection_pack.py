@@ -16,7 +16,7 @@ from analysis.packs.inputs import prepare_pack_inputs
 from analysis.packs.load import load_pack
 from analysis.reconcile import run_reconcile
 from analysis.reconcile.sample import draw_sample, take_in, write_sample
-from analysis.schemas import REKON_KEPASTIAN, REKON_PROYEKSI_PASLON, TPS
+from analysis.schemas import REF_SAMPEL, REKON_KEPASTIAN, REKON_PROYEKSI_PASLON, TPS
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_section_shows_the_decidedness_and_the_sample_hash(processed: Path) -> N
     got = figures(html, "urutan_pasti", kontestasi="pkwkp-16", sumber="internal")
     assert got == [str(want["urutan_pasti"])]
     assert want["kalimat_sisa"][1:] in html  # said as a sentence: capitalised
-    rec = catalog.read("ref__sampel", processed).row(0, named=True)
+    rec = catalog.read(REF_SAMPEL.name, processed).row(0, named=True)
     assert figures(html, "sampel_sha256") == [rec["sha256"]] and rec["sah"]
     # the children's contests, one line each
     assert figures(html, "urutan_pasti", kontestasi="pkwkk-1671", sumber="internal")

@@ -24,6 +24,7 @@ from analysis import demo
 from analysis.pull import agregat, fetch, run
 from analysis.pull.standin import DemoSource, FolderSource, StandIn, base_url, serve
 from analysis.pull.walk import STATUS_FILE
+from analysis.schemas import OFFICIAL_TPS, OFFICIAL_VOTES
 from analysis.settings import default_settings
 
 S = default_settings()
@@ -484,8 +485,10 @@ def test_the_whole_day_pull_ingest_reconcile_gives_kpus_served_data(
         fr = read.read_sirekap_json(f.read_bytes(), f.relative_to(drop).as_posix())
         for pid, votes in fr.votes.select("paslon_id", "suara").rows():
             served[(f.stem, f.parent.name, pid)] = votes
-    votes = catalog.read("official_votes", root=processed)
-    tps = catalog.read("official_tps", root=processed).filter(pl.col("digantikan_oleh").is_null())
+    votes = catalog.read(OFFICIAL_VOTES.name, root=processed)
+    tps = catalog.read(OFFICIAL_TPS.name, root=processed).filter(
+        pl.col("digantikan_oleh").is_null()
+    )
     current = votes.join(
         tps.select("kode_tps", "kode_kontestasi", "waktu_tarik"),
         on=["kode_tps", "kode_kontestasi", "waktu_tarik"],

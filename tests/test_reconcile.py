@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import catalog
+from analysis import catalog, schemas
 from analysis.reconcile import (
     changes_since,
     has_history,
@@ -21,6 +21,7 @@ from analysis.reconcile import (
     reconcile,
     run_reconcile,
 )
+from analysis.reconcile.inputs import INPUTS
 from analysis.schemas import RECON_STATUSES
 from analysis.settings import default_settings
 
@@ -390,15 +391,9 @@ def test_changes_since_previous(inputs):
 
 
 def _write_inputs(root: Path, inp) -> None:
-    for name, attr in (
-        ("tally_tps", "tally_tps"),
-        ("tally_votes", "tally_votes"),
-        ("official_tps", "official_tps"),
-        ("official_votes", "official_votes"),
-        ("ref_tps", "ref_tps"),
-        ("ref_paslon", "ref_paslon"),
-    ):
-        catalog.write(getattr(inp, attr), name, root=root)
+    for attr, (ds, _) in INPUTS.items():
+        if attr != "official_region":
+            catalog.write(getattr(inp, attr), ds.name, root=root)
 
 
 def test_run_writes_outputs_and_history(tmp_path, inputs):
@@ -411,20 +406,20 @@ def test_run_writes_outputs_and_history(tmp_path, inputs):
     assert previous_run(tmp_path, AS_OF) == PREV and has_history(tmp_path, AS_OF)
     assert history_dir(tmp_path, AS_OF, s).name == "20241128T1400"
     for name in (
-        "recon_tps",
-        "recon_tps_paslon",
-        "recon_wilayah",
-        "recon_wilayah_status",
-        "recon_kontestasi",
-        "recon_perubahan",
-        "recon_run",
-    ):
+        "rekon__tps_kontestasi",
+        "rekon__tps_kontestasi_paslon",
+        "rekon__wilayah_kontestasi_paslon",
+        "rekon__wilayah_kontestasi",
+        "rekon__kontestasi",
+        "rekon__perubahan_tps_kontestasi",
+        "rekon__proses",
+    ):  # the files a desk opens, by the names it sees
         assert (tmp_path / f"{name}.parquet").exists()
         assert (tmp_path / "history" / "20241128T1400" / f"{name}.parquet").exists()
     meta = json.loads((tmp_path / "history" / "20241128T1400" / "meta.json").read_text())
     assert meta["previous_as_of"].startswith("2024-11-27T13:00")
     kept = load_history(tmp_path, AS_OF)
-    assert kept.tps.equals(catalog.read("recon_tps", root=tmp_path))
+    assert kept.tps.equals(catalog.read(schemas.RECON_TPS.name, root=tmp_path))
     assert set(second.perubahan["jenis_perubahan"]) >= {"selisih_baru", "masuk_internal"}
 
 
@@ -505,7 +500,7 @@ def demo_run(tmp_path_factory):
     run_ingest(raw, processed, s)
     before = run_reconcile(processed, s.demo.previous_report, s)
     after = run_reconcile(processed, s.demo.as_of, s)
-    return manifest, before, after, catalog.read("ref_paslon", root=processed)
+    return manifest, before, after, catalog.read(schemas.PASLON.name, root=processed)
 
 
 def _nomor(field: str, paslon: pl.DataFrame, contest: str) -> int:
@@ -663,7 +658,7 @@ def test_cli_prints_summary(tmp_path, inputs, capsys):
     assert main(["reconcile", "--as-of", AS_OF.isoformat(), "--processed", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Rekonsiliasi per 2024-11-28 14.00 WIB" in out and "selisih 1" in out
-    assert (tmp_path / "recon_kontestasi.parquet").exists()
+    assert catalog.processed_path(schemas.RECON_KONTESTASI.name, root=tmp_path).exists()
 
 
 # --- the rules as tables, and the pieces under them ------------------------------------------------

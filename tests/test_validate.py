@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from analysis import validate as v
+from analysis.schemas import INCIDENTS, OFFICIAL_REGION, OFFICIAL_TPS, READINESS, TALLY, TPS
 from analysis.settings import REPO_ROOT, load_settings
 
 # the 88 real Sirekap records, carried in the repo (tests/data/.../SOURCE.md names source and licence)
@@ -94,7 +95,7 @@ def ids(messages: list[str]) -> set[str]:
 
 
 def test_a_consistent_report_passes_every_check(s):
-    out = v.validate("tally_tps", frame(tally_row()), s)
+    out = v.validate(TALLY.name, frame(tally_row()), s)
     assert out.flags.to_dicts() == [
         {"_row_id": 0, "ditolak": False, "alasan_tolak": [], "peringatan": []}
     ]
@@ -181,7 +182,7 @@ def identity_outcome(s) -> v.ValidationOutcome:
     rows = [tally_row()]
     for i, (over, *_) in enumerate(IDENTITY_CASES, start=1):
         rows.append(tally_row(kode_tps=f"1671011001{i + 1:03d}", **over))
-    return v.validate("tally_tps", frame(*rows), s)
+    return v.validate(TALLY.name, frame(*rows), s)
 
 
 def test_the_row_that_holds_is_not_flagged(identity_outcome):
@@ -230,7 +231,7 @@ def dpt_241(votes: int, **over) -> dict:
 def test_dpt_plus_reserve_rounds_the_reserve_up(s):
     """DPT 241: 2.5% is 6.025 ballots, printed as 7, so up to 248 votes fit DPT + reserve."""
     df = frame(dpt_241(248), dpt_241(249, kode_tps="1671011001002"))
-    out = v.validate("tally_tps", df, s)
+    out = v.validate(TALLY.name, df, s)
     assert [ids(w) for w in out.flags["peringatan"]] == [set(), {"identitas_7_batas_cadangan"}]
     assert out.flags["peringatan"][1][0] == (
         "identitas_7_batas_cadangan: suara_total (249) > pemilih_dpt (241) + cadangan 2,5% = 248"
@@ -246,7 +247,7 @@ def test_tolerance_comes_from_settings(gx_root, tmp_path):
             kode_tps="1671011001002", pengguna_total=252, pengguna_dpt=247, pengguna_total_l=117
         ),
     )
-    out = v.validate("tally_tps", df, lenient)
+    out = v.validate(TALLY.name, df, lenient)
     assert [ids(w) for w in out.flags["peringatan"]] == [set(), {"identitas_4_suara_pengguna"}]
     # identity 1 with votes_sum = 5: a difference of 3 passes, 6 fails
     tolerances = lenient.election.tolerances.model_dump() | {"votes_sum": 5}
@@ -257,15 +258,15 @@ def test_tolerance_comes_from_settings(gx_root, tmp_path):
         tally_row(jumlah_suara_paslon=253),
         tally_row(kode_tps="1671011001002", jumlah_suara_paslon=256),
     )
-    out = v.validate("tally_tps", df, loose)
+    out = v.validate(TALLY.name, df, loose)
     assert out.flags["ditolak"].to_list() == [False, True]
     assert "(toleransi 5)" in out.flags["alasan_tolak"][1][0]
 
 
 def test_severity_routing_internal_rejects_kpu_warns(s):
     broken = dict(jumlah_suara_paslon=412, paslon_asing=1)  # 412: no OCR signature (hundreds 4)
-    tally = v.validate("tally_tps", frame(tally_row(**broken)), s)
-    kpu = v.validate("official_tps", official(tally_row(**broken)), s)
+    tally = v.validate(TALLY.name, frame(tally_row(**broken)), s)
+    kpu = v.validate(OFFICIAL_TPS.name, official(tally_row(**broken)), s)
     assert tally.flags["ditolak"].to_list() == [True]
     assert ids(tally.flags["alasan_tolak"][0]) == {"identitas_1_jumlah_suara", "paslon_dikenal"}
     assert kpu.flags["ditolak"].to_list() == [False]  # KPU's record: flagged, never dropped
@@ -286,7 +287,7 @@ def test_codes_are_checked_against_the_region_tree(s):
     ref_tps = pl.DataFrame(
         {"kode_tps": [f"1671011001{i:03d}" for i in range(1, 4)] + ["1601072001001"]}
     )
-    out = v.validate("tally_tps", df, s, ref_tps=ref_tps)
+    out = v.validate(TALLY.name, df, s, ref_tps=ref_tps)
     got = [ids(r) for r in out.flags["alasan_tolak"]]
     assert got[0] == {"kode_tps_desa_dikenal", "kode_tps_terdaftar"}
     assert got[1] == {"kode_tps_format"}
@@ -300,12 +301,15 @@ def test_codes_are_checked_against_the_region_tree(s):
     # KPU's presidential records are official records of the ppwp contest, valid in every desa;
     # a KPU record of a TPS missing from the desk's list only warns
     kpu = v.validate(
-        "official_tps", official(df.row(5, named=True), df.row(7, named=True)), s, ref_tps=ref_tps
+        OFFICIAL_TPS.name,
+        official(df.row(5, named=True), df.row(7, named=True)),
+        s,
+        ref_tps=ref_tps,
     )
     assert kpu.flags["ditolak"].to_list() == [False, False]
     assert [ids(w) for w in kpu.flags["peringatan"]] == [set(), {"kode_tps_terdaftar"}]
     # without a TPS list the check is skipped, not failed
-    skipped = v.validate("tally_tps", df, s).summary.filter(
+    skipped = v.validate(TALLY.name, df, s).summary.filter(
         pl.col("pemeriksaan") == "kode_tps_terdaftar"
     )
     assert skipped["n_diperiksa"].sum() == 0
@@ -319,10 +323,10 @@ def test_report_time_must_be_inside_the_election_window(s):
         tally_row(kode_tps="1671011001002", waktu_laporan=late),
         tally_row(kode_tps="1671011001003", waktu_laporan=T0),
     )
-    out = v.validate("tally_tps", df, s)
+    out = v.validate(TALLY.name, df, s)
     assert out.flags["ditolak"].to_list() == [True, True, False]
     assert "waktu_laporan (2024-11-27 06:59 WIB) di luar jendela" in out.flags["alasan_tolak"][0][0]
-    kpu = v.validate("official_tps", official(tally_row(waktu_laporan=late)), s)
+    kpu = v.validate(OFFICIAL_TPS.name, official(tally_row(waktu_laporan=late)), s)
     assert kpu.flags["ditolak"].to_list() == [False]
     assert ids(kpu.flags["peringatan"][0]) == {"waktu_dalam_jendela"}
 
@@ -333,7 +337,7 @@ def test_duplicate_key_rejects_the_repeat_not_the_first(s):
         tally_row(suara_tidak_sah=5),
         tally_row(waktu_laporan=T0 + dt.timedelta(minutes=5)),
     )
-    out = v.validate("tally_tps", df, s)
+    out = v.validate(TALLY.name, df, s)
     assert out.flags["ditolak"].to_list() == [
         False,
         True,
@@ -352,7 +356,7 @@ def test_ocr_hundreds_digit_signature(s):
         # 420 above a DPT of 300: the hundreds digit is 4, not a crossed-out box misread
         tally_row(kode_tps="1671011001002", suara_sah=420, jumlah_suara_paslon=420),
     )
-    out = v.validate("official_tps", official(*df.drop("_row_id").to_dicts()), s)
+    out = v.validate(OFFICIAL_TPS.name, official(*df.drop("_row_id").to_dicts()), s)
     first = [m for m in out.flags["peringatan"][0] if m.startswith("ocr_digit_ratusan")]
     assert first and "suara_sah 962→62" in first[0] and "suara_total 967→67" in first[0]
     assert "ocr_digit_ratusan" not in ids(out.flags["peringatan"][1])
@@ -364,7 +368,7 @@ def test_ocr_signature_in_a_paslon_box_shows_as_an_exact_hundreds_excess(s):
         tally_row(jumlah_suara_paslon=1150),
         tally_row(kode_tps="1671011001002", jumlah_suara_paslon=650),
     )
-    out = v.validate("official_tps", df, s)
+    out = v.validate(OFFICIAL_TPS.name, df, s)
     first = [m for m in out.flags["peringatan"][0] if m.startswith("ocr_digit_ratusan")]
     assert first and "Σ suara paslon (1150) − suara_sah (250) = 900" in first[0]
     # an excess of 400: 4 is not a digit a crossed-out box is read as
@@ -380,7 +384,7 @@ def test_incomplete_and_psu_kpu_records_are_kept_with_a_warning(s):
         .otherwise(pl.col("jumlah_suara_paslon"))
         .alias("jumlah_suara_paslon"),
     )
-    out = v.validate("official_tps", df, s)
+    out = v.validate(OFFICIAL_TPS.name, df, s)
     assert out.flags["ditolak"].to_list() == [False, False]
     assert out.flags["peringatan"][0].to_list() == [
         "rekaman_lengkap: rekaman Sirekap belum lengkap: chart (suara paslon) kosong"
@@ -397,7 +401,7 @@ def test_summary_counts_per_check_and_kabkota(s):
         tally_row(kode_tps="1671011001003", jumlah_suara_paslon=None),  # no chart: not checked
         tally_row(kode_tps="1601072001001", kode_kontestasi="pkwkp-16", jumlah_suara_paslon=2),
     )
-    out = v.validate("tally_tps", df, s)
+    out = v.validate(TALLY.name, df, s)
     row = out.summary.filter(pl.col("pemeriksaan") == "identitas_1_jumlah_suara").select(
         "kode_kabkota", "n_gagal", "n_diperiksa"
     )
@@ -454,7 +458,7 @@ def test_incident_fields_after_normalisation(s):
         incident(id_insiden="INS-5", kode_wilayah="99.99"),
         incident(id_insiden="INS-1"),  # duplicate id
     )
-    out = v.validate("incidents", df, s)
+    out = v.validate(INCIDENTS.name, df, s)
     assert out.flags["ditolak"].to_list() == [False, True, False, False, False, True]
     assert ids(out.flags["alasan_tolak"][1]) == {"kategori_kanonik"}
     assert ids(out.flags["peringatan"][2]) == {"lokasi_ada"}
@@ -492,7 +496,7 @@ def test_readiness_ref_tps_and_region_recap(s):
             penyebut=10,
         ),
     )
-    out = v.validate("readiness", ready, s)
+    out = v.validate(READINESS.name, ready, s)
     assert out.flags["ditolak"].to_list() == [False, True, False]
     assert ids(out.flags["peringatan"][2]) == {"pecahan_konsisten"}
 
@@ -522,7 +526,7 @@ def test_readiness_ref_tps_and_region_recap(s):
             pemilih_dpt_p=350,
         ),
     )
-    out = v.validate("ref_tps", tps, s)
+    out = v.validate(TPS.name, tps, s)
     assert out.flags["ditolak"].to_list() == [False, True, False]
     assert ids(out.flags["alasan_tolak"][1]) == {"kode_tps_sesuai_desa"}
     assert ids(out.flags["peringatan"][2]) == {"dpt_wajar"}
@@ -548,7 +552,7 @@ def test_readiness_ref_tps_and_region_recap(s):
         rec("16.71.02", 2, 150),
         rec("16.01.07", 1, 5),
     )
-    out = v.validate("official_region", region, s)
+    out = v.validate(OFFICIAL_REGION.name, region, s)
     assert out.flags["ditolak"].to_list() == [False, False, False, False, True]
     assert ids(out.flags["alasan_tolak"][4]) == {"kontestasi_sesuai_wilayah"}
     assert [ids(w) for w in out.flags["peringatan"][2:4]] == [{"identitas_1_jumlah_suara"}] * 2
@@ -667,7 +671,7 @@ def _independent_counts(raw: list[dict]) -> dict[str, int]:
 def test_real_sirekap_records_identity_counts_match_an_independent_count(s):
     df, raw = _sirekap_frame()
     assert df.height == 88
-    out = v.validate("official_tps", df, s)
+    out = v.validate(OFFICIAL_TPS.name, df, s)
     assert out.flags.height == 88 and out.flags["_row_id"].n_unique() == 88  # every station
     assert out.n_rejected == 0  # KPU's records are flagged, never dropped
     got = out.summary.group_by("pemeriksaan").agg(pl.col("n_gagal").sum())
@@ -692,15 +696,15 @@ def test_checks_are_described_with_severity_and_reason(s):
             assert meta["severity"] in ("reject", "warn") and meta["why"] and meta["aturan"]
             assert meta["tingkat"] == v.TINGKAT[meta["severity"]]
     # the rule in words carries the threshold of the settings
-    tally = {e["meta"]["check"]: e["meta"] for e in suites["tally_tps"]}
+    tally = {e["meta"]["check"]: e["meta"] for e in suites[TALLY.name]}
     assert tally["identitas_1_jumlah_suara"]["aturan"] == "Σ suara paslon = suara_sah, toleransi 0"
     assert "election.tolerances.votes_sum = 0" in tally["identitas_1_jumlah_suara"]["sumber"]
 
 
 def test_shared_chasil_checks_differ_only_where_the_table_says(s):
     """The C.Hasil identities are one table: same rule for both, severity per dataset."""
-    tally = {c.id: c for c in v.checks_for("tally_tps", s)}
-    kpu = {c.id: c for c in v.checks_for("official_tps", s)}
+    tally = {c.id: c for c in v.checks_for(TALLY.name, s)}
+    kpu = {c.id: c for c in v.checks_for(OFFICIAL_TPS.name, s)}
     assert tally["identitas_1_jumlah_suara"].severity == "reject"
     assert kpu["identitas_1_jumlah_suara"].severity == "warn"
     assert tally["identitas_1_jumlah_suara"].aturan == kpu["identitas_1_jumlah_suara"].aturan
@@ -737,31 +741,29 @@ def test_context_works_from_a_fresh_clone_and_is_idempotent(tmp_path):
     before = files()
     assert (fresh / "great_expectations.yml") in before
     for _ in range(2):
-        out = v.validate(
-            "tally_tps", frame(tally_row(), tally_row(jumlah_suara_paslon=1)), settings
-        )
+        out = v.validate(TALLY.name, frame(tally_row(), tally_row(jumlah_suara_paslon=1)), settings)
         assert out.flags["ditolak"].to_list() == [False, True]
     assert files() == before  # neither the config nor the suites are rewritten
     v.sync_suites(settings)  # every suite: the committed ones are fresh (regenerated from code)
     assert files() == before, "expectations/ is stale: run sync_suites() (or ingest) and commit"
     assert not (fresh / "uncommitted" / "validations").exists()  # results are kept in memory
     assert v._gx_context(fresh).validation_results_store.list_keys() == []  # and dropped once read
-    assert (fresh / "expectations" / "tally_tps.json").exists()
+    assert (fresh / "expectations" / f"{TALLY.name}.json").exists()  # suites named by dataset
 
 
 def test_contract_errors_are_clear(s):
     with pytest.raises(v.ValidationInputError, match="_row_id"):
-        v.validate("tally_tps", pl.DataFrame([tally_row()]), s)
+        v.validate(TALLY.name, pl.DataFrame([tally_row()]), s)
     with pytest.raises(v.ValidationInputError, match="jumlah_suara_paslon"):
-        v.validate("tally_tps", frame(tally_row()).drop("jumlah_suara_paslon"), s)
+        v.validate(TALLY.name, frame(tally_row()).drop("jumlah_suara_paslon"), s)
     with pytest.raises(v.ValidationInputError, match="no suite"):
         v.validate("nope", frame(tally_row()), s)
-    empty = v.validate("tally_tps", frame(tally_row()).clear(), s)
+    empty = v.validate(TALLY.name, frame(tally_row()).clear(), s)
     assert empty.flags.is_empty() and empty.summary.is_empty()
 
 
 def test_missing_required_values_are_named(s):
-    out = v.validate("tally_tps", frame(tally_row(suara_sah=None, kode_kontestasi=None)), s)
+    out = v.validate(TALLY.name, frame(tally_row(suara_sah=None, kode_kontestasi=None)), s)
     msg = [m for m in out.flags["alasan_tolak"][0] if m.startswith("wajib_terisi")][0]
     assert msg == "wajib_terisi: kolom wajib kosong: kode_kontestasi, suara_sah"
 

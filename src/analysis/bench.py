@@ -31,10 +31,14 @@ def _measure(fn: Callable[..., Any], kwargs: dict[str, Any], queue: mp.Queue) ->
     except Exception as exc:  # a benchmark reports a failing stage instead of stopping
         extra, error = None, f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peak_mb = own.ru_maxrss / 1024
+    # CPU seconds of the stage and its finished workers: steadier than wall time on a busy machine
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
     queue.put(
         {
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 1),
             "peak_rss_mb": round(peak_mb),
             "error": error,
             "detail": extra if isinstance(extra, dict) else None,
@@ -81,12 +85,14 @@ def run_stage(name: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any
         except queue.Empty:
             if not p.is_alive():
                 result = {"seconds": 0.0, "peak_rss_mb": 0, "error": "stage process died"}
+                result["cpu_seconds"] = 0.0
                 result["detail"] = None
     p.join()
     result["stage"] = name
     result["peak_rss_tree_mb"] = round(peak_tree)
     print(
-        f"  {name:<28} {result['seconds']:>8.1f} s   peak {result['peak_rss_mb']:>6} MB"
+        f"  {name:<28} {result['seconds']:>8.1f} s   cpu {result['cpu_seconds']:>7.1f} s"
+        f"   peak {result['peak_rss_mb']:>6} MB"
         f"   all processes {result['peak_rss_tree_mb']:>6} MB"
         + (f"   ERROR {result['error']}" if result["error"] else ""),
         flush=True,

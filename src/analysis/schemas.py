@@ -117,7 +117,7 @@ def _d(
 # --- Reference tables -------------------------------------------------------------------------
 
 REGIONS = _d(
-    "ref_regions",
+    "ref__wilayah",
     "one row per region unit (provinsi, kab/kota, kecamatan, desa/kelurahan)",
     ("kode_wilayah",),
     {
@@ -135,7 +135,7 @@ REGIONS = _d(
 )
 
 CONTESTS = _d(
-    "ref_contests",
+    "ref__kontestasi",
     "one row per contest",
     ("kode_kontestasi",),
     {
@@ -147,7 +147,7 @@ CONTESTS = _d(
 )
 
 PASLON = _d(
-    "ref_paslon",
+    "ref__kontestasi_paslon",
     "one row per contest × nomor urut",
     ("kode_kontestasi", "nomor_urut"),
     {
@@ -160,7 +160,7 @@ PASLON = _d(
 )
 
 TPS = _d(
-    "ref_tps",
+    "ref__tps",
     "one row per TPS",
     ("kode_tps",),
     {
@@ -216,7 +216,7 @@ REF_SAMPEL = _d(
 _TALLY_COUNTS = {c: "int" for c in ADMIN_COUNTS} | _SPLITS
 
 TALLY = _d(
-    "tally_tps",
+    "internal__tps_kontestasi_laporan",
     "one row per accepted report of a TPS × contest (the current one has digantikan_oleh null)",
     ("kode_tps", "kode_kontestasi", "waktu_laporan"),
     {
@@ -244,7 +244,7 @@ TALLY = _d(
 )
 
 TALLY_VOTES = _d(
-    "tally_votes",
+    "internal__tps_kontestasi_laporan_paslon",
     "one row per accepted report (TPS × contest × waktu_laporan) × paslon",
     ("kode_tps", "kode_kontestasi", "waktu_laporan", "nomor_urut"),
     {
@@ -259,7 +259,7 @@ TALLY_VOTES = _d(
 # --- Official KPU results ------------------------------------------------------------------------
 
 OFFICIAL_TPS = _d(
-    "official_tps",
+    "sirekap__tps_kontestasi_tarikan",
     "one row per TPS × contest × pull of KPU's site (Sirekap record as read at waktu_tarik)",
     ("kode_tps", "kode_kontestasi", "waktu_tarik"),
     {
@@ -285,7 +285,7 @@ OFFICIAL_TPS = _d(
 )
 
 OFFICIAL_VOTES = _d(
-    "official_votes",
+    "sirekap__tps_kontestasi_tarikan_paslon",
     "one row per TPS × contest × pull × paslon (KPU Sirekap chart)",
     ("kode_tps", "kode_kontestasi", "waktu_tarik", "nomor_urut"),
     {
@@ -300,7 +300,7 @@ OFFICIAL_VOTES = _d(
 )
 
 OFFICIAL_REGION = _d(
-    "official_region",
+    "dhasil__wilayah_kontestasi_paslon",
     "one row per region unit × contest × paslon (D.Hasil recapitulation / Sirekap aggregate)",
     ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
     {
@@ -345,7 +345,7 @@ SIREKAP_AGREGAT = _d(
 # --- Incidents and readiness ----------------------------------------------------------------------
 
 INCIDENTS = _d(
-    "incidents",
+    "insiden__laporan",
     "one row per incident report",
     ("id_insiden",),
     {
@@ -379,7 +379,7 @@ INCIDENTS = _d(
 )
 
 READINESS = _d(
-    "readiness",
+    "kesiapan__wilayah_tanggal_indikator",
     "one row per kab/kota × day × indicator",
     ("kode_wilayah", "tanggal", "indikator"),
     {
@@ -397,7 +397,7 @@ READINESS = _d(
 # --- Accounting ----------------------------------------------------------------------------------
 
 QUARANTINE = _d(
-    "quarantine",
+    "mutu__baris_ditolak",
     "one row per rejected input row",
     ("dataset", "sumber_file", "sumber_sheet", "sumber_baris"),
     {
@@ -411,7 +411,7 @@ QUARANTINE = _d(
 )
 
 LEDGER = _d(
-    "ledger",
+    "mutu__berkas",
     "one row per raw file path; a copy of content already read has status duplikat and 0 rows",
     ("path",),
     {
@@ -451,7 +451,7 @@ _RECON_AREA = {
 }
 
 RECON_TPS_PASLON = _d(
-    "recon_tps_paslon",
+    "rekon__tps_kontestasi_paslon",
     "one row per TPS × contest × paslon (internal vs KPU, as of the run's time)",
     ("kode_tps", "kode_kontestasi", "nomor_urut"),
     {
@@ -470,15 +470,15 @@ RECON_TPS_PASLON = _d(
 )
 
 RECON_TPS = _d(
-    "recon_tps",
-    "one row per TPS × contest (expected from ref_tps, or seen in either source)",
+    "rekon__tps_kontestasi",
+    f"one row per TPS × contest (expected from {TPS.name}, or seen in either source)",
     ("kode_tps", "kode_kontestasi"),
     {
         "kode_tps": "str",
         "kode_kontestasi": "str",
         **_RECON_AREA,
-        "pemilih_dpt": "int",  # from ref_tps (null: TPS not in the reference list)
-        "diharapkan": "bool",  # in ref_tps: counts towards coverage
+        "pemilih_dpt": "int",  # from ref__tps (null: TPS not in the reference list)
+        "diharapkan": "bool",  # in ref__tps: counts towards coverage
         "status": "str",  # RECON_STATUSES
         "status_banding": "str",  # the comparison alone: cocok|selisih|hanya_internal|hanya_kpu|belum_masuk
         "kpu_direvisi": "bool",
@@ -516,7 +516,7 @@ RECON_TPS = _d(
 )
 
 RECON_WILAYAH = _d(
-    "recon_wilayah",
+    "rekon__wilayah_kontestasi_paslon",
     "one row per region unit × contest × paslon (desa, kecamatan, kabkota, provinsi, nasional '00')",
     ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
     {
@@ -537,7 +537,7 @@ RECON_WILAYAH = _d(
 )
 
 RECON_WILAYAH_STATUS = _d(
-    "recon_wilayah_status",
+    "rekon__wilayah_kontestasi",
     "one row per region unit × contest",
     ("kode_wilayah", "kode_kontestasi"),
     {
@@ -575,7 +575,7 @@ RECON_WILAYAH_STATUS = _d(
 )
 
 RECON_KONTESTASI = _d(
-    "recon_kontestasi",
+    "rekon__kontestasi",
     "one row per contest",
     ("kode_kontestasi",),
     {
@@ -618,7 +618,7 @@ RECON_KONTESTASI = _d(
 )
 
 RECON_PERKIRAAN = _d(
-    "recon_perkiraan",
+    "rekon__perkiraan_kontestasi_paslon",
     "one row per contest × paslon: the naive estimate of the final internal result (not written "
     "since the projection of docs/domain.md §11; the simulation's baseline)",
     ("kode_kontestasi", "nomor_urut"),
@@ -637,7 +637,7 @@ RECON_PERKIRAAN = _d(
 )
 
 RECON_PERUBAHAN = _d(
-    "recon_perubahan",
+    "rekon__perubahan_tps_kontestasi",
     "one row per TPS × contest whose status changed since the previous as-of",
     ("kode_tps", "kode_kontestasi"),
     {
@@ -656,7 +656,7 @@ RECON_PERUBAHAN = _d(
 )
 
 RECON_PERUBAHAN_WILAYAH = _d(
-    "recon_perubahan_wilayah",
+    "rekon__perubahan_wilayah_kontestasi",
     "one row per region unit × contest: what changed since the previous as-of",
     ("kode_wilayah", "kode_kontestasi"),
     {
@@ -799,7 +799,7 @@ REKON_KEPASTIAN = _d(
 )
 
 RECON_RUN = _d(
-    "recon_run",
+    "rekon__proses",
     "one row: the reconciliation run (as-of times, duration)",
     (),
     {
@@ -813,7 +813,7 @@ RECON_RUN = _d(
 )
 
 ACCOUNTING = _d(
-    "accounting",
+    "mutu__neraca_berkas",
     "one row per raw file path of the drop (a copy of another file's content included)",
     ("path",),
     {
@@ -832,7 +832,7 @@ ACCOUNTING = _d(
 )
 
 CHECK_SUMMARY = _d(
-    "check_summary",
+    "mutu__dataset_pemeriksaan_kabkota",
     "one row per dataset × check × kab/kota",
     (),
     {
@@ -1062,7 +1062,7 @@ PAKET_KONTESTASI = _paket(
     RECON_KONTESTASI.grain,
     RECON_KONTESTASI.key,
     RECON_KONTESTASI.columns,
-    "recon_kontestasi as it stands: whether discrepancies could change a contest's outcome.",
+    f"{RECON_KONTESTASI.name} as it stands: whether discrepancies could change a contest's outcome.",
     RECON_KONTESTASI.nullable,
 )
 
@@ -1071,7 +1071,7 @@ PAKET_PERUBAHAN = _paket(
     RECON_PERUBAHAN_WILAYAH.grain,
     RECON_PERUBAHAN_WILAYAH.key,
     RECON_PERUBAHAN_WILAYAH.columns,
-    "recon_perubahan_wilayah as it stands.",
+    f"{RECON_PERUBAHAN_WILAYAH.name} as it stands.",
     RECON_PERUBAHAN_WILAYAH.nullable,
 )
 
@@ -1126,7 +1126,7 @@ PAKET_SELISIH = _paket(
     "one row per TPS × contest where the internal count and KPU's differ (or KPU revised)",
     RECON_TPS.key,
     RECON_TPS.columns,
-    "Rows of recon_tps; one file per province (analysis.catalog.PARTITIONS).",
+    f"Rows of {RECON_TPS.name}; one file per province (analysis.catalog.PARTITIONS).",
     RECON_TPS.nullable,
 )
 
@@ -1135,7 +1135,7 @@ PAKET_INSIDEN = _paket(
     INCIDENTS.grain,
     INCIDENTS.key,
     {**INCIDENTS.columns, "kode_lokasi_paket": "str"},
-    "incidents with the unit each report is filed under for slicing: its region, else its TPS's "
+    f"{INCIDENTS.name} with the unit each report is filed under for slicing: its region, else its TPS's "
     "desa, else '00' (incidents.prepare then places it exactly).",
     INCIDENTS.nullable,
 )
@@ -1145,7 +1145,7 @@ PAKET_KESIAPAN = _paket(
     READINESS.grain,
     READINESS.key,
     READINESS.columns,
-    "readiness as it stands.",
+    f"{READINESS.name} as it stands.",
     READINESS.nullable,
 )
 
@@ -1154,7 +1154,7 @@ PAKET_VALIDASI = _paket(
     CHECK_SUMMARY.grain,
     CHECK_SUMMARY.key,
     CHECK_SUMMARY.columns,
-    "check_summary as it stands.",
+    f"{CHECK_SUMMARY.name} as it stands.",
     CHECK_SUMMARY.nullable,
 )
 
@@ -1170,7 +1170,7 @@ PAKET_NERACA_BERKAS = _paket(
     ACCOUNTING.grain,
     ACCOUNTING.key,
     ACCOUNTING.columns,
-    "accounting as it stands: rows read = accepted + rejected + superseded per file.",
+    f"{ACCOUNTING.name} as it stands: rows read = accepted + rejected + superseded per file.",
     ACCOUNTING.nullable,
 )
 
@@ -1179,7 +1179,7 @@ PAKET_SUMBER_BERKAS = _paket(
     LEDGER.grain,
     LEDGER.key,
     LEDGER.columns,
-    "ledger as it stands: every input file with its SHA-256.",
+    f"{LEDGER.name} as it stands: every input file with its SHA-256.",
     LEDGER.nullable,
 )
 
@@ -1188,7 +1188,7 @@ PAKET_PENAPISAN_TPS = _paket(
     ANALITIK_PENAPISAN_TPS.grain,
     ANALITIK_PENAPISAN_TPS.key,
     ANALITIK_PENAPISAN_TPS.columns,
-    "analitik__penapisan_tps_kontestasi_kolom of this run, sorted by desa.",
+    f"{ANALITIK_PENAPISAN_TPS.name} of this run, sorted by desa.",
     ANALITIK_PENAPISAN_TPS.nullable,
 )
 
@@ -1197,7 +1197,7 @@ PAKET_PENAPISAN_WILAYAH = _paket(
     ANALITIK_PENAPISAN_WILAYAH.grain,
     ANALITIK_PENAPISAN_WILAYAH.key,
     ANALITIK_PENAPISAN_WILAYAH.columns,
-    "analitik__penapisan_wilayah_kontestasi_uji of this run.",
+    f"{ANALITIK_PENAPISAN_WILAYAH.name} of this run.",
     ANALITIK_PENAPISAN_WILAYAH.nullable,
 )
 
@@ -1206,7 +1206,7 @@ PAKET_KERAWANAN = _paket(
     ANALITIK_KERAWANAN.grain,
     ANALITIK_KERAWANAN.key,
     ANALITIK_KERAWANAN.columns,
-    "analitik__kerawanan_wilayah of this run.",
+    f"{ANALITIK_KERAWANAN.name} of this run.",
     ANALITIK_KERAWANAN.nullable,
 )
 
@@ -1215,7 +1215,7 @@ PAKET_TINDAK_LANJUT = _paket(
     TINDAK_LANJUT_MASALAH.grain,
     TINDAK_LANJUT_MASALAH.key,
     TINDAK_LANJUT_MASALAH.columns,
-    "tindak_lanjut__masalah as the analyse stage left it.",
+    f"{TINDAK_LANJUT_MASALAH.name} as the analyse stage left it.",
     TINDAK_LANJUT_MASALAH.nullable,
 )
 

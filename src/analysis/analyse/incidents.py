@@ -1,10 +1,10 @@
 """Incident views per unit: the reports in a unit, counted, listed and timed.
 
-The functions take the normalised ``incidents`` dataset (one row per incident report; labels mapped
-by :func:`analysis.taxonomy.normalise_incidents` at ingest) and a unit code (dotted, ``"00"`` for
-the whole country). An incident counts for every unit that contains the most precise location it
-carries: one reported only for a kab/kota counts for that kab/kota, its province and the nation,
-but for none of its kecamatan ("tanpa lokasi rinci" in a breakdown by child unit); one without any
+The functions take the normalised ``insiden__laporan`` dataset (one row per incident report; labels
+mapped by :func:`analysis.taxonomy.normalise_incidents` at ingest) and a unit code (dotted, ``"00"``
+for the whole country). An incident counts for every unit that contains the most precise location it
+carries: one reported only for a kab/kota counts for that kab/kota, its province and the nation, but
+for none of its kecamatan ("tanpa lokasi rinci" in a breakdown by child unit); one without any
 location counts only nationally.
 """
 

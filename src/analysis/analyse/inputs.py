@@ -15,12 +15,21 @@ from pathlib import Path
 import polars as pl
 
 from analysis import catalog
+from analysis.schemas import (
+    INCIDENTS,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    READINESS,
+    TALLY,
+    TALLY_VOTES,
+    TPS,
+)
 from analysis.settings import REPO_ROOT, Settings, default_settings
 
 #: Source of per-TPS results -> (per-TPS dataset, per-paslon dataset).
 SOURCES: dict[str, tuple[str, str]] = {
-    "internal": ("tally_tps", "tally_votes"),
-    "kpu": ("official_tps", "official_votes"),
+    "internal": (TALLY.name, TALLY_VOTES.name),
+    "kpu": (OFFICIAL_TPS.name, OFFICIAL_VOTES.name),
 }
 
 
@@ -37,7 +46,7 @@ class Inputs:
     """The processed datasets the incident/anomaly analysis reads (one processed folder)."""
 
     processed: Path
-    sumber: str  # internal (tally_tps/tally_votes) | kpu (official_tps/official_votes)
+    sumber: str  # internal | kpu (SOURCES)
     incidents: pl.DataFrame
     tps: pl.DataFrame
     votes: pl.DataFrame
@@ -87,7 +96,7 @@ def run_times(root: Path) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 def present(name: str, root: Path) -> bool:
     """Whether a processed dataset has been produced in ``root``."""
-    return catalog.processed_path(name, root=root).exists()
+    return catalog.exists(name, root=root)
 
 
 def read(name: str, root: Path) -> pl.DataFrame:
@@ -96,7 +105,7 @@ def read(name: str, root: Path) -> pl.DataFrame:
     try:
         return catalog.read(name, root=root)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        path = catalog.processed_path(name, root=root)
+        path = catalog.located(name, root=root)
         msg = " ".join(str(exc).split())
         raise DatasetUnreadable(f"{path}: dataset {name} tidak terbaca ({msg})") from exc
 
@@ -104,7 +113,7 @@ def read(name: str, root: Path) -> pl.DataFrame:
 def check_ingested(root: Path, sumber: str = "internal") -> None:
     """Raise ``ProcessedDataMissing``, saying what to run, when ``root`` holds neither incidents
     nor per-TPS results of ``sumber``."""
-    needed = ["incidents", SOURCES[sumber][0]]
+    needed = [INCIDENTS.name, SOURCES[sumber][0]]
     missing = [n for n in needed if not present(n, root)]
     if not root.exists() or len(missing) == len(needed):
         raise ProcessedDataMissing(
@@ -117,7 +126,7 @@ def read_results(root: Path, sumber: str = "internal") -> tuple[pl.DataFrame, pl
     """Per-TPS results of ``sumber`` (every version), a missing DPT filled from the TPS list, and
     their per-paslon votes."""
     tps_name, votes_name = SOURCES[sumber]
-    tps = _with_reference_dpt(read(tps_name, root), read("ref_tps", root))
+    tps = _with_reference_dpt(read(tps_name, root), read(TPS.name, root))
     return tps, read(votes_name, root)
 
 
@@ -137,10 +146,10 @@ def load_inputs(
     return Inputs(
         processed=root,
         sumber=sumber,
-        incidents=read("incidents", root),
+        incidents=read(INCIDENTS.name, root),
         tps=tps,
         votes=votes,
-        readiness=read("readiness", root),
+        readiness=read(READINESS.name, root),
         as_of=as_of,
         previous_as_of=previous,
     )

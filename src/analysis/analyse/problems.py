@@ -65,7 +65,7 @@ def problems_from_readiness(ready: pl.DataFrame) -> pl.DataFrame:
 
 def problems_from_recon(recon_tps: pl.DataFrame) -> pl.DataFrame:
     """``selisih_hitung`` (internal ≠ KPU) and ``identitas_kpu`` (KPU record with validation flags)
-    problems, one per TPS × contest, from the reconcile stage's ``recon_tps``."""
+    problems, one per TPS × contest, from the reconcile stage's ``rekon__tps_kontestasi``."""
     if recon_tps.is_empty():
         return pl.DataFrame(schema=PROBLEM_SCHEMA)
     desa = pl.col("kode_desa")

@@ -1,8 +1,8 @@
 """Readiness (*kesiapan*) per unit against its targets, as kerawanan and follow-up read it.
 
-Readiness is reported per kab/kota (the ``readiness`` dataset): a unit's own rows are used when
-present; a kecamatan inherits its kab/kota's figures; a province, or the nation, aggregates its
-kab/kota (Σ pembilang / Σ penyebut, else the mean of nilai).
+Readiness is reported per kab/kota (the ``kesiapan__wilayah_tanggal_indikator`` dataset): a
+unit's own rows are used when present; a kecamatan inherits its kab/kota's figures; a province, or
+the nation, aggregates its kab/kota (Σ pembilang / Σ penyebut, else the mean of nilai).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Anomaly screens (*penapisan*) per TPS: they point an analyst somewhere, never a finding.
 
 Works on either source of per-TPS results, in the canonical model: the internal count
-(``tally_tps`` + ``tally_votes``, versions by ``waktu_laporan``) or KPU's records
-(``official_tps`` + ``official_votes``, versions by ``waktu_tarik``). :func:`current_results` picks
-the version in force as of a time.
+(``internal__tps_kontestasi_laporan`` + ``internal__tps_kontestasi_laporan_paslon``, versions by
+``waktu_laporan``) or KPU's records (``sirekap__tps_kontestasi_tarikan`` +
+``sirekap__tps_kontestasi_tarikan_paslon``, versions by ``waktu_tarik``). :func:`current_results`
+picks the version in force as of a time.
 
 Each screen is a small function in the registry :data:`TPS_SCREENS` (id, Indonesian label, the
 settings it reads, the function); :func:`tps_screens` builds the frame they share once and runs
@@ -21,6 +22,7 @@ import polars as pl
 
 from analysis.domain.regions import TIERS, ancestor_expr, tps_desa_expr
 from analysis.domain.rules import with_reserve_expr
+from analysis.schemas import OFFICIAL_TPS, TALLY
 from analysis.settings import Settings, default_settings
 
 CAVEAT = (
@@ -50,7 +52,8 @@ def _time_col(tps: pl.DataFrame) -> str:
         if c in tps.columns:
             return c
     raise KeyError(
-        "per-TPS results need a version time: waktu_laporan (tally_tps) or waktu_tarik (official_tps)"
+        f"per-TPS results need a version time: waktu_laporan ({TALLY.name}) or waktu_tarik "
+        f"({OFFICIAL_TPS.name})"
     )
 
 

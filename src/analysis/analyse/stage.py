@@ -43,15 +43,19 @@ from analysis.schemas import (
     ANALITIK_LANGKAH,
     ANALITIK_PENAPISAN_TPS,
     ANALITIK_PENAPISAN_WILAYAH,
+    INCIDENTS,
+    READINESS,
+    RECON_TPS,
+    RECON_WILAYAH_STATUS,
+    TALLY,
+    TALLY_VOTES,
     TINDAK_LANJUT_MASALAH,
+    TPS,
     Dataset,
 )
 from analysis.settings import Settings, default_settings
 
 OK, FAILED, SKIPPED = "ok", "gagal", "dilewati"
-#: The follow-up state as written before the analyse stage existed: read once, when the declared
-#: dataset is not there yet, so a desk's history survives the upgrade.
-LEGACY_STATE = "tindak_lanjut"
 
 
 class Skip(Exception):
@@ -79,21 +83,21 @@ class Context:
 
     @cached_property
     def incidents(self) -> pl.DataFrame:
-        self.need("incidents")
-        return read("incidents", self.root)
+        self.need(INCIDENTS.name)
+        return read(INCIDENTS.name, self.root)
 
     @cached_property
     def readiness(self) -> pl.DataFrame:
-        return read("readiness", self.root)
+        return read(READINESS.name, self.root)
 
     @cached_property
     def in_force(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The internal count in force as of the run (one version per TPS × contest)."""
-        self.need("tally_tps")
-        self.need("tally_votes")
+        self.need(TALLY.name)
+        self.need(TALLY_VOTES.name)
         tps, votes = read_results(self.root, "internal")
         if tps.is_empty():
-            raise Skip("hitung internal (tally_tps) kosong")
+            raise Skip(f"hitung internal ({TALLY.name}) kosong")
         return screens.current_results(tps, votes, self.as_of)
 
     def need(self, name: str) -> None:
@@ -128,10 +132,10 @@ def scored_units(root: Path) -> list[str]:
     from analysis import reference
 
     codes: set[str] = {regions.NATIONAL}
-    if present("recon_wilayah_status", root):
-        codes |= set(read("recon_wilayah_status", root)["kode_wilayah"].to_list())
-    if present("ref_tps", root):
-        for desa in read("ref_tps", root)["kode_desa"].unique().to_list():
+    if present(RECON_WILAYAH_STATUS.name, root):
+        codes |= set(read(RECON_WILAYAH_STATUS.name, root)["kode_wilayah"].to_list())
+    if present(TPS.name, root):
+        for desa in read(TPS.name, root)["kode_desa"].unique().to_list():
             codes |= {regions.ancestor_at(desa, d) for d in range(1, kerawanan.DEEPEST + 1)}
     known = set(reference.regions()["kode_wilayah"].to_list()) | {regions.NATIONAL}
     return sorted(c for c in codes & known if regions.depth(c) <= kerawanan.DEEPEST)
@@ -146,10 +150,10 @@ def _kerawanan(ctx: Context) -> pl.DataFrame:
 
 
 def previous_state(root: Path) -> pl.DataFrame | None:
-    """The follow-up state of the previous run (None on the first run)."""
-    for name in (TINDAK_LANJUT_MASALAH.name, LEGACY_STATE):
-        if present(name, root):
-            return read(name, root)
+    """The follow-up state of the previous run (None on the first run). A state written before
+    the analyse stage existed is read too (analysis.catalog.LEGACY_FILES)."""
+    if present(TINDAK_LANJUT_MASALAH.name, root):
+        return read(TINDAK_LANJUT_MASALAH.name, root)
     return None
 
 
@@ -159,8 +163,8 @@ def _followup(ctx: Context) -> pl.DataFrame:
         raise Skip("waktu acuan belum ada (run.json tanpa as_of)")
     hits, _ = ctx.screened()
     found = [problems.problems_from_screens(hits)] if hits is not None else []
-    if present("recon_tps", ctx.root):
-        found.append(problems.problems_from_recon(read("recon_tps", ctx.root)))
+    if present(RECON_TPS.name, ctx.root):
+        found.append(problems.problems_from_recon(read(RECON_TPS.name, ctx.root)))
     probs = pl.concat(found, how="diagonal_relaxed") if found else None
     tz = regions.desk_time_zone(ctx.settings.desk.unit_code)
     previous = previous_state(ctx.root)

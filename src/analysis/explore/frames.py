@@ -30,7 +30,7 @@ def _unit_and_children(unit: str) -> pl.Expr:
 
 def count_per_unit(processed: Path, unit: str) -> pl.DataFrame:
     """Coverage, TPS by comparison status and discrepancy of ``unit`` and each child unit, per
-    contest (``recon_wilayah_status``), with the unit's name; the unit itself first."""
+    contest (``rekon__wilayah_kontestasi``), with the unit's name; the unit itself first."""
     status = catalog.read(RECON_WILAYAH_STATUS.name, root=processed).filter(
         _unit_and_children(unit)
     )
@@ -44,8 +44,8 @@ def count_per_unit(processed: Path, unit: str) -> pl.DataFrame:
 
 
 def votes(processed: Path, unit: str) -> pl.DataFrame:
-    """Votes per paslon in ``unit``, internal count beside KPU's and D.Hasil (``recon_wilayah``),
-    with the paslon's name."""
+    """Votes per paslon in ``unit``, internal count beside KPU's and D.Hasil
+    (``rekon__wilayah_kontestasi_paslon``), with the paslon's name."""
     wil = catalog.read(RECON_WILAYAH.name, root=processed).filter(pl.col("kode_wilayah") == unit)
     names = catalog.read(PASLON.name, root=processed).select(
         "kode_kontestasi", "nomor_urut", "nama_paslon"
@@ -59,8 +59,9 @@ def votes(processed: Path, unit: str) -> pl.DataFrame:
 
 
 def discrepancies(processed: Path, unit: str) -> pl.DataFrame:
-    """TPS × contest inside ``unit`` where the internal count and KPU's differ (``recon_tps``,
-    ``status_banding`` selisih), largest absolute discrepancy first, with kecamatan and desa names."""
+    """TPS × contest inside ``unit`` where the internal count and KPU's differ
+    (``rekon__tps_kontestasi``, ``status_banding`` selisih), largest absolute discrepancy first, with
+    kecamatan and desa names."""
     tps = catalog.read(RECON_TPS.name, root=processed).filter(
         inside_expr("kode_desa", unit) & (pl.col("status_banding") == "selisih")
     )
@@ -87,7 +88,7 @@ def discrepancies(processed: Path, unit: str) -> pl.DataFrame:
 
 
 def _at(status: pl.DataFrame, unit: str, as_of: dt.datetime) -> pl.DataFrame:
-    """The unit's rows of a ``recon_wilayah_status`` frame, with the time it stood as of."""
+    """The unit's rows of a ``rekon__wilayah_kontestasi`` frame, with the time it stood as of."""
     ds = RECON_WILAYAH_STATUS
     rows = ds.conform(status.filter(pl.col("kode_wilayah") == unit)).select(list(ds.columns))
     return rows.select(
@@ -145,7 +146,8 @@ def over_the_night(
 ) -> pl.DataFrame:
     """The unit's coverage and discrepancies per contest as they stood every ``step`` from the
     first result to the run's as-of: the reconciliation recomputed in memory as of each time
-    (nothing written). One row per ``waktu_acuan`` × contest, ``recon_wilayah_status`` columns."""
+    (nothing written). One row per ``waktu_acuan`` × contest, ``rekon__wilayah_kontestasi``
+    columns."""
     s = settings or default_settings()
     inputs = reconcile.load_inputs(processed)
     first, last = _arrival_window(inputs)

@@ -3,8 +3,9 @@
 ``run_ingest(raw, processed, settings)`` reads every file of the drop (``analysis.read``), records
 it in the ledger (by sha256: the same content under two names, or on a re-run, is read once),
 validates each dataset as one batch (``analysis.validate``), and writes the processed datasets,
-``quarantine``, ``ledger``, ``accounting`` and ``check_summary``. Nothing is ever written under
-the raw folder. CLI: ``python -m analysis ingest [--raw DIR] [--processed DIR]``.
+``mutu__baris_ditolak`` (the quarantine), ``mutu__berkas`` (the ledger), ``mutu__neraca_berkas``
+(the accounting) and ``mutu__dataset_pemeriksaan_kabkota`` (the check summary). Nothing is ever
+written under the raw folder. CLI: ``python -m analysis ingest [--raw DIR] [--processed DIR]``.
 
 Every row read ends in exactly one state, so that per file **rows read = accepted + rejected +
 superseded**:
@@ -12,16 +13,18 @@ superseded**:
 - **ditolak** (rejected): a cell could not be read (``format_baca``), it collides with another row
   of the same TPS × contest × time but different numbers (``versi_bentrok``: which one is right
   cannot be decided, both go to quarantine), or it fails a reject-level check of the validator.
-  Rejected rows go to ``quarantine`` with every reason and the original values.
+  Rejected rows go to the quarantine (``mutu__baris_ditolak``) with every reason and the original
+  values.
 - **digantikan** (superseded): a later version of the same entity exists among the non-rejected
   rows. The entity and the order of versions per dataset are in :data:`SPECS`: tally reports per
   TPS × contest by ``waktu_laporan``; Sirekap records per TPS × contest by ``waktu_tarik`` (each
   pull is a snapshot: a later pull's record supersedes the earlier pull's, changed or not);
   incidents per ``id_insiden`` by ``waktu_laporan``; D.Hasil rows, readiness rows and reference
   rows by file order (path, then row: name recap files so they sort by time). An exact duplicate
-  (same entity, same time, same numbers) is superseded by its first copy. ``tally_tps`` and
-  ``official_tps`` keep superseded versions with ``digantikan_oleh`` = ``"<file>:<row>"`` of the
-  next version; the other datasets keep only the version in force.
+  (same entity, same time, same numbers) is superseded by its first copy.
+  ``internal__tps_kontestasi_laporan`` and ``sirekap__tps_kontestasi_tarikan`` keep superseded
+  versions with ``digantikan_oleh`` = ``"<file>:<row>"`` of the next version; the other datasets
+  keep only the version in force.
 - **diterima** (accepted): the version in force; warn-level failures stay on it in ``peringatan``.
 
 A later version supersedes an earlier one only if it is not rejected itself: a broken resubmission

@@ -190,7 +190,7 @@ def ledger(processed: Path, sizes: dict[str, int], accounting: pl.DataFrame) -> 
     from the previous ledger under ``processed``)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     before: dict[str, dt.datetime] = {}
-    prev = catalog.processed_path("ledger", root=processed)
+    prev = catalog.located(LEDGER.name, root=processed)
     if prev.exists():
         try:
             p = pl.read_parquet(prev, columns=["sha256", "waktu_ingest"]).drop_nulls()

@@ -14,7 +14,16 @@ from analysis import read
 from analysis.ingest.fates import DITERIMA, DITOLAK, copy_fates, decide
 from analysis.ingest.frames import EMPTY_LIST, attach, lineage_ref
 from analysis.ingest.specs import EXTRAS, REFERENCES, WITH_VOTES, Spec
-from analysis.schemas import BY_NAME
+from analysis.schemas import (
+    BY_NAME,
+    INCIDENTS,
+    OFFICIAL_REGION,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    PASLON,
+    TALLY,
+    TALLY_VOTES,
+)
 from analysis.settings import Settings
 
 _DPT = ("pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p")
@@ -56,7 +65,7 @@ def process_kind(
 
 def _ref_paslon_table(ref: pl.DataFrame | None) -> pl.DataFrame:
     if ref is None or ref.is_empty():
-        return BY_NAME["ref_paslon"].empty()
+        return PASLON.empty()
     return ref
 
 
@@ -168,7 +177,9 @@ def normalise_incidents(rows: pl.DataFrame, messages: list[str]) -> pl.DataFrame
     try:
         from analysis.taxonomy import normalise_incidents
     except ImportError as exc:
-        messages.append(f"[incidents] normalisasi label belum tersedia ({exc}); teks asli disimpan")
+        messages.append(
+            f"[{INCIDENTS.name}] normalisasi label belum tersedia ({exc}); teks asli disimpan"
+        )
         return rows.with_columns(
             *(pl.col(c).alias(f"{c}_asli") for c in ("tahapan", "kategori", "tingkat_keparahan")),
             pl.lit([], dtype=pl.List(pl.String)).alias("kategori_lain"),
@@ -258,10 +269,10 @@ def outputs(
         return {spec.name: canon(spec.name, keep)}
     if spec.kind == "tally":
         assert votes is not None
-        return {"tally_tps": keep, "tally_votes": _tally_votes(keep, votes)}
+        return {TALLY.name: keep, TALLY_VOTES.name: _tally_votes(keep, votes)}
     if spec.kind == "official":
         assert votes is not None
-        return {"official_tps": keep, "official_votes": _official_votes(keep, votes)}
+        return {OFFICIAL_TPS.name: keep, OFFICIAL_VOTES.name: _official_votes(keep, votes)}
     if spec.kind == "official_region":
-        return {} if votes is None else {"official_region": _region_rows(keep, votes)}
+        return {} if votes is None else {OFFICIAL_REGION.name: _region_rows(keep, votes)}
     return {spec.name: keep}

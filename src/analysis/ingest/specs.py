@@ -12,6 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.schemas import (
+    INCIDENTS,
+    OFFICIAL_REGION,
+    OFFICIAL_TPS,
+    OFFICIAL_VOTES,
+    PASLON,
+    READINESS,
+    TALLY,
+    TALLY_VOTES,
+    TPS,
+)
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -42,14 +54,14 @@ class Spec:
 SPECS: dict[str, Spec] = {
     s.kind: s
     for s in (
-        #    kind               dataset            entity                                             version          history validate_as
-        Spec("ref_paslon",      "ref_paslon",      ("kode_kontestasi", "nomor_urut"),                 None,            False,  None),
-        Spec("ref_tps",         "ref_tps",         ("kode_tps",),                                     None,            False,  "ref_tps"),
-        Spec("tally",           "tally_tps",       ("kode_tps", "kode_kontestasi"),                   "waktu_laporan", True,   "tally_tps"),
-        Spec("official",        "official_tps",    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   "official_tps",   snapshot=True),
-        Spec("official_region", "official_region", ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,            False,  "official_region"),
-        Spec("incidents",       "incidents",       ("id_insiden",),                                   "waktu_laporan", False,  "incidents"),
-        Spec("readiness",       "readiness",       ("kode_wilayah", "tanggal", "indikator"),          None,            False,  "readiness"),
+        #    kind               dataset               entity                                             version          history validate_as
+        Spec("ref_paslon",      PASLON.name,          ("kode_kontestasi", "nomor_urut"),                 None,            False,  None),
+        Spec("ref_tps",         TPS.name,             ("kode_tps",),                                     None,            False,  TPS.name),
+        Spec("tally",           TALLY.name,           ("kode_tps", "kode_kontestasi"),                   "waktu_laporan", True,   TALLY.name),
+        Spec("official",        OFFICIAL_TPS.name,    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   OFFICIAL_TPS.name,    snapshot=True),
+        Spec("official_region", OFFICIAL_REGION.name, ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,            False,  OFFICIAL_REGION.name),
+        Spec("incidents",       INCIDENTS.name,       ("id_insiden",),                                   "waktu_laporan", False,  INCIDENTS.name),
+        Spec("readiness",       READINESS.name,       ("kode_wilayah", "tanggal", "indikator"),          None,            False,  READINESS.name),
     )
 }
 # fmt: on
@@ -73,23 +85,23 @@ PROCESS_ORDER = (
 
 #: Every processed dataset ingest writes (an empty one when the drop holds none of its rows).
 DATASETS = (
-    "ref_tps",
-    "ref_paslon",
-    "tally_tps",
-    "tally_votes",
-    "official_tps",
-    "official_votes",
-    "official_region",
-    "incidents",
-    "readiness",
+    TPS.name,
+    PASLON.name,
+    TALLY.name,
+    TALLY_VOTES.name,
+    OFFICIAL_TPS.name,
+    OFFICIAL_VOTES.name,
+    OFFICIAL_REGION.name,
+    INCIDENTS.name,
+    READINESS.name,
 )
 
 #: Non-canonical columns worth keeping in a processed dataset (for the packs and analysts).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "tally_tps": ("jumlah_suara_paslon", "paslon_asing"),
-    "official_tps": ("jumlah_suara_paslon", "paslon_asing"),
-    "official_votes": ("asing",),
-    "incidents": (
+    TALLY.name: ("jumlah_suara_paslon", "paslon_asing"),
+    OFFICIAL_TPS.name: ("jumlah_suara_paslon", "paslon_asing"),
+    OFFICIAL_VOTES.name: ("asing",),
+    INCIDENTS.name: (
         "lokasi",
         "label_tidak_dikenal",
         "status_verifikasi_asli",

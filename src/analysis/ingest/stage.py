@@ -43,7 +43,7 @@ from analysis.ingest.fates import DITOLAK
 from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
-from analysis.schemas import BY_NAME, QUARANTINE
+from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
 #: Hashing order: the tally files first (both workers parse them as soon as they are hashed), then
@@ -74,7 +74,8 @@ def run_ingest(
 ) -> Accounting:
     """Read, validate and account for the drop at ``raw``; write everything under ``processed``.
 
-    Returns the :class:`Accounting` (also written as ``accounting.parquet`` and in the ledger).
+    Returns the :class:`Accounting` (also written as ``mutu__neraca_berkas`` and in the ledger
+    ``mutu__berkas``).
     """
     t0 = time.perf_counter()
     s = settings or default_settings()
@@ -249,11 +250,13 @@ class _Run:
             if name not in self.written:
                 catalog.write(BY_NAME[name].empty(), name, root=root)
         catalog.write(
-            pl.concat(quarantines) if quarantines else QUARANTINE.empty(), "quarantine", root=root
+            pl.concat(quarantines) if quarantines else QUARANTINE.empty(),
+            QUARANTINE.name,
+            root=root,
         )
-        catalog.write(acct.ledger(root, self.sizes, files), "ledger", root=root)
-        catalog.write(files, "accounting", root=root)
-        catalog.write(check_summary, "check_summary", root=root)
+        catalog.write(acct.ledger(root, self.sizes, files), LEDGER.name, root=root)
+        catalog.write(files, ACCOUNTING.name, root=root)
+        catalog.write(check_summary, CHECK_SUMMARY.name, root=root)
         self.timings["tulis_akhir"] = round(time.perf_counter() - t_end, 2)
         elapsed = time.perf_counter() - self.t0
         return Accounting(files, self.messages, check_summary, elapsed, self.timings)

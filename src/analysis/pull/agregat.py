@@ -38,7 +38,7 @@ def agregat_vs_tps(
 ) -> pl.DataFrame:
     """One row per region × contest × paslon of the aggregates in ``pull_dir``.
 
-    ``desk_tps``: the desk's TPS list (``kode_tps``), e.g. ``catalog.read("ref_tps")`` or
+    ``desk_tps``: the desk's TPS list (``kode_tps``), e.g. ``catalog.read(TPS.name)`` or
     :func:`desk_tps_of`; without it ``tps_desk`` is null."""
     pull_dir = Path(pull_dir)
     agg = _aggregates(pull_dir, kpu, _scope(pull_dir))

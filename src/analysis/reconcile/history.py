@@ -1,8 +1,8 @@
 """Runs kept under ``processed/history/<as-of>/``, so a pack can say what changed since the last one.
 
-Each run writes its recon_* datasets to ``processed/`` and keeps a copy in a folder named after its
-as-of time in the desk's local time (``docs/domain.md`` §3), with a ``meta.json`` that records the
-as-of, the previous as-of compared against, and the phase timings. A folder is written under a
+Each run writes its ``rekon__*`` datasets to ``processed/`` and keeps a copy in a folder named
+after its as-of time in the desk's local time (``docs/domain.md`` §3), with a ``meta.json`` that
+records the as-of, the previous as-of compared against, and the phase timings. A folder is written under a
 ``.tmp`` name and renamed when complete, so a half-written one is never taken for a run.
 """
 
@@ -82,8 +82,9 @@ def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
         meta = json.loads((folder / META).read_text())
         frames = {}
         for attr, ds in OUTPUTS.items():
-            path = folder / f"{ds.name}.parquet"
-            frames[attr] = pl.read_parquet(path) if path.exists() else ds.empty()
+            # a folder kept before the datasets were renamed holds recon_*.parquet: the catalogue
+            # reads those (analysis.catalog.LEGACY_FILES); an absent dataset is empty
+            frames[attr] = catalog.read(ds.name, root=folder)
         prev = meta.get("previous_as_of")
         return ReconResult(
             as_of=t, previous_as_of=dt.datetime.fromisoformat(prev) if prev else None, **frames
@@ -107,7 +108,7 @@ def kept_series(processed: Path, ds: Dataset, until: dt.datetime | None = None) 
 
 
 def _write_current(frames: dict[str, pl.DataFrame], processed: Path) -> None:
-    """Replace each recon_* file in ``processed`` (written aside, then renamed)."""
+    """Replace each rekon__* file in ``processed`` (written aside, then renamed)."""
     for name, df in frames.items():
         path = catalog.processed_path(name, root=processed)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +140,7 @@ def _keep(names: list[str], processed: Path, hist: Path, meta: dict) -> None:
 def write_result(
     result: ReconResult, processed: Path, settings: Settings | None = None
 ) -> tuple[Path, Path]:
-    """Write recon_* to ``processed`` and a copy to its history folder; returns both folders."""
+    """Write rekon__* to ``processed`` and a copy to its history folder; returns both folders."""
     processed = Path(processed)
     frames = result.frames()  # keys were checked where each frame was built
     _write_current(frames, processed)

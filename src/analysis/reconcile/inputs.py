@@ -1,8 +1,10 @@
 """What reconciliation reads: the processed datasets, conformed to their schemas.
 
-The internal count (``tally_tps``, ``tally_votes``) and KPU's data (``official_tps``,
-``official_votes``, the D.Hasil recap ``official_region``) hold *every* accepted version; which one
-is in force at a time is :mod:`analysis.reconcile.versions`' business.
+The internal count (``internal__tps_kontestasi_laporan`` and its ``_paslon`` votes) and KPU's
+data (``sirekap__tps_kontestasi_tarikan`` and its ``_paslon`` votes, the D.Hasil recap
+``dhasil__wilayah_kontestasi_paslon``) hold *every* accepted version; which one is in force at a
+time is :mod:`analysis.reconcile.versions`' business. The fields of :class:`ReconInputs` are code
+names; :data:`INPUTS` maps each to its dataset.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def make_inputs(
 def _read(processed: Path, ds: Dataset, columns: list[str]) -> pl.DataFrame | None:
     """The used columns of one processed dataset; None when it has not been produced."""
     name = ds.name
-    path = catalog.processed_path(name, root=processed)
+    path = catalog.located(name, root=processed)
     if not path.exists():
         return None
     try:

@@ -10,7 +10,7 @@ import polars as pl
 from analysis.domain.regions import NATIONAL, contest_region
 from analysis.schemas import RECON_KONTESTASI
 
-#: Columns of the national recon_wilayah_status row each contest carries.
+#: Columns of the national rekon__wilayah_kontestasi row each contest carries.
 NATIONAL_STATUS = [
     "kode_kontestasi",
     "tps_diharapkan",
@@ -80,7 +80,7 @@ def _leaders(wilayah: pl.DataFrame, status: pl.DataFrame) -> pl.DataFrame:
 
 
 def outcome(wilayah: pl.DataFrame, status: pl.DataFrame) -> pl.DataFrame:
-    """recon_kontestasi: one row per contest — coverage, leaders and margins of both sources."""
+    """rekon__kontestasi: one row per contest — coverage, leaders and margins of both sources."""
     k = _leaders(wilayah, status)
     return RECON_KONTESTASI.check_key(
         RECON_KONTESTASI.conform(k).select(list(RECON_KONTESTASI.columns)).sort("kode_kontestasi")

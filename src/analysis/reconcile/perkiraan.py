@@ -141,7 +141,8 @@ def _contest_totals(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def estimate(tps_paslon: pl.DataFrame, tps: pl.DataFrame) -> pl.DataFrame:
-    """recon_perkiraan: one row per contest × paslon — an ESTIMATE of the final internal count."""
+    """rekon__perkiraan_kontestasi_paslon: one row per contest × paslon — an ESTIMATE of the final
+    internal count."""
     strata, y = _sample(tps_paslon, tps)
     if y.is_empty():
         return RECON_PERKIRAAN.empty()

@@ -15,13 +15,13 @@ from analysis.reconcile.exprs import first_label
 from analysis.reconcile.inputs import PAIR
 from analysis.reconcile.keys import contest_ids, desa_group, with_pid
 from analysis.reconcile.wilayah import UNIT, roll_up
-from analysis.schemas import RECON_PERUBAHAN, RECON_PERUBAHAN_WILAYAH
+from analysis.schemas import RECON_PERUBAHAN, RECON_PERUBAHAN_WILAYAH, RECON_TPS
 
 if TYPE_CHECKING:
     from analysis.reconcile.result import ReconResult
 
 SEBELUMNYA = "_sebelumnya"
-#: recon_tps columns compared between the two reports.
+#: rekon__tps_kontestasi columns compared between the two reports.
 COMPARED = [
     *PAIR,
     "kode_desa",
@@ -57,14 +57,14 @@ EVENTS: dict[str, pl.Expr] = {
     "_selesai": _WAS & (pl.col("status_banding") == "cocok"),
     "_revisi": pl.col("kpu_direvisi") & ~pl.col("kpu_direvisi_sebelumnya"),
 }
-#: Event → the recon_perubahan_wilayah column counting it.
+#: Event → the rekon__perubahan_wilayah_kontestasi column counting it.
 EVENT_COUNTS: dict[str, str] = {
     "_baru": "n_selisih_baru",
     "_selesai": "n_selisih_selesai",
     "_revisi": "n_kpu_direvisi_baru",
 }
 
-#: recon_wilayah_status columns set side by side, before and after.
+#: rekon__wilayah_kontestasi columns set side by side, before and after.
 COVERAGE = ["tps_internal", "tps_kpu", "cakupan_internal", "cakupan_kpu", "n_tidak_cocok"]
 
 
@@ -72,8 +72,8 @@ def _side_by_side(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame
     """Each TPS × contest of either report, its columns now and ``_sebelumnya``; a side that did
     not have it counts as ``belum_masuk`` with every flag false."""
     cmap = contest_ids(previous, current)
-    prev = with_pid(previous.select(COMPARED), cmap, "previous recon_tps")
-    cur = with_pid(current.select(COMPARED), cmap, "recon_tps")
+    prev = with_pid(previous.select(COMPARED), cmap, f"previous {RECON_TPS.name}")
+    cur = with_pid(current.select(COMPARED), cmap, RECON_TPS.name)
     j = cur.join(prev, on="_pid", how="full", coalesce=True, suffix=SEBELUMNYA)
     statuses = ("status", "status_banding")
     return j.with_columns(
@@ -87,7 +87,8 @@ def _side_by_side(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame
 
 
 def _per_unit(previous: ReconResult, current: ReconResult, j: pl.DataFrame) -> pl.DataFrame:
-    """recon_perubahan_wilayah: coverage before and after, and the events summed up the tree."""
+    """rekon__perubahan_wilayah_kontestasi: coverage before and after, and the events summed up
+    the tree."""
     desa = (
         j.group_by(desa_group(j, per_paslon=False))
         .agg(
@@ -119,11 +120,12 @@ def _per_unit(previous: ReconResult, current: ReconResult, j: pl.DataFrame) -> p
 
 
 def changes_since(previous: ReconResult, current: ReconResult) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """What changed between two reconciliations: (recon_perubahan, recon_perubahan_wilayah).
+    """What changed between two reconciliations: (rekon__perubahan_tps_kontestasi,
+    rekon__perubahan_wilayah_kontestasi).
 
-    recon_perubahan: one row per TPS × contest whose status or discrepancy changed
-    (:data:`JENIS_PERUBAHAN`); recon_perubahan_wilayah: one row per region unit × contest with
-    coverage before/after and new/resolved discrepancies.
+    rekon__perubahan_tps_kontestasi: one row per TPS × contest whose status or discrepancy changed
+    (:data:`JENIS_PERUBAHAN`); rekon__perubahan_wilayah_kontestasi: one row per region unit ×
+    contest with coverage before/after and new/resolved discrepancies.
     """
     j = _side_by_side(previous.tps, current.tps)
     per_tps = j.with_columns(first_label(JENIS_PERUBAHAN).alias("jenis_perubahan")).filter(

@@ -52,7 +52,7 @@ OUTPUTS: dict[str, Dataset] = {
 
 @dataclass
 class ReconResult:
-    """One reconciliation as of a time: every recon_* frame (attributes named after OUTPUTS)."""
+    """One reconciliation as of a time: every rekon__* frame (attributes named after OUTPUTS)."""
 
     as_of: dt.datetime
     previous_as_of: dt.datetime | None

@@ -1,7 +1,7 @@
 """The reconcile stage: one run on a processed folder, its command line, and its benchmark.
 
 ``python -m analysis reconcile [--as-of T] [--previous T] [--processed DIR]`` reads the processed
-datasets, reconciles as of T, compares with the previous kept run, writes recon_* and keeps the run
+datasets, reconciles as of T, compares with the previous kept run, writes rekon__* and keeps the run
 in history (:mod:`analysis.reconcile.history`).
 """
 
@@ -29,7 +29,7 @@ from analysis.reconcile.history import (
 from analysis.reconcile.inputs import INPUTS, ReconcileError, ReconInputs, as_utc, load_inputs
 from analysis.reconcile.perubahan import changes_since
 from analysis.reconcile.result import ReconResult, reconcile, timed
-from analysis.schemas import RECON_RUN, RECON_STATUSES
+from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
 from analysis.settings import Settings, default_settings
 
 
@@ -45,7 +45,7 @@ def _changes(
 
 
 def _run_row(result: ReconResult, seconds: float, tol: int) -> pl.DataFrame:
-    """recon_run: the as-of times, when and how long, the tolerance used."""
+    """rekon__proses: the as-of times, when and how long, the tolerance used."""
     return pl.DataFrame(
         {
             "waktu_acuan": [result.as_of],
@@ -64,7 +64,7 @@ def run_reconcile(
     settings: Settings | None = None,
     previous_as_of: dt.datetime | None = None,
 ) -> ReconResult:
-    """Reconcile the processed data as of ``as_of``, write recon_* and keep the run in history.
+    """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
     ``previous_as_of`` defaults to the latest kept run before ``as_of``; changes are computed
     against that run (read from history when kept there, else recomputed from the inputs).
@@ -230,8 +230,7 @@ def bench_reconcile(
     s = default_settings()
     as_of = as_of or s.demo.as_of
     tmp, source = None, "processed"
-    tally = INPUTS["tally_tps"][0].name
-    if processed is None or not catalog.processed_path(tally, root=Path(processed)).exists():
+    if processed is None or not catalog.exists(TALLY.name, root=Path(processed)):
         tmp, source = _synthetic_folder(n_tps)
         processed = tmp
     try:

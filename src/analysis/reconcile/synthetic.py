@@ -27,7 +27,7 @@ OFF_BY_100 = 0.003  # share of KPU vote rows off by 100
 
 
 def _tps_list(rng: np.random.Generator, n_tps: int) -> pl.DataFrame:
-    """ref_tps: ``n_tps`` TPS spread over the desa, DPT 150–599."""
+    """ref__tps: ``n_tps`` TPS spread over the desa, DPT 150–599."""
     desa_i = np.sort(rng.integers(0, N_DESA, n_tps))
     prov = 11 + desa_i % 38
     kab = 1 + (desa_i // 38) % 14
@@ -51,7 +51,7 @@ def _tps_list(rng: np.random.Generator, n_tps: int) -> pl.DataFrame:
 
 
 def _paslon(rng: np.random.Generator, pairs: pl.DataFrame) -> pl.DataFrame:
-    """ref_paslon: 2–6 paslon per contest."""
+    """ref__kontestasi_paslon: 2–6 paslon per contest."""
     contests = pairs.select("kode_kontestasi").unique().sort("kode_kontestasi")
     n_pas = pl.Series(rng.integers(2, 6, contests.height) + (rng.random(contests.height) < 0.1))
     return (
@@ -65,7 +65,8 @@ def _paslon(rng: np.random.Generator, pairs: pl.DataFrame) -> pl.DataFrame:
 def _pulls(
     rng: np.random.Generator, pairs: pl.DataFrame, votes: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """official_tps and official_votes: each pull a snapshot of a growing share of TPS."""
+    """sirekap__tps_kontestasi_tarikan and its ``_paslon`` votes: each pull a snapshot of a
+    growing share of TPS."""
     off_tps, off_votes = [], []
     for share, pull in PULLS:
         sel = pairs.filter(pl.col("u") < share).select(PAIR)

@@ -28,7 +28,7 @@ from analysis.reconcile.keys import (
     with_pid,
 )
 from analysis.reconcile.versions import InForce, in_force
-from analysis.schemas import RECON_TPS, RECON_TPS_PASLON
+from analysis.schemas import RECON_TPS, RECON_TPS_PASLON, TPS
 
 BOTH = pl.col("ada_internal") & pl.col("ada_kpu")
 
@@ -45,7 +45,7 @@ NEITHER = "belum_masuk"
 #: ``status``: a KPU revision since the previous report comes first, then the comparison.
 STATUS: tuple[tuple[str, pl.Expr], ...] = (("kpu_direvisi", pl.col("kpu_direvisi")),)
 
-#: The units above its desa every TPS row names (recon_tps: kode_kecamatan, …), by depth.
+#: The units above its desa every TPS row names (rekon__tps_kontestasi: kode_kecamatan, …), by depth.
 AREA_DEPTHS: dict[str, int] = {
     f"kode_{t}": TIERS.index(t) for t in ("kecamatan", "kabkota", "provinsi")
 }
@@ -57,7 +57,7 @@ _FLAGGED = (pl.col("peringatan_internal").list.len().fill_null(0) > 0) | (
 
 def expected_pairs(ref_tps: pl.DataFrame, contests: pl.Series) -> pl.DataFrame:
     """Expected TPS × contest: each listed TPS in the gubernur and bupati/walikota contest of its
-    desa, among the contests the data knows (ref_paslon or either source)."""
+    desa, among the contests the data knows (ref__kontestasi_paslon or either source)."""
     t = ref_tps.select("kode_tps", "kode_desa", "pemilih_dpt")
     per_contest = [
         t.with_columns(contest_expr(jenis, "kode_desa").alias("kode_kontestasi"))
@@ -130,7 +130,7 @@ def _per_pair(tp: pl.DataFrame, tolerance: int) -> pl.DataFrame:
 
 
 def _tps_rows(pairs: pl.DataFrame, per_pair: pl.DataFrame) -> pl.DataFrame:
-    """recon_tps's rows: each TPS × contest with its figures, area codes and statuses."""
+    """rekon__tps_kontestasi's rows: each TPS × contest with its figures, area codes and statuses."""
     return (
         pairs.join(per_pair, on="_pid", how="left", maintain_order="left")
         .with_columns(
@@ -157,7 +157,7 @@ def reconcile_tps(
     tolerance: int = 0,
     previous_as_of: dt.datetime | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(recon_tps_paslon, recon_tps) as of ``as_of``.
+    """(rekon__tps_kontestasi_paslon, rekon__tps_kontestasi) as of ``as_of``.
 
     Grain: one row per TPS × contest × paslon, and one row per TPS × contest. Both carry the
     private integer keys (``_vid``, ``_pid``; dropped when written) that later steps join on.
@@ -167,7 +167,7 @@ def reconcile_tps(
     cmap = contest_ids(inputs.ref_paslon, inputs.tally_tps, inputs.official_tps)
     now = in_force(inputs, cmap, as_of, previous_as_of)
     contests = pl.Series(list(cmap), dtype=pl.String)
-    expected = with_pid(expected_pairs(inputs.ref_tps, contests), cmap, "ref_tps")
+    expected = with_pid(expected_pairs(inputs.ref_tps, contests), cmap, TPS.name)
     pairs = _pairs(expected, now, cmap)
     tp = _paslon_rows(now, pairs)
     tps = keyed(RECON_TPS, _tps_rows(pairs, _per_pair(tp, tolerance)), "_pid")

@@ -20,7 +20,8 @@ import polars as pl
 from analysis.reconcile.inputs import PAIR, ReconInputs
 from analysis.reconcile.keys import vote_id, with_pid
 
-#: Columns of each source's TPS × contest record, under the names ``recon_tps`` gives them.
+#: Columns of each source's TPS × contest record, under the names ``rekon__tps_kontestasi`` gives
+#: them.
 INTERNAL_RECORD: tuple[pl.Expr, ...] = (
     pl.col("waktu_laporan"),
     pl.col("suara_sah").alias("suara_sah_internal"),
@@ -43,7 +44,7 @@ class Source:
     time_col: str
     records: str  # one row per TPS × contest × version
     votes: str  # one row per TPS × contest × version × paslon
-    columns: tuple[pl.Expr, ...]  # the record's columns kept, as recon_tps names them
+    columns: tuple[pl.Expr, ...]  # the record's columns kept, as rekon__tps_kontestasi names them
 
 
 INTERNAL = Source("waktu_laporan", "tally_tps", "tally_votes", INTERNAL_RECORD)

@@ -17,7 +17,7 @@ from analysis.schemas import RECON_STATUSES, RECON_WILAYAH, RECON_WILAYAH_STATUS
 DESA_DEPTH = TIERS.index("desa")
 UNIT = ["kode_wilayah", "kode_kontestasi"]
 
-#: Sums per region unit × contest × paslon (recon_wilayah).
+#: Sums per region unit × contest × paslon (rekon__wilayah_kontestasi_paslon).
 VOTE_SUMS = [
     "suara_internal",
     "suara_kpu",
@@ -83,7 +83,8 @@ def _desa_votes(tps_paslon: pl.DataFrame) -> pl.DataFrame:
 def roll_up_paslon(
     tps_paslon: pl.DataFrame, official_region: pl.DataFrame, tolerance: int = 0
 ) -> pl.DataFrame:
-    """recon_wilayah: one row per region unit × contest × paslon, every level of the tree."""
+    """rekon__wilayah_kontestasi_paslon: one row per region unit × contest × paslon, every level of
+    the tree."""
     keys = ["kode_kontestasi", "nomor_urut"]
     w = roll_up(_desa_votes(tps_paslon), keys, VOTE_SUMS).with_columns(
         (pl.col("suara_internal_banding") - pl.col("suara_kpu_banding")).alias("selisih_banding")
@@ -156,7 +157,7 @@ def _dhasil_units(
 def roll_up_status(
     tps: pl.DataFrame, wilayah: pl.DataFrame, official_region: pl.DataFrame, tolerance: int = 0
 ) -> pl.DataFrame:
-    """recon_wilayah_status: one row per region unit × contest, every level of the tree."""
+    """rekon__wilayah_kontestasi: one row per region unit × contest, every level of the tree."""
     desa = _desa_status(tps)
     sums = [c for c in desa.columns if c not in UNIT]
     units, same = _dhasil_units(official_region, wilayah, tolerance)

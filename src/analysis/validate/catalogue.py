@@ -11,6 +11,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.schemas import (
+    CHECK_SUMMARY,
+    INCIDENTS,
+    OFFICIAL_REGION,
+    OFFICIAL_TPS,
+    QUARANTINE,
+    READINESS,
+    TALLY,
+    TPS,
+)
 from analysis.settings import REPO_ROOT, Settings, default_settings
 from analysis.validate.checks import DATASETS, checks_for
 from analysis.validate.model import Check
@@ -19,15 +29,15 @@ DOC = REPO_ROOT / "docs" / "checks.md"
 
 #: What each dataset holds, for the reader (heading of its section).
 TITLES: dict[str, str] = {
-    "tally_tps": "Hitung internal desk per TPS (C.Hasil yang dikirim petugas lapangan)",
-    "official_tps": "Catatan resmi KPU per TPS (Sirekap)",
-    "official_region": "Rekapitulasi resmi KPU per wilayah (D.Hasil / agregat Sirekap)",
-    "incidents": "Laporan insiden (setelah label dinormalisasi)",
-    "readiness": "Kesiapan per wilayah (logistik, perekaman KTP-el, NPHD)",
-    "ref_tps": "Daftar TPS (referensi)",
+    TALLY.name: "Hitung internal desk per TPS (C.Hasil yang dikirim petugas lapangan)",
+    OFFICIAL_TPS.name: "Catatan resmi KPU per TPS (Sirekap)",
+    OFFICIAL_REGION.name: "Rekapitulasi resmi KPU per wilayah (D.Hasil / agregat Sirekap)",
+    INCIDENTS.name: "Laporan insiden (setelah label dinormalisasi)",
+    READINESS.name: "Kesiapan per wilayah (logistik, perekaman KTP-el, NPHD)",
+    TPS.name: "Daftar TPS (referensi)",
 }
 
-_INTRO = """\
+_INTRO = f"""\
 # Katalog pemeriksaan data
 
 > Halaman ini dibuat otomatis dari tabel pemeriksaan (`src/analysis/validate/checks/`) dan
@@ -36,13 +46,13 @@ _INTRO = """\
 
 Setiap baris yang masuk diperiksa oleh Great Expectations sebelum dipakai. Ada dua tingkat:
 
-- **tolak**: baris tidak dipakai; ia disimpan di karantina (`quarantine`) bersama alasannya,
-  agar pengirim membetulkan dan mengirim ulang.
+- **tolak**: baris tidak dipakai; ia disimpan di karantina (`{QUARANTINE.name}`) bersama
+  alasannya, agar pengirim membetulkan dan mengirim ulang.
 - **peringatan**: baris tetap dipakai, dengan catatan di kolom `peringatan` untuk ditindaklanjuti.
 
 Nama pemeriksaan (kolom pertama) adalah awalan setiap pesan di karantina dan di kolom
-`peringatan`, dan kolom `pemeriksaan` di ringkasan `check_summary`. "DOMAIN §N" merujuk ke
-bagian N catatan domain proyek (`docs/domain.md`); "settings" ke `config/settings.yaml`.
+`peringatan`, dan kolom `pemeriksaan` di ringkasan `{CHECK_SUMMARY.name}`. "DOMAIN §N"
+merujuk ke bagian N catatan domain proyek (`docs/domain.md`); "settings" ke `config/settings.yaml`.
 """
 
 

@@ -386,10 +386,11 @@ def validate(
 
     Args:
         dataset: one of :data:`DATASETS`.
-        df: the canonical frame (schemas.py) with a unique int ``_row_id``; tally_tps and
-            official_tps also carry ``jumlah_suara_paslon`` and ``paslon_asing``.
+        df: the canonical frame (schemas.py) with a unique int ``_row_id``; the C.Hasil datasets
+            (``internal__tps_kontestasi_laporan``, ``sirekap__tps_kontestasi_tarikan``) also
+            carry ``jumlah_suara_paslon`` and ``paslon_asing``.
         settings: thresholds and the path of the GX context (default: the repository's).
-        ref_tps: the TPS list (needs ``kode_tps``); when given, tally_tps / official_tps rows are
+        ref_tps: the TPS list (needs ``kode_tps``); when given, the C.Hasil datasets' rows are
             checked against it (``kode_tps_terdaftar``), otherwise that check is skipped.
 
     Returns:

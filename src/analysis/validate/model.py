@@ -40,7 +40,8 @@ class ValidationInputError(ValueError):
 
 @dataclass(frozen=True)
 class Per(Generic[T]):
-    """A value of a shared check that differs by dataset: ``Per(tally_tps=a, official_tps=b)``."""
+    """A value of a shared check that differs by dataset: ``Per(**{dataset_a: a, dataset_b: b})``
+    (:func:`analysis.validate.checks.chasil.per` for the internal count and KPU's records)."""
 
     values: Mapping[str, T]
 

@@ -9,6 +9,7 @@ from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
 from analysis.packs.load import Pack, derived
 from analysis.packs.sections.common import guarded
+from analysis.schemas import LEDGER
 from analysis.settings import code_version
 
 
@@ -45,6 +46,9 @@ def section_sumber(pack: Pack) -> Html:
         parts.append(tabel(["Berkas", "Data", "Baris diterima", "SHA-256"], rows, kanan=(2,)))
         if led.height > n:
             parts.append(
-                p(f"… dan {fmt.angka(led.height - n)} berkas lainnya (lihat ledger).", "catatan")
+                p(
+                    f"… dan {fmt.angka(led.height - n)} berkas lainnya (lihat {LEDGER.name}).",
+                    "catatan",
+                )
             )
     return bagian("sumber", "Lampiran: sumber dan proses", "".join(parts))

@@ -1,5 +1,6 @@
-"""Checks of a Form C.Hasil record, shared by the desk's internal count (``tally_tps``) and KPU's
-per-TPS records (``official_tps``): one row per check, with a severity per dataset.
+"""Checks of a Form C.Hasil record, shared by the desk's internal count
+(``internal__tps_kontestasi_laporan``) and KPU's per-TPS records
+(``sirekap__tps_kontestasi_tarikan``): one row per check, with a severity per dataset.
 
 The arithmetic identities of DOMAIN §4 hold for both; what differs is what a broken identity
 means. An internal report that breaks one cannot be trusted for the count and is rejected so
@@ -17,7 +18,7 @@ from analysis.domain.regions import (
     valid_tps_expr,
 )
 from analysis.domain.rules import with_reserve, with_reserve_expr
-from analysis.schemas import ADMIN_COUNTS, BY_NAME, SPLIT_FIELDS
+from analysis.schemas import ADMIN_COUNTS, BY_NAME, OFFICIAL_TPS, PASLON, SPLIT_FIELDS, TALLY, TPS
 from analysis.settings import Settings
 from analysis.validate.checks.common import (
     known_contest,
@@ -28,9 +29,15 @@ from analysis.validate.checks.common import (
 )
 from analysis.validate.checks.exprs import absdiff, count_true, listed, msg, shown, values_listed
 from analysis.validate.checks.lookups import contest_codes, contest_region_expr, desa_kpu_codes
-from analysis.validate.model import Check, Per, Severity, ValidationInputError
+from analysis.validate.model import Check, Per, Severity, T, ValidationInputError
 
-TALLY, KPU = "tally_tps", "official_tps"
+INTERNAL, KPU = TALLY.name, OFFICIAL_TPS.name
+
+
+def per(internal: T, kpu: T) -> Per[T]:
+    """A value that differs between the internal count (:data:`INTERNAL`) and KPU's records."""
+    return Per(**{INTERNAL: internal, KPU: kpu})
+
 
 #: Columns the ingest adds to the C.Hasil datasets before validation.
 CHASIL_EXTRA: tuple[str, ...] = ("jumlah_suara_paslon", "paslon_asing")
@@ -43,20 +50,19 @@ CHASIL_EXTRA_WHAT = (
 CHASIL_OPTIONAL: tuple[str, ...] = ("suara_paslon_min", "suara_paslon_max")
 
 #: Severity of the identities that decide whether the votes can be counted.
-ARITH: Per[Severity] = Per(tally_tps="reject", official_tps="warn")
-WHO = Per(
-    tally_tps="an internal report that breaks it cannot be trusted for the count: reject so "
+ARITH: Per[Severity] = per(internal="reject", kpu="warn")
+WHO = per(
+    internal="an internal report that breaks it cannot be trusted for the count: reject so "
     "field staff resend the corrected C.Hasil",
-    official_tps="KPU's published record is the official one: it is flagged for follow-up, "
-    "never dropped",
+    kpu="KPU's published record is the official one: it is flagged for follow-up, never dropped",
 )
-SIAPA = Per(
-    tally_tps="laporan internal yang melanggarnya tidak bisa dipercaya untuk penghitungan: "
+SIAPA = per(
+    internal="laporan internal yang melanggarnya tidak bisa dipercaya untuk penghitungan: "
     "ditolak agar petugas lapangan mengirim ulang C.Hasil yang sudah dibetulkan",
-    official_tps="catatan yang dipublikasikan KPU adalah catatan resmi: ditandai untuk "
+    kpu="catatan yang dipublikasikan KPU adalah catatan resmi: ditandai untuk "
     "ditindaklanjuti, tidak pernah dibuang",
 )
-TIME_COLUMN = Per(tally_tps="waktu_laporan", official_tps="waktu_tarik")
+TIME_COLUMN = per(internal="waktu_laporan", kpu="waktu_tarik")
 #: Not required although the schema does not allow them to be null (bookkeeping, not the record).
 _NOT_REQUIRED = frozenset(
     {"peringatan", "digantikan_oleh", "pelapor", "sumber_file", "sumber_sheet", "sumber_baris"}
@@ -173,7 +179,7 @@ def _ocr_check(s: Settings) -> Check:
 
 def _codes() -> list[Check]:
     """Where the record belongs: TPS code, desa, TPS list, contest, paslon."""
-    contests = Per(tally_tps=contest_codes(False), official_tps=contest_codes(True))
+    contests = per(internal=contest_codes(False), kpu=contest_codes(True))
     return [
         tps_code_format(
             alasan="kode_tps harus 13 digit (kode desa tanpa titik + nomor TPS)",
@@ -206,25 +212,25 @@ def _codes() -> list[Check]:
         ),
         Check(
             id="kode_tps_terdaftar",
-            severity=Per(tally_tps="reject", official_tps="warn"),
+            severity=per(internal="reject", kpu="warn"),
             alasan="kode_tps harus terdaftar di daftar TPS",
-            aturan="kode_tps ada di daftar TPS (ref_tps); tidak diperiksa bila daftar TPS tidak "
+            aturan=f"kode_tps ada di daftar TPS ({TPS.name}); tidak diperiksa bila daftar TPS tidak "
             "diberikan",
-            why=Per(
-                tally_tps="The TPS must be in the TPS list (ref_tps; checked when the caller "
+            why=per(
+                internal=f"The TPS must be in the TPS list ({TPS.name}; checked when the caller "
                 "passes it): a code of a real desa with a TPS number that does not exist (e.g. "
                 "9xx) is a typo that would add a phantom TPS: reject.",
-                official_tps="The TPS must be in the TPS list (ref_tps; checked when the caller "
+                kpu=f"The TPS must be in the TPS list ({TPS.name}; checked when the caller "
                 "passes it): KPU's own record of a TPS missing from the desk's list points at "
                 "an outdated list, so warn.",
             ),
-            mengapa=Per(
-                tally_tps="Kode desa yang benar dengan nomor TPS yang tidak ada (mis. 9xx) adalah "
+            mengapa=per(
+                internal="Kode desa yang benar dengan nomor TPS yang tidak ada (mis. 9xx) adalah "
                 "salah ketik yang akan menambah TPS fiktif: ditolak.",
-                official_tps="Catatan KPU untuk TPS yang tidak ada di daftar desk menandakan "
+                kpu="Catatan KPU untuk TPS yang tidak ada di daftar desk menandakan "
                 "daftar TPS yang usang: peringatan.",
             ),
-            sumber="daftar TPS (referensi/tps.csv, dataset ref_tps)",
+            sumber=f"daftar TPS (referensi/tps.csv, dataset {TPS.name})",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.col("_tps_terdaftar"),
@@ -237,28 +243,28 @@ def _codes() -> list[Check]:
         ),
         known_contest(
             contests,
-            label=Per(
-                tally_tps="kontestasi Pilkada 2024 yang diselenggarakan",
-                official_tps="kontestasi Pilkada 2024 (atau ppwp)",
+            label=per(
+                internal="kontestasi Pilkada 2024 yang diselenggarakan",
+                kpu="kontestasi Pilkada 2024 (atau ppwp)",
             ),
-            alasan=Per(
-                tally_tps="kode_kontestasi harus kontestasi yang diselenggarakan (Pilkada 2024)",
-                official_tps="kode_kontestasi harus kontestasi yang diselenggarakan "
+            alasan=per(
+                internal="kode_kontestasi harus kontestasi yang diselenggarakan (Pilkada 2024)",
+                kpu="kode_kontestasi harus kontestasi yang diselenggarakan "
                 "(Pilkada 2024 atau ppwp)",
             ),
-            why=Per(
-                tally_tps="The contest must be a Pilkada 2024 contest (reference.contests); the "
+            why=per(
+                internal="The contest must be a Pilkada 2024 contest (reference.contests); the "
                 "internal count covers only Pilkada contests, so a ppwp or DIY-gubernur row is a "
                 "contest not held",
-                official_tps="The contest must be a Pilkada 2024 contest (reference.contests) or "
+                kpu="The contest must be a Pilkada 2024 contest (reference.contests) or "
                 "ppwp (KPU's presidential records are official records of that contest)",
             ).map(
                 lambda w: w + "; votes of an unknown contest cannot be counted anywhere: reject."
             ),
-            mengapa=Per(
-                tally_tps="Hitung internal hanya mencakup kontestasi Pilkada; baris ppwp atau "
+            mengapa=per(
+                internal="Hitung internal hanya mencakup kontestasi Pilkada; baris ppwp atau "
                 "gubernur DIY adalah kontestasi yang tidak diselenggarakan.",
-                official_tps="Rekaman presiden (ppwp) KPU adalah catatan resmi kontestasi itu.",
+                kpu="Rekaman presiden (ppwp) KPU adalah catatan resmi kontestasi itu.",
             ).map(
                 lambda w: w + " Suara kontestasi yang tidak dikenal tidak bisa dihitung: ditolak."
             ),
@@ -289,23 +295,25 @@ def _codes() -> list[Check]:
         ),
         Check(
             id="paslon_dikenal",
-            severity=Per(tally_tps="reject", official_tps="warn"),
+            severity=per(internal="reject", kpu="warn"),
             alasan="Suara hanya untuk paslon yang terdaftar di kontestasi itu",
             aturan="paslon_asing = 0: tidak ada entri suara untuk nomor urut yang tidak terdaftar "
-            "di kontestasi (ref_paslon)",
-            why=Per(
-                tally_tps="An internal report with votes for a non-existent paslon has its "
+            f"di kontestasi ({PASLON.name})",
+            why=per(
+                internal="An internal report with votes for a non-existent paslon has its "
                 "columns shifted or the wrong contest: reject.",
-                official_tps="In KPU's record the other paslon's votes still stand: warn.",
+                kpu="In KPU's record the other paslon's votes still stand: warn.",
             ).map(
-                lambda w: "Every vote entry must name a paslon of the contest (ref_paslon). " + w
+                lambda w: (
+                    f"Every vote entry must name a paslon of the contest ({PASLON.name}). " + w
+                )
             ),
-            mengapa=Per(
-                tally_tps="Laporan internal dengan suara untuk paslon yang tidak ada berarti "
+            mengapa=per(
+                internal="Laporan internal dengan suara untuk paslon yang tidak ada berarti "
                 "kolomnya bergeser atau kontestasinya salah: ditolak.",
-                official_tps="Dalam catatan KPU suara paslon lainnya tetap berlaku: peringatan.",
+                kpu="Dalam catatan KPU suara paslon lainnya tetap berlaku: peringatan.",
             ),
-            sumber="daftar paslon per kontestasi (dataset ref_paslon)",
+            sumber=f"daftar paslon per kontestasi (dataset {PASLON.name})",
             expectation="between",
             kwargs={"min_value": 0, "max_value": 0},
             column="paslon_asing",
@@ -594,7 +602,7 @@ def _limits(s: Settings) -> list[Check]:
 
 def checks(s: Settings) -> list[Check]:
     """The shared C.Hasil table, in suite order; resolve a row with ``Check.at(dataset)``."""
-    required_cols = Per(tally_tps=_required_columns(TALLY), official_tps=_required_columns(KPU))
+    required_cols = per(internal=_required_columns(INTERNAL), kpu=_required_columns(KPU))
     tol = s.election.tolerances
     return [
         required(required_cols),
@@ -603,7 +611,7 @@ def checks(s: Settings) -> list[Check]:
         *(split_sum(f, tol.split_sum) for f in SPLIT_FIELDS),
         *_limits(s),
         _ocr_check(s),
-        unique(Per(tally_tps=_key(TALLY), official_tps=_key(KPU))),
+        unique(per(internal=_key(INTERNAL), kpu=_key(KPU))),
     ]
 
 

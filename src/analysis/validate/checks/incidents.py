@@ -1,4 +1,4 @@
-"""Checks of incident reports (``incidents``), after label normalisation: one row per report.
+"""Checks of incident reports (``insiden__laporan``), after label normalisation: one row per report.
 
 The incident still counts whenever it can: only a row that normalisation never touched (a
 category or severity outside the codes) or a repeated id is rejected.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.domain.regions import tps_desa_kpu_expr, valid_tps_expr
+from analysis.schemas import INCIDENTS
 from analysis.settings import Settings
 from analysis.validate.checks.common import (
     known_region,
@@ -250,4 +251,4 @@ def kabkota() -> pl.Expr:
     return pl.coalesce(region_kabkota(), tps_kabkota())
 
 
-TABLE = Table(dataset="incidents", checks=checks, kabkota=kabkota, prepare=prepare)
+TABLE = Table(dataset=INCIDENTS.name, checks=checks, kabkota=kabkota, prepare=prepare)

@@ -1,5 +1,6 @@
-"""Checks of KPU's per-TPS records (``official_tps``, Sirekap): the shared C.Hasil table with the
-severities of an official record, completeness, PSU notes and Sirekap's own timestamp."""
+"""Checks of KPU's per-TPS records (``sirekap__tps_kontestasi_tarikan``, Sirekap): the shared
+C.Hasil table with the severities of an official record, completeness, PSU notes and Sirekap's own
+timestamp."""
 
 from __future__ import annotations
 

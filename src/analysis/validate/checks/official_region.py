@@ -1,11 +1,12 @@
-"""Checks of KPU's recapitulation (``official_region``, D.Hasil / Sirekap aggregates): one row
-per region unit × contest × paslon."""
+"""Checks of KPU's recapitulation (``dhasil__wilayah_kontestasi_paslon``, D.Hasil / Sirekap
+aggregates): one row per region unit × contest × paslon."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from analysis.domain.regions import inside_expr
+from analysis.schemas import OFFICIAL_REGION
 from analysis.settings import Settings
 from analysis.validate.checks.common import (
     known_contest,
@@ -155,4 +156,4 @@ def prepare(df: pl.DataFrame, ref_tps: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
-TABLE = Table(dataset="official_region", checks=checks, kabkota=region_kabkota, prepare=prepare)
+TABLE = Table(dataset=OFFICIAL_REGION.name, checks=checks, kabkota=region_kabkota, prepare=prepare)

@@ -1,10 +1,12 @@
-"""Checks of readiness figures (``readiness``): one row per kab/kota × day × indicator."""
+"""Checks of readiness figures (``kesiapan__wilayah_tanggal_indikator``): one row per kab/kota × day
+× indicator."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from analysis import fmt
+from analysis.schemas import READINESS
 from analysis.settings import ReadinessTargets, Settings
 from analysis.validate.checks.common import known_region, region_kabkota, required, unique
 from analysis.validate.checks.exprs import msg
@@ -106,4 +108,4 @@ def checks(s: Settings) -> list[Check]:
     ]
 
 
-TABLE = Table(dataset="readiness", checks=checks, kabkota=region_kabkota)
+TABLE = Table(dataset=READINESS.name, checks=checks, kabkota=region_kabkota)

@@ -1,4 +1,4 @@
-"""Checks of the TPS list (``ref_tps``): one row per TPS."""
+"""Checks of the TPS list (``ref__tps``): one row per TPS."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import polars as pl
 
 from analysis.domain.regions import tps_desa_kpu_expr, undotted_expr
 from analysis.domain.rules import with_reserve
+from analysis.schemas import TPS
 from analysis.settings import Settings
 from analysis.validate.checks.common import (
     required,
@@ -118,4 +119,4 @@ def checks(s: Settings) -> list[Check]:
     ]
 
 
-TABLE = Table(dataset="ref_tps", checks=checks, kabkota=tps_kabkota)
+TABLE = Table(dataset=TPS.name, checks=checks, kabkota=tps_kabkota)

@@ -1,5 +1,5 @@
-"""Checks of the desk's internal count (``tally_tps``): the shared C.Hasil table, severities for
-an internal report, and the report time window."""
+"""Checks of the desk's internal count (``internal__tps_kontestasi_laporan``): the shared C.Hasil
+table, severities for an internal report, and the report time window."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def checks(s: Settings) -> list[Check]:
 
 
 TABLE = Table(
-    dataset=chasil.TALLY,
+    dataset=chasil.INTERNAL,
     checks=checks,
     kabkota=tps_kabkota,
     prepare=chasil.prepare,
