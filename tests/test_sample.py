@@ -130,6 +130,17 @@ def test_command_draws_into_a_drop_and_checks_it(tmp_path, capsys):
     assert "sha256" in out and (drop / "referensi/sampel_pvt.csv").exists()
     args.periksa = True
     assert sample_cli.run(args) == 0 and "sah" in capsys.readouterr().out
+    kept = drop / "referensi/sampel_pvt.csv"
+    kept.write_text(kept.read_text(encoding="utf-8").replace(",", ";", 1), encoding="utf-8")
+    assert sample_cli.run(args) == 1 and "TIDAK SAH" in capsys.readouterr().out
+
+
+def test_command_help_is_printed(capsys):
+    from analysis.__main__ import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["sampel", "--help"])
+    assert done.value.code == 0 and "--periksa" in capsys.readouterr().out
 
 
 def test_demo_drop_holds_its_sample_reported_first(tmp_path):

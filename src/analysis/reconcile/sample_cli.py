@@ -39,12 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size",
         type=int,
-        help=f"TPS to draw (default: {s.proyeksi.sample_share:.1%} of the scope's TPS, at least "
+        # argparse formats help with %: the share's sign is written %%
+        help=f"TPS to draw (default: {s.proyeksi.sample_share:.1%}% of the scope's TPS, at least "
         f"{s.proyeksi.sample_min_per_stratum} per stratum)",
     )
     parser.add_argument("--seed", type=int, help="the seed, e.g. a number drawn in public")
     parser.add_argument(
-        "--periksa", action="store_true", help="only check the sample the drop holds"
+        "--periksa",
+        action="store_true",
+        help="only check the sample the drop holds (exit 1 when it is not valid)",
     )
 
 
@@ -69,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         codes = _tps_codes(raw)
         if args.periksa:
-            print(read_sample(raw, codes).line())
-            return 0
+            intake = read_sample(raw, codes)
+            print(intake.line())
+            return 0 if intake.record is None or intake.record["sah"] else 1
         if args.seed is None:
             raise SampleError("berikan --seed (mis. angka yang diundi terbuka di rapat desk)")
         m = s.proyeksi.sample_min_per_stratum
