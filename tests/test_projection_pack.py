@@ -72,3 +72,25 @@ def test_comparison_answers_only_the_discrepancy_question(processed: Path) -> No
         "True"
     ]
     assert "bisa_mengubah_hasil" not in html
+
+
+def test_chart_over_the_night_needs_enough_kept_runs(processed: Path) -> None:
+    """Two points are no line: the chart is drawn from ``proyeksi.chart_min_runs`` kept runs on."""
+    import dataclasses
+    import datetime as dt
+
+    pack = load_pack(processed, "2024-11-28", "kabkota", "16.71")
+    assert pack.proyeksi_waktu is not None
+    one = pack.proyeksi_waktu.filter(pl.col("waktu") == pl.col("waktu").max())
+    title = "Proyeksi ± galat sepanjang malam"
+    need = pack.settings.proyeksi.chart_min_runs
+
+    def runs(n: int) -> pl.DataFrame:
+        return pl.concat(
+            [one.with_columns(pl.col("waktu") - dt.timedelta(hours=h)) for h in range(n)]
+        )
+
+    short = dataclasses.replace(pack, proyeksi_waktu=runs(need - 1))
+    assert title not in sections.section_proyeksi(short)
+    html = sections.section_proyeksi(dataclasses.replace(pack, proyeksi_waktu=runs(need)))
+    assert title in html and "<svg" in html

@@ -108,9 +108,11 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     t0 = _stage(f"reconcile as of {as_of.isoformat()}")
     from analysis import reconcile
 
-    # a demo replays the desk's runs over the count night (docs/domain.md §11), so the packs can
-    # show the projection over the night; each kept run is made once
-    night = [t for t in s.demo.night_runs if t < as_of] if demo else []
+    # a province or kab/kota demo replays the desk's runs over the count night (docs/domain.md
+    # §11), so the packs can show the projection over the night; each kept run is made once. The
+    # national demo does not: each replayed run is a full national reconciliation.
+    replay = demo and scope != regions.NATIONAL
+    night = [t for t in s.demo.night_runs if t < as_of] if replay else []
     for t in sorted({*night, *([previous] if previous else [])}):
         if not reconcile.has_history(processed, t):
             reconcile.run_reconcile(processed, t, s)

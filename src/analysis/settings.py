@@ -195,6 +195,7 @@ class Proyeksi(_Strict):
     sample_min_per_stratum: int = Field(default=20, ge=2)
     sample_min_completeness: float = Field(default=0.9, gt=0, le=1)
     kpu_check_coverage: float = Field(default=0.95, gt=0, le=1)
+    chart_min_runs: int = Field(default=3, ge=2)
 
 
 class Stage(_Strict):

@@ -156,7 +156,7 @@ def section_banding(pack: Pack) -> Html:
         parts += _contest_comparison(pack, k, r, chart=k == full[-1])
     parts.append("<h3>Selisih terbesar (per TPS)</h3>")
     parts.append(_largest_discrepancies(pack))
-    parts.append("<h3>Apakah selisih dapat mengubah hasil?</h3>")
+    parts.append("<h3>Apakah selisih dengan KPU dapat mengubah urutan?</h3>")
     parts.append(_outcome(pack))
     parts += _comparison_per_child(pack)
     return bagian("banding", "Perbandingan dengan KPU", "".join(parts))

@@ -245,11 +245,12 @@ def night_tables(
 
 
 def _chart(pack: Pack, k: str, names: dict[int, str]) -> Html | None:
-    """Projected share ± margin over the night, from the kept reconcile runs."""
+    """Projected share ± margin over the night, from the kept reconcile runs (once at least
+    ``proyeksi.chart_min_runs`` of them have a projection)."""
     if pack.proyeksi_waktu is None:
         return None
     g = chart_frame(night_rows(pack.proyeksi_waktu, k, names), pack.tz)
-    if g.is_empty():
+    if g["waktu"].n_unique() < pack.settings.proyeksi.chart_min_runs:
         return None
     return grafik(
         charts.projection_over_night(g.tail(charts.MAX_ROWS)),
