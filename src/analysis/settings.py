@@ -114,6 +114,7 @@ class Demo(_Strict):
     scope: str
     as_of: dt.datetime
     previous_report: dt.datetime
+    night_runs: list[dt.datetime] = []
 
 
 class Kerawanan(_Strict):
@@ -181,6 +182,20 @@ class Penapisan(_Strict):
     bootstrap_seed: int = 20241127
     correlation_abs: float = Field(default=0.4, gt=0, le=1)
     fingerprint_bins: int = Field(default=50, ge=5, le=200)
+
+
+class Proyeksi(_Strict):
+    """The count-night projection and the PVT sample (analysis.reconcile.projection, .sample);
+    reasons in settings.yaml."""
+
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    min_tps_per_stratum: int = Field(default=5, ge=2)
+    max_margin: float = Field(default=0.05, gt=0, le=1)
+    sample_share: float = Field(default=0.045, gt=0, le=1)
+    sample_min_per_stratum: int = Field(default=20, ge=2)
+    sample_min_completeness: float = Field(default=0.9, gt=0, le=1)
+    kpu_check_coverage: float = Field(default=0.95, gt=0, le=1)
+    chart_min_runs: int = Field(default=3, ge=2)
 
 
 class Stage(_Strict):
@@ -321,6 +336,7 @@ class Settings(_Strict):
     demo: Demo
     kerawanan: Kerawanan = Kerawanan()
     penapisan: Penapisan = Penapisan()
+    proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
     kpu_pull: KpuPull
     share: Share = Share()
