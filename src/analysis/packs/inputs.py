@@ -454,7 +454,7 @@ def _write_incidents(processed: Path) -> None:
 
 def _write_status(processed: Path, as_of: dt.datetime | None, settings: Settings) -> None:
     """The traffic light of every unit (analysis.packs.status), once per run."""
-    from analysis.packs.status import unit_status
+    from analysis.packs.status import internal_decidedness, unit_status
 
     units = catalog.read_optional(PAKET_WILAYAH.name, processed)
     if units is None:
@@ -463,7 +463,10 @@ def _write_status(processed: Path, as_of: dt.datetime | None, settings: Settings
         catalog.read_optional(PAKET_WILAYAH_KONTESTASI.name, processed),
         units,
         catalog.read_optional(PAKET_INSIDEN.name, processed),
-        catalog.read_optional(PAKET_KONTESTASI.name, processed),
+        internal_decidedness(
+            catalog.read_optional(PAKET_KEPASTIAN.name, processed),
+            catalog.read_optional(PAKET_KONTESTASI.name, processed),
+        ),
         as_of,
         settings,
     )

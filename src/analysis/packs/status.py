@@ -167,6 +167,16 @@ def hours_since_close(s: Settings, tz: str, as_of: dt.datetime | None) -> float 
 # --- Discrepancies that could change an order --------------------------------------------------------
 
 
+def internal_decidedness(
+    kepastian: pl.DataFrame | None, kontestasi: pl.DataFrame | None
+) -> pl.DataFrame | None:
+    """What :func:`discrepancy_could_change` reads: the internal rows of
+    rekon__kepastian_kontestasi_sumber where the run has them, else the contest rows."""
+    if kepastian is not None and "sumber" in kepastian.columns:
+        return kepastian.filter(pl.col("sumber") == "internal")
+    return kontestasi
+
+
 def discrepancy_could_change(kontestasi: pl.DataFrame | None) -> pl.DataFrame:
     """Per contest: could the open discrepancies with KPU change the order (``selisih_bisa_mengubah``)?
 

@@ -18,7 +18,7 @@ from analysis import fmt
 from analysis.domain import regions
 from analysis.packs import status
 from analysis.packs.html import Html, angka_el, esc
-from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_LABEL
+from analysis.packs.labels import ANAK_LABEL, METODE_LABEL, STATUS_LABEL, TINGKAT_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import (
     contests_shown,
@@ -77,14 +77,23 @@ class FirstScreen:
     keputusan: list[str] = field(default_factory=list)
 
 
-def projection_for(pack: Pack, kode_kontestasi: str) -> object | None:
-    """The projection with its margin for a contest (issue 13 wires it here at merge); None:
-    no projection, and the first screen shows none."""
+def projection_for(pack: Pack, kode_kontestasi: str) -> str | None:
+    """The first method (in the projection section's order) that projects the contest's
+    leader, as ``Proyeksi strata (hitung internal): 4: 44,6% ± 0,1``; None when none does
+    (the projection section says why)."""
+    from analysis.packs.sections.projection import SHOWN, _leading
+
+    for metode in SHOWN:
+        text = _leading(pack, kode_kontestasi, metode)
+        if text != "belum":
+            return f"{METODE_LABEL[metode]}: {text} poin — proyeksi internal, bukan hasil resmi"
     return None
 
 
 def _could_change(pack: Pack) -> dict[str, bool]:
-    d = status.discrepancy_could_change(pack.kontestasi)
+    d = status.discrepancy_could_change(
+        status.internal_decidedness(pack.kepastian, pack.kontestasi)
+    )
     return dict(zip(d["kode_kontestasi"], d["selisih_bisa_mengubah"], strict=True))
 
 
