@@ -8,7 +8,7 @@ from analysis import fmt
 from analysis.analyse import screens
 from analysis.packs.html import Html, angka_el, bagian, kosong, p, tabel
 from analysis.packs.load import Pack
-from analysis.packs.sections.common import guarded, kontestasi_label
+from analysis.packs.sections.common import guarded, kontestasi_label, lainnya
 
 
 def _tps_hits(pack: Pack) -> list[str]:
@@ -83,6 +83,7 @@ def _digit_tests(pack: Pack) -> list[str]:
                     kanan=(3, 4),
                 )
             )
+            parts.append(lainnya(min(n, flagged.height), flagged.height, "uji tertandai"))
             parts.append(
                 p(
                     f"{fmt.angka(flagged.height)} dari {fmt.angka(w.height)} uji tertandai; pada taraf 95% sekitar 5% tertandai walau data bersih.",
