@@ -99,7 +99,7 @@ def _quarantine(pack: Pack) -> list[str]:
     if q is None:
         parts.append(kosong("Karantina"))
     elif q.is_empty():
-        parts.append(p("Tidak ada baris yang ditolak."))
+        parts.append(p("Tidak ada baris yang ditolak dari berkas wilayah ini."))
     else:
         q = quarantine_totals(q)
         total = int(q["n_baris"].sum())
