@@ -443,6 +443,16 @@ RECON_STATUSES: tuple[str, ...] = (
     "belum_masuk",  # an expected TPS neither source has yet
 )
 
+#: ``status_banding``, the comparison alone, mutually exclusive: a KPU revision does not change it, so
+#: "cocok" includes a revised KPU record that now matches (packs count TPS by these; revisions apart).
+RECON_COMPARISONS: tuple[str, ...] = (
+    "cocok",
+    "selisih",
+    "hanya_internal",
+    "hanya_kpu",
+    "belum_masuk",
+)
+
 _RECON_AREA = {
     "kode_desa": "str",
     "kode_kecamatan": "str",
@@ -557,6 +567,9 @@ RECON_WILAYAH_STATUS = _d(
         **{
             f"n_{s}": "int" for s in RECON_STATUSES
         },  # TPS × contest by status (all, expected or not)
+        **{
+            f"n_banding_{s}": "int" for s in RECON_COMPARISONS
+        },  # TPS × contest by status_banding, the comparison alone (all, expected or not)
         "n_tidak_cocok": "int",  # TPS whose sources differ (selisih, or revised and differing)
         "n_selisih_dijelaskan": "int",  # ... of which a validation flag explains
         "selisih_abs": "int",
@@ -1123,7 +1136,7 @@ PAKET_KEPASTIAN = _paket(
 
 PAKET_SELISIH = _paket(
     "selisih_tps_kontestasi",
-    "one row per TPS × contest where the internal count and KPU's differ (or KPU revised)",
+    "one row per TPS × contest where the internal count and KPU's differ (status_banding selisih)",
     RECON_TPS.key,
     RECON_TPS.columns,
     f"Rows of {RECON_TPS.name}; one file per province (analysis.catalog.PARTITIONS).",
@@ -1195,29 +1208,44 @@ PAKET_VALIDASI = _paket(
     CHECK_SUMMARY.nullable,
 )
 
+#: The unit a file belongs to (added to the file tables of the pack inputs): the deepest unit that
+#: holds every row it placed (TPS, region) and every region code its path names (a file rejected whole
+#: from ``hitung_1601_*``: 16.01); null when nothing places it (a pack of the run's scope or above
+#: shows it). analysis.packs.inputs.file_units computes it.
+_FILE_UNIT = {"kode_wilayah_berkas": "str"}
+
 PAKET_KARANTINA = _paket(
-    "karantina_dataset_pemeriksaan",
-    "one row per dataset × check that rejected rows (the first reason of each rejected row)",
-    ("dataset", "pemeriksaan"),
-    {"dataset": "str", "pemeriksaan": "str", "n_baris": "int", "contoh_alasan": "str"},
+    "karantina_dataset_pemeriksaan_wilayah",
+    "one row per dataset × check that rejected rows × unit of the rows' file (the first reason of "
+    "each rejected row; the unit is null when unknown, so there is no key)",
+    (),
+    {
+        "dataset": "str",
+        "pemeriksaan": "str",
+        **_FILE_UNIT,
+        "n_baris": "int",
+        "contoh_alasan": "str",
+    },
+    "A pack sums the rows of the units in its subtree; its example quotes one of them.",
+    tuple(_FILE_UNIT),
 )
 
 PAKET_NERACA_BERKAS = _paket(
     "neraca_berkas",
     ACCOUNTING.grain,
     ACCOUNTING.key,
-    ACCOUNTING.columns,
-    f"{ACCOUNTING.name} as it stands: rows read = accepted + rejected + superseded per file.",
-    ACCOUNTING.nullable,
+    {**ACCOUNTING.columns, **_FILE_UNIT},
+    f"{ACCOUNTING.name} with each file's unit: rows read = accepted + rejected + superseded per file.",
+    (*ACCOUNTING.nullable, *_FILE_UNIT),
 )
 
 PAKET_SUMBER_BERKAS = _paket(
     "sumber_berkas",
     LEDGER.grain,
     LEDGER.key,
-    LEDGER.columns,
-    f"{LEDGER.name} as it stands: every input file with its SHA-256.",
-    LEDGER.nullable,
+    {**LEDGER.columns, **_FILE_UNIT},
+    f"{LEDGER.name} with each file's unit: every input file with its SHA-256.",
+    (*LEDGER.nullable, *_FILE_UNIT),
 )
 
 PAKET_PENAPISAN_TPS = _paket(

@@ -125,20 +125,6 @@ def ancestor_at(code: str, to_depth: int) -> str | None:
     return code[: CODE_LENGTH[to_depth]]
 
 
-def common_ancestor(codes: list[str]) -> str:
-    """The smallest unit containing every dotted code given (``"00"`` when none, or they span
-    provinces): the highest level known for a record of a drop that covers these units."""
-    if not codes:
-        return NATIONAL
-    common = NATIONAL
-    for d in range(1, max(depth(c) for c in codes) + 1):
-        at = {ancestor_at(c, d) for c in codes}
-        if len(at) != 1 or None in at:
-            break
-        common = at.pop()
-    return common
-
-
 def is_inside(code: str, unit: str) -> bool:
     """``code`` lies in ``unit`` (the unit itself included); everything lies in ``"00"``."""
     return unit == NATIONAL or code == unit or code.startswith(unit + ".")
@@ -161,6 +147,17 @@ def dotted(code: str) -> str:
         return NATIONAL
     cuts = (0, 2, 4, 6, 10)
     return ".".join(raw[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if raw[a:b])
+
+
+def common_unit(codes: list[str]) -> str:
+    """The deepest unit containing every dotted code (``"00"`` when none is given or they share
+    no province): ``["16.01.02", "16.01"]`` → ``16.01``; ``["16.01", "16.02"]`` → ``16``."""
+    if not codes:
+        return NATIONAL
+    for d in range(min(depth(c) for c in codes), 0, -1):
+        if len({ancestor_at(c, d) for c in codes}) == 1:
+            return ancestor_at(codes[0], d)
+    return NATIONAL
 
 
 def tps_desa(kode_tps: str) -> str:
@@ -372,6 +369,21 @@ def tps_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
 def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     """The dotted desa code of a 13-digit TPS code column (``1671011001001`` → ``16.71.01.1001``)."""
     return tps_ancestor_expr(col, 4)
+
+
+def kpu_code_unit_expr(col: str | pl.Expr) -> pl.Expr:
+    """The dotted unit a run of digits names in KPU form: 2/4/6/10 digits that unit, 13 the TPS's
+    desa; null for any other length or ``"00"`` (whether the unit exists is the region tree's
+    business)."""
+    c = _col(col)
+    n = c.str.len_chars()
+    digits = c.str.contains(r"^\d+$") & (c != NATIONAL)
+    return (
+        pl.when(digits & (n == TPS_CODE_DIGITS))
+        .then(tps_desa_expr(c))
+        .when(digits & n.is_in(list(KPU_LENGTH.values())))
+        .then(dotted_expr(c))
+    )
 
 
 def kelurahan_expr(col: str | pl.Expr) -> pl.Expr:

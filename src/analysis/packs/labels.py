@@ -76,15 +76,64 @@ TAHAPAN_SINGKAT: dict[str, str] = {
     "lainnya": "Lainnya",
 }
 
-#: Counts of TPS by comparison status, in the order the comparison section lists them.
-BANDING_HITUNGAN: tuple[tuple[str, str], ...] = (
-    ("tps_keduanya", "TPS dibandingkan"),
-    ("n_cocok", "cocok"),
-    ("n_selisih", "selisih"),
-    ("n_kpu_direvisi", "KPU merevisi"),
-    ("n_hanya_internal", "hanya internal"),
-    ("n_hanya_kpu", "hanya KPU"),
-    ("n_belum_masuk", "belum masuk"),
+#: Counts of TPS × contest by comparison (status_banding), in the order the comparison section lists
+#: them: (column of paket__wilayah_kontestasi, figure name, label). Mutually exclusive; a KPU revision
+#: does not move a TPS out of "cocok" or "berbeda" (it is counted apart, :data:`BANDING_REVISI`).
+BANDING_HITUNGAN: tuple[tuple[str, str, str], ...] = (
+    ("tps_keduanya", "tps_keduanya", "TPS dibandingkan"),
+    ("n_banding_cocok", "n_cocok", "cocok"),
+    ("n_banding_selisih", "n_selisih", "berbeda"),
+    ("n_banding_hanya_internal", "n_hanya_internal", "hanya internal"),
+    ("n_banding_hanya_kpu", "n_hanya_kpu", "hanya KPU"),
+    ("n_banding_belum_masuk", "n_belum_masuk", "belum masuk"),
+)
+BANDING_REVISI = ("n_kpu_direvisi", "n_kpu_direvisi", "KPU merevisi sejak laporan sebelumnya")
+
+#: How a reader reads the pack's counts: (word, what it includes). Shown in the sources annex.
+BACAAN: tuple[tuple[str, str], ...] = (
+    (
+        "TPS × pemilihan",
+        "satu TPS pada satu pemilihan (gubernur, bupati/walikota); satu TPS dihitung sekali per "
+        "pemilihan yang diikutinya. Semua hitungan TPS di laporan ini memakai satuan ini.",
+    ),
+    (
+        "TPS dibandingkan",
+        "TPS × pemilihan dalam daftar TPS yang sudah ada di hitung internal dan di Sirekap KPU "
+        "(versi yang berlaku pada waktu data).",
+    ),
+    (
+        "cocok",
+        "TPS dibandingkan yang suara setiap paslonnya sama di kedua sumber (dalam toleransi "
+        "pengaturan); termasuk catatan KPU yang direvisi dan kini sama.",
+    ),
+    (
+        "berbeda (tidak cocok)",
+        "TPS dibandingkan dengan sedikitnya satu paslon yang suaranya berbeda; cocok + berbeda = "
+        "TPS dibandingkan. Judul, kolom per wilayah dan daftar selisih memakai hitungan yang sama.",
+    ),
+    (
+        "KPU merevisi",
+        "catatan KPU yang suaranya berubah sejak laporan sebelumnya; sudah termasuk dalam cocok, "
+        "berbeda atau hanya KPU, tidak ditambahkan lagi.",
+    ),
+    (
+        "cakupan",
+        "TPS × pemilihan yang sudah masuk dibagi TPS × pemilihan dalam daftar TPS (referensi).",
+    ),
+    (
+        "terbuka / belum selesai",
+        "insiden yang penanganannya belum selesai dan tidak dibantah pada waktu data (insiden "
+        "yang dibantah atau selesai tidak terbuka).",
+    ),
+    (
+        "Σ |selisih|",
+        "jumlah selisih mutlak suara per paslon per TPS, hanya pada TPS dibandingkan.",
+    ),
+    (
+        "baris (lampiran kualitas data)",
+        "baris berkas masukan wilayah ini: dibaca = diterima + ditolak + digantikan laporan yang "
+        "lebih baru; penyebut pemeriksaan = semua baris wilayah ini yang diperiksa.",
+    ),
 )
 
 #: Severities of an incident, most serious first.

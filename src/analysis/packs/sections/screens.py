@@ -9,7 +9,7 @@ from analysis.analyse import screens
 from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
 from analysis.packs.labels import ISTILAH
 from analysis.packs.load import Pack
-from analysis.packs.sections.common import guarded, kontestasi_label
+from analysis.packs.sections.common import guarded, kontestasi_label, lainnya
 
 
 def _tps_hits(pack: Pack) -> list[str]:
@@ -84,6 +84,7 @@ def _digit_tests(pack: Pack) -> list[str]:
                     kanan=(3, 4),
                 )
             )
+            parts.append(lainnya(min(n, flagged.height), flagged.height, "uji tertandai"))
             parts.append(
                 p(
                     f"{fmt.angka(flagged.height)} dari {fmt.angka(w.height)} uji tertandai; pada taraf 95% sekitar 5% tertandai walau data bersih.",
