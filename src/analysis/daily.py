@@ -98,6 +98,14 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     except preflight.PreflightError as exc:
         console.error(exc)
         return runguard.EXIT_PARAMETERS
+    from analysis.packs.share import ShareError
+    from analysis.packs.share import preflight as share_preflight
+
+    try:
+        share_preflight(s.share)  # a required passphrase missing stops the run before any work
+    except ShareError as exc:
+        console.error(exc)
+        return runguard.EXIT_PARAMETERS
     work = lambda: _run_locked(plan, args.workers, s)  # noqa: E731
     return runguard.guarded(plan.processed, work, s, getattr(args, "wait", False))
 
@@ -168,15 +176,24 @@ def _stages(
     for message in accounting.messages:
         console.say(message)
     console.say(accounting.table(), block=True)
+    from analysis.reconcile import sample
+
+    console.say(sample.take_in(raw, processed).line())
     _done(t0)
 
     t0 = _stage(f"reconcile as of {as_of.isoformat()}")
     from analysis import reconcile
 
-    if previous is not None and not reconcile.has_history(processed, previous):
-        reconcile.run_reconcile(processed, previous, s)
-    reconcile.run_reconcile(processed, as_of, s)
+    # a province or kab/kota demo replays the desk's runs over the count night (docs/domain.md
+    # §11), so the packs can show the projection over the night; each kept run is made once. The
+    # national demo does not: each replayed run is a full national reconciliation.
+    replay = demo and plan.scope != regions.NATIONAL
+    night = [t for t in s.demo.night_runs if t < as_of] if replay else []
+    for t in sorted({*night, *([previous] if previous else [])}):
+        if not reconcile.has_history(processed, t):
+            reconcile.run_reconcile(processed, t, s)
     previous = previous or reconcile.previous_run(processed, as_of)
+    reconcile.run_reconcile(processed, as_of, s, previous)
     _done(t0)
 
     run_info = {
@@ -209,6 +226,7 @@ def _stages(
         processed_dir=processed,
         reports_dir=reports,
         workers=workers,
+        share=s.share,
     )
     _done(t0)
     for o in analysed.failed:

@@ -114,6 +114,7 @@ class Demo(_Strict):
     scope: str
     as_of: dt.datetime
     previous_report: dt.datetime
+    night_runs: list[dt.datetime] = []
 
 
 class Kerawanan(_Strict):
@@ -183,6 +184,20 @@ class Penapisan(_Strict):
     fingerprint_bins: int = Field(default=50, ge=5, le=200)
 
 
+class Proyeksi(_Strict):
+    """The count-night projection and the PVT sample (analysis.reconcile.projection, .sample);
+    reasons in settings.yaml."""
+
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    min_tps_per_stratum: int = Field(default=5, ge=2)
+    max_margin: float = Field(default=0.05, gt=0, le=1)
+    sample_share: float = Field(default=0.045, gt=0, le=1)
+    sample_min_per_stratum: int = Field(default=20, ge=2)
+    sample_min_completeness: float = Field(default=0.9, gt=0, le=1)
+    kpu_check_coverage: float = Field(default=0.95, gt=0, le=1)
+    chart_min_runs: int = Field(default=3, ge=2)
+
+
 class Stage(_Strict):
     """One tahapan with its dates (None when the schedule gives no fixed date)."""
 
@@ -192,12 +207,41 @@ class Stage(_Strict):
 
 
 class ChildStatus(_Strict):
-    """Cut-offs of the traffic-light status per child unit in a pack (analysis.packs)."""
+    """The traffic-light status of a unit (analysis.packs.status); reasons in settings.yaml."""
 
+    # colour bins of the coverage map (analysis.packs.sections.maps), not the status rule
     coverage_watch: float = Field(default=0.9, ge=0, le=1)
     coverage_critical: float = Field(default=0.5, ge=0, le=1)
-    discrepancy_share_watch: float = Field(default=0.0, ge=0, le=1)
-    discrepancy_share_critical: float = Field(default=0.02, ge=0, le=1)
+    polls_close: dt.time = dt.time(13, 0)  # local time TPS close; the expected curve counts from it
+    # [hours since polls closed, share of expected TPS the internal count should hold by then]
+    expected_coverage: list[tuple[float, float]] = [
+        (0, 0.0),
+        (6, 0.45),
+        (12, 0.65),
+        (24, 0.85),
+        (48, 0.95),
+    ]
+    coverage_watch_ratio: float = Field(default=0.75, gt=0, le=1)
+    coverage_critical_ratio: float = Field(default=0.5, gt=0, le=1)
+    incident_recent_hours: float = Field(default=72, gt=0)
+    discrepancy_share_watch: float = Field(default=0.01, ge=0, le=1)
+
+    @field_validator("expected_coverage")
+    @classmethod
+    def _curve(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        hours = [h for h, _ in v]
+        shares = [s for _, s in v]
+        if not v or hours != sorted(hours) or shares != sorted(shares):
+            raise ValueError("needs [hours, share] points with hours and shares rising")
+        if not all(0 <= s <= 1 for s in shares) or hours[0] < 0:
+            raise ValueError("shares must lie in 0..1 and hours be >= 0")
+        return v
+
+    @model_validator(mode="after")
+    def _ratios(self) -> ChildStatus:
+        if self.coverage_critical_ratio > self.coverage_watch_ratio:
+            raise ValueError("coverage_critical_ratio must not exceed coverage_watch_ratio")
+        return self
 
 
 class Briefing(_Strict):
@@ -260,6 +304,66 @@ class RunSafety(_Strict):
     min_free_mb: int = Field(default=500, ge=0)
 
 
+class PassphraseSource(_Strict):
+    """Where a locked edition's passphrase comes from: an environment variable, else a file.
+
+    Never the command line (other users see it in the process list) and never the repository.
+    """
+
+    env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    file: Path | None = None  # absolute or ~/..., outside the repository; first line, mode 600
+
+    @field_validator("file")
+    @classmethod
+    def _outside_repo(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return v
+        if not (v.is_absolute() or str(v).startswith("~")):
+            raise ValueError("needs an absolute path or ~/... (a file outside the repository)")
+        if v.expanduser().resolve().is_relative_to(REPO_ROOT):
+            raise ValueError("must lie outside the repository (a passphrase is never committed)")
+        return v
+
+
+class Recipient(_Strict):
+    """Who receives one bundle: the packs of ``units`` (and their descendants' packs)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._{}-]*$")  # bundle file name; {kode} = the unit
+    name: str = Field(min_length=1)  # written in the manifest; {nama} = the unit's name
+    units: list[str] | Literal["each"]  # unit codes of the tier, or one bundle per pack of the tier
+    descendants: bool = True  # also the packs of units inside them made in the same run
+
+    @model_validator(mode="after")
+    def _each_needs_placeholder(self) -> Recipient:
+        if "{" in self.id.replace("{kode}", "") or "}" in self.id.replace("{kode}", ""):
+            raise ValueError("id: the only placeholder a file name may carry is {kode}")
+        if self.units == "each" and "{kode}" not in self.id:
+            raise ValueError("units: each needs {kode} in id (one bundle per unit)")
+        return self
+
+
+class Share(_Strict):
+    """Packs that travel (analysis.packs.share): locked edition, Excel annex, bundles; reasons in
+    settings.yaml."""
+
+    locked_tiers: list[Tier] = []
+    required_tiers: list[Tier] = []
+    passphrase: PassphraseSource = PassphraseSource()
+    tier_passphrases: dict[Tier, PassphraseSource] = {}
+    min_passphrase_chars: int = Field(default=12, ge=8)
+    pbkdf2_iterations: int = Field(default=600_000, ge=100_000)
+    annex_tiers: list[Tier] = []
+    annex_inside_locked: bool = True
+    recipients: dict[Tier, list[Recipient]] = {}
+
+    @model_validator(mode="after")
+    def _required_are_locked(self) -> Share:
+        extra = set(self.required_tiers) - set(self.locked_tiers)
+        if extra:
+            raise ValueError(f"required_tiers {sorted(extra)} are not in locked_tiers")
+        return self
+
+
 class Settings(_Strict):
     paths: Paths
     election: Election
@@ -267,9 +371,11 @@ class Settings(_Strict):
     demo: Demo
     kerawanan: Kerawanan = Kerawanan()
     penapisan: Penapisan = Penapisan()
+    proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
     kpu_pull: KpuPull
     run: RunSafety = RunSafety()
+    share: Share = Share()
 
 
 def _format_errors(source: Path, err: ValidationError) -> str:
