@@ -93,17 +93,13 @@ def check(args: argparse.Namespace, s: Settings) -> Plan:
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     s = settings or default_settings()
-    try:
-        plan = check(args, s)
-    except preflight.PreflightError as exc:
-        console.error(exc)
-        return runguard.EXIT_PARAMETERS
     from analysis.packs.share import ShareError
     from analysis.packs.share import preflight as share_preflight
 
     try:
         share_preflight(s.share)  # a required passphrase missing stops the run before any work
-    except ShareError as exc:
+        plan = check(args, s)
+    except (ShareError, preflight.PreflightError) as exc:
         console.error(exc)
         return runguard.EXIT_PARAMETERS
     work = lambda: _run_locked(plan, args.workers, s)  # noqa: E731
