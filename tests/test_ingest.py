@@ -405,7 +405,8 @@ def test_bad_and_duplicate_files_are_reported_and_the_run_goes_on(messy):
     assert "letak berkas tidak dikenal" in _file(acc, "lain/catatan.csv")["pesan"]
     assert "bukan JSON" in _file(acc, "kpu/20241127T2000/tps/pkwkk/1671011001009.json")["pesan"]
     assert any(m.startswith("hitung_internal/rusak.csv: DITOLAK") for m in acc.messages)
-    assert "manifest.json" not in acc.files["path"].to_list()
+    manifest = _file(acc, "manifest.json")  # listed, not read (issue 11 item 5)
+    assert manifest["status"] == "dilewati" and manifest["baris_dibaca"] == 0
 
 
 def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):

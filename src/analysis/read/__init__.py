@@ -82,7 +82,7 @@ from analysis.read.columns import (
 )
 from analysis.read.csvtext import CsvText
 from analysis.read.evaluate import by_unique, parse_datetime, parse_ints, problems_sparse
-from analysis.read.files import KINDS, kind_of, read_file, read_table
+from analysis.read.files import KINDS, kind_of, read_file, read_table, skip_reason
 from analysis.read.headers import canonical_header, norm_header
 from analysis.read.result import FileRead, ReadError
 from analysis.read.sirekap import (
@@ -93,7 +93,10 @@ from analysis.read.sirekap import (
     OfficialBuilder,
     map_paslon,
     path_jenis,
+    parse_json,
     path_pull,
+    pull_folder_problem,
+    pull_time,
     read_sirekap_json,
     sirekap_record,
     tps_code_of,
@@ -160,7 +163,10 @@ __all__ = [
     "parse_datetime",
     "parse_ints",
     "path_jenis",
+    "parse_json",
     "path_pull",
+    "pull_folder_problem",
+    "pull_time",
     "problems_expr",
     "problems_sparse",
     "read_file",
@@ -170,6 +176,7 @@ __all__ = [
     "read_table_raw",
     "read_tables_raw",
     "sirekap_record",
+    "skip_reason",
     "tps_code_of",
     "wide_votes",
     "zone_expr",
