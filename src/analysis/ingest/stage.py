@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog, read
+from analysis import catalog
 from analysis.ingest import accounting as acct
 from analysis.ingest import schedule
 from analysis.ingest.accounting import FILE_DUPLICATE, Accounting

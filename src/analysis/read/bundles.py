@@ -17,8 +17,8 @@ from analysis.read.sirekap import (
     OFFICIAL_ROW_COLS,
     VOTE_SCHEMA,
     OfficialBuilder,
-    path_jenis,
     parse_json,
+    path_jenis,
     path_pull,
 )
 
