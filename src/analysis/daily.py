@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analysis import reference
+from analysis.demo.marker import is_demo
 from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
 
         dscope = demo_scope_for(scope)
         raw = paths.raw / f"demo-{dscope.replace('.', '')}"
-        if not (raw / "manifest.json").exists():
+        if not demo_mod.is_demo(raw):
             t0 = _stage(f"demo: generating the synthetic scenario for {dscope} into {raw}")
             demo_mod.generate(dscope, s.demo.seed, s.demo.as_of, raw)
             _done(t0)
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         if not raw.is_dir():
             print(f"error: raw drop {raw} is not a folder", file=sys.stderr)
             return 2
-    if (raw / "manifest.json").exists():  # a demo drop: its clock is the scenario's, not today's
+    demo = is_demo(raw)  # only a drop the generator made and marked (analysis.demo.marker)
+    if demo:  # a demo drop: its clock is the scenario's, not today's
         date = args.date or s.demo.as_of.date()
         as_of = min(report_time(date, scope), s.demo.as_of)
         previous = s.demo.previous_report if s.demo.previous_report < as_of else None
@@ -90,7 +92,6 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         date = args.date or dt.date.today()
         as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
         previous = None
-    demo = (raw / "manifest.json").exists()
     processed = paths.processed / raw.name
 
     t0 = _stage(f"ingest + validate: {raw} → {processed}")

@@ -139,22 +139,52 @@ def row_counts(decided: pl.DataFrame) -> dict[str, dict]:
     return {r["sumber_file"]: r for r in counts.iter_rows(named=True)}
 
 
+ROWS_WITH_FILE = "baris data ikut ditolak bersama berkas"
+ROWS_UNCOUNTED = "jumlah barisnya tidak dapat dihitung (bukan teks)"
+_CONTROL = bytes(c for c in range(32) if c not in b"\t\n\r\x0c")
+
+
+def rows_in_rejected(path: Path) -> int | None:
+    """How many data rows a file rejected whole holds, so they are not lost from the accounting: a
+    per-TPS record is one; a bundle, its non-blank lines; a table, its non-blank lines but the
+    first (the header). None when it cannot be told (not text: binary, a workbook)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.strip():
+        return 0
+    if path.suffix.lower() == ".json":
+        return 1
+    head = data[:4096]
+    if data.startswith(b"PK\x03\x04") or len(head) - len(
+        head.translate(None, _CONTROL)
+    ) > 0.01 * len(head):
+        return None
+    lines = sum(1 for ln in data.splitlines() if ln.strip())
+    return lines if path.suffix.lower() == ".jsonl" else max(lines - 1, 0)
+
+
 def kind_rows(
     spec: Spec,
     files: pl.DataFrame,
     counts: dict[str, dict],
     shas: dict[str, str],
     messages: list[str],
+    raw: Path | None = None,
 ) -> list[dict]:
     """The accounting rows of one kind's files (``files``: path, error, notes per file): a file
-    that could not be read is rejected whole (and said in ``messages``); one read has its rows'
-    fates counted."""
+    that could not be read is rejected whole (and said in ``messages``) with its rows counted as
+    rejected (:func:`rows_in_rejected`); one read has its rows' fates counted."""
     out = []
     for f in files.iter_rows(named=True):
         rel = f["path"]
         if f["error"]:
             messages.append(f"{rel}: DITOLAK — {f['error']}")
-            out.append(file_row(rel, shas.get(rel), spec.name, DITOLAK, f["error"]))
+            n = rows_in_rejected(raw / rel) if raw is not None else None
+            pesan = f["error"] + (f"; {ROWS_UNCOUNTED}" if n is None else f"; {n} {ROWS_WITH_FILE}")
+            counts_ = (n or 0, 0, n or 0, 0)
+            out.append(file_row(rel, shas.get(rel), spec.name, DITOLAK, pesan, counts_))
             continue
         c = counts.get(rel, {})
         note = f["notes"] or (None if c else "tidak ada baris data")

@@ -224,7 +224,9 @@ class _Run:
                 self.refs[kind] = produced[spec.name]
             for name in list(produced):  # write each dataset as soon as it is final
                 self.write(canon(name, produced.pop(name)), name)
-        self.files[kind] = acct.kind_rows(spec, batch.files, counts, self.shas, self.messages)
+        self.files[kind] = acct.kind_rows(
+            spec, batch.files, counts, self.shas, self.messages, self.raw
+        )
 
     def write(self, df: pl.DataFrame, name: str) -> None:
         """Write a dataset in the background (Parquet writing releases the GIL)."""
