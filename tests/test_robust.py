@@ -380,3 +380,28 @@ def test_the_fuzz_seeds_are_good_files(tmp_path, rel):
     (drop / rel).write_bytes(_GOOD[rel])
     f = _file(_ingest(drop, tmp_path / "out"), rel)
     assert f["status"] == "diterima" and f["baris_diterima"] >= 1
+
+
+@pytest.mark.slow
+def test_packs_say_data_simulasi_exactly_when_the_drop_is_the_demo(tmp_path):
+    import argparse
+    import datetime as dt
+
+    from analysis import daily, demo
+    from analysis.settings import load_settings
+
+    s = load_settings(
+        paths={"raw": tmp_path / "raw", "processed": tmp_path / "p", "reports": tmp_path / "r"}
+    )
+    real = tmp_path / "raw" / "drop-nyata"
+    demo.generate("16.74", s.demo.seed, s.demo.as_of, real)
+    assert demo.is_demo(real)
+    (real / "DATA_SIMULASI.json").unlink()  # a real drop that happens to carry a manifest.json
+    args = argparse.Namespace(
+        date=dt.date(2024, 11, 28), scope="16.74", depth=0, raw=real, workers=1
+    )
+    daily.run(args, s)
+    run_info = json.loads((tmp_path / "p" / "drop-nyata" / "run.json").read_text())
+    assert run_info["demo"] is False
+    pages = list((tmp_path / "r" / "2024-11-28").rglob("*.html"))
+    assert pages and not any("DATA SIMULASI" in p.read_text(encoding="utf-8") for p in pages)
