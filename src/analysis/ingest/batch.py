@@ -234,7 +234,7 @@ def _read_bundle_after(
 
 def _parse_sirekap_records(items: list[Item]) -> tuple[list, list, list]:
     """Many per-TPS JSON files at once: one frame per folder (creating a frame per file is slow)."""
-    builders: dict[str, read._OfficialBuilder] = {}
+    builders: dict[str, read.OfficialBuilder] = {}
     shas: dict[str, list[str]] = {}
     files = []
     for path, sha, size, rel in items:
@@ -245,11 +245,11 @@ def _parse_sirekap_records(items: list[Item]) -> tuple[list, list, list]:
             continue
         rec, error = read.sirekap_record(data)
         files.append((rel, sha, size, error, None))
-        if error:
+        if rec is None:
             continue
         parent = str(Path(rel).parent)
         if parent not in builders:
-            builders[parent] = read._OfficialBuilder(rel, read.path_jenis(rel), read.path_pull(rel))
+            builders[parent] = read.OfficialBuilder(rel, read.path_jenis(rel), read.path_pull(rel))
             shas[parent] = []
         builders[parent].add(read.tps_code_of(rel, rec), rec, 1, [], rel=rel)
         shas[parent].append(sha)
