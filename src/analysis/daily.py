@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analysis import console, preflight, publish, runguard
+from analysis.demo.marker import is_demo
 from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
 
@@ -112,7 +113,7 @@ def _demo_drop(plan: Plan, s: Settings) -> Path:
 
     dscope = demo_scope_for(plan.scope)
     raw = s.paths.resolved().raw / plan.drop
-    if not (raw / "manifest.json").exists():
+    if not is_demo(raw):
         t0 = _stage(f"demo: generating the synthetic scenario for {dscope} into {raw}")
         demo_mod.generate(dscope, s.demo.seed, s.demo.as_of, raw)
         _done(t0)
@@ -125,7 +126,7 @@ def _clock(
     raw: Path, plan: Plan, s: Settings
 ) -> tuple[bool, dt.date, dt.datetime, dt.datetime | None]:
     """(demo?, report date, as-of time, previous report time) of the run."""
-    if (raw / "manifest.json").exists():  # a demo drop: its clock is the scenario's, not today's
+    if is_demo(raw):  # made and marked by the generator: its clock is the scenario's, not today's
         date = plan.date or s.demo.as_of.date()
         as_of = min(report_time(date, plan.scope), s.demo.as_of)
         previous = s.demo.previous_report if s.demo.previous_report < as_of else None
