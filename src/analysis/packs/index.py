@@ -15,7 +15,7 @@ from analysis.fmt import angka, tanggal, tanggal_waktu
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
-from analysis.publish import write_text_atomic
+from analysis.publish import GENERATIONS, write_text_atomic
 from analysis.schemas import PAKET_STATUS_WILAYAH
 
 ARCHIVE = "arsip.html"
@@ -238,7 +238,7 @@ def write_index(result: BriefResult) -> Path:
             ensure_ascii=False,
         ),
     )
-    write_archive(result.out_dir.parent)
+    write_archive(result.out_dir)
     return result.index
 
 
@@ -266,13 +266,22 @@ def _day_row(day_dir: Path) -> str | None:
     )
 
 
-def write_archive(reports: Path) -> Path:
-    """``reports/arsip.html``: every report date with an index, newest first."""
-    rows = [
-        r
-        for day in sorted((x for x in reports.iterdir() if x.is_dir()), reverse=True)
-        if (r := _day_row(day)) is not None
-    ]
+def reports_root(day_dir: Path) -> Path:
+    """The reports folder a day's folder belongs to, also when the day is being written as a new
+    generation (``reports/.<date>.generasi/<id>/<date>``, analysis.publish)."""
+    parent = day_dir.parent
+    if parent.parent.name.endswith(GENERATIONS):
+        return parent.parent.parent
+    return parent
+
+
+def write_archive(day_dir: Path) -> Path:
+    """``reports/arsip.html``: every report date with an index, newest first; ``day_dir`` (the day
+    just written, maybe not yet published) stands for its date."""
+    reports = reports_root(day_dir)
+    days = {x.name: x for x in reports.iterdir() if x.is_dir() and not x.name.startswith(".")}
+    days[day_dir.name] = day_dir
+    rows = [r for name in sorted(days, reverse=True) if (r := _day_row(days[name])) is not None]
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="id">
