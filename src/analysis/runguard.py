@@ -15,6 +15,7 @@ generation stays (details of an unexpected error in ``.<folder>.galat.log`` besi
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +27,25 @@ from analysis.settings import Settings
 EXIT_FAILURES, EXIT_PARAMETERS, EXIT_BUSY, EXIT_STOPPED, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 
 
-def stopped_line(exc: BaseException, log: Path | None) -> str:
-    """One line for a run stopped by ``exc``."""
-    if publish.disk_full(exc):
+#: Free bytes under which the disk of the processed folder counts as full when a run stops: some
+#: writers (the Parquet writer on a full tmpfs) report a full disk without the system's errno.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def nearly_full(folder: Path) -> bool:
+    """The file system holding ``folder`` (or its nearest existing parent) has almost no room."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            try:
+                return shutil.disk_usage(p).free < NEARLY_FULL_BYTES
+            except OSError:
+                return False
+    return False
+
+
+def stopped_line(exc: BaseException, log: Path | None, full: bool = False) -> str:
+    """One line for a run stopped by ``exc`` (``full``: the disk was found full)."""
+    if full or publish.disk_full(exc):
         name = getattr(exc, "filename", None)
         what = f"disk penuh saat menulis {name}" if name else "disk penuh saat menulis hasil run"
     elif isinstance(exc, OSError):
@@ -69,12 +86,9 @@ def guarded(
         console.error("run dihentikan (Ctrl-C); hasil run sebelumnya tetap dipakai")
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every error is one line; details in the log
-        log = (
-            None
-            if isinstance(exc, OSError) or publish.disk_full(exc)
-            else write_log(processed, exc)
-        )
-        console.error(stopped_line(exc, log))
+        full = publish.disk_full(exc) or nearly_full(processed)
+        log = None if isinstance(exc, OSError) or full else write_log(processed, exc)
+        console.error(stopped_line(exc, log, full))
         return EXIT_STOPPED
 
 
