@@ -73,10 +73,12 @@ templates: .venv/.synced ## Write the Excel/CSV input templates for field staff 
 checks-doc: .venv/.synced ## Rewrite docs/checks.md and the GX suites in expectations/ from the check tables
 	$(VENV_PY) -m analysis checks-doc
 
-# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT); only this reads it.
-MAP_SOURCE ?= ../shared/data/wilayah_boundaries_kemendagri2025
+# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT): a folder you
+# download and name; the packs and tests read only the committed asset, never this folder.
+MAP_SOURCE ?=
 
 map-asset: .venv/.synced ## Rebuild the packs' map asset from the boundary dump (MAP_SOURCE=<dir>)
+	@test -n "$(MAP_SOURCE)" || { echo "galat: sebutkan folder batas wilayah: make map-asset MAP_SOURCE=<folder>"; exit 2; }
 	$(VENV_PY) -m analysis build-map-asset --source $(MAP_SOURCE)
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
