@@ -98,6 +98,19 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
     )
 
 
+#: run.json fields that say when a run ran, not what it ran on.
+RUN_STAMPS = ("generated_at", "generasi")
+
+
+def run_facts(processed_dir: Path | str) -> dict | None:
+    """run.json without its stamps (when the run ran, its generation); None when unreadable."""
+    try:
+        d = json.loads((Path(processed_dir) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: v for k, v in d.items() if k not in RUN_STAMPS}
+
+
 # --- The pack ----------------------------------------------------------------------------------
 
 
