@@ -212,7 +212,9 @@ def _stages(
     for line in failed:
         console.say(line, stream=sys.stderr)
     if not rec.ran:
-        console.say("\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap", block=True)
+        console.say(
+            "\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap", block=True
+        )
         raise publish.Unchanged
     return (result is None or result.ok) and not failed
 

@@ -416,11 +416,22 @@ def _load_context(pack: Pack, root: Path) -> None:
     pack.sumber = _scan(PAKET_SUMBER_BERKAS, root, files)
     scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
     pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
-    pack.tindak_lanjut = table(PAKET_TINDAK_LANJUT, root)
+    pack.tindak_lanjut = _scan(PAKET_TINDAK_LANJUT, root, _followup_rows(pack))
     pack.penapisan = _scan(PAKET_PENAPISAN_TPS, root, regions.inside_expr("kode_desa", unit))
     pack.penapisan_wilayah = _scan(
         PAKET_PENAPISAN_WILAYAH, root, regions.inside_expr("kode_wilayah", kab)
     )
+
+
+def _followup_rows(pack: Pack) -> pl.Expr:
+    """The follow-up items a pack uses: those placed inside its unit (its list) and those of the
+    incidents it shows (their action and owner), so its fingerprint does not move with another
+    unit's items (analysis.packs.carry)."""
+    mine = regions.inside_expr("kode_wilayah", pack.kode_wilayah)
+    if pack.insiden is None or pack.insiden.is_empty():
+        return mine
+    ids = ("insiden:" + pack.insiden["id_insiden"]).implode()
+    return mine | pl.col("id_masalah").is_in(ids)
 
 
 def _load_names(pack: Pack, root: Path) -> None:
