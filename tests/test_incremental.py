@@ -158,7 +158,7 @@ def test_each_pack_is_carried_unless_its_own_inputs_changed(runs: tuple[Path, Pa
     jobs = plan_packs(
         DAY, SCOPE, 1, processed, day.parent, extra_parameters={"lingkup": SCOPE, "kedalaman": 1}
     )
-    record = carry.read_record(day)["paket"]
+    record = carry.read_record(day, day.parent.name)["paket"]
     from analysis.packs.share import plan_share
 
     plan = plan_share(load_settings().share, {j.tingkat for j in jobs}, True, say=lambda _: None)

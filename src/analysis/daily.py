@@ -156,6 +156,12 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
     raw = plan.raw or _demo_drop(plan, s)
     demo, date, as_of, previous = _clock(raw, plan, s)
     gen_id = publish.new_id()
+    # a record of skipped stages is trusted only in the generation the daily run wrote it in (a
+    # single-stage command writes a generation without it): gen_id, then the published ones' ids
+    ids = (
+        gen_id,
+        *(_generation_id(live) for live in (plan.processed, plan.reports / date.isoformat())),
+    )
     lives = [plan.processed, plan.reports / date.isoformat()]
     ok = True  # stays so when the run finds nothing new (publish.Unchanged)
     with publish.staged(lives, gen_id) as (processed, reports_day):
@@ -170,16 +176,22 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
             date,
             as_of,
             previous,
-            gen_id,
+            ids,
         )
     index = plan.reports / date.isoformat() / "index.html"
     console.say(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {index}", block=True)
     return 0 if ok else runguard.EXIT_FAILURES
 
 
+def _generation_id(live: Path) -> str | None:
+    now = publish.current(live)
+    return now.parent.name if now is not None else None
+
+
 def _stages(
     raw: Path, processed: Path, reports: Path, plan: Plan, workers: int, s: Settings,
-    demo: bool, date: dt.date, as_of: dt.datetime, previous: dt.datetime | None, gen_id: str,
+    demo: bool, date: dt.date, as_of: dt.datetime, previous: dt.datetime | None,
+    ids: tuple[str, str | None, str | None],
 ) -> bool:  # fmt: skip
     """Ingest, reconcile, analyse and the packs into the new generations; True when all went well.
 
@@ -187,7 +199,8 @@ def _stages(
     recorded (:mod:`analysis.incremental`); a run that finds nothing new raises
     :class:`~analysis.publish.Unchanged`, so the published generations stay as they are.
     """
-    rec = incremental.Record.load(processed)
+    gen_id = ids[0]
+    rec = incremental.Record.load(processed, ids[1], gen_id)
     if plan.full:
         rec.stages.clear()
     base = {
@@ -208,7 +221,7 @@ def _stages(
     }
     _write_run_info(processed, run_info, rec, gen_id)
     failed = _analyse(processed, s, rec, base)
-    result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, gen_id)
+    result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, ids)
     for line in failed:
         console.say(line, stream=sys.stderr)
     if not rec.ran:
@@ -312,7 +325,7 @@ def _analyse(processed: Path, s: Settings, rec: incremental.Record, base: dict) 
 
 def _packs(
     processed: Path, reports: Path, plan: Plan, workers: int, s: Settings, date: dt.date,
-    rec: incremental.Record, base: dict, facts: dict, gen_id: str,
+    rec: incremental.Record, base: dict, facts: dict, ids: tuple[str, str | None, str | None],
 ) -> BriefResult | None:  # fmt: skip
     """The packs of the scope: prepared inputs and packs only where their inputs changed."""
     from analysis.packs import carry, execute
@@ -322,7 +335,7 @@ def _packs(
     prepare = rec.decide("inputs", inputs)
     console.say(prepare.line())
     day = reports / date.isoformat()
-    day_record = {} if plan.full else carry.read_record(day)
+    day_record = {} if plan.full else carry.read_record(day, ids[2])
     parts = {
         "hulu": incremental.digest(inputs),
         "lingkup": incremental.digest([plan.scope, plan.depth, date.isoformat()]),
@@ -330,7 +343,9 @@ def _packs(
         **base,
     }
     before = day_record.get("tahap")
-    decision = incremental.Record(day, {"paket": before} if before else {}).decide("paket", parts)
+    decision = incremental.Record(day, ids[0], {"paket": before} if before else {}).decide(
+        "paket", parts
+    )
     console.say(decision.line())
     if not (decision.run or prepare.run):
         rec.done("inputs", inputs, False)
@@ -347,12 +362,12 @@ def _packs(
     rec.done("inputs", inputs, True)
     records = {
         r.kode_wilayah: carry.pack_record(
-            r, result.fingerprints[r.kode_wilayah], r.waktu_data, gen_id
+            r, result.fingerprints[r.kode_wilayah], r.waktu_data, ids[0]
         )
         for r in result.packs
         if r.status == "ok" and r.kode_wilayah in result.fingerprints
     }
-    carry.write_record(day, {"tahap": parts if result.ok else {}, "paket": records})
+    carry.write_record(day, ids[0], {"tahap": parts if result.ok else {}, "paket": records})
     n_new = len(result.rendered)
     console.say(
         f"paket: {n_new} dirender ulang, {len(result.packs) - n_new} dibawa (tidak berubah)"

@@ -176,17 +176,22 @@ class Record:
     from the copy of the previous generation and written back as stages succeed."""
 
     folder: Path
+    generation: str  # the generation this run writes (the record says who wrote it)
     stages: dict[str, dict[str, str]] = field(default_factory=dict)
     stat_cache: dict[str, list] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
 
     @classmethod
-    def load(cls, folder: Path) -> Record:
+    def load(cls, folder: Path, previous: str | None, generation: str) -> Record:
+        """The record the previous generation (id ``previous``) left in ``folder``, its copy; its
+        stages count only if that generation wrote it (a single-stage command writes a generation
+        without updating it: then every stage runs). The stat cache counts anyway."""
         try:
             d = json.loads((folder / RECORD).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             d = {}
-        return cls(folder, d.get("tahap", {}), d.get("cache_stat", {}))
+        stages = d.get("tahap", {}) if previous and d.get("generasi") == previous else {}
+        return cls(folder, generation, stages, d.get("cache_stat", {}))
 
     def drop_parts(self, raw: Path) -> tuple[str, str]:
         """(hash of the drop's entries, how they differ from the last run's) — the stat cache is
@@ -231,5 +236,5 @@ class Record:
         return digest(parts) if parts is not None else f"tidak-tercatat-{uuid.uuid4().hex}"
 
     def save(self) -> None:
-        body = {"tahap": self.stages, "cache_stat": self.stat_cache}
+        body = {"generasi": self.generation, "tahap": self.stages, "cache_stat": self.stat_cache}
         write_text_atomic(self.folder / RECORD, json.dumps(body, sort_keys=True))

@@ -183,12 +183,16 @@ def pack_record(r: PackResult, fp: str, data_time: str | None, gen: str) -> dict
     }
 
 
-def read_record(day_dir: Path) -> dict[str, Any]:
+def read_record(day_dir: Path, previous: str | None) -> dict[str, Any]:
+    """The record the previous generation (id ``previous``) of the day left; empty when another
+    command wrote that generation (``python -m analysis brief``: then every pack is rendered)."""
     try:
-        return json.loads((day_dir / RECORD).read_text(encoding="utf-8"))
+        d = json.loads((day_dir / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return d if previous and d.get("generasi") == previous else {}
 
 
-def write_record(day_dir: Path, body: dict[str, Any]) -> None:
+def write_record(day_dir: Path, generation: str, body: dict[str, Any]) -> None:
+    body = {**body, "generasi": generation}
     write_text_atomic(day_dir / RECORD, json.dumps(body, sort_keys=True, indent=1))
