@@ -319,8 +319,11 @@ def make_packs(
         if before:
             before()
         before = None
+        t0 = time.perf_counter()
         picked = carry.decide(jobs, previous, carry.run_parts(processed.resolve(), plan))
         result.fingerprints = picked.fingerprints
+        if progress:
+            _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
     todo = picked.render if picked is not None else jobs
     with passphrases_hidden(share):
         made = execute_packs(
