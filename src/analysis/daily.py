@@ -229,6 +229,7 @@ def _stages(
             "\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap", block=True
         )
         raise publish.Unchanged
+    rec.save()
     return (result is None or result.ok) and not failed
 
 

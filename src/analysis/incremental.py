@@ -220,14 +220,13 @@ class Record:
     def forget(self, stage: str) -> None:
         """The stage is about to run: its old record no longer describes its outputs."""
         self.stages.pop(stage, None)
-        self.save()
 
     def done(self, stage: str, parts: dict[str, str], ran: bool) -> None:
-        """The stage's outputs now answer ``parts``."""
+        """The stage's outputs now answer ``parts`` (written by :meth:`save` at the run's end: a
+        generation that is not published is never read again)."""
         self.stages[stage] = dict(parts)
         if ran:
             self.ran.append(stage)
-        self.save()
 
     def fingerprint(self, stage: str) -> str:
         """The recorded fingerprint of a stage; one never recorded before when the stage has none
