@@ -269,6 +269,7 @@ def test_dhasil_reconciled_at_its_region_level(inputs):
             "suara": [25, 45, 37, 38],
             "tps_total": [3, 3, 3, 3],
             "tps_masuk": [3, 3, 3, 3],
+            "sumber_file": ["kpu/rekap/a.csv"] * 4,
         }
     )
     inp = make_inputs(**{**inputs.__dict__, "official_region": dh})

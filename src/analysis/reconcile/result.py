@@ -13,6 +13,7 @@ import polars as pl
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.perkiraan import estimate
+from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.tps import reconcile_tps
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
 from analysis.schemas import (
@@ -25,8 +26,13 @@ from analysis.schemas import (
     RECON_TPS_PASLON,
     RECON_WILAYAH,
     RECON_WILAYAH_STATUS,
+    REKAP_PASLON,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    REKAP_WILAYAH,
     Dataset,
 )
+from analysis.settings import Rekapitulasi
 
 #: Attribute of :class:`ReconResult` → the dataset it is written as.
 OUTPUTS: dict[str, Dataset] = {
@@ -39,6 +45,10 @@ OUTPUTS: dict[str, Dataset] = {
     "perubahan": RECON_PERUBAHAN,
     "perubahan_wilayah": RECON_PERUBAHAN_WILAYAH,
     "run": RECON_RUN,
+    "rekap_paslon": REKAP_PASLON,
+    "rekap_wilayah": REKAP_WILAYAH,
+    "rekap_progres": REKAP_PROGRES,
+    "rekap_revisi": REKAP_REVISI,
 }
 
 
@@ -57,6 +67,10 @@ class ReconResult:
     perubahan: pl.DataFrame = field(default_factory=RECON_PERUBAHAN.empty)
     perubahan_wilayah: pl.DataFrame = field(default_factory=RECON_PERUBAHAN_WILAYAH.empty)
     run: pl.DataFrame = field(default_factory=RECON_RUN.empty)
+    rekap_paslon: pl.DataFrame = field(default_factory=REKAP_PASLON.empty)
+    rekap_wilayah: pl.DataFrame = field(default_factory=REKAP_WILAYAH.empty)
+    rekap_progres: pl.DataFrame = field(default_factory=REKAP_PROGRES.empty)
+    rekap_revisi: pl.DataFrame = field(default_factory=REKAP_REVISI.empty)
     timings: dict[str, float] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -85,22 +99,31 @@ def reconcile(
     previous_as_of: dt.datetime | None = None,
     *,
     detail: bool = True,
+    schedule: Rekapitulasi | None = None,
 ) -> ReconResult:
     """Reconcile as of ``as_of`` (pure: no files read or written).
 
-    ``detail=False`` skips the per-contest outcome and the estimate (enough for "what changed").
+    ``detail=False`` skips the per-contest outcome, the estimate and the recapitulation (enough
+    for "what changed"). ``schedule``: KPU's recap dates per tier (default: none, nothing late).
     """
     timings: dict[str, float] = {}
     with timed(timings, "tps"):
         tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of)
     with timed(timings, "wilayah"):
-        wil = roll_up_paslon(tp, inputs.official_region, tolerance)
-        stat = roll_up_status(tps, wil, inputs.official_region, tolerance)
+        dhasil = in_force(inputs.official_region, as_utc(as_of))
+        wil = roll_up_paslon(tp, dhasil, tolerance)
+        stat = roll_up_status(tps, wil, dhasil, tolerance)
     with timed(timings, "kontestasi"):
         if detail:
             kon, est = outcome(wil, stat), estimate(tp, tps)
         else:
             kon, est = RECON_KONTESTASI.empty(), RECON_PERKIRAAN.empty()
+    rekap: dict[str, pl.DataFrame] = {}
+    if detail:
+        with timed(timings, "rekap"):
+            rekap = recap(
+                inputs.official_region, wil, stat, as_utc(as_of), schedule or Rekapitulasi()
+            )
     return ReconResult(
         as_of=as_utc(as_of),
         previous_as_of=as_utc(previous_as_of) if previous_as_of else None,
@@ -111,4 +134,8 @@ def reconcile(
         kontestasi=kon,
         perkiraan=est,
         timings=timings,
+        **{attr: rekap[OUTPUTS[attr].name] for attr in _REKAP if rekap},
     )
+
+
+_REKAP = ("rekap_paslon", "rekap_wilayah", "rekap_progres", "rekap_revisi")

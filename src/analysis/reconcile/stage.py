@@ -77,7 +77,7 @@ def run_reconcile(
     with timed(timings, "baca"):
         inputs = load_inputs(processed)
     prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
-    result = reconcile(inputs, as_of, tol, prev_t)
+    result = reconcile(inputs, as_of, tol, prev_t, schedule=s.rekapitulasi)
     result.timings = {**timings, **result.timings}
     if prev_t is not None:
         with timed(result.timings, "perubahan"):
