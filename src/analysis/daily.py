@@ -32,6 +32,17 @@ def report_time(date: dt.date, scope: str) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=ZoneInfo(tz))
 
 
+def demo_times(date: dt.date, scope: str, s: Settings) -> tuple[dt.datetime, dt.datetime | None]:
+    """(as_of, previous) of a demo brief. Up to the drop's day the scenario's clock (``demo.as_of``)
+    caps the report; a later day is a rekap day: the count and the pulls stop at ``demo.as_of``
+    while KPU's recaps keep arriving, so the report is as of that day's end, compared with the
+    day before's."""
+    if date <= s.demo.as_of.date():
+        as_of = min(report_time(date, scope), s.demo.as_of)
+        return as_of, (s.demo.previous_report if s.demo.previous_report < as_of else None)
+    return report_time(date, scope), demo_times(date - dt.timedelta(days=1), scope, s)[0]
+
+
 def _stage(name: str) -> float:
     print(f"\n== {name} ==", flush=True)
     return time.perf_counter()
@@ -84,8 +95,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
             return 2
     if (raw / "manifest.json").exists():  # a demo drop: its clock is the scenario's, not today's
         date = args.date or s.demo.as_of.date()
-        as_of = min(report_time(date, scope), s.demo.as_of)
-        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+        as_of, previous = demo_times(date, scope, s)
     else:
         date = args.date or dt.date.today()
         as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))

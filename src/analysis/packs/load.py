@@ -39,6 +39,10 @@ from analysis.schemas import (
     PAKET_WILAYAH,
     PAKET_WILAYAH_KONTESTASI,
     PAKET_WILAYAH_KONTESTASI_PASLON,
+    REKAP_PASLON,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    REKAP_WILAYAH,
     Dataset,
 )
 from analysis.settings import REPO_ROOT, Settings, default_settings
@@ -128,6 +132,10 @@ class Pack:
     tindak_lanjut: pl.DataFrame | None = None
     penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
     penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
+    rekap: pl.DataFrame | None = None  # official recap per region × contest inside the unit
+    rekap_suara: pl.DataFrame | None = None  # ... × paslon, the unit's and its children's rows
+    rekap_progres: pl.DataFrame | None = None  # recap steps of units inside the unit
+    rekap_revisi: pl.DataFrame | None = None  # recap figures replaced, inside the unit
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
 
@@ -273,8 +281,20 @@ def load_pack(
     pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
     _load_count(pack, root)
     _load_context(pack, root)
+    _load_recap(pack, root)
     _load_names(pack, root)
     return pack
+
+
+def _load_recap(pack: Pack, root: Path) -> None:
+    """The official recapitulation inside the unit (reconcile's rekon__rekap_* tables, small:
+    a row per recapitulated region, read once per kernel)."""
+    unit = pack.kode_wilayah
+    inside = regions.inside_expr("kode_wilayah", unit)
+    pack.rekap = _scan(REKAP_WILAYAH, root, inside)
+    pack.rekap_suara = _scan(REKAP_PASLON, root, _unit_rows(unit) | (pl.col("penetapan") & inside))
+    pack.rekap_progres = _scan(REKAP_PROGRES, root, inside)
+    pack.rekap_revisi = _scan(REKAP_REVISI, root, inside)
 
 
 def _load_count(pack: Pack, root: Path) -> None:
@@ -359,6 +379,11 @@ def _load_names(pack: Pack, root: Path) -> None:
     for df in (pack.selisih, pack.penapisan):
         if df is not None and "kode_desa" in df.columns:
             desa |= set(df["kode_desa"].drop_nulls().unique().to_list())
+    if pack.rekap is not None:
+        odd = pack.rekap.filter(pl.col("pasangan_beda").str.starts_with("beda"))
+        desa |= set(odd["kode_wilayah"].to_list())
+    if pack.rekap_revisi is not None:
+        desa |= set(pack.rekap_revisi["kode_wilayah"].to_list())
     if desa:
         names = _scan(PAKET_WILAYAH, root, pl.col("kode_wilayah").is_in(sorted(desa)))
         pack.nama_wilayah.update(zip(names["kode_wilayah"], names["nama"], strict=True))

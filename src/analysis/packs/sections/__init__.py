@@ -18,6 +18,7 @@ from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
 from analysis.packs.sections.maps import section_peta
 from analysis.packs.sections.quality import section_kualitas
+from analysis.packs.sections.rekap import section_rekap
 from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
 from analysis.packs.sections.stages import section_tahapan, stage_position
@@ -26,6 +27,7 @@ from analysis.packs.sections.summary import child_status, section_ringkasan
 #: Section builders in the order a pack shows them.
 SECTIONS = (
     section_kepala,
+    section_rekap,
     section_ringkasan,
     section_tahapan,
     section_indikator,
