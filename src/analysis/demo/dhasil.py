@@ -50,7 +50,7 @@ def write_dhasil(
     kecs = sorted(tc["kode_kec"].unique().to_list())
     arrive = _kecamatan_times(kecs, rng)
     clean = _clean_desa(w, tc, as_of, plan)
-    picks = [clean[i] for i in sorted(rng.choice(len(clean), 2, replace=False))] if clean else []
+    picks = [clean[i] for i in sorted(rng.choice(len(clean), min(2, len(clean)), replace=False))] if clean else []
     out: list[dict[str, Any]] = []
     by_kec = {k: _by_desa(tc.filter(pl.col("kode_kec") == k)) for k in kecs}
     wrong: dict[str, tuple[str, str, str, int]] = {}

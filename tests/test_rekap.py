@@ -1,0 +1,197 @@
+"""The official recapitulation (analysis.reconcile.rekap): versions in force, the three sources,
+progress against KPU's schedule, revisions; and the demo's injected recap faults found end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis import demo, ingest, read, reconcile
+from analysis.reconcile import rekap
+from analysis.schemas import OFFICIAL_REGION
+from analysis.settings import RecapStep, Rekapitulasi, default_settings
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+C = "pkwkk-1674"
+DESA = "16.74.01.1001"
+
+
+def _t(day: int, hour: int = 10) -> dt.datetime:
+    return dt.datetime(2024, 11, day, hour, tzinfo=WIB).astimezone(dt.UTC)
+
+
+def _dhasil(rows: list[tuple[str, int, int, dt.datetime | None, str]]) -> pl.DataFrame:
+    """(kode_wilayah, nomor_urut, suara, waktu_terima, sumber_file) rows of one contest."""
+    return OFFICIAL_REGION.conform(
+        pl.DataFrame(
+            {
+                "kode_wilayah": [r[0] for r in rows],
+                "kode_kontestasi": [C] * len(rows),
+                "nomor_urut": [r[1] for r in rows],
+                "suara": [r[2] for r in rows],
+                "waktu_terima": [r[3] for r in rows],
+                "penetapan": [r[4].startswith("penetapan") for r in rows],
+                "sumber_file": [r[4] for r in rows],
+            },
+            schema_overrides={"waktu_terima": pl.Datetime("us", "UTC")},
+        )
+    )
+
+
+def test_receipt_time_and_penetapan_come_from_the_path():
+    text = "kode_wilayah,jenis_pemilihan,suara_paslon_1,suara_paslon_2\n16.74,pkwkk,10,20\n"
+    fr = read.read_table("official_region", text.encode(), "kpu/rekap/20241203T1530/penetapan_1674.csv")
+    row = fr.rows.row(0, named=True)
+    assert row["waktu_terima"] == dt.datetime(2024, 12, 3, 8, 30, tzinfo=dt.UTC)
+    assert row["penetapan"] is True
+    fr = read.read_table("official_region", text.encode(), "kpu/rekap/dhasil.csv")
+    assert fr.rows["waktu_terima"][0] is None and fr.rows["penetapan"][0] is False
+
+
+def test_in_force_is_the_latest_received_and_revisions_keep_both_values():
+    dh = _dhasil(
+        [
+            (DESA, 1, 100, _t(29), "kpu/rekap/20241129T1000/a.csv"),
+            (DESA, 1, 90, _t(30), "kpu/rekap/20241130T1000/a.csv"),
+            (DESA, 1, 95, _t(30, 20), "kpu/rekap/20241130T2000/a.csv"),
+        ]
+    )
+    now = rekap.in_force(dh, _t(30, 12))
+    assert now["suara"].to_list() == [90]
+    rev = rekap.revisions(dh, _t(30, 12))
+    assert rev.select("suara_lama", "suara", "perubahan").row(0) == (100, 90, -10)
+    assert rev["kode_rekap"][0] == "16.74.01" and rev["tingkat_rekap"][0] == "kecamatan"
+    assert rekap.revisions(dh, _t(30, 23)).height == 2
+
+
+def _wilayah(internal: int, sirekap: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "kode_wilayah": [DESA],
+            "kode_kontestasi": [C],
+            "nomor_urut": [1],
+            "suara_internal": [internal],
+            "suara_kpu": [sirekap],
+        }
+    )
+
+
+def _status(cak_int: float, cak_kpu: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "tingkat": ["desa", "kecamatan", "kabkota"],
+            "kode_wilayah": [DESA, "16.74.01", "16.74"],
+            "kode_kontestasi": [C] * 3,
+            "cakupan_internal": [cak_int] * 3,
+            "cakupan_kpu": [cak_kpu] * 3,
+            "dpt_diharapkan": [500, 500, 500],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("internal", "sirekap", "cak_int", "cak_kpu", "label"),
+    [
+        (100, 100, 1.0, 1.0, "sepakat"),
+        (90, 90, 1.0, 1.0, "beda_keduanya"),
+        (90, 100, 1.0, 1.0, "beda_internal"),
+        (100, 90, 1.0, 1.0, "beda_sirekap"),
+        (90, 100, 0.8, 1.0, "sepakat_sebagian"),
+        (90, 90, 0.8, 0.5, "belum_bisa_dibandingkan"),
+    ],
+)
+def test_which_pair_disagrees(internal, sirekap, cak_int, cak_kpu, label):
+    dh = _dhasil([(DESA, 1, 100, _t(29), "kpu/rekap/20241129T1000/a.csv")])
+    side = rekap.side_by_side(dh, _wilayah(internal, sirekap), _status(cak_int, cak_kpu), _t(30))
+    assert side.select("selisih_internal", "selisih_sirekap").row(0) == (
+        100 - internal,
+        100 - sirekap,
+    )
+    assert rekap.pairs(side)["pasangan_beda"].to_list() == [label]
+
+
+def test_progress_against_the_schedule():
+    schedule = Rekapitulasi(
+        sumber="uji",
+        jadwal=[
+            RecapStep(tingkat="kecamatan", mulai=dt.date(2024, 11, 28), selesai=dt.date(2024, 11, 29)),
+            RecapStep(tingkat="kabkota", mulai=dt.date(2024, 11, 28), selesai=dt.date(2024, 12, 1)),
+        ],
+    )
+    dh = _dhasil([(DESA, 1, 100, _t(30), "kpu/rekap/20241130T1000/a.csv")])
+    st = _status(1.0, 1.0)
+    side = rekap.side_by_side(dh, _wilayah(100, 100), st, _t(30, 12))
+    pr = rekap.progress(
+        side, rekap.pairs(side), rekap.revisions(dh, _t(30, 12)), st, _t(30, 12), schedule
+    )
+    got = {r["tingkat_rekap"]: r["status_rekap"] for r in pr.iter_rows(named=True)}
+    assert got == {"kecamatan": "masuk_terlambat", "kabkota": "belum_masuk", "penetapan": "belum_masuk"}
+    later = rekap.progress(side, rekap.pairs(side), rekap.revisions(dh, _t(30)), st, dt.datetime(2024, 12, 2, 12, tzinfo=dt.UTC), schedule)
+    assert later.filter(pl.col("tingkat_rekap") == "kabkota")["status_rekap"][0] == "terlambat_belum_masuk"
+    assert pr["dpt"].to_list() == [500, 500, 500]
+
+
+# --- the demo's recap faults, through ingest and reconcile ----------------------------------------
+
+SCOPE = "16"  # the province: kecamatan, kab/kota and provinsi recaps, every fault kind
+AS_OF = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
+
+
+@pytest.fixture(scope="module")
+def rekap_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, pl.DataFrame]]:
+    """The province demo ingested and reconciled as of 12 Dec (every recap and penetapan in)."""
+    s = default_settings()
+    tmp = tmp_path_factory.mktemp("rekap")
+    raw, processed = tmp / "raw", tmp / "processed"
+    m = demo.generate(SCOPE, s.demo.seed, AS_OF, raw)
+    ingest.run_ingest(raw, processed, s)
+    r = reconcile.run_reconcile(processed, dt.datetime(2024, 12, 12, 23, 59, tzinfo=WIB), s)
+    return m, {
+        "paslon": r.rekap_paslon,
+        "wilayah": r.rekap_wilayah,
+        "progres": r.rekap_progres,
+        "revisi": r.rekap_revisi,
+    }
+
+
+@pytest.mark.slow
+def test_every_injected_recap_fault_is_found(rekap_day):
+    m, r = rekap_day
+    faults = [f | {"file": e["file"]} for e in m["rekap"] for f in e["kesalahan"]]
+    kinds = {f["kind"] for f in faults}
+    assert {"rekap_terlambat", "rekap_dikoreksi", "rekap_beda_tps"} <= kinds
+    for f in faults:
+        if f["kind"] == "rekap_beda_tps":
+            row = r["wilayah"].filter(
+                (pl.col("kode_wilayah") == f["kode_wilayah"])
+                & (pl.col("kode_kontestasi") == f["kode_kontestasi"])
+            )
+            assert row["pasangan_beda"].to_list() == ["beda_keduanya"], f
+            assert row["selisih_internal_abs"][0] == abs(f["selisih"])
+        elif f["kind"] == "rekap_dikoreksi":
+            rv = r["revisi"].filter(pl.col("kode_wilayah") == f["kode_wilayah"])
+            assert rv["perubahan"].to_list() == [-f["selisih"]], f
+        elif f["kind"] == "rekap_terlambat":
+            pr = r["progres"].filter(pl.col("kode_wilayah") == f["kode_rekap"])
+            assert (pr["status_rekap"] == "masuk_terlambat").any(), f
+    # nothing else differs: every other compared region agrees
+    odd = r["wilayah"].filter(pl.col("pasangan_beda").str.starts_with("beda"))
+    beda = {f["kode_wilayah"] for f in faults if f["kind"] == "rekap_beda_tps"}
+    assert set(odd.filter(pl.col("tingkat") == "desa")["kode_wilayah"]) == beda
+    # every step of every contest is in by 12 Dec, penetapan included
+    assert r["progres"]["status_rekap"].str.starts_with("masuk").all()
+    late = set(r["progres"].filter(pl.col("status_rekap") == "masuk_terlambat")["kode_wilayah"])
+    assert late == {e["kode_rekap"] for e in m["rekap"] if e["terlambat"]}
+    assert r["paslon"].filter(pl.col("penetapan")).height > 0
+
+
+@pytest.mark.slow
+def test_manifest_lists_every_recap_file(rekap_day):
+    m, _ = rekap_day
+    assert sum(e["rows"] for e in m["rekap"]) == m["totals"]["rows"]["official_region"]
+    assert json.dumps(m["rekap"])  # serialisable as written
+    assert all(Path(e["file"]).parts[:2] == ("kpu", "rekap") for e in m["rekap"])
