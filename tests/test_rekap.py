@@ -44,7 +44,9 @@ def _dhasil(rows: list[tuple[str, int, int, dt.datetime | None, str]]) -> pl.Dat
 
 def test_receipt_time_and_penetapan_come_from_the_path():
     text = "kode_wilayah,jenis_pemilihan,suara_paslon_1,suara_paslon_2\n16.74,pkwkk,10,20\n"
-    fr = read.read_table("official_region", text.encode(), "kpu/rekap/20241203T1530/penetapan_1674.csv")
+    fr = read.read_table(
+        "official_region", text.encode(), "kpu/rekap/20241203T1530/penetapan_1674.csv"
+    )
     row = fr.rows.row(0, named=True)
     assert row["waktu_terima"] == dt.datetime(2024, 12, 3, 8, 30, tzinfo=dt.UTC)
     assert row["penetapan"] is True
@@ -118,7 +120,9 @@ def test_progress_against_the_schedule():
     schedule = Rekapitulasi(
         sumber="uji",
         jadwal=[
-            RecapStep(tingkat="kecamatan", mulai=dt.date(2024, 11, 28), selesai=dt.date(2024, 11, 29)),
+            RecapStep(
+                tingkat="kecamatan", mulai=dt.date(2024, 11, 28), selesai=dt.date(2024, 11, 29)
+            ),
             RecapStep(tingkat="kabkota", mulai=dt.date(2024, 11, 28), selesai=dt.date(2024, 12, 1)),
         ],
     )
@@ -129,9 +133,23 @@ def test_progress_against_the_schedule():
         side, rekap.pairs(side), rekap.revisions(dh, _t(30, 12)), st, _t(30, 12), schedule
     )
     got = {r["tingkat_rekap"]: r["status_rekap"] for r in pr.iter_rows(named=True)}
-    assert got == {"kecamatan": "masuk_terlambat", "kabkota": "belum_masuk", "penetapan": "belum_masuk"}
-    later = rekap.progress(side, rekap.pairs(side), rekap.revisions(dh, _t(30)), st, dt.datetime(2024, 12, 2, 12, tzinfo=dt.UTC), schedule)
-    assert later.filter(pl.col("tingkat_rekap") == "kabkota")["status_rekap"][0] == "terlambat_belum_masuk"
+    assert got == {
+        "kecamatan": "masuk_terlambat",
+        "kabkota": "belum_masuk",
+        "penetapan": "belum_masuk",
+    }
+    later = rekap.progress(
+        side,
+        rekap.pairs(side),
+        rekap.revisions(dh, _t(30)),
+        st,
+        dt.datetime(2024, 12, 2, 12, tzinfo=dt.UTC),
+        schedule,
+    )
+    assert (
+        later.filter(pl.col("tingkat_rekap") == "kabkota")["status_rekap"][0]
+        == "terlambat_belum_masuk"
+    )
     assert pr["dpt"].to_list() == [500, 500, 500]
 
 

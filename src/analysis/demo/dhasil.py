@@ -50,7 +50,11 @@ def write_dhasil(
     kecs = sorted(tc["kode_kec"].unique().to_list())
     arrive = _kecamatan_times(kecs, rng)
     clean = _clean_desa(w, tc, as_of, plan)
-    picks = [clean[i] for i in sorted(rng.choice(len(clean), min(2, len(clean)), replace=False))] if clean else []
+    picks = (
+        [clean[i] for i in sorted(rng.choice(len(clean), min(2, len(clean)), replace=False))]
+        if clean
+        else []
+    )
     out: list[dict[str, Any]] = []
     by_kec = {k: _by_desa(tc.filter(pl.col("kode_kec") == k)) for k in kecs}
     wrong: dict[str, tuple[str, str, str, int]] = {}
@@ -289,9 +293,7 @@ def _kecamatan_files(
     return out
 
 
-def _write_kec(
-    drop: Drop, w: World, kec: str, agg: pl.DataFrame, t: int, n: int
-) -> dict[str, Any]:
+def _write_kec(drop: Drop, w: World, kec: str, agg: pl.DataFrame, t: int, n: int) -> dict[str, Any]:
     cols, rows = _table(agg)
     stem = _folder(drop, t) / f"dhasil_kec_{regions.undotted(kec)}"
     path, meta = _LAYOUTS[n % len(_LAYOUTS)](stem, cols, rows, w.names.get(kec, kec))

@@ -190,7 +190,6 @@ def recap_file_exprs() -> tuple[pl.Expr, pl.Expr]:
     )
 
 
-
 def coerce_incidents(raw: pl.DataFrame, default_tz: str = WIB) -> pl.DataFrame:
     """Incident rows with raw label text (normalised later by ``analysis.taxonomy``); times in
     the zone of the region's (else the TPS's) province, ``default_tz`` without either."""

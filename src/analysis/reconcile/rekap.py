@@ -114,9 +114,8 @@ def side_by_side(
     the Sirekap sum (``wilayah``: rekon__wilayah_kontestasi_paslon; ``wilayah_status``:
     rekon__wilayah_kontestasi for coverage)."""
     rec = received(official_region, as_of)
-    before = (
-        rec.filter(pl.col("_versi") == pl.col("n_versi") - 1)
-        .select(*ENTITY, pl.col("suara").alias("_sebelumnya"))
+    before = rec.filter(pl.col("_versi") == pl.col("n_versi") - 1).select(
+        *ENTITY, pl.col("suara").alias("_sebelumnya")
     )
     now = rec.filter(pl.col("_versi") == pl.col("n_versi")).join(before, on=ENTITY, how="left")
     counts = wilayah.select(*ENTITY, "suara_internal", pl.col("suara_kpu").alias("suara_sirekap"))
@@ -284,5 +283,3 @@ def recap(
         REKAP_PROGRES.name: prog,
         REKAP_REVISI.name: rev,
     }
-
-

@@ -81,7 +81,13 @@ def _penetapan(pack: Pack) -> list[str]:
             ]
             for r in rows.iter_rows(named=True)
         ]
-        kolom = ["Pasangan calon", "Hasil resmi KPU", "Hitung internal", "Selisih", "Cakupan internal"]
+        kolom = [
+            "Pasangan calon",
+            "Hasil resmi KPU",
+            "Hitung internal",
+            "Selisih",
+            "Cakupan internal",
+        ]
         parts.append(tabel(kolom, body, kanan=(1, 2, 3, 4)))
     return parts
 
@@ -115,7 +121,15 @@ def _progress(pack: Pack) -> list[str]:
         n_late = c.filter(late).height
         cells.append(angka_el("rekap_terlambat", fmt.angka(n_late), n_late, kontestasi=k))
         rows.append(cells)
-    kolom = ["Pemilihan", "Kecamatan", "Kab/kota", "Provinsi", "Penetapan", "DPT terekap", "Terlambat"]
+    kolom = [
+        "Pemilihan",
+        "Kecamatan",
+        "Kab/kota",
+        "Provinsi",
+        "Penetapan",
+        "DPT terekap",
+        "Terlambat",
+    ]
     out = ["<h3>Kemajuan rekapitulasi</h3>", tabel(kolom, rows, kanan=(1, 2, 3, 4, 5, 6))]
     out += _late_list(pack, pr.filter(late))
     return out
@@ -246,5 +260,3 @@ def section_rekap(pack: Pack) -> Html:
             ),
         )
     return bagian("rekap", "Rekapitulasi resmi KPU", "".join(parts))
-
-

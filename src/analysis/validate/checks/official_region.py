@@ -152,7 +152,10 @@ def checks(s: Settings) -> list[Check]:
 def prepare(df: pl.DataFrame, ref_tps: pl.DataFrame | None) -> pl.DataFrame:
     """Σ suara per region × contest × received version over the whole batch."""
     return df.with_columns(
-        pl.col("suara").sum().over("kode_wilayah", "kode_kontestasi", "waktu_terima").alias(REGION_TOTAL)
+        pl.col("suara")
+        .sum()
+        .over("kode_wilayah", "kode_kontestasi", "waktu_terima")
+        .alias(REGION_TOTAL)
     )
 
 
