@@ -38,6 +38,9 @@ from analysis.settings import Rekapitulasi
 ENTITY = ["kode_wilayah", "kode_kontestasi", "nomor_urut"]
 UNIT = ["kode_wilayah", "kode_kontestasi"]
 PENETAPAN = "penetapan"
+#: Contest codes of the Pilkada (pkwkp-…, pkwkk-…): the recap steps are theirs; records of another
+#: election found in a drop (ppwp) have no D.Hasil schedule here.
+PILKADA = "pkwk"
 #: The recap steps a contest goes through, lowest first (the recapitulating unit's tier).
 STEPS = ("kecamatan", "kabkota", "provinsi", PENETAPAN)
 
@@ -188,6 +191,7 @@ def expected_steps(wilayah_status: pl.DataFrame) -> pl.DataFrame:
     region (no deeper than the contest's own unit is shallow), and its penetapan; with DPT."""
     units = wilayah_status.filter(
         pl.col("tingkat").is_in(["kecamatan", "kabkota", "provinsi"])
+        & pl.col("kode_kontestasi").str.starts_with(PILKADA)
     ).select("tingkat", *UNIT, pl.col("dpt_diharapkan").alias("dpt"))
     region = pl.col("kode_kontestasi").map_elements(contest_region, return_dtype=pl.String)
     units = units.with_columns(region.alias("_wk")).filter(
