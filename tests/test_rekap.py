@@ -116,6 +116,30 @@ def test_which_pair_disagrees(internal, sirekap, cak_int, cak_kpu, label):
     assert rekap.pairs(side)["pasangan_beda"].to_list() == [label]
 
 
+def test_a_figure_changed_by_the_tier_above_is_an_inconsistency_between_tiers():
+    kec = "16.74.01"
+    dh = _dhasil(
+        [
+            (DESA, 1, 100, _t(29), "kpu/rekap/20241129T1000/dhasil_kec_167401.csv"),
+            ("16.74.01.1002", 1, 50, _t(29), "kpu/rekap/20241129T1000/dhasil_kec_167401.csv"),
+            # the kab/kota carries the kecamatan up with 175, not 150; the penetapan follows it
+            (kec, 1, 175, _t(30), "kpu/rekap/20241130T1000/dhasil_kab_1674.csv"),
+            ("16.74", 1, 175, _t(30, 20), "kpu/rekap/20241130T2000/penetapan_pkwkk-1674.csv"),
+        ]
+    )
+    st = _status(1.0, 1.0)
+    side = rekap.side_by_side(dh, _wilayah(100, 100), st, _t(30, 23))
+    got = {r["kode_wilayah"]: r for r in side.iter_rows(named=True)}
+    assert got[kec]["suara_rekap_bawah"] == 150 and got[kec]["selisih_rekap_bawah"] == 25
+    assert got["16.74"]["selisih_rekap_bawah"] == 0  # the penetapan equals the kab/kota recap
+    assert got[DESA]["suara_rekap_bawah"] is None  # a desa has no recap of its own
+    pr = {r["kode_wilayah"]: r for r in rekap.pairs(side).iter_rows(named=True)}
+    assert pr[kec]["status_antartingkat"] == "beda" and pr[kec]["selisih_rekap_bawah_abs"] == 25
+    assert pr["16.74"]["status_antartingkat"] == "sama"
+    assert pr[DESA]["status_antartingkat"] == "belum_ada"
+    assert pr[DESA]["selisih_rekap_bawah_abs"] is None
+
+
 def test_progress_against_the_schedule():
     schedule = Rekapitulasi(
         sumber="uji",

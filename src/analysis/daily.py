@@ -116,8 +116,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     from analysis import reconcile
 
     if previous is not None and not reconcile.has_history(processed, previous):
-        reconcile.run_reconcile(processed, previous, s)
-    reconcile.run_reconcile(processed, as_of, s)
+        reconcile.run_reconcile(processed, previous, s, raw=raw)
+    reconcile.run_reconcile(processed, as_of, s, raw=raw)
     previous = previous or reconcile.previous_run(processed, as_of)
     _done(t0)
 

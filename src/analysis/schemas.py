@@ -623,6 +623,8 @@ REKAP_PASLON = _d(
         "selisih_sirekap": "int",  # suara_dhasil - suara_sirekap
         "cakupan_internal": "float",  # share of the region's expected TPS the desk has
         "cakupan_sirekap": "float",
+        "suara_rekap_bawah": "int",  # Σ its children's figures in the region's own recap (null: none)
+        "selisih_rekap_bawah": "int",  # suara_dhasil - suara_rekap_bawah: changed by the tier above
         "suara_dhasil_sebelumnya": "int",  # the version it replaced (null: never revised)
         "n_versi": "int",  # versions received by the as-of
         "waktu_terima": "datetime",
@@ -632,6 +634,8 @@ REKAP_PASLON = _d(
         "kode_induk",
         "cakupan_internal",
         "cakupan_sirekap",
+        "suara_rekap_bawah",
+        "selisih_rekap_bawah",
         "suara_dhasil_sebelumnya",
         "waktu_terima",
     ),
@@ -651,11 +655,19 @@ REKAP_WILAYAH = _d(
         "banding_internal": "str",  # REKAP_BANDING: sama | beda | belum_lengkap (internal incomplete)
         "banding_sirekap": "str",
         "pasangan_beda": "str",  # which pair disagrees (analysis.reconcile.rekap.PASANGAN)
+        "selisih_rekap_bawah_abs": "int",  # Σ paslon |figure carried up - region's own recap|
+        "status_antartingkat": "str",  # sama | beda (the tier above changed it) | belum_ada
         "direvisi": "bool",  # a paslon's figure replaced by a later file
         "waktu_terima": "datetime",
         "sumber_file": "str",
     },
-    nullable=("kode_induk", "cakupan_internal", "cakupan_sirekap", "waktu_terima"),
+    nullable=(
+        "kode_induk",
+        "cakupan_internal",
+        "cakupan_sirekap",
+        "selisih_rekap_bawah_abs",
+        "waktu_terima",
+    ),
 )
 
 REKAP_PROGRES = _d(
@@ -702,6 +714,42 @@ REKAP_REVISI = _d(
         "sumber_file": "str",  # the file that replaced it
     },
     nullable=("waktu_terima_lama", "waktu_terima"),
+)
+
+RECON_AGREGAT = _d(
+    "rekon__agregat_wilayah_kontestasi_paslon",
+    "one row per region unit (provinsi, kab/kota, kecamatan) × contest × paslon of KPU's "
+    "aggregates in the latest pull by the run's time: KPU's aggregate beside the sum of its own "
+    "per-TPS records, its TPS count beside the desk's list",
+    ("kode_wilayah", "kode_kontestasi", "paslon_id"),
+    {
+        "tingkat": "str",
+        "kode_wilayah": "str",
+        "kode_induk": "str",
+        "kode_kontestasi": "str",
+        "paslon_id": "str",
+        "nomor_urut": "int",  # from ref__kontestasi_paslon (null: KPU's id not in it)
+        "suara_agregat": "int",  # KPU's published aggregate for the region
+        "suara_tps": "int",  # Σ KPU's per-TPS records in force (rekon__wilayah_kontestasi_paslon)
+        "selisih": "int",  # suara_agregat - suara_tps
+        "tps_total_kpu": "int",  # progres.total: the TPS KPU says the region has
+        "tps_masuk_kpu": "int",  # progres.progres: the TPS KPU counts as in
+        "tps_tercatat": "int",  # the desk's expected TPS whose KPU record has votes
+        "tps_desk": "int",  # TPS of the desk's list in the region (ref__tps)
+        "selisih_tps": "int",  # tps_total_kpu - tps_desk
+        "waktu_tarik": "datetime",  # the pull the aggregates come from
+        "sumber_file": "str",  # the aggregate file, relative to the drop
+    },
+    "KPU against itself (analysis.reconcile.agregat).",
+    nullable=(
+        "kode_induk",
+        "nomor_urut",
+        "suara_agregat",
+        "tps_total_kpu",
+        "tps_masuk_kpu",
+        "selisih",
+        "selisih_tps",
+    ),
 )
 
 RECON_PERKIRAAN = _d(
@@ -1208,6 +1256,7 @@ ALL: tuple[Dataset, ...] = (
     REKAP_WILAYAH,
     REKAP_PROGRES,
     REKAP_REVISI,
+    RECON_AGREGAT,
     *ANALYTICS,
     *PACK_INPUTS,
 )

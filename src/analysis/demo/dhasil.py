@@ -10,7 +10,10 @@ recap faults listed in the manifest (:data:`FAULT_KINDS`):
 - ``rekap_dikoreksi``: a D.Hasil Kecamatan received with one desa's figure wrong, then received
   again corrected the next day (both files in the drop);
 - ``rekap_beda_tps``: a D.Hasil Kecamatan whose figure for one desa differs from the TPS records
-  beneath it (the internal count and Sirekap agree with each other there), carried up the tiers.
+  beneath it (the internal count and Sirekap agree with each other there), carried up the tiers;
+- ``rekap_koreksi_atas``: a D.Hasil Kabupaten/Kota whose figure for one kecamatan (bupati/walikota
+  contest) differs from that kecamatan's own D.Hasil (a correction at the kab/kota plenary, or a
+  slip), carried on to the penetapan: the recap is inconsistent with itself.
 
 Layouts: D.Hasil Kecamatan rotate between a plain CSV, a ``;`` CSV with ``1.234`` counts and
 undotted codes, and a workbook with title rows; one kab/kota sends its kecamatan as one workbook,
@@ -33,13 +36,14 @@ from analysis.settings import default_settings
 from analysis.xlsx import write_xlsx
 
 _SHEET = "D.Hasil"
-FAULT_KINDS = ("rekap_terlambat", "rekap_dikoreksi", "rekap_beda_tps")
+FAULT_KINDS = ("rekap_terlambat", "rekap_dikoreksi", "rekap_beda_tps", "rekap_koreksi_atas")
 _H = 3600
 #: Hours after voting day 00:00 WIB: the kecamatan recaps arrive between these (28 Nov 18.00 and
 #: 3 Dec 20.00: PPK plenaries run through KPU's last day for the tier).
 _KEC_WINDOW = (24 + 18, 6 * 24 + 20)
 _LATE_KEC = 2  # kecamatan received 1-2 days after their last day
 _WRONG = 100  # votes a transcription slip adds to one paslon
+_UPPER = 75  # votes a kab/kota recap adds to one kecamatan's figure (rekap_koreksi_atas)
 
 
 def write_dhasil(
@@ -72,7 +76,9 @@ def write_dhasil(
     kab_t = _kab_times(kecs, arrive, rng)
     fixed = _corrected(wrong)
     final = {k: _apply(v, wrong.get(k), corrected=k in fixed) for k, v in by_kec.items()}
-    out += _upper_files(drop, w, final, kab_t)
+    late_kab = {k for k, t in kab_t.items() if t >= _at(10 * 24)}
+    upper = _upper_fault(final, wrong, {sheet_kab, *late_kab})
+    out += _upper_files(drop, w, final, kab_t, upper)
     return out
 
 
@@ -155,6 +161,21 @@ def _clean_desa(w: World, tc: pl.DataFrame, as_of: int, plan: dict[str, np.ndarr
 def _corrected(wrong: dict[str, tuple[str, str, str, int]]) -> list[str]:
     """The kecamatan whose wrong figure is corrected by a second file (the first one drawn)."""
     return [k for k, v in wrong.items() if v[3] == _WRONG]
+
+
+def _upper_fault(
+    final: dict[str, pl.DataFrame], wrong: dict, skip: set[str | None]
+) -> tuple[str, str] | None:
+    """(kecamatan, bupati/walikota contest) whose figure its kab/kota's recap changes: the first
+    kecamatan of the first kab/kota with no other recap fault, not late and not ``skip``."""
+    faulty = {regions.parent(k) for k in wrong} | skip
+    for kec in sorted(final):
+        if regions.parent(kec) in faulty:
+            continue
+        own = final[kec].filter(pl.col("jenis") == "pkwkk")["kode_kontestasi"]
+        if own.len():
+            return kec, own.sort()[0]
+    return None
 
 
 def _sheet_kab(kecs: list[str], wrong: dict, rng: np.random.Generator) -> str | None:
@@ -327,17 +348,36 @@ def _sheet_workbook(
 
 
 def _upper_files(
-    drop: Drop, w: World, final: dict[str, pl.DataFrame], kab_t: dict[str, int]
+    drop: Drop,
+    w: World,
+    final: dict[str, pl.DataFrame],
+    kab_t: dict[str, int],
+    upper: tuple[str, str] | None,
 ) -> list[dict[str, Any]]:
     """D.Hasil Kabupaten/Kota and Provinsi, and each contest's penetapan, from the desa figures in
-    force (a wrong figure not corrected travels up)."""
+    force (a wrong figure not corrected travels up; ``upper``: the kecamatan × contest figure a
+    kab/kota recap changes, carried on to its penetapan)."""
     desa = pl.concat(list(final.values()), how="vertical_relaxed")
     kec_rows = _roll(desa, 3)
     out = []
     for kab, t in sorted(kab_t.items()):
         agg = kec_rows.filter(regions.inside_expr("kode_wilayah", kab))
+        fault = None
+        if upper is not None and regions.parent(upper[0]) == kab:
+            fault = (*upper, "suara_paslon_1", _UPPER)
+            agg = _apply(agg, fault, corrected=False)
         path = _folder(drop, t) / f"dhasil_kab_{regions.undotted(kab)}.csv"
         out.append(_plain(drop, path, "kabkota", kab, t, agg))
+        if fault is not None:
+            out[-1]["kesalahan"].append(
+                {
+                    "kind": "rekap_koreksi_atas",
+                    "kode_wilayah": fault[0],
+                    "kode_kontestasi": fault[1],
+                    "kolom": fault[2],
+                    "selisih": fault[3],
+                }
+            )
         own = _roll(agg, 2).filter(pl.col("jenis") == "pkwkk")
         out += _penetapan(drop, own, t + 20 * _H)
     prov_rows = _roll(desa, 2).filter(pl.col("jenis") == "pkwkp")

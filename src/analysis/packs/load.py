@@ -39,6 +39,7 @@ from analysis.schemas import (
     PAKET_WILAYAH,
     PAKET_WILAYAH_KONTESTASI,
     PAKET_WILAYAH_KONTESTASI_PASLON,
+    RECON_AGREGAT,
     REKAP_PASLON,
     REKAP_PROGRES,
     REKAP_REVISI,
@@ -136,6 +137,7 @@ class Pack:
     rekap_suara: pl.DataFrame | None = None  # ... × paslon, the unit's and its children's rows
     rekap_progres: pl.DataFrame | None = None  # recap steps of units inside the unit
     rekap_revisi: pl.DataFrame | None = None  # recap figures replaced, inside the unit
+    agregat: pl.DataFrame | None = None  # KPU's aggregates vs its own TPS records, inside the unit
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
 
@@ -295,6 +297,7 @@ def _load_recap(pack: Pack, root: Path) -> None:
     pack.rekap_suara = _scan(REKAP_PASLON, root, _unit_rows(unit) | (pl.col("penetapan") & inside))
     pack.rekap_progres = _scan(REKAP_PROGRES, root, inside)
     pack.rekap_revisi = _scan(REKAP_REVISI, root, inside)
+    pack.agregat = _scan(RECON_AGREGAT, root, inside)
 
 
 def _load_count(pack: Pack, root: Path) -> None:
@@ -384,6 +387,9 @@ def _load_names(pack: Pack, root: Path) -> None:
         desa |= set(odd["kode_wilayah"].to_list())
     if pack.rekap_revisi is not None:
         desa |= set(pack.rekap_revisi["kode_wilayah"].to_list())
+    if pack.agregat is not None:
+        odd = pack.agregat.filter((pl.col("selisih") != 0) | (pl.col("selisih_tps") != 0))
+        desa |= set(odd["kode_wilayah"].to_list())
     if desa:
         names = _scan(PAKET_WILAYAH, root, pl.col("kode_wilayah").is_in(sorted(desa)))
         pack.nama_wilayah.update(zip(names["kode_wilayah"], names["nama"], strict=True))

@@ -10,7 +10,9 @@ KPU's per-TPS Sirekap records for the same region, compared only where that sour
 expected TPS of the region. The outputs (``rekon__rekap_*``):
 
 - :func:`side_by_side`: per region × contest × paslon, the three sources and their differences;
-- :func:`pairs`: per region × contest, which pair disagrees (:data:`PASANGAN`);
+- :func:`pairs`: per region × contest, which pair disagrees (:data:`PASANGAN`), and whether the
+  figure the tier above carried up equals the region's own recap (its children summed): a tier
+  that corrects a figure (or miscopies it) makes the recap inconsistent with itself;
 - :func:`progress`: per recapitulating unit × contest × step, in or not, when, late or not;
 - :func:`revisions`: figures replaced by a later file with another value.
 """
@@ -125,8 +127,16 @@ def side_by_side(
     cover = wilayah_status.select(
         *UNIT, "cakupan_internal", pl.col("cakupan_kpu").alias("cakupan_sirekap")
     )
+    now = _with_step(now)
+    below, has_below = _below(now)
     out = (
-        _with_step(now)
+        now.join(below, on=ENTITY, how="left")
+        .join(has_below, on=UNIT, how="left")
+        .with_columns(  # a paslon the region's own recap does not list has 0 there
+            pl.when(pl.col("_ada_bawah").fill_null(False))
+            .then(pl.col("suara_rekap_bawah").fill_null(0))
+            .alias("suara_rekap_bawah")
+        )
         .join(counts, on=ENTITY, how="left")
         .join(cover, on=UNIT, how="left")
         .with_columns(
@@ -142,9 +152,21 @@ def side_by_side(
         .with_columns(
             (pl.col("suara_dhasil") - pl.col("suara_internal")).alias("selisih_internal"),
             (pl.col("suara_dhasil") - pl.col("suara_sirekap")).alias("selisih_sirekap"),
+            (pl.col("suara_dhasil") - pl.col("suara_rekap_bawah")).alias("selisih_rekap_bawah"),
         )
     )
     return REKAP_PASLON.check_key(REKAP_PASLON.conform(out).sort(UNIT[1], UNIT[0], "nomor_urut"))
+
+
+def _below(now: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per region × contest × paslon, the sum of its children's figures in the region's own recap
+    (the rows it recapitulated itself): what the tier above should have carried up; and the
+    region × contest pairs whose own recap is in (``_ada_bawah``)."""
+    own = now.filter(~pl.col("penetapan")).rename(
+        {"kode_rekap": "kode_wilayah", "kode_wilayah": "_c"}
+    )
+    sums = own.group_by(ENTITY).agg(pl.col("suara").sum().alias("suara_rekap_bawah"))
+    return sums, own.select(UNIT).unique().with_columns(pl.lit(True).alias("_ada_bawah"))
 
 
 def _banding(cover: str, diff_abs: str, tolerance: int) -> pl.Expr:
@@ -171,6 +193,8 @@ def pairs(side: pl.DataFrame, tolerance: int = 0) -> pl.DataFrame:
             pl.col("cakupan_internal", "cakupan_sirekap").first(),
             pl.col("selisih_internal").abs().sum().alias("selisih_internal_abs"),
             pl.col("selisih_sirekap").abs().sum().alias("selisih_sirekap_abs"),
+            pl.col("suara_rekap_bawah").is_not_null().any().alias("_bawah"),
+            pl.col("selisih_rekap_bawah").abs().sum().alias("selisih_rekap_bawah_abs"),
             pl.col("suara_dhasil_sebelumnya").is_not_null().any().alias("direvisi"),
             pl.col("waktu_terima").max(),
             pl.col("sumber_file").sort().last(),
@@ -181,9 +205,28 @@ def pairs(side: pl.DataFrame, tolerance: int = 0) -> pl.DataFrame:
             ),
             _banding("cakupan_sirekap", "selisih_sirekap_abs", tolerance).alias("banding_sirekap"),
         )
-        .with_columns(first_label(PASANGAN, BELUM_BANDING).alias("pasangan_beda"))
+        .with_columns(
+            first_label(PASANGAN, BELUM_BANDING).alias("pasangan_beda"),
+            _antartingkat(tolerance).alias("status_antartingkat"),
+            pl.when(pl.col("_bawah"))
+            .then(pl.col("selisih_rekap_bawah_abs"))
+            .alias("selisih_rekap_bawah_abs"),
+        )
+        .drop("_bawah")
     )
     return REKAP_WILAYAH.check_key(REKAP_WILAYAH.conform(out).sort(UNIT[1], UNIT[0]))
+
+
+def _antartingkat(tolerance: int) -> pl.Expr:
+    """sama / beda: the figure carried up against the region's own recap (its children summed);
+    belum_ada while the region's own recap is not in (a desa has none)."""
+    return (
+        pl.when(~pl.col("_bawah"))
+        .then(pl.lit("belum_ada"))
+        .when(pl.col("selisih_rekap_bawah_abs") <= tolerance)
+        .then(pl.lit("sama"))
+        .otherwise(pl.lit("beda"))
+    )
 
 
 def expected_steps(wilayah_status: pl.DataFrame) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from analysis.reconcile.agregat import KpuAggregates, against_itself
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.perkiraan import estimate
@@ -17,6 +18,7 @@ from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.tps import reconcile_tps
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
 from analysis.schemas import (
+    RECON_AGREGAT,
     RECON_KONTESTASI,
     RECON_PERKIRAAN,
     RECON_PERUBAHAN,
@@ -49,6 +51,7 @@ OUTPUTS: dict[str, Dataset] = {
     "rekap_wilayah": REKAP_WILAYAH,
     "rekap_progres": REKAP_PROGRES,
     "rekap_revisi": REKAP_REVISI,
+    "agregat": RECON_AGREGAT,
 }
 
 
@@ -71,6 +74,7 @@ class ReconResult:
     rekap_wilayah: pl.DataFrame = field(default_factory=REKAP_WILAYAH.empty)
     rekap_progres: pl.DataFrame = field(default_factory=REKAP_PROGRES.empty)
     rekap_revisi: pl.DataFrame = field(default_factory=REKAP_REVISI.empty)
+    agregat: pl.DataFrame = field(default_factory=RECON_AGREGAT.empty)
     timings: dict[str, float] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -100,11 +104,13 @@ def reconcile(
     *,
     detail: bool = True,
     schedule: Rekapitulasi | None = None,
+    aggregates: KpuAggregates | None = None,
 ) -> ReconResult:
     """Reconcile as of ``as_of`` (pure: no files read or written).
 
-    ``detail=False`` skips the per-contest outcome, the estimate and the recapitulation (enough
-    for "what changed"). ``schedule``: KPU's recap dates per tier (default: none, nothing late).
+    ``detail=False`` skips the per-contest outcome, the estimate, the recapitulation and KPU's
+    aggregates (enough for "what changed"). ``schedule``: KPU's recap dates per tier (default:
+    none, nothing late). ``aggregates``: KPU's aggregates of the latest pull by ``as_of``.
     """
     timings: dict[str, float] = {}
     with timed(timings, "tps"):
@@ -119,11 +125,14 @@ def reconcile(
         else:
             kon, est = RECON_KONTESTASI.empty(), RECON_PERKIRAAN.empty()
     rekap: dict[str, pl.DataFrame] = {}
+    agregat = RECON_AGREGAT.empty()
     if detail:
         with timed(timings, "rekap"):
             rekap = recap(
                 inputs.official_region, wil, stat, as_utc(as_of), schedule or Rekapitulasi()
             )
+        with timed(timings, "agregat"):
+            agregat = against_itself(aggregates, inputs.ref_paslon, wil, stat)
     return ReconResult(
         as_of=as_utc(as_of),
         previous_as_of=as_utc(previous_as_of) if previous_as_of else None,
@@ -134,6 +143,7 @@ def reconcile(
         kontestasi=kon,
         perkiraan=est,
         timings=timings,
+        agregat=agregat,
         **{attr: rekap[OUTPUTS[attr].name] for attr in _REKAP if rekap},
     )
 

@@ -220,6 +220,42 @@ def _three_sources(pack: Pack) -> list[str]:
     return [head, tabel(kolom, rows, kanan=(3, 4, 5)), note]
 
 
+def _between_tiers(pack: Pack) -> list[str]:
+    """Figures a tier above carried up differently from the region's own recap: the official
+    recap disagrees with itself (a correction at the upper plenary, or a copying slip)."""
+    r = pack.rekap
+    if r is None or r.is_empty() or "status_antartingkat" not in r.columns:
+        return []
+    odd = r.filter(pl.col("status_antartingkat") == "beda")
+    n = odd.height
+    count = angka_el("rekap_antartingkat_beda", fmt.angka(n), n, wilayah=pack.kode_wilayah)
+    if odd.is_empty():
+        return [f"<p>Rekap antartingkat: {count} angka berbeda dari rekap tingkat bawahnya.</p>"]
+    items = [
+        f"<li>{esc(STEP_LABEL.get(x['tingkat_rekap'], x['tingkat_rekap']))} "
+        f"{esc(_nama(pack, x['kode_rekap']))} mencatat {esc(_nama(pack, x['kode_wilayah']))} "
+        f"({esc(kontestasi_label(pack, x['kode_kontestasi']))}) dengan "
+        f"{esc(fmt.angka(x['suara_dhasil']))} suara sah, berbeda "
+        + angka_el(
+            "rekap_antartingkat_selisih",
+            fmt.angka(x["selisih_rekap_bawah_abs"]),
+            x["selisih_rekap_bawah_abs"],
+            wilayah=x["kode_wilayah"],
+            kontestasi=x["kode_kontestasi"],
+        )
+        + f" suara (Σ per pasangan calon) dari D.Hasil {esc(_nama(pack, x['kode_wilayah']))} "
+        "sendiri: dikoreksi di tingkat atas atau salah salin — minta berita acaranya.</li>"
+        for x in odd.sort("selisih_rekap_bawah_abs", descending=True)
+        .head(pack.settings.briefing.list_rows)
+        .iter_rows(named=True)
+    ]
+    return [
+        "<h3>Rekap tidak konsisten antartingkat</h3>",
+        f"<p>{count} angka rekap berbeda dari rekap tingkat bawahnya (jumlah wilayah anaknya).</p>",
+        "<ul>" + "".join(items) + "</ul>",
+    ]
+
+
 def _revisions(pack: Pack) -> list[str]:
     """Recap figures replaced by a later file: both values and what changed, in words."""
     rv = pack.rekap_revisi
@@ -246,6 +282,7 @@ def section_rekap(pack: Pack) -> Html:
     parts = _penetapan(pack)
     parts += _progress(pack)
     parts += _three_sources(pack)
+    parts += _between_tiers(pack)
     parts += _revisions(pack)
     if not parts:
         text = "Belum ada rekapitulasi resmi KPU (D.Hasil) yang diterima untuk wilayah ini."
