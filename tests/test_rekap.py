@@ -3,17 +3,30 @@ progress against KPU's schedule, revisions; and the demo's injected recap faults
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from analysis import demo, ingest, read, reconcile
+from analysis import catalog, daily, demo, fmt, read
+from analysis.demo.dhasil import FAULT_KINDS
+from analysis.domain import regions
+from analysis.packs import execute
+from analysis.packs.html import figures
 from analysis.reconcile import rekap
-from analysis.schemas import OFFICIAL_REGION
-from analysis.settings import RecapStep, Rekapitulasi, default_settings
+from analysis.schemas import (
+    OFFICIAL_REGION,
+    RECON_AGREGAT,
+    REKAP_PASLON,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    REKAP_WILAYAH,
+)
+from analysis.settings import RecapStep, Rekapitulasi, load_settings
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 C = "pkwkk-1674"
@@ -177,35 +190,67 @@ def test_progress_against_the_schedule():
     assert pr["dpt"].to_list() == [500, 500, 500]
 
 
-# --- the demo's recap faults, through ingest and reconcile ----------------------------------------
+# --- the demo's recap faults, through the daily brief, in the data and in the packs' HTML ---------
 
 SCOPE = "16"  # the province: kecamatan, kab/kota and provinsi recaps, every fault kind
-AS_OF = dt.datetime.fromisoformat("2024-11-28T14:00:00+07:00")
+DAY = dt.date(2024, 12, 12)  # after every penetapan
+
+
+def _faults(m: dict) -> list[dict]:
+    return [f | {"file": e["file"]} for e in m["rekap"] for f in e["kesalahan"]]
+
+
+def _one(m: dict, kind: str) -> dict:
+    return next(f for f in _faults(m) if f["kind"] == kind)
 
 
 @pytest.fixture(scope="module")
-def rekap_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, pl.DataFrame]]:
-    """The province demo ingested and reconciled as of 12 Dec (every recap and penetapan in)."""
-    s = default_settings()
-    tmp = tmp_path_factory.mktemp("rekap")
-    raw, processed = tmp / "raw", tmp / "processed"
-    m = demo.generate(SCOPE, s.demo.seed, AS_OF, raw)
-    ingest.run_ingest(raw, processed, s)
-    r = reconcile.run_reconcile(processed, dt.datetime(2024, 12, 12, 23, 59, tzinfo=WIB), s)
-    return m, {
-        "paslon": r.rekap_paslon,
-        "wilayah": r.rekap_wilayah,
-        "progres": r.rekap_progres,
-        "revisi": r.rekap_revisi,
+def brief(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The province demo's daily brief for 12 Dec (every recap and penetapan in): the province
+    pack, and the pack of the kab/kota whose recap changed a kecamatan's figure."""
+    root = tmp_path_factory.mktemp("rekap")
+    s = load_settings(
+        paths={"raw": root / "raw", "processed": root / "processed", "reports": root / "reports"}
+    )
+    raw = root / "raw" / "demo-16"
+    m = demo.generate(SCOPE, s.demo.seed, s.demo.as_of, raw)
+    args = argparse.Namespace(date=DAY, scope=SCOPE, depth=0, raw=raw, workers=1)
+    code = daily.run(args, s)
+    processed = root / "processed" / "demo-16"
+    kab = regions.parent(_one(m, "rekap_koreksi_atas")["kode_wilayah"])
+    execute.make_packs(DAY, kab, 0, processed, root / "reports", workers=1, progress=False)
+    out = root / "reports" / DAY.isoformat()
+    return {
+        "code": code,
+        "manifest": m,
+        "raw": raw,
+        "processed": processed,
+        "kab": kab,
+        "prov_html": (out / "provinsi" / f"{SCOPE}.html").read_text(encoding="utf-8"),
+        "kab_html": (out / "kabkota" / f"{kab}.html").read_text(encoding="utf-8"),
     }
+
+
+@pytest.fixture(scope="module")
+def rekap_day(brief: dict) -> tuple[dict, dict[str, pl.DataFrame]]:
+    """The reconciliation the brief wrote (as of 12 Dec 23.59)."""
+    p = brief["processed"]
+    tables = {
+        "paslon": REKAP_PASLON,
+        "wilayah": REKAP_WILAYAH,
+        "progres": REKAP_PROGRES,
+        "revisi": REKAP_REVISI,
+        "agregat": RECON_AGREGAT,
+    }
+    return brief["manifest"], {k: catalog.read(ds.name, root=p) for k, ds in tables.items()}
 
 
 @pytest.mark.slow
 def test_every_injected_recap_fault_is_found(rekap_day):
     m, r = rekap_day
-    faults = [f | {"file": e["file"]} for e in m["rekap"] for f in e["kesalahan"]]
+    faults = _faults(m)
     kinds = {f["kind"] for f in faults}
-    assert {"rekap_terlambat", "rekap_dikoreksi", "rekap_beda_tps"} <= kinds
+    assert set(FAULT_KINDS) <= kinds
     for f in faults:
         if f["kind"] == "rekap_beda_tps":
             row = r["wilayah"].filter(
@@ -227,6 +272,12 @@ def test_every_injected_recap_fault_is_found(rekap_day):
     )
     beda = {f["kode_wilayah"] for f in faults if f["kind"] == "rekap_beda_tps"}
     assert beda <= set(both["kode_wilayah"])
+    # the figure a kab/kota recap changed is the one inconsistency between tiers
+    upper = _one(m, "rekap_koreksi_atas")
+    odd = r["wilayah"].filter(pl.col("status_antartingkat") == "beda")
+    assert odd.select("kode_wilayah", "kode_kontestasi", "selisih_rekap_bawah_abs").rows() == [
+        (upper["kode_wilayah"], upper["kode_kontestasi"], upper["selisih"])
+    ]
     # every step of every contest is in by 12 Dec, penetapan included
     assert r["progres"]["status_rekap"].str.starts_with("masuk").all()
     late = set(r["progres"].filter(pl.col("status_rekap") == "masuk_terlambat")["kode_wilayah"])
@@ -240,3 +291,80 @@ def test_manifest_lists_every_recap_file(rekap_day):
     assert sum(e["rows"] for e in m["rekap"]) == m["totals"]["rows"]["official_region"]
     assert json.dumps(m["rekap"])  # serialisable as written
     assert all(Path(e["file"]).parts[:2] == ("kpu", "rekap") for e in m["rekap"])
+
+
+def _penetapan_file(raw: Path, contest: str) -> dict[int, int]:
+    """nomor urut -> votes of a contest's penetapan, read from the raw CSV here."""
+    (path,) = raw.glob(f"kpu/rekap/*/penetapan_{contest}.csv")
+    row = pl.read_csv(path).row(0, named=True)
+    return {
+        int(c.rsplit("_", 1)[1]): v
+        for c, v in row.items()
+        if c.startswith("suara_paslon_") and v is not None
+    }
+
+
+@pytest.mark.slow
+def test_after_penetapan_the_packs_lead_with_the_official_result(brief):
+    assert brief["code"] == 0
+    kab_contest = regions.contest_code("pkwkk", brief["kab"])
+    for html, contest in (
+        (brief["prov_html"], "pkwkp-16"),
+        (brief["kab_html"], kab_contest),
+    ):
+        sections = re.findall(r'<section class="bagian" id="([a-z_]+)"', html)
+        assert sections[:2] == ["kepala", "rekap"], sections[:3]
+        rekap_html = html[html.index('id="rekap"') :]
+        assert rekap_html.index("Hasil resmi penetapan KPU") < rekap_html.index("Hitung internal")
+        want = _penetapan_file(brief["raw"], contest)
+        for nomor, votes in want.items():
+            assert figures(html, "suara_penetapan", kontestasi=contest, paslon=nomor) == [
+                str(votes)
+            ], (contest, nomor)
+
+
+@pytest.mark.slow
+def test_the_injected_recap_faults_are_in_the_province_pack(brief):
+    m, html = brief["manifest"], brief["prov_html"]
+    beda = _one(m, "rekap_beda_tps")
+    assert figures(
+        html,
+        "rekap_selisih_internal",
+        wilayah=beda["kode_wilayah"],
+        kontestasi=beda["kode_kontestasi"],
+    ) == [str(abs(beda["selisih"]))]
+    fixed = _one(m, "rekap_dikoreksi")
+    kept = figures(
+        html, "rekap_revisi", wilayah=fixed["kode_wilayah"], kontestasi=fixed["kode_kontestasi"]
+    )
+    assert len(kept) == 1  # the corrected value, with both values in the sentence
+    assert "berubah dari" in html and fmt.selisih(-fixed["selisih"]) in html
+    late = {e["kode_rekap"] for e in m["rekap"] if e["terlambat"]}
+    listed = html[html.index("<h4>Rekap terlambat</h4>") :]
+    listed = listed[: listed.index("</table>")]
+    assert all(f"({k})" in listed for k in late), late
+    progres = catalog.read(REKAP_PROGRES.name, root=brief["processed"])
+    late_rows = progres.filter(pl.col("status_rekap") == "masuk_terlambat")
+    for k, n in late_rows.group_by("kode_kontestasi").len().iter_rows():
+        assert figures(html, "rekap_terlambat", kontestasi=k) == [str(n)], k
+    upper = _one(m, "rekap_koreksi_atas")
+    assert figures(
+        html,
+        "rekap_antartingkat_selisih",
+        wilayah=upper["kode_wilayah"],
+        kontestasi=upper["kode_kontestasi"],
+    ) == [str(upper["selisih"])]
+    assert figures(html, "rekap_antartingkat_beda", wilayah=SCOPE) == ["1"]
+
+
+@pytest.mark.slow
+def test_kpu_against_itself_in_the_pack(brief):
+    """The aggregate the demo made disagree with its TPS is the one the pack names, by its size."""
+    (fault,) = brief["manifest"]["kpu"]["agregat"]["kesalahan"]
+    html = brief["prov_html"]
+    assert figures(html, "agregat_berbeda", wilayah=SCOPE) == ["1"]
+    assert figures(
+        html, "agregat_selisih", wilayah=fault["kode_wilayah"], kontestasi=fault["kode_kontestasi"]
+    ) == [str(fault["selisih"])]
+    assert "Agregat KPU berbeda dari jumlah TPS-nya" in html
+    assert figures(html, "agregat_tps_berbeda", wilayah=SCOPE) == ["0"]

@@ -7,7 +7,7 @@ import polars as pl
 
 from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, p, tabel
-from analysis.packs.labels import SUMBER_INTERNAL
+from analysis.packs.labels import ANAK_LABEL, SUMBER_INTERNAL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, kontestasi_label, paslon_label
 
@@ -43,53 +43,100 @@ def _nama(pack: Pack, kode: str) -> str:
 
 
 def _penetapan(pack: Pack) -> list[str]:
-    """KPU's determined result of each contest of the unit or its children, the internal count
-    beside it as the check."""
+    """KPU's determined result: of the unit's own contests in full (every paslon, the internal
+    count beside it as the check), of its children's contests one line each."""
     s = pack.rekap_suara
     if s is None:
         return []
-    own = s.filter(
-        pl.col("penetapan")
-        & (
-            (pl.col("kode_wilayah") == pack.kode_wilayah)
-            | pl.col("kode_wilayah").is_in(pack.kode_anak)
-        )
-    )
+    pen = s.filter(pl.col("penetapan"))
+    own = pen.filter(pl.col("kode_wilayah") == pack.kode_wilayah)
     parts: list[str] = []
     for k in sorted(own["kode_kontestasi"].unique().to_list()):
-        rows = own.filter(pl.col("kode_kontestasi") == k).sort("nomor_urut")
-        r0 = rows.row(0, named=True)
-        names = _paslon_names(pack, k)
-        parts.append(
-            f"<h3>Hasil resmi penetapan KPU — {esc(kontestasi_label(pack, k))}</h3>"
-            f"<p>Ditetapkan dalam berkas yang diterima {esc(pack.waktu(r0['waktu_terima']))}. "
-            f"{esc(SUMBER_INTERNAL)} ditampilkan di sampingnya sebagai pemeriksa.</p>"
-        )
-        body = [
-            [
-                paslon_label(r["nomor_urut"], names.get(r["nomor_urut"])),
-                angka_el(
-                    "suara_penetapan",
-                    fmt.angka(r["suara_dhasil"]),
-                    r["suara_dhasil"],
-                    kontestasi=k,
-                    paslon=r["nomor_urut"],
-                ),
-                fmt.angka(r["suara_internal"]),
-                fmt.selisih(r["selisih_internal"]),
-                fmt.persen(r["cakupan_internal"]),
-            ]
-            for r in rows.iter_rows(named=True)
-        ]
-        kolom = [
-            "Pasangan calon",
-            "Hasil resmi KPU",
-            "Hitung internal",
-            "Selisih",
-            "Cakupan internal",
-        ]
-        parts.append(tabel(kolom, body, kanan=(1, 2, 3, 4)))
+        parts += _penetapan_full(pack, k, own.filter(pl.col("kode_kontestasi") == k))
+    kids = pen.filter(pl.col("kode_wilayah").is_in(pack.kode_anak))
+    if not kids.is_empty():
+        parts += _penetapan_children(pack, kids)
     return parts
+
+
+def _penetapan_full(pack: Pack, k: str, rows: pl.DataFrame) -> list[str]:
+    rows = rows.sort("nomor_urut")
+    r0 = rows.row(0, named=True)
+    names = _paslon_names(pack, k)
+    body = [
+        [
+            paslon_label(r["nomor_urut"], names.get(r["nomor_urut"])),
+            angka_el(
+                "suara_penetapan",
+                fmt.angka(r["suara_dhasil"]),
+                r["suara_dhasil"],
+                kontestasi=k,
+                paslon=r["nomor_urut"],
+            ),
+            fmt.angka(r["suara_internal"]),
+            fmt.selisih(r["selisih_internal"]),
+            fmt.persen(r["cakupan_internal"]),
+        ]
+        for r in rows.iter_rows(named=True)
+    ]
+    kolom = ["Pasangan calon", "Hasil resmi KPU", "Hitung internal", "Selisih", "Cakupan internal"]
+    return [
+        f"<h3>Hasil resmi penetapan KPU — {esc(kontestasi_label(pack, k))}</h3>"
+        f"<p>Ditetapkan dalam berkas yang diterima {esc(pack.waktu(r0['waktu_terima']))}. "
+        f"{esc(SUMBER_INTERNAL)} ditampilkan di sampingnya sebagai pemeriksa.</p>",
+        tabel(kolom, body, kanan=(1, 2, 3, 4)),
+    ]
+
+
+def _penetapan_children(pack: Pack, kids: pl.DataFrame) -> list[str]:
+    """One line per child unit's contest: the paslon with the most votes as determined, the
+    internal count for it, and the internal count's difference over every paslon."""
+    per = (
+        kids.sort("suara_dhasil", descending=True)
+        .group_by("kode_kontestasi", maintain_order=True)
+        .agg(
+            pl.col("nomor_urut").first(),
+            pl.col("suara_dhasil").first(),
+            pl.col("suara_internal").first(),
+            pl.col("selisih_internal").abs().sum().alias("selisih_abs"),
+            pl.col("cakupan_internal").first(),
+            pl.col("waktu_terima").max(),
+        )
+        .sort("kode_kontestasi")
+    )
+    body = [
+        [
+            kontestasi_label(pack, r["kode_kontestasi"]),
+            paslon_label(
+                r["nomor_urut"], _paslon_names(pack, r["kode_kontestasi"]).get(r["nomor_urut"])
+            ),
+            angka_el(
+                "suara_penetapan",
+                fmt.angka(r["suara_dhasil"]),
+                r["suara_dhasil"],
+                kontestasi=r["kode_kontestasi"],
+                paslon=r["nomor_urut"],
+            ),
+            fmt.angka(r["suara_internal"]),
+            fmt.angka(r["selisih_abs"]),
+            fmt.persen(r["cakupan_internal"]),
+        ]
+        for r in per.iter_rows(named=True)
+    ]
+    kolom = [
+        "Pemilihan",
+        "Suara terbanyak (penetapan)",
+        "Hasil resmi KPU",
+        "Hitung internal",
+        "Σ |selisih| semua paslon",
+        "Cakupan internal",
+    ]
+    return [
+        f"<h3>Hasil resmi penetapan KPU — pemilihan di {esc(ANAK_LABEL.get(pack.tingkat, 'wilayah'))}</h3>"
+        f"<p>{esc(fmt.angka(per.height))} pemilihan sudah ditetapkan; {esc(SUMBER_INTERNAL)} "
+        "ditampilkan di sampingnya sebagai pemeriksa.</p>",
+        tabel(kolom, body, kanan=(2, 3, 4, 5)),
+    ]
 
 
 def _paslon_names(pack: Pack, k: str) -> dict[int, str]:
@@ -153,7 +200,7 @@ def _late_list(pack: Pack, late: pl.DataFrame) -> list[str]:
     return [
         "<h4>Rekap terlambat</h4>",
         tabel(["Wilayah", "Rekap", "Pemilihan", "Batas jadwal", "Diterima"], rows),
-        p(f"{fmt.angka(late.height)} rekap terlambat. Jadwal: {src}.", "catatan"),
+        p(f"{fmt.angka(late.height)} rekap terlambat. Sumber batas jadwal: {src}.", "catatan"),
     ]
 
 
