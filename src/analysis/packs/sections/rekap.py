@@ -323,18 +323,33 @@ def _revisions(pack: Pack) -> list[str]:
     return ["<h3>Revisi rekap</h3>", "<ul>" + "".join(items) + "</ul>"]
 
 
+def _nothing_yet(pack: Pack) -> str | None:
+    """The one line a pack shows while no recap of the unit is in and none is late yet."""
+    pr = pack.rekap_progres
+    if pack.rekap is not None and not pack.rekap.is_empty():
+        return None
+    if pr is not None and not (pr["status_rekap"] == "belum_masuk").all():
+        return None
+    text = "Belum ada rekapitulasi resmi KPU (D.Hasil) yang diterima untuk wilayah ini."
+    first = pack.settings.rekapitulasi.deadline("kecamatan")
+    if first is not None and pr is not None and not pr.is_empty():
+        text += f" Batas jadwal D.Hasil Kecamatan: {fmt.tanggal_pendek(first)}."
+    return text
+
+
 @guarded
 def section_rekap(pack: Pack) -> Html:
     """The official recapitulation: penetapan first when it is in, progress, three sources, revisions."""
-    parts = _penetapan(pack)
-    parts += _progress(pack)
-    parts += _three_sources(pack)
-    parts += _between_tiers(pack)
-    parts += _revisions(pack)
+    quiet = _nothing_yet(pack)
+    if quiet is not None:
+        return bagian("rekap", "Rekapitulasi resmi KPU", p(quiet, "catatan"))
+    official = _penetapan(pack)
+    parts = official + _progress(pack) + _three_sources(pack)
+    parts += _between_tiers(pack) + _revisions(pack)
     if not parts:
         text = "Belum ada rekapitulasi resmi KPU (D.Hasil) yang diterima untuk wilayah ini."
         return bagian("rekap", "Rekapitulasi resmi KPU", p(text, "catatan"))
-    if not _penetapan(pack):
+    if not official:
         parts.insert(
             0,
             p(
