@@ -300,6 +300,25 @@ def _load_recap(pack: Pack, root: Path) -> None:
     pack.agregat = _scan(RECON_AGREGAT, root, inside)
 
 
+def _recap_codes(pack: Pack) -> set[str]:
+    """The regions the recap items name: rows that differ, their recapitulating units, late
+    recaps, revised figures."""
+    codes: set[str] = set()
+    if pack.rekap is not None:
+        odd = pack.rekap.filter(
+            pl.col("pasangan_beda").str.starts_with("beda")
+            | (pl.col("status_antartingkat") == "beda")
+        )
+        codes |= set(odd["kode_wilayah"].to_list()) | set(odd["kode_rekap"].to_list())
+    if pack.rekap_progres is not None:
+        late = pack.rekap_progres.filter(pl.col("status_rekap").str.contains("terlambat"))
+        codes |= set(late["kode_wilayah"].to_list())
+    if pack.rekap_revisi is not None:
+        rv = pack.rekap_revisi
+        codes |= set(rv["kode_wilayah"].to_list()) | set(rv["kode_rekap"].to_list())
+    return codes
+
+
 def _load_count(pack: Pack, root: Path) -> None:
     """The count and its comparison with KPU: the unit's and its children's rows."""
     unit = pack.kode_wilayah
@@ -382,11 +401,7 @@ def _load_names(pack: Pack, root: Path) -> None:
     for df in (pack.selisih, pack.penapisan):
         if df is not None and "kode_desa" in df.columns:
             desa |= set(df["kode_desa"].drop_nulls().unique().to_list())
-    if pack.rekap is not None:
-        odd = pack.rekap.filter(pl.col("pasangan_beda").str.starts_with("beda"))
-        desa |= set(odd["kode_wilayah"].to_list())
-    if pack.rekap_revisi is not None:
-        desa |= set(pack.rekap_revisi["kode_wilayah"].to_list())
+    desa |= _recap_codes(pack)
     if pack.agregat is not None:
         odd = pack.agregat.filter((pl.col("selisih") != 0) | (pl.col("selisih_tps") != 0))
         desa |= set(odd["kode_wilayah"].to_list())

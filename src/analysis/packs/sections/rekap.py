@@ -60,9 +60,9 @@ def _penetapan(pack: Pack) -> list[str]:
 
 
 def _penetapan_full(pack: Pack, k: str, rows: pl.DataFrame) -> list[str]:
-    rows = rows.sort("nomor_urut")
-    r0 = rows.row(0, named=True)
     names = _paslon_names(pack, k)
+    rows = _of_the_contest(rows, names).sort("nomor_urut")
+    r0 = rows.row(0, named=True)
     body = [
         [
             paslon_label(r["nomor_urut"], names.get(r["nomor_urut"])),
@@ -75,16 +75,16 @@ def _penetapan_full(pack: Pack, k: str, rows: pl.DataFrame) -> list[str]:
             ),
             fmt.angka(r["suara_internal"]),
             fmt.selisih(r["selisih_internal"]),
-            fmt.persen(r["cakupan_internal"]),
         ]
         for r in rows.iter_rows(named=True)
     ]
-    kolom = ["Pasangan calon", "Hasil resmi KPU", "Hitung internal", "Selisih", "Cakupan internal"]
+    kolom = ["Pasangan calon", "Hasil resmi KPU", "Hitung internal", "Selisih"]
     return [
         f"<h3>Hasil resmi penetapan KPU — {esc(kontestasi_label(pack, k))}</h3>"
         f"<p>Ditetapkan dalam berkas yang diterima {esc(pack.waktu(r0['waktu_terima']))}. "
-        f"{esc(SUMBER_INTERNAL)} ditampilkan di sampingnya sebagai pemeriksa.</p>",
-        tabel(kolom, body, kanan=(1, 2, 3, 4)),
+        f"{esc(SUMBER_INTERNAL)} (cakupan {esc(fmt.persen(r0['cakupan_internal']))} TPS) "
+        "ditampilkan di sampingnya sebagai pemeriksa.</p>",
+        tabel(kolom, body, kanan=(1, 2, 3)),
     ]
 
 
@@ -137,6 +137,14 @@ def _penetapan_children(pack: Pack, kids: pl.DataFrame) -> list[str]:
         "ditampilkan di sampingnya sebagai pemeriksa.</p>",
         tabel(kolom, body, kanan=(2, 3, 4, 5)),
     ]
+
+
+def _of_the_contest(rows: pl.DataFrame, names: dict[int, str]) -> pl.DataFrame:
+    """The rows of the contest's own paslon (a form's unused columns give zeros for paslon the
+    contest does not have), when the contest's list is known; else every row."""
+    if not names:
+        return rows
+    return rows.filter(pl.col("nomor_urut").is_in(list(names)))
 
 
 def _paslon_names(pack: Pack, k: str) -> dict[int, str]:
