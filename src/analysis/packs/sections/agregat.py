@@ -81,7 +81,7 @@ def agregat_item(pack: Pack) -> list[str]:
     parts = [
         "<h3>Agregat KPU dibanding catatan TPS-nya sendiri</h3>",
         f"<p>Tarikan {esc(when)}: {esc(fmt.angka(per.height))} agregat wilayah × pemilihan "
-        f"(provinsi sampai kecamatan) dibandingkan; "
+        f"(wilayah ini dan di dalamnya, sampai kecamatan) dibandingkan; "
         + angka_el("agregat_berbeda", fmt.angka(n), n, wilayah=k)
         + " berbeda dari jumlah catatan TPS KPU sendiri; "
         + angka_el("agregat_tps_berbeda", fmt.angka(odd_tps.height), odd_tps.height, wilayah=k)
