@@ -75,6 +75,13 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+    from analysis.packs.share import ShareError, preflight
+
+    try:
+        preflight(s.share)  # a required passphrase missing stops the run before any work
+    except ShareError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     t_all = time.perf_counter()
 
     if args.raw is None:
@@ -150,6 +157,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         processed_dir=processed,
         reports_dir=paths.reports,
         workers=args.workers,
+        share=s.share,
     )
     _done(t0)
     print(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {result.index}")
