@@ -294,14 +294,14 @@ def test_manifest_lists_every_recap_file(rekap_day):
 
 
 def _penetapan_file(raw: Path, contest: str) -> dict[int, int]:
-    """nomor urut -> votes of a contest's penetapan, read from the raw CSV here."""
+    """nomor urut -> votes of a contest's penetapan, read from the raw CSV here, for the
+    contest's paslon in the drop's reference (the form's other columns are zeros)."""
     (path,) = raw.glob(f"kpu/rekap/*/penetapan_{contest}.csv")
     row = pl.read_csv(path).row(0, named=True)
-    return {
-        int(c.rsplit("_", 1)[1]): v
-        for c, v in row.items()
-        if c.startswith("suara_paslon_") and v is not None
-    }
+    ref = pl.read_csv(raw / "referensi" / "paslon.csv", infer_schema=False)
+    nomor = ref.filter(pl.col("kode_kontestasi") == contest)["nomor_urut"].cast(int).to_list()
+    column = {n: "suara_kolom_kosong" if n == 0 else f"suara_paslon_{n}" for n in nomor}
+    return {n: row[c] for n, c in column.items()}
 
 
 @pytest.mark.slow
@@ -317,6 +317,15 @@ def test_after_penetapan_the_packs_lead_with_the_official_result(brief):
         rekap_html = html[html.index('id="rekap"') :]
         assert rekap_html.index("Hasil resmi penetapan KPU") < rekap_html.index("Hitung internal")
         want = _penetapan_file(brief["raw"], contest)
+        assert len(want) >= 2 and sum(want.values()) > 0
+        shown = {
+            int(n)
+            for n in re.findall(
+                rf'data-angka="suara_penetapan"[^>]*data-kontestasi="{contest}"[^>]*data-paslon="(\d+)"',
+                html,
+            )
+        }
+        assert shown == set(want), (contest, shown)  # only the contest's own paslon
         for nomor, votes in want.items():
             assert figures(html, "suara_penetapan", kontestasi=contest, paslon=nomor) == [
                 str(votes)

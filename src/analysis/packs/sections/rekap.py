@@ -148,11 +148,16 @@ def _of_the_contest(rows: pl.DataFrame, names: dict[int, str]) -> pl.DataFrame:
 
 
 def _paslon_names(pack: Pack, k: str) -> dict[int, str]:
+    """The contest's paslon in the reference (named, or the kolom kosong of a single-candidate
+    contest): nomor urut -> name."""
     s = pack.suara
     if s is None or "nama_paslon" not in s.columns:
         return {}
-    rows = s.filter(pl.col("kode_kontestasi") == k).select("nomor_urut", "nama_paslon").unique()
-    return dict(rows.iter_rows())
+    listed = pl.col("nama_paslon").is_not_null()
+    if "kolom_kosong" in s.columns:
+        listed = listed | pl.col("kolom_kosong").fill_null(False)
+    rows = s.filter((pl.col("kode_kontestasi") == k) & listed).select("nomor_urut", "nama_paslon")
+    return dict(rows.unique().iter_rows())
 
 
 def _progress(pack: Pack) -> list[str]:
