@@ -114,6 +114,7 @@ class Demo(_Strict):
     scope: str
     as_of: dt.datetime
     previous_report: dt.datetime
+    night_runs: list[dt.datetime] = []
 
 
 class Kerawanan(_Strict):
@@ -183,6 +184,20 @@ class Penapisan(_Strict):
     fingerprint_bins: int = Field(default=50, ge=5, le=200)
 
 
+class Proyeksi(_Strict):
+    """The count-night projection and the PVT sample (analysis.reconcile.projection, .sample);
+    reasons in settings.yaml."""
+
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    min_tps_per_stratum: int = Field(default=5, ge=2)
+    max_margin: float = Field(default=0.05, gt=0, le=1)
+    sample_share: float = Field(default=0.045, gt=0, le=1)
+    sample_min_per_stratum: int = Field(default=20, ge=2)
+    sample_min_completeness: float = Field(default=0.9, gt=0, le=1)
+    kpu_check_coverage: float = Field(default=0.95, gt=0, le=1)
+    chart_min_runs: int = Field(default=3, ge=2)
+
+
 class Stage(_Strict):
     """One tahapan with its dates (None when the schedule gives no fixed date)."""
 
@@ -192,12 +207,41 @@ class Stage(_Strict):
 
 
 class ChildStatus(_Strict):
-    """Cut-offs of the traffic-light status per child unit in a pack (analysis.packs)."""
+    """The traffic-light status of a unit (analysis.packs.status); reasons in settings.yaml."""
 
+    # colour bins of the coverage map (analysis.packs.sections.maps), not the status rule
     coverage_watch: float = Field(default=0.9, ge=0, le=1)
     coverage_critical: float = Field(default=0.5, ge=0, le=1)
-    discrepancy_share_watch: float = Field(default=0.0, ge=0, le=1)
-    discrepancy_share_critical: float = Field(default=0.02, ge=0, le=1)
+    polls_close: dt.time = dt.time(13, 0)  # local time TPS close; the expected curve counts from it
+    # [hours since polls closed, share of expected TPS the internal count should hold by then]
+    expected_coverage: list[tuple[float, float]] = [
+        (0, 0.0),
+        (6, 0.45),
+        (12, 0.65),
+        (24, 0.85),
+        (48, 0.95),
+    ]
+    coverage_watch_ratio: float = Field(default=0.75, gt=0, le=1)
+    coverage_critical_ratio: float = Field(default=0.5, gt=0, le=1)
+    incident_recent_hours: float = Field(default=72, gt=0)
+    discrepancy_share_watch: float = Field(default=0.01, ge=0, le=1)
+
+    @field_validator("expected_coverage")
+    @classmethod
+    def _curve(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        hours = [h for h, _ in v]
+        shares = [s for _, s in v]
+        if not v or hours != sorted(hours) or shares != sorted(shares):
+            raise ValueError("needs [hours, share] points with hours and shares rising")
+        if not all(0 <= s <= 1 for s in shares) or hours[0] < 0:
+            raise ValueError("shares must lie in 0..1 and hours be >= 0")
+        return v
+
+    @model_validator(mode="after")
+    def _ratios(self) -> ChildStatus:
+        if self.coverage_critical_ratio > self.coverage_watch_ratio:
+            raise ValueError("coverage_critical_ratio must not exceed coverage_watch_ratio")
+        return self
 
 
 class Briefing(_Strict):
@@ -341,6 +385,7 @@ class Settings(_Strict):
     demo: Demo
     kerawanan: Kerawanan = Kerawanan()
     penapisan: Penapisan = Penapisan()
+    proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
     rekapitulasi: Rekapitulasi = Rekapitulasi()
     kpu_pull: KpuPull

@@ -43,6 +43,12 @@ kab/kota."""
 NO_GUBERNUR: frozenset[str] = frozenset({"34"})
 NO_BUPATI: frozenset[str] = frozenset({"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"})
 
+KOTA_FROM = 70
+"""A kab/kota segment of 70 or more is a *kota* (``16.71``), below a *kabupaten* (``16.01``)."""
+
+KELURAHAN_DIGIT = "1"
+"""First digit of a kelurahan's desa segment (``16.71.01.1001``); a desa's is 2, a desa adat's 3."""
+
 _DOTTED = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
 _UNIT = re.compile(r"00|\d{2}(\.\d{2}){0,2}")
 
@@ -143,9 +149,31 @@ def dotted(code: str) -> str:
     return ".".join(raw[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if raw[a:b])
 
 
+def common_unit(codes: list[str]) -> str:
+    """The deepest unit containing every dotted code (``"00"`` when none is given or they share
+    no province): ``["16.01.02", "16.01"]`` → ``16.01``; ``["16.01", "16.02"]`` → ``16``."""
+    if not codes:
+        return NATIONAL
+    for d in range(min(depth(c) for c in codes), 0, -1):
+        if len({ancestor_at(c, d) for c in codes}) == 1:
+            return ancestor_at(codes[0], d)
+    return NATIONAL
+
+
 def tps_desa(kode_tps: str) -> str:
     """The dotted desa code of a 13-digit TPS code (``1671011001001`` → ``16.71.01.1001``)."""
     return dotted(kode_tps[:10])
+
+
+def is_kelurahan(code: str) -> bool:
+    """A desa-tier code (dotted or KPU form) of a *kelurahan*, the urban unit: its desa segment
+    starts with 1 (``docs/domain.md`` §1; 2 is a desa, 3 a desa adat)."""
+    return dotted(code)[9:10] == KELURAHAN_DIGIT
+
+
+def is_kota(code: str) -> bool:
+    """A code at or below a kab/kota that lies in a *kota* (``docs/domain.md`` §1)."""
+    return depth(code) >= 2 and int(code[3:5]) >= KOTA_FROM
 
 
 def time_zone(code: str) -> tuple[str, str]:
@@ -341,6 +369,31 @@ def tps_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
 def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     """The dotted desa code of a 13-digit TPS code column (``1671011001001`` → ``16.71.01.1001``)."""
     return tps_ancestor_expr(col, 4)
+
+
+def kpu_code_unit_expr(col: str | pl.Expr) -> pl.Expr:
+    """The dotted unit a run of digits names in KPU form: 2/4/6/10 digits that unit, 13 the TPS's
+    desa; null for any other length or ``"00"`` (whether the unit exists is the region tree's
+    business)."""
+    c = _col(col)
+    n = c.str.len_chars()
+    digits = c.str.contains(r"^\d+$") & (c != NATIONAL)
+    return (
+        pl.when(digits & (n == TPS_CODE_DIGITS))
+        .then(tps_desa_expr(c))
+        .when(digits & n.is_in(list(KPU_LENGTH.values())))
+        .then(dotted_expr(c))
+    )
+
+
+def kelurahan_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_kelurahan` over a column of dotted desa codes (null stays null)."""
+    return _col(col).str.slice(CODE_LENGTH[3] + 1, 1) == KELURAHAN_DIGIT
+
+
+def kota_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_kota` over a column of dotted codes at or below a kab/kota."""
+    return _col(col).str.slice(3, 2).cast(pl.Int64, strict=False) >= KOTA_FROM
 
 
 def tps_desa_kpu_expr(col: str | pl.Expr) -> pl.Expr:

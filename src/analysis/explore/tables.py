@@ -43,7 +43,7 @@ LABELS: dict[str, str] = {
     "nomor_urut": "No. urut",
     "nama": "Nama",
     "ts_kpu": "Waktu data KPU",
-    "umur_jam": "Umur (jam)",
+    "umur_menit": "Umur (menit)",
     "median_jam": "Median (jam)",
     "p90_jam": "Persentil 90 (jam)",
     "n_tps": "Jumlah TPS",
@@ -105,7 +105,10 @@ def _decimal(n: float, places: int) -> str:
 
 #: Number formats of float columns: the first pattern (on the column name) that matches wins.
 FLOAT_FORMATS: tuple[tuple[str, Callable[[float], str]], ...] = (
-    (r"^(cakupan|porsi|partisipasi|persen|perkiraan_persen|kesenjangan)", fmt.persen),
+    (
+        r"^(cakupan|porsi|partisipasi|persen|perkiraan_persen|kesenjangan|galat|kelengkapan)",
+        fmt.persen,
+    ),
     (r"^(suara|perkiraan_suara)", fmt.angka),
     (r"_jam$|^(skor|bobot)", lambda x: fmt.angka(x, 1)),
     (r"", lambda x: _decimal(x, 3)),

@@ -33,12 +33,13 @@ from typing import Any
 
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
-from analysis.packs.index import write_index
+from analysis.packs.index import add_status, write_index
 from analysis.packs.plan import (
     DEFAULT_NOTEBOOK,
     PackJob,
     PackParameterError,
     as_date,
+    notebook_parameters,
     pack_title,
     plan_packs,
 )
@@ -280,7 +281,10 @@ def make_packs(
     reports = Path(reports_dir) if reports_dir else paths.reports
     notebook = Path(notebook)
     day = as_date(date)
-    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
+    run_params = {"lingkup": scope, "kedalaman": depth}  # so each pack links only to made packs
+    declared = notebook_parameters(notebook)
+    extra = {k: v for k, v in run_params.items() if k in declared}
+    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook, extra)
     out_dir = reports / day.isoformat()
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
     from analysis.packs.load import read_run_info
@@ -305,6 +309,9 @@ def make_packs(
             else None,
             share=plan,
         )
+    result.as_of = run.as_of
+    result.zona, result.tz = regions.desk_zone(scope)
+    add_status(result, processed)
     result.bundles = make_bundles(result, share)
     result.seconds = time.perf_counter() - start
     write_index(result)

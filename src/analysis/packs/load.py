@@ -21,6 +21,7 @@ from analysis.packs import PACK_TIERS
 from analysis.schemas import (
     PAKET_INSIDEN,
     PAKET_KARANTINA,
+    PAKET_KEPASTIAN,
     PAKET_KERAWANAN,
     PAKET_KESIAPAN,
     PAKET_KONTESTASI,
@@ -28,11 +29,15 @@ from analysis.schemas import (
     PAKET_NERACA_BERKAS,
     PAKET_PENAPISAN_TPS,
     PAKET_PENAPISAN_WILAYAH,
-    PAKET_PERKIRAAN,
     PAKET_PERUBAHAN,
     PAKET_PROGRES,
     PAKET_PROSES,
+    PAKET_PROYEKSI,
+    PAKET_PROYEKSI_PASLON,
+    PAKET_PROYEKSI_WAKTU,
+    PAKET_SAMPEL,
     PAKET_SELISIH,
+    PAKET_STATUS_WILAYAH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
     PAKET_VALIDASI,
@@ -67,6 +72,7 @@ class RunInfo:
     previous_as_of: dt.datetime | None = None
     code_version: str | None = None
     generated_at: dt.datetime | None = None
+    scope: str | None = None  # the unit the run covers ("16" for the default demo)
 
 
 def _parse_time(v: object) -> dt.datetime | None:
@@ -93,6 +99,7 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
         previous_as_of=_parse_time(d.get("previous_as_of")),
         code_version=d.get("code_version"),
         generated_at=_parse_time(d.get("generated_at")),
+        scope=d.get("scope"),
     )
 
 
@@ -122,7 +129,13 @@ class Pack:
     suara: pl.DataFrame | None = None  # unit + children × contest × paslon
     progres: pl.DataFrame | None = None  # the unit × contest × sumber × waktu
     kontestasi: pl.DataFrame | None = None  # contests held in the unit or its descendants
-    perkiraan: pl.DataFrame | None = None  # reconcile's estimate, contests of this very unit only
+    # the projections and the two questions (docs/domain.md §11), contests of the unit, of its
+    # descendants and those holding it
+    proyeksi: pl.DataFrame | None = None  # contest × method
+    proyeksi_paslon: pl.DataFrame | None = None  # contest × method × paslon
+    proyeksi_waktu: pl.DataFrame | None = None  # kept run × contest × method × paslon
+    kepastian: pl.DataFrame | None = None  # contest × source
+    sampel: pl.DataFrame | None = None  # the PVT sample's record (one row, or none)
     perubahan: pl.DataFrame | None = None  # unit + children × contest
     selisih: pl.DataFrame | None = None  # TPS × contest that differ, inside the unit
     insiden: pl.DataFrame | None = None  # incident reports (all; filtered by incidents.prepare)
@@ -138,6 +151,9 @@ class Pack:
     rekap_progres: pl.DataFrame | None = None  # recap steps of units inside the unit
     rekap_revisi: pl.DataFrame | None = None  # recap figures replaced, inside the unit
     agregat: pl.DataFrame | None = None  # KPU's aggregates vs its own TPS records, inside the unit
+    status: pl.DataFrame | None = None  # the unit's and its children's traffic light
+    lingkup: str | None = None  # the run's scope and depth: which packs exist to link to
+    kedalaman: int | None = None
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
 
@@ -255,8 +271,13 @@ def load_pack(
     tingkat: str,
     kode_wilayah: str,
     settings: Settings | None = None,
+    lingkup: str | None = None,
+    kedalaman: int | None = None,
 ) -> Pack:
     """Read one unit's slice of the prepared inputs (prepared first when there are none).
+
+    ``lingkup`` and ``kedalaman``: the run's scope and depth, so the pack links only to packs the
+    run makes (None: unknown; every pack tier is linked).
 
     Raises :class:`PackError` for a bad date, an unknown tier or a tier that does not match the
     code. A relative ``processed_dir`` is taken against the repository root.
@@ -280,6 +301,8 @@ def load_pack(
         .sort("kode_wilayah")
     )
     pack = Pack(kode_wilayah, tingkat, nama, day, zona, tz, as_of, prev, run, s, root, anak)
+    pack.lingkup = lingkup or None
+    pack.kedalaman = kedalaman if kedalaman is not None and kedalaman >= 0 else None
     pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
     _load_count(pack, root)
     _load_context(pack, root)
@@ -333,15 +356,30 @@ def _load_count(pack: Pack, root: Path) -> None:
         held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
         kont = kont.with_columns(pl.Series("wilayah_kontestasi", held_in))
         pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
-    pack.perkiraan = _scan(PAKET_PERKIRAAN, root)
-    if pack.perkiraan is not None:
-        own = [
-            k
-            for k in pack.perkiraan["kode_kontestasi"].unique()
-            if regions.contest_region(k) == unit
-        ]
-        pack.perkiraan = pack.perkiraan.filter(pl.col("kode_kontestasi").is_in(own))
+    _load_outlook(pack, root)
     pack.selisih = _load_selisih(root, unit)
+    pack.status = _scan(PAKET_STATUS_WILAYAH, root, _unit_rows(unit))
+
+
+def _load_outlook(pack: Pack, root: Path) -> None:
+    """The projections and the two questions of the contests around the unit."""
+    unit = pack.kode_wilayah
+
+    def around(kode: str) -> bool:
+        region = regions.contest_region(kode)
+        return regions.is_inside(region, unit) or regions.is_inside(unit, region)
+
+    for attr, ds in (
+        ("proyeksi", PAKET_PROYEKSI),
+        ("proyeksi_paslon", PAKET_PROYEKSI_PASLON),
+        ("proyeksi_waktu", PAKET_PROYEKSI_WAKTU),
+        ("kepastian", PAKET_KEPASTIAN),
+    ):
+        df = table(ds, root)
+        if df is not None:
+            codes = [k for k in df["kode_kontestasi"].unique().to_list() if around(k)]
+            setattr(pack, attr, df.filter(pl.col("kode_kontestasi").is_in(codes)))
+    pack.sampel = table(PAKET_SAMPEL, root)
 
 
 def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:
@@ -368,24 +406,43 @@ def _kabkota_of(pack: Pack) -> str:
     )
 
 
+def holds_unplaced(pack: Pack) -> bool:
+    """Whether the pack shows what no unit can be placed in (a file or a row of unknown unit): only
+    a pack whose unit holds the run's whole scope (the province pack of the default demo) does."""
+    scope = pack.run.scope
+    if scope is None:
+        return pack.tingkat in ("nasional", "provinsi")
+    return regions.is_inside(scope, pack.kode_wilayah)
+
+
+def own_files_expr(pack: Pack) -> pl.Expr:
+    """The input files a pack's annexes list: those whose unit (``kode_wilayah_berkas``) lies in
+    the pack's unit, and the unplaced ones where :func:`holds_unplaced`. A file shared by several
+    kab/kota (incidents, readiness) belongs to their province and is listed there."""
+    mine = regions.inside_expr("kode_wilayah_berkas", pack.kode_wilayah).fill_null(False)
+    if holds_unplaced(pack):
+        return mine | pl.col("kode_wilayah_berkas").is_null()
+    return mine
+
+
 def _load_context(pack: Pack, root: Path) -> None:
     """Incidents, readiness, data quality, sources and the analytics of the unit."""
     unit, kab = pack.kode_wilayah, _kabkota_of(pack)
     pack.insiden = _scan(PAKET_INSIDEN, root, regions.inside_expr("kode_lokasi_paket", unit))
     pack.kesiapan = _scan(PAKET_KESIAPAN, root, regions.inside_expr("kode_wilayah", unit))
-    for key, ds in (
-        ("pemeriksaan", PAKET_VALIDASI),
-        ("berkas", PAKET_NERACA_BERKAS),
-        ("karantina", PAKET_KARANTINA),
+    files = own_files_expr(pack)
+    checks = regions.inside_expr("kode_kabkota", unit)
+    if holds_unplaced(pack):
+        checks = checks | pl.col("kode_kabkota").is_null()
+    for key, ds, pred in (
+        ("pemeriksaan", PAKET_VALIDASI, checks),
+        ("berkas", PAKET_NERACA_BERKAS, files),
+        ("karantina", PAKET_KARANTINA, files),
     ):
-        df = table(ds, root)
+        df = _scan(ds, root, pred)
         if df is not None:
             pack.kualitas[key] = df
-    if "pemeriksaan" in pack.kualitas:
-        pack.kualitas["pemeriksaan"] = pack.kualitas["pemeriksaan"].filter(
-            regions.inside_expr("kode_kabkota", kab) | pl.col("kode_kabkota").is_null()
-        )
-    pack.sumber = table(PAKET_SUMBER_BERKAS, root)
+    pack.sumber = _scan(PAKET_SUMBER_BERKAS, root, files)
     scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
     pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
     pack.tindak_lanjut = table(PAKET_TINDAK_LANJUT, root)

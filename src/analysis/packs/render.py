@@ -45,6 +45,9 @@ _URL_ATTRS = {
 }
 
 
+_PACK_LINK = re.compile(r"\.\./(nasional|provinsi|kabkota|kecamatan)/[0-9][0-9.]*\.html")
+
+
 def _safe_url(tag: str, attr: str, value: str) -> bool:
     """Only in-page anchors and inline data images may stay; links may point anywhere but scripts."""
     v = "".join(value.split()).lower()
@@ -56,7 +59,10 @@ def _safe_url(tag: str, attr: str, value: str) -> bool:
         and not v.startswith("data:image/svg")
     ):
         return True
-    # a plain link is not a request until a reader follows it; it may not run script
+    # a plain link is not a request until a reader follows it; it may not run script; a link to
+    # another pack of the same report date (navigation: ../<tingkat>/<kode>.html) is one too
+    if tag == "a" and attr == "href" and _PACK_LINK.fullmatch(v):
+        return True
     return tag == "a" and attr == "href" and v.startswith(("http://", "https://", "mailto:"))
 
 

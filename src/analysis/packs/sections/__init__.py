@@ -9,14 +9,17 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.packs.load import Pack
+from analysis.packs.sections.answer import first_screen, section_jawaban
 from analysis.packs.sections.comparison import section_banding
 from analysis.packs.sections.count import section_hitung
 from analysis.packs.sections.followup import section_rekomendasi
 from analysis.packs.sections.hotspots import section_kerawanan
-from analysis.packs.sections.identity import section_kepala
+from analysis.packs.sections.identity import section_identitas, section_kepala
 from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
 from analysis.packs.sections.maps import section_peta
+from analysis.packs.sections.navigation import section_wilayah
+from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
 from analysis.packs.sections.rekap import section_rekap
 from analysis.packs.sections.screens import section_penapisan
@@ -28,7 +31,10 @@ from analysis.packs.sections.summary import child_status, section_ringkasan
 SECTIONS = (
     section_kepala,
     section_rekap,
+    section_jawaban,
     section_ringkasan,
+    section_wilayah,
+    section_proyeksi,
     section_tahapan,
     section_indikator,
     section_hitung,
@@ -40,11 +46,13 @@ SECTIONS = (
     section_penapisan,
     section_kualitas,
     section_sumber,
+    section_identitas,
 )
 
 __all__ = [
     "SECTIONS",
     "child_status",
+    "first_screen",
     "readiness_summary",
     "render_all",
     "stage_position",
