@@ -431,7 +431,7 @@ def test_cli_reports_bad_time_clearly(tmp_path, capsys):
     from analysis.__main__ import main
 
     assert main(["reconcile", "--as-of", "besok", "--processed", str(tmp_path)]) == 2
-    assert "not an ISO time" in capsys.readouterr().out
+    assert "not an ISO time" in capsys.readouterr().err
 
 
 def test_record_published_and_corrected_since_previous_report_is_revised():

@@ -429,7 +429,7 @@ LEDGER = _d(
         "sha256": "str",
         "ukuran_byte": "int",
         "dataset": "str",
-        "status": "str",  # diterima | ditolak (file-level)
+        "status": "str",  # diterima | ditolak | duplikat | dilewati (not data: never opened)
         "pesan": "str",
         "baris_dibaca": "int",
         "baris_diterima": "int",
@@ -437,7 +437,7 @@ LEDGER = _d(
         "baris_digantikan": "int",
         "waktu_ingest": "datetime",
     },
-    nullable=("pesan", "dataset"),
+    nullable=("pesan", "dataset", "sha256", "ukuran_byte"),  # a file refused unopened has neither
 )
 
 # --- Reconciliation outputs (analysis.reconcile; the rules in docs/domain.md §6–§7) --------------
@@ -1002,7 +1002,7 @@ ACCOUNTING = _d(
         "path": "str",  # relative to the drop
         "sha256": "str",
         "dataset": "str",
-        "status": "str",  # diterima | ditolak (whole file) | duplikat (same content as another file)
+        "status": "str",  # diterima | ditolak (whole file) | duplikat (same content) | dilewati (not data)
         "pesan": "str",
         "baris_dibaca": "int",  # = baris_diterima + baris_ditolak + baris_digantikan
         "baris_diterima": "int",

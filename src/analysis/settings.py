@@ -318,6 +318,12 @@ class KpuPull(_Strict):
         return self
 
 
+class RunSafety(_Strict):
+    """What a run checks before any work (analysis.preflight); reasons in settings.yaml."""
+
+    min_free_mb: int = Field(default=500, ge=0)
+
+
 class PassphraseSource(_Strict):
     """Where a locked edition's passphrase comes from: an environment variable, else a file.
 
@@ -389,6 +395,7 @@ class Settings(_Strict):
     briefing: Briefing = Briefing()
     rekapitulasi: Rekapitulasi = Rekapitulasi()
     kpu_pull: KpuPull
+    run: RunSafety = RunSafety()
     share: Share = Share()
 
 

@@ -379,7 +379,9 @@ def followup_list(
         pl.col("tingkat_keparahan").replace_strict(sev, default=4).alias("_s"),
     )
     df = with_names(df, "kode_wilayah", "nama_wilayah")
-    return df.sort(["status", "_s", "jatuh_tempo"], descending=[True, False, False]).select(
+    return df.sort(
+        ["status", "_s", "jatuh_tempo", "id_masalah"], descending=[True, False, False, False]
+    ).select(
         "id_masalah",
         "kode_wilayah",
         "nama_wilayah",

@@ -285,7 +285,7 @@ def _listing(df: pl.DataFrame) -> pl.DataFrame:
     sev = {s: i for i, s in enumerate(SEVERITIES)}
     return (
         df.with_columns(pl.col("tingkat_keparahan").replace_strict(sev, default=9).alias("_s"))
-        .sort(["_s", "waktu_laporan"], descending=[False, True])
+        .sort(["_s", "waktu_laporan", "id_insiden"], descending=[False, True, False])
         .select(_LISTING)
     )
 

@@ -15,6 +15,7 @@ from analysis.fmt import angka, tanggal, tanggal_waktu
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
+from analysis.publish import GENERATIONS, write_text_atomic
 from analysis.schemas import PAKET_STATUS_WILAYAH
 
 ARCHIVE = "arsip.html"
@@ -197,7 +198,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 def write_index(result: BriefResult) -> Path:
     """Write ``index.html`` and ``index.json`` into the report date's folder."""
     result.out_dir.mkdir(parents=True, exist_ok=True)
-    result.index.write_text(render_index(result), encoding="utf-8")
+    write_text_atomic(result.index, render_index(result))
     records = []
     for p in result.packs:
         d = asdict(p)
@@ -215,7 +216,8 @@ def write_index(result: BriefResult) -> Path:
         }
         records.append(d)
     bundles = [{**asdict(b), "path": _rel(result, b.path)} for b in result.bundles]
-    (result.out_dir / "index.json").write_text(
+    write_text_atomic(
+        result.out_dir / "index.json",
         json.dumps(
             {
                 "tanggal": result.date.isoformat(),
@@ -235,9 +237,8 @@ def write_index(result: BriefResult) -> Path:
             indent=1,
             ensure_ascii=False,
         ),
-        encoding="utf-8",
     )
-    write_archive(result.out_dir.parent)
+    write_archive(result.out_dir)
     return result.index
 
 
@@ -265,13 +266,22 @@ def _day_row(day_dir: Path) -> str | None:
     )
 
 
-def write_archive(reports: Path) -> Path:
-    """``reports/arsip.html``: every report date with an index, newest first."""
-    rows = [
-        r
-        for day in sorted((x for x in reports.iterdir() if x.is_dir()), reverse=True)
-        if (r := _day_row(day)) is not None
-    ]
+def reports_root(day_dir: Path) -> Path:
+    """The reports folder a day's folder belongs to, also when the day is being written as a new
+    generation (``reports/.<date>.generasi/<id>/<date>``, analysis.publish)."""
+    parent = day_dir.parent
+    if parent.parent.name.endswith(GENERATIONS):
+        return parent.parent.parent
+    return parent
+
+
+def write_archive(day_dir: Path) -> Path:
+    """``reports/arsip.html``: every report date with an index, newest first; ``day_dir`` (the day
+    just written, maybe not yet published) stands for its date."""
+    reports = reports_root(day_dir)
+    days = {x.name: x for x in reports.iterdir() if x.is_dir() and not x.name.startswith(".")}
+    days[day_dir.name] = day_dir
+    rows = [r for name in sorted(days, reverse=True) if (r := _day_row(days[name])) is not None]
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="id">
@@ -301,5 +311,5 @@ def write_archive(reports: Path) -> Path:
 </html>
 """
     path = reports / ARCHIVE
-    path.write_text(page, encoding="utf-8")
+    write_text_atomic(path, page)
     return path

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, console
 from analysis.analyse import incidents
 from analysis.domain import regions
 from analysis.packs.load import read_run_info
@@ -233,7 +233,9 @@ def _in_force(df: pl.DataFrame, time_col: str, as_of: dt.datetime | None) -> pl.
     """The version of each TPS × contest in force as of ``as_of`` (latest time <= as_of)."""
     if as_of is not None:
         df = df.filter(pl.col(time_col) <= as_of)
-    return df.sort(time_col).unique(subset=["kode_tps", "kode_kontestasi"], keep="last")
+    return df.sort(time_col).unique(
+        subset=["kode_tps", "kode_kontestasi"], keep="last", maintain_order=True
+    )
 
 
 def _units_table(codes: list[str]) -> pl.DataFrame:
@@ -603,10 +605,10 @@ def _write_analytics_inputs(processed: Path, as_of: dt.datetime | None) -> None:
         if step["status"] != "ok" or step["dataset"] not in copies:
             continue
         if step["waktu_acuan"] != as_of:
-            print(
+            console.say(
                 f"{step['judul']}: dihitung untuk {step['waktu_acuan']}, bukan {as_of}; "
                 "jalankan `python -m analysis analyse` lagi",
-                file=sys.stderr,
+                stream=sys.stderr,
             )
             continue
         name, sort = copies[step["dataset"]]

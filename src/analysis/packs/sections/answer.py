@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analysis import fmt
+from analysis import fmt, reference
 from analysis.domain import regions
 from analysis.packs import status
 from analysis.packs.html import Html, angka_el, esc
@@ -86,7 +86,11 @@ def projection_for(pack: Pack, kode_kontestasi: str) -> str | None:
     for metode in SHOWN:
         text = _leading(pack, kode_kontestasi, metode)
         if text != "belum":
-            return f"{METODE_LABEL[metode]}: {text} poin — proyeksi internal, bukan hasil resmi"
+            where = reference.unit_name(regions.contest_region(kode_kontestasi))
+            return (
+                f"{METODE_LABEL[metode]} untuk seluruh {where}: {text} poin — proyeksi internal, "
+                "bukan hasil resmi"
+            )
     return None
 
 
