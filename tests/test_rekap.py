@@ -313,8 +313,8 @@ def test_after_penetapan_the_packs_lead_with_the_official_result(brief):
         (brief["kab_html"], kab_contest),
     ):
         sections = re.findall(r'<section class="bagian" id="([a-z_]+)"', html)
-        assert sections[:2] == ["kepala", "rekap"], sections[:3]
-        rekap_html = html[html.index('id="rekap"') :]
+        assert sections[:3] == ["kepala", "penetapan", "jawaban"], sections[:4]
+        rekap_html = html[html.index('id="penetapan"') :]
         assert rekap_html.index("Hasil resmi penetapan KPU") < rekap_html.index("Hitung internal")
         want = _penetapan_file(brief["raw"], contest)
         assert len(want) >= 2 and sum(want.values()) > 0

@@ -351,18 +351,27 @@ def _nothing_yet(pack: Pack) -> str | None:
 
 
 @guarded
+def section_penetapan(pack: Pack) -> Html:
+    """KPU's determined result, leading the pack once it is in (nothing before it is): the official
+    result first, the desk's internal count beside it as the check (issue 17 item 4)."""
+    official = _penetapan(pack)
+    if not official:
+        return Html("")
+    return bagian("penetapan", "Hasil resmi penetapan KPU", "".join(official))
+
+
+@guarded
 def section_rekap(pack: Pack) -> Html:
-    """The official recapitulation: penetapan first when it is in, progress, three sources, revisions."""
+    """The official recapitulation on its way: progress, three sources, revisions (the penetapan,
+    once in, leads the pack in :func:`section_penetapan`)."""
     quiet = _nothing_yet(pack)
     if quiet is not None:
         return bagian("rekap", "Rekapitulasi resmi KPU", p(quiet, "catatan"))
-    official = _penetapan(pack)
-    parts = official + _progress(pack) + _three_sources(pack)
-    parts += _between_tiers(pack) + _revisions(pack)
+    parts = _progress(pack) + _three_sources(pack) + _between_tiers(pack) + _revisions(pack)
     if not parts:
         text = "Belum ada rekapitulasi resmi KPU (D.Hasil) yang diterima untuk wilayah ini."
         return bagian("rekap", "Rekapitulasi resmi KPU", p(text, "catatan"))
-    if not official:
+    if not _penetapan(pack):
         parts.insert(
             0,
             p(
