@@ -64,7 +64,8 @@ def write_dhasil(
     wrong: dict[str, tuple[str, str, str, int]] = {}
     for n, (desa, kontestasi) in enumerate(picks):
         kec = regions.parent(desa) or desa
-        wrong[kec] = (desa, kontestasi, ("suara_paslon_1", "suara_paslon_2")[n], (_WRONG, -57)[n])
+        col, delta = ("suara_paslon_1", "suara_paslon_2")[n], (_WRONG, -57)[n]
+        wrong[kec] = (desa, kontestasi, _room_for(tc, desa, kontestasi, col, delta), delta)
     sheet_kab = _sheet_kab(kecs, wrong, rng)
     for i, kec in enumerate(kecs):
         if regions.parent(kec) == sheet_kab:
@@ -122,6 +123,17 @@ def _kab_times(kecs: list[str], arrive: dict[str, int], rng: np.random.Generator
 
 
 # --- which desa carry the faults ----------------------------------------------------------------
+
+
+def _room_for(tc: pl.DataFrame, desa: str, kontestasi: str, col: str, delta: int) -> str:
+    """``col``, or the desa's largest paslon column when ``col`` holds fewer votes than a negative
+    ``delta`` takes away (a single-paslon contest has no paslon 2: its figure would go negative)."""
+    rows = tc.filter((pl.col("kode_desa") == desa) & (pl.col("kode_kontestasi") == kontestasi))
+    paslon = [c for c in VOTE_COLS if c.startswith("suara_paslon_") and c in rows.columns]
+    sums = {c: int(rows[c].fill_null(0).sum()) for c in paslon}
+    if sums.get(col, 0) + delta >= 0:
+        return col
+    return max(paslon, key=lambda c: (sums[c], c))
 
 
 def _clean_desa(w: World, tc: pl.DataFrame, as_of: int, plan: dict[str, np.ndarray]) -> list:
