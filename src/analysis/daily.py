@@ -48,6 +48,17 @@ def report_time(date: dt.date, scope: str) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=ZoneInfo(tz))
 
 
+def demo_times(date: dt.date, scope: str, s: Settings) -> tuple[dt.datetime, dt.datetime | None]:
+    """(as_of, previous) of a demo brief. Up to the drop's day the scenario's clock (``demo.as_of``)
+    caps the report; a later day is a rekap day: the count and the pulls stop at ``demo.as_of``
+    while KPU's recaps keep arriving, so the report is as of that day's end, compared with the
+    day before's."""
+    if date <= s.demo.as_of.date():
+        as_of = min(report_time(date, scope), s.demo.as_of)
+        return as_of, (s.demo.previous_report if s.demo.previous_report < as_of else None)
+    return report_time(date, scope), demo_times(date - dt.timedelta(days=1), scope, s)[0]
+
+
 def _stage(name: str) -> float:
     console.say(f"\n== {name} ==", block=True)
     return time.perf_counter()
@@ -143,8 +154,7 @@ def _clock(
     """(demo?, report date, as-of time, previous report time) of the run."""
     if is_demo(raw):  # made and marked by the generator: its clock is the scenario's, not today's
         date = plan.date or s.demo.as_of.date()
-        as_of = min(report_time(date, plan.scope), s.demo.as_of)
-        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+        as_of, previous = demo_times(date, plan.scope, s)
         return True, date, as_of, previous
     date = plan.date or dt.date.today()
     return False, date, min(report_time(date, plan.scope), dt.datetime.now(dt.UTC)), None
@@ -208,7 +218,7 @@ def _stages(
         "kode": incremental.code_fingerprint(),
     }
     _ingest(raw, processed, s, rec, base)
-    previous = _reconcile(processed, s, rec, base, plan, demo, as_of, previous)
+    previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
     run_info = {
         "demo": demo,
         "raw": str(raw),
@@ -254,7 +264,7 @@ def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, ba
 
 
 def _reconcile(
-    processed: Path, s: Settings, rec: incremental.Record, base: dict, plan: Plan, demo: bool,
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, plan: Plan, demo: bool,
     as_of: dt.datetime, previous: dt.datetime | None,
 ) -> dt.datetime | None:  # fmt: skip
     """Reconcile as of the report time; returns the previous report time the run compares with.
@@ -282,10 +292,10 @@ def _reconcile(
         rec.forget("reconcile")
         for t in times:
             if demo or not reconcile.has_history(processed, t):
-                reconcile.run_reconcile(processed, t, s)
+                reconcile.run_reconcile(processed, t, s, raw=raw)
     previous = previous or reconcile.previous_run(processed, as_of)
     if decision.run:
-        reconcile.run_reconcile(processed, as_of, s, previous)
+        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw)
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous
