@@ -87,8 +87,8 @@ test: .venv/.synced ## Run the whole test suite (unit, end to end, headless brow
 test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser tests)
 	$(VENV_PY) -m pytest -m "not slow"
 
-bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
-	$(VENV_PY) -m analysis bench
+bench: .venv/.synced ## Benchmark the stages and the count-night re-runs on the national demo (SCOPE=<unit> for another)
+	$(VENV_PY) -m analysis bench $(if $(SCOPE),--scope $(SCOPE))
 
 simulasi: .venv/.synced ## Simulated count nights: coverage of the projections' 95% intervals (seeded)
 	$(VENV_PY) -m analysis simulasi

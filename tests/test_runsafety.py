@@ -437,7 +437,7 @@ if __name__ == "__main__":
         run={"min_free_mb": 0},
     )
     args = argparse.Namespace(date=None, scope="16.74", depth=0, raw=root / "raw" / "demo-1674",
-                              workers=0, wait=False)
+                              workers=0, wait=False, full=True)  # every run writes
     sys.exit(daily.run(args, s))
 """
 
