@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from analysis import console, preflight, publish, runguard
+from analysis import console, preflight, publish, runguard, runlog
 from analysis.demo.marker import is_demo
 from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
@@ -93,7 +93,12 @@ def check(args: argparse.Namespace, s: Settings) -> Plan:
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """The daily brief; its console output kept as a log, its status line written (analysis.runlog)."""
     s = settings or default_settings()
+    return runlog.recorded(s, lambda: _run(args, s))
+
+
+def _run(args: argparse.Namespace, s: Settings) -> int:
     from analysis.packs.share import ShareError
     from analysis.packs.share import preflight as share_preflight
 
@@ -157,6 +162,7 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
             gen_id,
         )
     index = plan.reports / date.isoformat() / "index.html"
+    runlog.note(index=index, generasi=gen_id)
     console.say(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {index}", block=True)
     return 0 if ok else runguard.EXIT_FAILURES
 
@@ -213,6 +219,10 @@ def _stages(
     analysed = run_analyse(processed, s)
     _done(t0)
 
+    from analysis.packs import kilat  # flash reports of new kritis problems (issue 15, item 4)
+
+    flashed = kilat.run_stage(processed, reports / date.isoformat(), plan.scope, as_of, previous, demo, gen_id, s)  # fmt: skip
+
     t0 = _stage(f"briefing packs: {plan.scope} and {plan.depth} tier(s) below")
     from analysis.packs import execute
 
@@ -228,4 +238,4 @@ def _stages(
     _done(t0)
     for o in analysed.failed:
         console.say(f"analitik gagal: {o.step.id} — {o.pesan}", stream=sys.stderr)
-    return result.ok and analysed.ok
+    return result.ok and analysed.ok and flashed

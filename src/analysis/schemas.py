@@ -971,12 +971,31 @@ ANALITIK_LANGKAH = _d(
     nullable=("pesan", "n_baris", "waktu_acuan"),
 )
 
+TINDAK_LANJUT_KILAT = _d(
+    "tindak_lanjut__kilat_masalah",
+    "one row per problem ever seen that calls for a flash report (a verified kritis incident, a "
+    "contest whose discrepancy could change the order), inside the scopes of the runs so far",
+    ("id_masalah",),
+    {
+        "id_masalah": "str",  # "insiden:<id_insiden>" or "kontestasi:<kode_kontestasi>"
+        "jenis": "str",  # insiden | selisih
+        "kode_wilayah": "str",  # the unit concerned: the incident's place, the contest's region
+        "pertama_terlihat": "datetime",  # as_of of the first run that saw it
+        "aktif": "bool",  # it called for a flash report in the latest run whose scope holds it
+        "id_kilat": "str",  # the flash report made for it (null: already there at the baseline)
+    },
+    "The flash reports' memory (analysis.packs.kilat): a problem is new, and gets a flash report, "
+    "when it was not active in the previous run.",
+    nullable=("id_kilat",),
+)
+
 ANALYTICS: tuple[Dataset, ...] = (
     ANALITIK_PENAPISAN_TPS,
     ANALITIK_PENAPISAN_WILAYAH,
     ANALITIK_KERAWANAN,
     TINDAK_LANJUT_MASALAH,
     ANALITIK_LANGKAH,
+    TINDAK_LANJUT_KILAT,
 )
 
 # --- Pack inputs (analysis.packs.inputs; per-unit tables written once per run) -------------------
