@@ -9,7 +9,8 @@ a run that is refused or stops on an error publishes nothing, yet its log and st
     reports/status.json        one line of JSON, overwritten atomically at the end of every run
     reports/status.txt         the same in one line of Indonesian, for a person or ``cat``
 
-The status says when the run ended (UTC and the desk's time), its exit code and what the code
+On a fresh machine (no reports folder yet) a run refused before any work (exit 2) leaves neither:
+its one line on stderr says why, and nothing was made. The status says when the run ended (UTC and the desk's time), its exit code and what the code
 means (:mod:`analysis.runguard`), how long it took, how many packs it made and how many failed, how
 many flash reports (*laporan kilat*, :mod:`analysis.packs.kilat`) it made, the path of the index
 and of the log. ``<run-id>`` is a UTC time and the process id, so the logs sort by time.
@@ -18,6 +19,7 @@ and of the log. ``<run-id>`` is a UTC time and the process id, so the logs sort 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sys
 import time
@@ -75,13 +77,40 @@ def note(**facts: Any) -> None:
     _NOTES.update(facts)
 
 
-def _open_log(reports: Path, run_id: str) -> TextIO | None:
-    try:
-        folder = reports / LOG_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        return (folder / f"{run_id}.log").open("w", encoding="utf-8", buffering=1)
-    except OSError:
-        return None
+class _Log(io.StringIO):
+    """The run's log: kept in memory, and written through to ``reports/log/<run-id>.log`` as the
+    run goes when the reports folder exists (a monitor can follow it); else written at the end,
+    once a run has made the folder. A run refused before any work never creates the folder."""
+
+    def __init__(self, reports: Path, run_id: str) -> None:
+        super().__init__()
+        self.path = reports / LOG_DIR / f"{run_id}.log"
+        self._file: TextIO | None = None
+        if reports.is_dir():
+            with suppress(OSError):
+                self.path.parent.mkdir(exist_ok=True)
+                self._file = self.path.open("w", encoding="utf-8", buffering=1)
+
+    def write(self, text: str) -> int:
+        if self._file is not None:
+            with suppress(OSError, ValueError):
+                self._file.write(text)
+        return super().write(text)
+
+    def finish(self) -> Path | None:
+        """Close the log; its path, or None when it could not be written."""
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()
+            return self.path
+        if not self.path.parent.parent.is_dir():
+            return None
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            self.path.write_text(self.getvalue(), encoding="utf-8")
+        except OSError:
+            return None
+        return self.path
 
 
 def _prune(reports: Path, keep: int) -> None:
@@ -101,10 +130,9 @@ def recorded(s: Settings, work: Callable[[], int]) -> int:
         zone = regions.desk_zone(regions.NATIONAL)
     run_id, started, t0 = new_id(), dt.datetime.now(dt.UTC), time.perf_counter()
     _NOTES.clear()
-    log = _open_log(reports, run_id)
+    log = _Log(reports, run_id)
     out, err = sys.stdout, sys.stderr
-    if log is not None:
-        sys.stdout, sys.stderr = _Tee(out, log), _Tee(err, log)
+    sys.stdout, sys.stderr = _Tee(out, log), _Tee(err, log)
     code = runguard.EXIT_STOPPED
     try:
         code = work()
@@ -113,13 +141,11 @@ def recorded(s: Settings, work: Callable[[], int]) -> int:
         raise
     finally:
         sys.stdout, sys.stderr = out, err
-        if log is not None:
-            with suppress(OSError):
-                log.close()
-        logged = reports / LOG_DIR / f"{run_id}.log" if log is not None else None
-        status = run_status(run_id, started, time.perf_counter() - t0, code, logged, zone)
-        write_status(reports, status)
-        _prune(reports, keep)
+        logged = log.finish()
+        if reports.is_dir():  # a run refused before any work on a fresh machine leaves nothing
+            status = run_status(run_id, started, time.perf_counter() - t0, code, logged, zone)
+            write_status(reports, status)
+            _prune(reports, keep)
     return code
 
 
@@ -181,6 +207,5 @@ def write_status(reports: Path, st: dict[str, Any]) -> None:
     """Overwrite ``status.json`` and ``status.txt`` atomically (silently skipped when the reports
     folder cannot be written: the run's own message already says why)."""
     with suppress(OSError):
-        reports.mkdir(parents=True, exist_ok=True)
         write_text_atomic(reports / STATUS_JSON, json.dumps(st, ensure_ascii=False) + "\n")
         write_text_atomic(reports / STATUS_TXT, status_line(st) + "\n")

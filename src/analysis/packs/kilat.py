@@ -216,7 +216,7 @@ def baseline(
     kept = _kept_run(processed, previous)
     then = found_in(processed, kept, previous, scope, s)
     ids = then.ids() | (set() if kept is not None else set(now.contests["id_masalah"].to_list()))
-    return ids, f"laporan sebelumnya ({waktu_singkat(previous)})"
+    return ids, f"laporan sebelumnya, {waktu_singkat(previous)}"
 
 
 def remember(

@@ -83,6 +83,14 @@ def _name(code: str) -> str:
         return code
 
 
+def _place(code: str) -> str:
+    """The unit's name, with its kab/kota below that tier (``Sidomulyo, Kota Prabumulih``)."""
+    k = regions.TIERS.index("kabkota")
+    if regions.depth(code) <= k:
+        return _name(code)
+    return f"{_name(code)}, {_name(regions.ancestor_at(code, k))}"
+
+
 def _zone(code: str, s: Settings) -> tuple[str, str]:
     """(abbreviation, IANA zone) the page states times in: the unit's; the desk's for no place."""
     try:
@@ -129,13 +137,13 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
     labels = taxonomy().fields["kategori"].labels
     kategori = [str(r["kategori_label"]), *(labels.get(k, k) for k in (r.get("kategori_lain") or []))]  # fmt: skip
     recipients, alasan = route("insiden", str(r["kategori"]), code)
-    judul = f"Insiden kritis: {kategori[0].lower()} — {_name(code)}"
+    judul = f"Insiden kritis: {kategori[0]} — {_place(code)}"
     src = _source(r)
     hours = angka(s.briefing.status.incident_recent_hours)
     rows = [
         ("Apa", f"<strong>{_e(', '.join(kategori))}</strong> — {_e(r.get('deskripsi') or '–')}"),
         ("Keparahan · verifikasi", _e(f"{r['keparahan_label']} · {r['verifikasi_label']}")),
-        ("Penanganan", _e(f"{r['penanganan_label']}" + (f" oleh {r['instansi']}" if r.get("instansi") else ""))),  # fmt: skip
+        ("Penanganan", _e(f"{r['penanganan_label']}" + (f" · instansi: {r['instansi']}" if r.get("instansi") else ""))),  # fmt: skip
         ("Di mana", f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)}"
          + (f" · TPS {_e(r['kode_tps'])}" if r.get("kode_tps") else "") + "</small>"),  # fmt: skip
         ("Kejadian", _e(_when(r.get("waktu_kejadian"), zone))),
@@ -146,7 +154,7 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
     ]
     why = (
         f"Insiden kritis yang terverifikasi, belum selesai dan terjadi dalam {hours} jam terakhir "
-        f"membuat wilayahnya berstatus kritis; insiden ini belum ada pada pembanding ({f.baseline})."
+        f"membuat wilayahnya berstatus kritis; insiden ini belum ada pada pembanding — {f.baseline}."
     )
     page = Page(str(r["id_masalah"]), "insiden", str(r["id_insiden"]), judul, code, recipients, alasan, src)  # fmt: skip
     page.html = _render(judul, rows, why, f, zone, code)
@@ -181,7 +189,7 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
     why = (
         "Selisih hitung internal dengan KPU yang belum terselesaikan mencapai selisih suara antara "
         "yang unggul dan penantangnya, sehingga urutan pemenang belum dapat dipastikan; keadaan "
-        f"ini belum ada pada pembanding ({f.baseline})."
+        f"ini belum ada pada pembanding — {f.baseline}."
     )
     page = Page(str(r["id_masalah"]), "selisih", kode, judul, code, recipients, alasan, src)
     page.html = _render(judul, rows, why, f, zone, code)
