@@ -17,7 +17,14 @@ from analysis.settings import REPO_ROOT, load_settings
 
 
 def _args(**kw: object) -> argparse.Namespace:
-    base = {"scope": None, "depth": None, "raw": None, "date": None, "wait": False, "install": False}
+    base = {
+        "scope": None,
+        "depth": None,
+        "raw": None,
+        "date": None,
+        "wait": False,
+        "install": False,
+    }
     return argparse.Namespace(**{**base, **kw})
 
 

@@ -167,7 +167,9 @@ def install(args: argparse.Namespace) -> int:
     s = default_settings()
     why = systemd_user_available()
     if why is not None:
-        console.error(f"{why}; unit tidak dipasang. Pakai cron: tambahkan baris ini dengan `crontab -e`:")
+        console.error(
+            f"{why}; unit tidak dipasang. Pakai cron: tambahkan baris ini dengan `crontab -e`:"
+        )
         console.say(cron_line(REPO_ROOT.resolve(), args, s, _zone(s)))
         return 2
     USER_UNITS.mkdir(parents=True, exist_ok=True)

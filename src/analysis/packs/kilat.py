@@ -42,6 +42,7 @@ from analysis.fmt import angka, tanggal_waktu, waktu_singkat
 from analysis.publish import write_text_atomic
 from analysis.schemas import INCIDENTS, RECON_KONTESTASI, REKON_KEPASTIAN, TINDAK_LANJUT_KILAT
 from analysis.settings import REPO_ROOT, Settings
+from analysis.taxonomy import taxonomy
 
 ROUTING_FILE = REPO_ROOT / "config" / "routing.yaml"
 KILAT_DIR = "kilat"
@@ -71,7 +72,8 @@ class Recipient:
     def nama(self) -> str:
         if self.kode_wilayah == regions.NATIONAL:
             return f"{self.instansi} RI"
-        prov = "Provinsi " if regions.tier_of(self.kode_wilayah) == "provinsi" else ""
+        provincial = regions.tier_of(self.kode_wilayah) == "provinsi" and self.instansi != "Polda"
+        prov = "Provinsi " if provincial else ""
         return f"{self.instansi} {prov}{reference.unit_name(self.kode_wilayah)}"
 
 
@@ -88,6 +90,10 @@ def load_routing(path: Path | None = None) -> list[dict[str, Any]]:
             raise ValueError(f"{source}: aturan {i} tanpa {sorted(missing)}")
         if r["jenis"] not in KINDS:
             raise ValueError(f"{source}: aturan {i}: jenis {r['jenis']!r} bukan salah satu {KINDS}")
+        wanted = r["kategori"] if isinstance(r["kategori"], list) else [r["kategori"]]
+        unknown = set(wanted) - {"*", *taxonomy().fields["kategori"].labels}
+        if unknown:
+            raise ValueError(f"{source}: aturan {i}: kategori tak dikenal {sorted(unknown)}")
         for t in r["tujuan"]:
             if t.get("tingkat") not in ROUTE_TIERS or not t.get("instansi"):
                 raise ValueError(f"{source}: aturan {i}: tujuan {t} (tingkat: {ROUTE_TIERS})")
@@ -149,7 +155,9 @@ def changing_contests(folder: Path) -> pl.DataFrame:
     d = discrepancy_could_change(internal_decidedness(kepastian, kontestasi))
     d = d.filter(pl.col("selisih_bisa_mengubah").fill_null(False)).select("kode_kontestasi")
     if kepastian is not None and "sumber" in kepastian.columns:
-        d = d.join(kepastian.filter(pl.col("sumber") == "internal"), on="kode_kontestasi", how="left")
+        d = d.join(
+            kepastian.filter(pl.col("sumber") == "internal"), on="kode_kontestasi", how="left"
+        )
     if kontestasi is not None:
         keep = [c for c in ("kode_kontestasi", "n_tidak_cocok", "tps_keduanya") if c in kontestasi.columns]  # fmt: skip
         d = d.join(kontestasi.select(keep), on="kode_kontestasi", how="left")
@@ -246,7 +254,10 @@ def remember(
         pl.col("id_masalah").replace_strict(made, default=None, return_dtype=pl.String).alias("id_kilat"),
     )  # fmt: skip
     kept = kept.with_columns(
-        pl.coalesce(pl.col("id_masalah").replace_strict(made, default=None, return_dtype=pl.String), "id_kilat").alias("id_kilat")  # fmt: skip
+        pl.coalesce(
+            pl.col("id_masalah").replace_strict(made, default=None, return_dtype=pl.String),
+            "id_kilat",
+        ).alias("id_kilat")  # fmt: skip
     )
     out = pl.concat([TINDAK_LANJUT_KILAT.conform(kept), TINDAK_LANJUT_KILAT.conform(fresh)])
     return out.select(list(TINDAK_LANJUT_KILAT.columns)).sort("id_masalah")
@@ -394,7 +405,7 @@ def index_section(day: Path) -> str:
     return (
         '<section class="kilat" id="kilat"><h2>Laporan kilat</h2>\n<p>Masalah kritis baru yang '
         "tidak menunggu laporan berikutnya: satu halaman per masalah, dengan tindakan, penanggung "
-        f"jawab dan tenggatnya. Daftar kirim: <a href=\"{KILAT_DIR}/{DAFTAR}\">{DAFTAR}</a>.</p>\n"
+        f'jawab dan tenggatnya. Daftar kirim: <a href="{KILAT_DIR}/{DAFTAR}">{DAFTAR}</a>.</p>\n'
         f"<ul>{''.join(items)}</ul></section>\n"
     )
 

@@ -143,13 +143,25 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
     rows = [
         ("Apa", f"<strong>{_e(', '.join(kategori))}</strong> — {_e(r.get('deskripsi') or '–')}"),
         ("Keparahan · verifikasi", _e(f"{r['keparahan_label']} · {r['verifikasi_label']}")),
-        ("Penanganan", _e(f"{r['penanganan_label']}" + (f" · instansi: {r['instansi']}" if r.get("instansi") else ""))),  # fmt: skip
-        ("Di mana", f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)}"
-         + (f" · TPS {_e(r['kode_tps'])}" if r.get("kode_tps") else "") + "</small>"),  # fmt: skip
+        (
+            "Penanganan",
+            _e(
+                f"{r['penanganan_label']}"
+                + (f" · instansi: {r['instansi']}" if r.get("instansi") else "")
+            ),
+        ),  # fmt: skip
+        (
+            "Di mana",
+            f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)}"
+            + (f" · TPS {_e(r['kode_tps'])}" if r.get("kode_tps") else "")
+            + "</small>",
+        ),  # fmt: skip
         ("Kejadian", _e(_when(r.get("waktu_kejadian"), zone))),
         ("Dilaporkan", _e(_when(r.get("waktu_laporan"), zone))),
         ("Sumber", _e(f"laporan insiden {r['id_insiden']} · {src}")),
-        *_action(fu.get("tindakan"), fu.get("instansi"), fu.get("jatuh_tempo"), fu.get("tenggat"), zone),  # fmt: skip
+        *_action(
+            fu.get("tindakan"), fu.get("instansi"), fu.get("jatuh_tempo"), fu.get("tenggat"), zone
+        ),  # fmt: skip
         *_route_rows(recipients, alasan),
     ]
     why = (
@@ -172,16 +184,42 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
     src = f"rekonsiliasi hitung internal dengan KPU per {_when(f.as_of, zone)}"
     figures = [
         ("margin", "Selisih suara unggul dan kedua (hitung internal)", r.get("margin")),
-        ("margin_penantang", "Selisih suara unggul dan penantang terdekat", r.get("margin_penantang")),  # fmt: skip
-        ("efek_selisih_maks", "Perubahan terbesar akibat selisih terbuka", r.get("efek_selisih_maks")),  # fmt: skip
+        (
+            "margin_penantang",
+            "Selisih suara unggul dan penantang terdekat",
+            r.get("margin_penantang"),
+        ),  # fmt: skip
+        (
+            "efek_selisih_maks",
+            "Perubahan terbesar akibat selisih terbuka",
+            r.get("efek_selisih_maks"),
+        ),  # fmt: skip
         ("tps_selisih", "TPS × pemilihan yang berselisih atau ditandai", r.get("tps_selisih")),
     ]
     rows = [
-        ("Apa", f"<strong>{_e(judul)}</strong>" + (f"<br>{_e(r['kalimat_selisih'])}" if r.get("kalimat_selisih") else "")),  # fmt: skip
-        *[(label, f'<span data-angka="{k}">{_e(angka(v))}</span>') for k, label, v in figures if v is not None],  # fmt: skip
-        ("Di mana", f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)} · pemilihan {_e(kode)}</small>"),  # fmt: skip
-        ("Kapan", _e(f"data per {_when(f.as_of, zone)}")
-         + (f"<br><small>belum demikian pada {_e(_when(f.previous, zone))}</small>" if f.previous else "")),  # fmt: skip
+        (
+            "Apa",
+            f"<strong>{_e(judul)}</strong>"
+            + (f"<br>{_e(r['kalimat_selisih'])}" if r.get("kalimat_selisih") else ""),
+        ),  # fmt: skip
+        *[
+            (label, f'<span data-angka="{k}">{_e(angka(v))}</span>')
+            for k, label, v in figures
+            if v is not None
+        ],  # fmt: skip
+        (
+            "Di mana",
+            f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)} · pemilihan {_e(kode)}</small>",
+        ),  # fmt: skip
+        (
+            "Kapan",
+            _e(f"data per {_when(f.as_of, zone)}")
+            + (
+                f"<br><small>belum demikian pada {_e(_when(f.previous, zone))}</small>"
+                if f.previous
+                else ""
+            ),
+        ),  # fmt: skip
         ("Sumber", _e(src)),
         *_action(" ".join(str(pb["tindakan"]).split()), pb["instansi"], due, words, zone),
         *_route_rows(recipients, alasan),
@@ -199,7 +237,10 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
 def _action(tindakan: object, instansi: object, due: object, words: object, zone: tuple[str, str]) -> list[tuple[str, str]]:  # fmt: skip
     tenggat = _when(due, zone) + (f" ({words})" if words else "")
     return [
-        ("Tindakan yang disarankan", _e(tindakan or "belum tersedia (tindak lanjut belum dihitung)")),  # fmt: skip
+        (
+            "Tindakan yang disarankan",
+            _e(tindakan or "belum tersedia (tindak lanjut belum dihitung)"),
+        ),  # fmt: skip
         ("Penanggung jawab", f"<strong>{_e(instansi or '–')}</strong>"),
         ("Tenggat", _e(tenggat)),
     ]
