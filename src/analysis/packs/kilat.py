@@ -51,9 +51,22 @@ KINDS = ("insiden", "selisih")
 #: Tiers a recipient can sit at: a tier of the region tree, or the contest's own tier.
 ROUTE_TIERS = ("provinsi", "kabkota", "kecamatan", "kontestasi")
 DAFTAR_COLUMNS = (
-    "id", "jenis", "kode_wilayah", "nama_wilayah", "judul", "tingkat_tujuan", "kode_tujuan",
-    "instansi", "tujuan", "alasan", "waktu_data", "dibuat", "sumber", "berkas", "generasi",
-)  # fmt: skip
+    "id",
+    "jenis",
+    "kode_wilayah",
+    "nama_wilayah",
+    "judul",
+    "tingkat_tujuan",
+    "kode_tujuan",
+    "instansi",
+    "tujuan",
+    "alasan",
+    "waktu_data",
+    "dibuat",
+    "sumber",
+    "berkas",
+    "generasi",
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -109,7 +122,9 @@ def _fits(value: str, wanted: object) -> bool:
     return wanted == "*" or value in (wanted if isinstance(wanted, list) else [wanted])
 
 
-def route(jenis: str, kategori: str, unit: str, contest_unit: str | None = None) -> tuple[list[Recipient], str]:  # fmt: skip
+def route(
+    jenis: str, kategori: str, unit: str, contest_unit: str | None = None
+) -> tuple[list[Recipient], str]:
     """(recipients, reason) of a flash report: the first rule that fits."""
     for r in routing():
         if r["jenis"] == jenis and _fits(kategori, r["kategori"]):
@@ -131,7 +146,9 @@ def _recipient(t: dict[str, str], unit: str, contest_unit: str | None) -> Recipi
 # --- What calls for a flash report ---------------------------------------------------------------
 
 
-def critical_incidents(insiden: pl.DataFrame | None, as_of: dt.datetime, s: Settings) -> pl.DataFrame:  # fmt: skip
+def critical_incidents(
+    insiden: pl.DataFrame | None, as_of: dt.datetime, s: Settings
+) -> pl.DataFrame:
     """Open incidents reported by ``as_of`` that make their units kritis (one row per incident)."""
     from analysis.packs.status import critical_expr
 
@@ -159,7 +176,11 @@ def changing_contests(folder: Path) -> pl.DataFrame:
             kepastian.filter(pl.col("sumber") == "internal"), on="kode_kontestasi", how="left"
         )
     if kontestasi is not None:
-        keep = [c for c in ("kode_kontestasi", "n_tidak_cocok", "tps_keduanya") if c in kontestasi.columns]  # fmt: skip
+        keep = [
+            c
+            for c in ("kode_kontestasi", "n_tidak_cocok", "tps_keduanya")
+            if c in kontestasi.columns
+        ]
         d = d.join(kontestasi.select(keep), on="kode_kontestasi", how="left")
     return d.with_columns(
         pl.concat_str(pl.lit("kontestasi:"), pl.col("kode_kontestasi")).alias("id_masalah"),
@@ -188,15 +209,21 @@ class Found:
     contests: pl.DataFrame
 
     def ids(self) -> set[str]:
-        return set(self.incidents["id_masalah"].to_list()) | set(self.contests["id_masalah"].to_list())  # fmt: skip
+        return set(self.incidents["id_masalah"].to_list()) | set(
+            self.contests["id_masalah"].to_list()
+        )
 
 
-def found_in(processed: Path, recon: Path | None, as_of: dt.datetime, scope: str, s: Settings) -> Found:  # fmt: skip
+def found_in(
+    processed: Path, recon: Path | None, as_of: dt.datetime, scope: str, s: Settings
+) -> Found:
     """Incidents (as of ``as_of``) and contests (the reconciliation in ``recon``; none when None)."""
     insiden = catalog.read_optional(INCIDENTS.name, processed)
-    contests = changing_contests(recon) if recon is not None else pl.DataFrame(
-        schema={"id_masalah": pl.String, "kode_wilayah": pl.String}
-    )  # fmt: skip
+    contests = (
+        changing_contests(recon)
+        if recon is not None
+        else pl.DataFrame(schema={"id_masalah": pl.String, "kode_wilayah": pl.String})
+    )
     return Found(
         _in_scope(critical_incidents(insiden, as_of, s), scope, False),
         _in_scope(contests, scope, True),
@@ -213,9 +240,13 @@ def _kept_run(processed: Path, t: dt.datetime) -> Path | None:
 
 
 def baseline(
-    processed: Path, memory: pl.DataFrame | None, previous: dt.datetime | None, scope: str,
-    now: Found, s: Settings,
-) -> tuple[set[str], str]:  # fmt: skip
+    processed: Path,
+    memory: pl.DataFrame | None,
+    previous: dt.datetime | None,
+    scope: str,
+    now: Found,
+    s: Settings,
+) -> tuple[set[str], str]:
     """(problems not new, how that was decided, in words)."""
     if memory is not None:
         return set(memory.filter(pl.col("aktif"))["id_masalah"].to_list()), "run sebelumnya"
@@ -233,13 +264,20 @@ def remember(
     """The memory after this run: every problem seen; active = called for a report now (problems
     outside ``scope`` keep what an earlier run said)."""
     rows = pl.concat(
-        [f.select("id_masalah", "kode_wilayah").with_columns(pl.lit(j).alias("jenis"))
-         for f, j in ((now.incidents, "insiden"), (now.contests, "selisih"))]
-    )  # fmt: skip
+        [
+            f.select("id_masalah", "kode_wilayah").with_columns(pl.lit(j).alias("jenis"))
+            for f, j in ((now.incidents, "insiden"), (now.contests, "selisih"))
+        ]
+    )
     old = memory if memory is not None else TINDAK_LANJUT_KILAT.empty()
-    mine = pl.Series(old["kode_wilayah"]).map_elements(
-        lambda c: regions.is_inside(c, scope) or regions.is_inside(scope, c), return_dtype=pl.Boolean
-    ) if not old.is_empty() else pl.Series([], dtype=pl.Boolean)  # fmt: skip
+    mine = (
+        pl.Series(old["kode_wilayah"]).map_elements(
+            lambda c: regions.is_inside(c, scope) or regions.is_inside(scope, c),
+            return_dtype=pl.Boolean,
+        )
+        if not old.is_empty()
+        else pl.Series([], dtype=pl.Boolean)
+    )
     kept = old.with_columns(
         pl.when(pl.col("id_masalah").is_in(rows["id_masalah"].implode()))
         .then(True)
@@ -250,14 +288,17 @@ def remember(
     )
     t = pl.lit(as_of.astimezone(dt.UTC), dtype=pl.Datetime("us", "UTC"))
     fresh = rows.join(old.select("id_masalah"), on="id_masalah", how="anti").with_columns(
-        t.alias("pertama_terlihat"), pl.lit(True).alias("aktif"),
-        pl.col("id_masalah").replace_strict(made, default=None, return_dtype=pl.String).alias("id_kilat"),
-    )  # fmt: skip
+        t.alias("pertama_terlihat"),
+        pl.lit(True).alias("aktif"),
+        pl.col("id_masalah")
+        .replace_strict(made, default=None, return_dtype=pl.String)
+        .alias("id_kilat"),
+    )
     kept = kept.with_columns(
         pl.coalesce(
             pl.col("id_masalah").replace_strict(made, default=None, return_dtype=pl.String),
             "id_kilat",
-        ).alias("id_kilat")  # fmt: skip
+        ).alias("id_kilat")
     )
     out = pl.concat([TINDAK_LANJUT_KILAT.conform(kept), TINDAK_LANJUT_KILAT.conform(fresh)])
     return out.select(list(TINDAK_LANJUT_KILAT.columns)).sort("id_masalah")
@@ -323,9 +364,15 @@ class RunFacts:
 
 
 def make_flash_reports(
-    processed: Path, day: Path, scope: str, as_of: dt.datetime, previous: dt.datetime | None,
-    demo: bool, generasi: str, s: Settings,
-) -> int:  # fmt: skip
+    processed: Path,
+    day: Path,
+    scope: str,
+    as_of: dt.datetime,
+    previous: dt.datetime | None,
+    demo: bool,
+    generasi: str,
+    s: Settings,
+) -> int:
     """The stage: flash reports for what is new in ``scope``, the delivery list, the memory.
     Returns the number of flash reports made."""
     from analysis.packs import kilat_page
@@ -342,7 +389,9 @@ def make_flash_reports(
         (day / KILAT_DIR).mkdir(parents=True, exist_ok=True)
         write_text_atomic(day / KILAT_DIR / f"{fid}.html", page.html)
         made[page.id_masalah] = fid
-        rows += [page.daftar_row(fid, r, facts) for r in page.recipients] or [page.daftar_row(fid, None, facts)]  # fmt: skip
+        rows += [page.daftar_row(fid, r, facts) for r in page.recipients] or [
+            page.daftar_row(fid, None, facts)
+        ]
     if rows:
         append_daftar(day, rows)
     after = remember(memory, now, made, scope, as_of)
@@ -358,9 +407,15 @@ def make_flash_reports(
 
 
 def run_stage(
-    processed: Path, day: Path, scope: str, as_of: dt.datetime, previous: dt.datetime | None,
-    demo: bool, generasi: str, s: Settings,
-) -> bool:  # fmt: skip
+    processed: Path,
+    day: Path,
+    scope: str,
+    as_of: dt.datetime,
+    previous: dt.datetime | None,
+    demo: bool,
+    generasi: str,
+    s: Settings,
+) -> bool:
     """:func:`make_flash_reports` as a stage of the daily brief: timed; a failure is one line on
     stderr and makes the run's exit code 1 (the packs are still made); a full disk stops the run."""
     import sys

@@ -94,7 +94,11 @@ def _place(code: str) -> str:
 def _zone(code: str, s: Settings) -> tuple[str, str]:
     """(abbreviation, IANA zone) the page states times in: the unit's; the desk's for no place."""
     try:
-        return regions.time_zone(code) if code != regions.NATIONAL else regions.desk_zone(s.desk.unit_code)  # fmt: skip
+        return (
+            regions.time_zone(code)
+            if code != regions.NATIONAL
+            else regions.desk_zone(s.desk.unit_code)
+        )
     except ValueError:
         return regions.desk_zone(regions.NATIONAL)
 
@@ -111,7 +115,10 @@ def pages(processed: Path, now: Found, seen: set[str], f: RunFacts, s: Settings)
     if not new_inc.is_empty():
         state = catalog.read_optional(TINDAK_LANJUT_MASALAH.name, processed)
         df = inc.location_path(new_inc, "kode_wilayah", top=1)
-        out += [_incident(r, _followup(state, r["id_masalah"]), f, s) for r in df.sort("id_masalah").iter_rows(named=True)]  # fmt: skip
+        out += [
+            _incident(r, _followup(state, r["id_masalah"]), f, s)
+            for r in df.sort("id_masalah").iter_rows(named=True)
+        ]
     if not new_con.is_empty():
         names = dict(reference.contests().select("kode_kontestasi", "nama").iter_rows())
         df = inc.location_path(new_con, "kode_wilayah", top=1)
@@ -135,7 +142,10 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
     code = str(r["kode_wilayah"])
     zone = _zone(code, s)
     labels = taxonomy().fields["kategori"].labels
-    kategori = [str(r["kategori_label"]), *(labels.get(k, k) for k in (r.get("kategori_lain") or []))]  # fmt: skip
+    kategori = [
+        str(r["kategori_label"]),
+        *(labels.get(k, k) for k in (r.get("kategori_lain") or [])),
+    ]
     recipients, alasan = route("insiden", str(r["kategori"]), code)
     judul = f"Insiden kritis: {kategori[0]} — {_place(code)}"
     src = _source(r)
@@ -149,26 +159,28 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
                 f"{r['penanganan_label']}"
                 + (f" · instansi: {r['instansi']}" if r.get("instansi") else "")
             ),
-        ),  # fmt: skip
+        ),
         (
             "Di mana",
             f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)}"
             + (f" · TPS {_e(r['kode_tps'])}" if r.get("kode_tps") else "")
             + "</small>",
-        ),  # fmt: skip
+        ),
         ("Kejadian", _e(_when(r.get("waktu_kejadian"), zone))),
         ("Dilaporkan", _e(_when(r.get("waktu_laporan"), zone))),
         ("Sumber", _e(f"laporan insiden {r['id_insiden']} · {src}")),
         *_action(
             fu.get("tindakan"), fu.get("instansi"), fu.get("jatuh_tempo"), fu.get("tenggat"), zone
-        ),  # fmt: skip
+        ),
         *_route_rows(recipients, alasan),
     ]
     why = (
         f"Insiden kritis yang terverifikasi, belum selesai dan terjadi dalam {hours} jam terakhir "
         f"membuat wilayahnya berstatus kritis; insiden ini belum ada pada pembanding — {f.baseline}."
     )
-    page = Page(str(r["id_masalah"]), "insiden", str(r["id_insiden"]), judul, code, recipients, alasan, src)  # fmt: skip
+    page = Page(
+        str(r["id_masalah"]), "insiden", str(r["id_insiden"]), judul, code, recipients, alasan, src
+    )
     page.html = _render(judul, rows, why, f, zone, code)
     return page
 
@@ -188,12 +200,12 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
             "margin_penantang",
             "Selisih suara unggul dan penantang terdekat",
             r.get("margin_penantang"),
-        ),  # fmt: skip
+        ),
         (
             "efek_selisih_maks",
             "Perubahan terbesar akibat selisih terbuka",
             r.get("efek_selisih_maks"),
-        ),  # fmt: skip
+        ),
         ("tps_selisih", "TPS × pemilihan yang berselisih atau ditandai", r.get("tps_selisih")),
     ]
     rows = [
@@ -201,16 +213,16 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
             "Apa",
             f"<strong>{_e(judul)}</strong>"
             + (f"<br>{_e(r['kalimat_selisih'])}" if r.get("kalimat_selisih") else ""),
-        ),  # fmt: skip
+        ),
         *[
             (label, f'<span data-angka="{k}">{_e(angka(v))}</span>')
             for k, label, v in figures
             if v is not None
-        ],  # fmt: skip
+        ],
         (
             "Di mana",
             f"{_e(r.get('lokasi_lengkap') or _name(code))}<br><small>kode {_e(code)} · pemilihan {_e(kode)}</small>",
-        ),  # fmt: skip
+        ),
         (
             "Kapan",
             _e(f"data per {_when(f.as_of, zone)}")
@@ -219,7 +231,7 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
                 if f.previous
                 else ""
             ),
-        ),  # fmt: skip
+        ),
         ("Sumber", _e(src)),
         *_action(" ".join(str(pb["tindakan"]).split()), pb["instansi"], due, words, zone),
         *_route_rows(recipients, alasan),
@@ -234,13 +246,15 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
     return page
 
 
-def _action(tindakan: object, instansi: object, due: object, words: object, zone: tuple[str, str]) -> list[tuple[str, str]]:  # fmt: skip
+def _action(
+    tindakan: object, instansi: object, due: object, words: object, zone: tuple[str, str]
+) -> list[tuple[str, str]]:
     tenggat = _when(due, zone) + (f" ({words})" if words else "")
     return [
         (
             "Tindakan yang disarankan",
             _e(tindakan or "belum tersedia (tindak lanjut belum dihitung)"),
-        ),  # fmt: skip
+        ),
         ("Penanggung jawab", f"<strong>{_e(instansi or '–')}</strong>"),
         ("Tenggat", _e(tenggat)),
     ]
@@ -257,7 +271,7 @@ def _e(v: object) -> str:
 
 def _render(
     judul: str, rows: list[tuple[str, str]], why: str, f: RunFacts, zone: tuple[str, str], code: str
-) -> str:  # fmt: skip
+) -> str:
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
     banner = (
         '<div class="banner-simulasi" role="alert"><strong>DATA SIMULASI</strong> — laporan ini '
