@@ -8,6 +8,8 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -294,3 +296,32 @@ def test_a_discrepancy_that_newly_could_change_the_order_gets_its_page(tmp_path:
     ]  # fmt: skip
     assert "DATA SIMULASI" not in h and "TERBATAS" in h
     assert kilat_page.pages(now, found, {"kontestasi:pkwkk-1674"}, facts, s) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("chromium") is None or shutil.which("pdfinfo") is None,
+    reason="needs chromium and pdfinfo (poppler-utils)",
+)
+def test_a_flash_report_prints_on_one_a4_page(tmp_path: Path) -> None:
+    """Even with a long report and a long action (the worst the page meets), and for a contest."""
+    s = load_settings()
+    as_of = dt.datetime(2024, 11, 28, 14, tzinfo=WIB)
+    facts = kilat.RunFacts(as_of, as_of - dt.timedelta(hours=6), as_of, True, "g", "run sebelumnya")  # fmt: skip
+    fu = {"tindakan": "Minta Polres mengamankan lokasi dan TPS terdampak segera. " * 5,
+          "instansi": "Polres", "jatuh_tempo": as_of, "tenggat": "dalam 2 jam"}  # fmt: skip
+    long = "Keributan antarpendukung di sekitar lokasi; aparat berjaga. " * 8
+    incident = kilat_page._incident(_incident_row(deskripsi=long), fu, facts, s)
+    catalog.write(_kepastian(True), REKON_KEPASTIAN.name, tmp_path / "p")
+    found = kilat.found_in(tmp_path / "p", tmp_path / "p", as_of, "16.74", s)
+    (contest,) = kilat_page.pages(tmp_path / "p", found, set(), facts, s)
+    for name, page in (("insiden", incident), ("selisih", contest)):
+        src, pdf = tmp_path / f"{name}.html", tmp_path / f"{name}.pdf"
+        src.write_text(page.html, encoding="utf-8")
+        subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+             f"--print-to-pdf={pdf}", src.as_uri()],
+            capture_output=True, check=True, timeout=120,
+        )  # fmt: skip
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        assert re.search(r"^Pages:\s+1$", info.stdout, re.M), (name, info.stdout)

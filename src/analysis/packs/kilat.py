@@ -255,7 +255,8 @@ def baseline(
     kept = _kept_run(processed, previous)
     then = found_in(processed, kept, previous, scope, s)
     ids = then.ids() | (set() if kept is not None else set(now.contests["id_masalah"].to_list()))
-    return ids, f"laporan sebelumnya, {waktu_singkat(previous)}"
+    zone = regions.desk_zone(s.desk.unit_code)
+    return ids, f"laporan sebelumnya, {waktu_singkat(previous, zone[1], zone[0])}"
 
 
 def remember(

@@ -34,8 +34,10 @@ SELISIH_PLAYBOOK = "selisih_mengubah_urutan"
 PRINT_CSS = """
 @media print {
   @page { size: A4; margin: 12mm; }
-  body { font-size: 10pt; }
-  table.kepala th { width: 28%; }
+  body { font-size: 9.5pt; line-height: 1.35; }
+  h1 { font-size: 1.3rem; }
+  th, td { padding: 0.15rem 0.35rem; }
+  table.kepala th { width: 26%; }
   section.kilat-isi { break-before: auto; page-break-before: auto; }
 }
 .kilat-judul { border-left: 6px solid var(--merah); padding-left: .5rem; }
@@ -211,8 +213,7 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
     rows = [
         (
             "Apa",
-            f"<strong>{_e(judul)}</strong>"
-            + (f"<br>{_e(r['kalimat_selisih'])}" if r.get("kalimat_selisih") else ""),
+            _e(r.get("kalimat_selisih") or "selisih terbuka mencapai selisih suara urutan"),
         ),
         *[
             (label, f'<span data-angka="{k}">{_e(angka(v))}</span>')
@@ -261,8 +262,8 @@ def _action(
 
 
 def _route_rows(recipients: list[Recipient], alasan: str) -> list[tuple[str, str]]:
-    to = "".join(f"<li>{_e(r.nama)}</li>" for r in recipients) or "<li>–</li>"
-    return [("Dikirim kepada", f"<ul>{to}</ul><small>{_e(alasan)}</small>")]
+    to = " · ".join(f"<strong>{_e(r.nama)}</strong>" for r in recipients) or "–"
+    return [("Dikirim kepada", f"{to}<br><small>{_e(alasan)}</small>")]
 
 
 def _e(v: object) -> str:
