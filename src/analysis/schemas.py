@@ -995,7 +995,6 @@ ANALYTICS: tuple[Dataset, ...] = (
     ANALITIK_KERAWANAN,
     TINDAK_LANJUT_MASALAH,
     ANALITIK_LANGKAH,
-    TINDAK_LANJUT_KILAT,
 )
 
 # --- Pack inputs (analysis.packs.inputs; per-unit tables written once per run) -------------------
@@ -1363,6 +1362,7 @@ ALL: tuple[Dataset, ...] = (
     RECON_PERUBAHAN_WILAYAH,
     RECON_RUN,
     *ANALYTICS,
+    TINDAK_LANJUT_KILAT,  # written by the flash reports (analysis.packs.kilat), not by analyse
     *PACK_INPUTS,
 )
 BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}
