@@ -21,6 +21,7 @@ from analysis.packs.sections.maps import section_peta
 from analysis.packs.sections.navigation import section_wilayah
 from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
+from analysis.packs.sections.rekap import section_penetapan, section_rekap
 from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
 from analysis.packs.sections.stages import section_tahapan, stage_position
@@ -29,8 +30,10 @@ from analysis.packs.sections.summary import child_status, section_ringkasan
 #: Section builders in the order a pack shows them.
 SECTIONS = (
     section_kepala,
+    section_penetapan,
     section_jawaban,
     section_ringkasan,
+    section_rekap,
     section_wilayah,
     section_proyeksi,
     section_tahapan,
@@ -47,7 +50,12 @@ SECTIONS = (
     section_identitas,
 )
 
+#: Sections shown only once their matter exists (empty before): the penetapan leads the pack from
+#: the day KPU's determination is in.
+OCCASIONAL = (section_penetapan,)
+
 __all__ = [
+    "OCCASIONAL",
     "SECTIONS",
     "child_status",
     "first_screen",
