@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from analysis import console, incremental, preflight, publish, runguard
+from analysis import console, incremental, preflight, publish, runguard, runlog
 from analysis.demo.marker import is_demo
 from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
@@ -119,7 +119,12 @@ def check(args: argparse.Namespace, s: Settings) -> Plan:
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """The daily brief; its console output kept as a log, its status line written (analysis.runlog)."""
     s = settings or default_settings()
+    return runlog.recorded(s, lambda: _run(args, s))
+
+
+def _run(args: argparse.Namespace, s: Settings) -> int:
     from analysis.packs.share import ShareError
     from analysis.packs.share import preflight as share_preflight
 
@@ -189,6 +194,7 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
             ids,
         )
     index = plan.reports / date.isoformat() / "index.html"
+    runlog.note(index=index, generasi=gen_id)
     console.say(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {index}", block=True)
     return 0 if ok else runguard.EXIT_FAILURES
 
@@ -231,6 +237,9 @@ def _stages(
     }
     _write_run_info(processed, run_info, rec, gen_id)
     failed = _analyse(processed, s, rec, base)
+    from analysis.packs import kilat  # flash reports of new kritis problems (issue 15, item 4)
+
+    flashed = kilat.run_stage(processed, reports / date.isoformat(), plan.scope, as_of, previous, demo, gen_id, s)  # fmt: skip
     result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, ids)
     for line in failed:
         console.say(line, stream=sys.stderr)
@@ -240,7 +249,7 @@ def _stages(
         )
         raise publish.Unchanged
     rec.save()
-    return (result is None or result.ok) and not failed
+    return (result is None or result.ok) and not failed and flashed
 
 
 def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict) -> None:

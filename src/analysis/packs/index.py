@@ -13,6 +13,7 @@ import polars as pl
 
 from analysis import catalog, reference
 from analysis.fmt import angka, tanggal, tanggal_waktu
+from analysis.packs.kilat import index_section as kilat_section
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
@@ -205,7 +206,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 <main class="laporan">
 <p class="klasifikasi">TERBATAS</p>
 {banner}<h1>{html.escape(title)}</h1>
-<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya. <a href="../{ARCHIVE}">Laporan hari-hari sebelumnya</a>.</p>
+{kilat_section(result.out_dir)}<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya. <a href="../{ARCHIVE}">Laporan hari-hari sebelumnya</a>.</p>
 <div class="tabel-gulir"><table class="tabel">
 <thead><tr><th>Wilayah · tingkat · data per</th><th>Status</th><th>Tautan</th><th class="angka">Ukuran</th><th>Untuk dikirim</th></tr></thead>
 <tbody>
