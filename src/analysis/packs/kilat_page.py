@@ -41,6 +41,11 @@ PRINT_CSS = """
   section.kilat-isi { break-before: auto; page-break-before: auto; }
 }
 .kilat-judul { border-left: 6px solid var(--merah); padding-left: .5rem; }
+@media screen {  /* a phone: the table wraps inside the screen, no sideways scrolling */
+  table.kepala { table-layout: fixed; width: 100%; }
+  table.kepala th { width: 33%; overflow-wrap: break-word; }
+  table.kepala td { overflow-wrap: anywhere; }
+}
 """
 
 
