@@ -121,7 +121,10 @@ def test_a_cache_of_other_settings_code_or_damaged_is_not_used(drop, tmp_path):
     out = tmp_path / "out"
     run_ingest(drop, out, default_settings())
     # a threshold that changes verdicts: every count above 150 is out of range
-    strict = load_settings(election={"max_count": 150})
+    # (its suites in a GX context of their own: the committed expectations/ are the repository's)
+    strict = load_settings(
+        election={"max_count": 150}, paths={"expectations": str(tmp_path / "expectations")}
+    )
     acc = run_ingest(drop, out, strict)
     assert _reuse(acc, TALLY.name) == Reuse(TALLY.name, 2, 4, 0, 0)
     rejected = catalog.read(QUARANTINE.name, root=out).filter(pl.col("dataset") == TALLY.name)
