@@ -31,6 +31,7 @@ from typing import Any
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
 from analysis.packs.index import write_index
+from analysis.packs.paged import PageMarks, annex_path, wall_path
 from analysis.packs.plan import (
     DEFAULT_NOTEBOOK,
     PackJob,
@@ -83,14 +84,15 @@ def warm_up_html() -> None:
 
 def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
     """Execute one pack and render its HTML; any failure is recorded, never raised."""
-    from analysis.packs.render import write_html
+    from analysis.packs.render import write_pages
 
     runner = runner or _RUNNER
     start = time.perf_counter()
     try:
         outcome = runner.run(notebook, job.ipynb, job.parameters, cwd=notebook.parent)
         if outcome.ok:
-            size = write_html(outcome.notebook, job.html, pack_title(job))
+            sizes = write_pages(outcome.notebook, job.html, pack_title(job), page_marks(job))
+            size = sizes["paket"]
             return PackResult(
                 job.kode_wilayah, job.tingkat, job.nama, "ok", job.ipynb, job.html, size,
                 time.perf_counter() - start,
@@ -98,12 +100,21 @@ def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
         error = outcome.error
     except Exception as exc:  # rendering failed: the pack fails alone
         error = f"{type(exc).__name__}: {exc}"
-    # never leave a stale pack from an earlier run beside the failure
-    job.html.unlink(missing_ok=True)
+    # never leave a stale pack (or its annex, its slides) from an earlier run beside the failure
+    for path in (job.html, annex_path(job.html), wall_path(job.html)):
+        path.unlink(missing_ok=True)
     return PackResult(
         job.kode_wilayah, job.tingkat, job.nama, "gagal", job.ipynb, None, 0,
         time.perf_counter() - start, error.splitlines()[0][:500] if error else "unknown error",
     )  # fmt: skip
+
+
+def page_marks(job: PackJob) -> PageMarks:
+    """The printed margins' marks of a pack: its unit, its date, DATA SIMULASI from its run."""
+    from analysis.packs.load import read_run_info
+
+    processed = Path(str(job.parameters.get("processed_dir", "")))
+    return PageMarks(job.nama, as_date(job.parameters["tanggal"]), read_run_info(processed).demo)
 
 
 def _run_job_in_worker(args: tuple[PackJob, Path]) -> PackResult:

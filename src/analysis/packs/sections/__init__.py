@@ -9,6 +9,8 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.packs.load import Pack
+from analysis.packs.sections.annex import section_lampiran, section_lampiran_kepala
+from analysis.packs.sections.closing import section_penutup
 from analysis.packs.sections.comparison import section_banding
 from analysis.packs.sections.count import section_hitung
 from analysis.packs.sections.followup import section_rekomendasi
@@ -36,24 +38,28 @@ SECTIONS = (
     section_peta,
     section_rekomendasi,
     section_penapisan,
-    section_kualitas,
-    section_sumber,
+    section_lampiran,
+    section_penutup,
 )
+#: The technical annex's sections: a page of their own beside the pack (cells tagged ``lampiran``).
+ANNEX_SECTIONS = (section_lampiran_kepala, section_kualitas, section_sumber)
 
 __all__ = [
+    "ANNEX_SECTIONS",
     "SECTIONS",
     "child_status",
     "readiness_summary",
     "render_all",
     "stage_position",
     "warm_up",
-    *(f.__name__ for f in SECTIONS),
+    *(f.__name__ for f in SECTIONS + ANNEX_SECTIONS),
 ]
 
 
 def render_all(pack: Pack) -> str:
-    """Every section concatenated (for tests and quick previews; the notebook shows them one by one)."""
-    return "".join(f(pack) for f in SECTIONS)
+    """Every section of the pack and its annex concatenated (for tests and quick previews; the
+    notebook shows them one by one)."""
+    return "".join(f(pack) for f in SECTIONS + ANNEX_SECTIONS)
 
 
 def warm_up() -> None:

@@ -1,0 +1,208 @@
+"""The command-centre edition of a pack: at most eight 16:9 slides for a 1920×1080 wall screen.
+
+Built in the same kernel, from the same :class:`~analysis.packs.load.Pack`, as the pack itself
+(one cell of the pack notebook, tagged ``layar``); the renderer writes it beside the pack as
+``<kode>.layar.html`` (:mod:`analysis.packs.paged`). Key figures are tiles, the shares are bars
+drawn in HTML (no chart renderer: cheap, sharp at any size), nothing runs or is fetched.
+Every size is in ``vw``, so a 16:9 screen of any resolution shows the same slide; at 1920 px the
+smallest text is :data:`MIN_FONT_PX`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis import fmt
+from analysis.packs.html import Html, angka_el, esc
+from analysis.packs.labels import ANAK_LABEL, CAVEAT, STATUS_LABEL
+from analysis.packs.load import Pack
+from analysis.packs.sections.common import (
+    contests_shown,
+    kontestasi_label,
+    own_rows,
+    paslon_label,
+    paslon_rows,
+    val,
+)
+
+MAX_SLIDES = 8
+MIN_FONT_PX = 28  # the smallest text on a 1920×1080 screen (1,46vw); the stylesheet keeps to it
+MAX_CONTEST_SLIDES = 3
+MAX_LIST = 6  # lines of a list on one slide
+
+
+def _tile(label: str, value: Html | str, note: str = "", kelas: str = "") -> str:
+    sub = f'<p class="ket">{esc(note)}</p>' if note else ""
+    return (
+        f'<div class="ubin {esc(kelas)}"><p class="label">{esc(label)}</p>'
+        f'<p class="nilai">{esc(value)}</p>{sub}</div>'
+    )
+
+
+def _slide(pack: Pack, judul: str, isi: str) -> str:
+    tanda = "TERBATAS · DATA SIMULASI" if pack.run.demo else "TERBATAS"
+    return (
+        f'<section class="slide"><header><span class="tanda">{esc(tanda)}</span>'
+        f'<span class="unit">{esc(pack.nama)} · data per {esc(pack.waktu(pack.as_of))}</span>'
+        f"</header><h2>{esc(judul)}</h2>{isi}</section>"
+    )
+
+
+def _leader(pack: Pack, k: str) -> tuple[str, float | None]:
+    s = paslon_rows(pack, k)
+    total = s["suara_internal"].fill_null(0).sum() if not s.is_empty() else 0
+    if not total:
+        return fmt.KOSONG, None
+    top = s.sort("suara_internal", descending=True, nulls_last=True).row(0, named=True)
+    return paslon_label(top["nomor_urut"], top["nama_paslon"], top["kolom_kosong"]), (
+        top["suara_internal"] / total
+    )
+
+
+def _contest_row(pack: Pack, k: str) -> dict:
+    own = own_rows(pack.hitung, pack)
+    r = own.filter(pl.col("kode_kontestasi") == k) if own is not None else None
+    return r.row(0, named=True) if r is not None and not r.is_empty() else {}
+
+
+def _incidents(pack: Pack) -> dict[str, int]:
+    if pack.insiden is None or pack.insiden.is_empty():
+        return {}
+    from analysis.analyse import incidents
+
+    return incidents.incident_summary(
+        pack.insiden, pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    )
+
+
+def _overview(pack: Pack, full: list[str]) -> str:
+    tiles = []
+    for k in full:
+        nama, share = _leader(pack, k)
+        r = _contest_row(pack, k)
+        tiles.append(
+            _tile(
+                kontestasi_label(pack, k),
+                angka_el("layar_unggul_persen", fmt.persen(share, 1), share, kontestasi=k),
+                f"{nama} unggul sementara · {fmt.persen(val(r, 'cakupan_internal'), 1)} TPS masuk",
+                "lebar",
+            )
+        )
+    sm = _incidents(pack)
+    if sm:
+        serius = sm["serius_terbuka"]
+        tiles.append(
+            _tile("Insiden kritis/tinggi terbuka", fmt.angka(serius), "", "merah" if serius else "")
+        )
+    return f'<div class="ubin-ubin">{"".join(tiles)}</div><p class="caveat">{esc(CAVEAT)}.</p>'
+
+
+def _bars(pack: Pack, k: str) -> str:
+    s = paslon_rows(pack, k)
+    total = s["suara_internal"].fill_null(0).sum() if not s.is_empty() else 0
+    rows = []
+    for x in s.iter_rows(named=True):
+        share = (x["suara_internal"] or 0) / total if total else 0.0
+        nama = paslon_label(x["nomor_urut"], x["nama_paslon"], x["kolom_kosong"])
+        rows.append(
+            f'<div class="batang"><span class="nama">{esc(nama)}</span>'
+            f'<span class="jalur"><span class="isi" style="width:{share * 100:.1f}%"></span></span>'
+            f'<span class="persen">{esc(fmt.persen(share, 1))}</span></div>'
+        )
+    return f'<div class="batang-batang">{"".join(rows)}</div>'
+
+
+def _contest(pack: Pack, k: str) -> str:
+    r = _contest_row(pack, k)
+    tiles = [
+        _tile("Hitung internal", fmt.persen(val(r, "cakupan_internal"), 1), "TPS masuk"),
+        _tile("KPU (Sirekap)", fmt.persen(val(r, "cakupan_kpu"), 1), "TPS masuk"),
+        _tile("TPS berbeda dengan KPU", fmt.angka(val(r, "n_selisih")), ""),
+    ]
+    return (
+        f'<div class="dua"><div>{_bars(pack, k)}<p class="caveat">Hitung internal, bukan hasil '
+        f'resmi.</p></div><div class="ubin-kolom">{"".join(tiles)}</div></div>'
+    )
+
+
+def _children(pack: Pack) -> str:
+    from analysis.packs.sections.summary import child_status
+
+    st = child_status(pack)
+    counts = {s: int((st["status"] == s).sum()) for s in ("kritis", "perhatian", "aman")}
+    tiles = "".join(
+        _tile(STATUS_LABEL.get(s, s), fmt.angka(n), "", f"status-{s}") for s, n in counts.items()
+    )
+    bad = st.filter(pl.col("status") != "aman").sort(
+        pl.col("status").replace_strict({"kritis": 0, "perhatian": 1}), "kode_wilayah"
+    )
+    lines = "".join(
+        f'<li><span class="status status-{esc(r["status"])}">{esc(STATUS_LABEL.get(r["status"], r["status"]))}'
+        f"</span> {esc(r['nama'])}: {esc(r['alasan'])}</li>"
+        for r in bad.head(MAX_LIST).iter_rows(named=True)
+    )
+    more = (
+        f"<p class='ket'>… dan {bad.height - MAX_LIST} lainnya</p>" if bad.height > MAX_LIST else ""
+    )
+    return f'<div class="ubin-ubin">{tiles}</div><ul class="daftar-besar">{lines}</ul>{more}'
+
+
+def _incident_slide(sm: dict[str, int]) -> str:
+    tiles = [
+        _tile(
+            "Kritis/tinggi terbuka",
+            fmt.angka(sm["serius_terbuka"]),
+            "",
+            "merah" if sm["serius_terbuka"] else "",
+        ),
+        _tile("Terbuka", fmt.angka(sm["terbuka"])),
+        _tile("Baru sejak laporan lalu", fmt.angka(sm["baru"])),
+        _tile("Belum diverifikasi", fmt.angka(sm["belum_diverifikasi"])),
+    ]
+    return f'<div class="ubin-ubin">{"".join(tiles)}</div>'
+
+
+def _actions(pack: Pack) -> str | None:
+    if pack.tindak_lanjut is None:
+        return None
+    from analysis.analyse import followup
+
+    df = followup.followup_list(
+        pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
+    )
+    df = df.filter(pl.col("status") == "terbuka")
+    if df.is_empty():
+        return None
+    lines = "".join(
+        f"<li><strong>{esc(r.get('tindakan'))}</strong> — {esc(r.get('instansi'))}, "
+        f"{esc(r.get('nama_wilayah') or r.get('kode_wilayah'))}"
+        + (
+            f"; tenggat {esc(fmt.waktu_singkat(r['jatuh_tempo'], pack.tz, pack.zona))}"
+            if r.get("jatuh_tempo")
+            else ""
+        )
+        + "</li>"
+        for r in df.head(MAX_LIST).iter_rows(named=True)
+    )
+    return f'<p class="ket">{fmt.angka(df.height)} masalah terbuka; yang paling mendesak:</p><ol class="daftar-besar">{lines}</ol>'
+
+
+def slides(pack: Pack) -> Html:
+    """The command-centre edition's slides (at most :data:`MAX_SLIDES`), safe HTML."""
+    full, _ = contests_shown(pack)
+    out = [
+        _slide(
+            pack, f"Desk Pilkada {pack.nama} — {fmt.tanggal(pack.tanggal)}", _overview(pack, full)
+        )
+    ]
+    for k in full[:MAX_CONTEST_SLIDES]:
+        out.append(_slide(pack, kontestasi_label(pack, k), _contest(pack, k)))
+    if not pack.anak.is_empty():
+        out.append(_slide(pack, f"Status per {ANAK_LABEL[pack.tingkat]}", _children(pack)))
+    sm = _incidents(pack)
+    if sm:
+        out.append(_slide(pack, "Insiden", _incident_slide(sm)))
+    act = _actions(pack)
+    if act:
+        out.append(_slide(pack, "Yang perlu ditindaklanjuti", act))
+    return Html(f'<div class="layar">{"".join(out[:MAX_SLIDES])}</div>')
