@@ -10,6 +10,10 @@ smallest text is :data:`MIN_FONT_PX`.
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Callable
+
 import polars as pl
 
 from analysis import fmt
@@ -131,7 +135,8 @@ def _children(pack: Pack) -> str:
     st = child_status(pack)
     counts = {s: int((st["status"] == s).sum()) for s in ("kritis", "perhatian", "aman")}
     tiles = "".join(
-        _tile(STATUS_LABEL.get(s, s), fmt.angka(n), "", f"status-{s}") for s, n in counts.items()
+        _tile(STATUS_LABEL.get(s, s), fmt.angka(n), "", f"status-{s}" if n else "")
+        for s, n in counts.items()
     )
     bad = st.filter(pl.col("status") != "aman").sort(
         pl.col("status").replace_strict({"kritis": 0, "perhatian": 1}), "kode_wilayah"
@@ -147,7 +152,22 @@ def _children(pack: Pack) -> str:
     return f'<div class="ubin-ubin">{tiles}</div><ul class="daftar-besar">{lines}</ul>{more}'
 
 
-def _incident_slide(sm: dict[str, int]) -> str:
+def _serious_open(pack: Pack) -> str:
+    """The open kritis/tinggi incidents, most severe and oldest first, one line each."""
+    from analysis.analyse import incidents
+
+    df = incidents.prepare(pack.insiden, pack.kode_wilayah, pack.as_of).filter(
+        pl.col("terbuka") & pl.col("tingkat_keparahan").is_in(["kritis", "tinggi"])
+    )
+    df = df.sort(pl.col("tingkat_keparahan") != "kritis", "waktu_laporan")
+    return "".join(
+        f"<li><strong>{esc(r.get('keparahan_label'))}</strong> · {esc(r.get('kategori_label'))} — "
+        f"{esc(r.get('lokasi') or r.get('kode_lokasi'))}</li>"
+        for r in df.head(MAX_LIST).iter_rows(named=True)
+    )
+
+
+def _incident_slide(pack: Pack, sm: dict[str, int]) -> str:
     tiles = [
         _tile(
             "Kritis/tinggi terbuka",
@@ -159,7 +179,9 @@ def _incident_slide(sm: dict[str, int]) -> str:
         _tile("Baru sejak laporan lalu", fmt.angka(sm["baru"])),
         _tile("Belum diverifikasi", fmt.angka(sm["belum_diverifikasi"])),
     ]
-    return f'<div class="ubin-ubin">{"".join(tiles)}</div>'
+    lines = _serious_open(pack)
+    listed = f'<ul class="daftar-besar">{lines}</ul>' if lines else ""
+    return f'<div class="ubin-ubin">{"".join(tiles)}</div>{listed}'
 
 
 def _actions(pack: Pack) -> str | None:
@@ -187,22 +209,32 @@ def _actions(pack: Pack) -> str | None:
     return f'<p class="ket">{fmt.angka(df.height)} masalah terbuka; yang paling mendesak:</p><ol class="daftar-besar">{lines}</ol>'
 
 
+def _guarded(pack: Pack, judul: str, build: Callable[[], str | None]) -> str | None:
+    """One slide; a slide that fails shows a box saying so instead of taking the pack down."""
+    try:
+        isi = build()
+    except Exception as exc:  # noqa: BLE001 — the pack and the other slides must still be made
+        traceback.print_exc(file=sys.stderr)
+        isi = (
+            f'<p class="galat" data-galat="{esc(type(exc).__name__)}">Bagian ini gagal dibuat '
+            f"({esc(type(exc).__name__)}); lihat laporan lengkap.</p>"
+        )
+    return _slide(pack, judul, isi) if isi else None
+
+
 def slides(pack: Pack) -> Html:
     """The command-centre edition's slides (at most :data:`MAX_SLIDES`), safe HTML."""
     full, _ = contests_shown(pack)
-    out = [
-        _slide(
-            pack, f"Desk Pilkada {pack.nama} — {fmt.tanggal(pack.tanggal)}", _overview(pack, full)
-        )
+    plan: list[tuple[str, Callable[[], str | None]]] = [
+        (f"Desk Pilkada {pack.nama} — {fmt.tanggal(pack.tanggal)}", lambda: _overview(pack, full))
     ]
     for k in full[:MAX_CONTEST_SLIDES]:
-        out.append(_slide(pack, kontestasi_label(pack, k), _contest(pack, k)))
+        plan.append((kontestasi_label(pack, k), lambda k=k: _contest(pack, k)))
     if not pack.anak.is_empty():
-        out.append(_slide(pack, f"Status per {ANAK_LABEL[pack.tingkat]}", _children(pack)))
-    sm = _incidents(pack)
-    if sm:
-        out.append(_slide(pack, "Insiden", _incident_slide(sm)))
-    act = _actions(pack)
-    if act:
-        out.append(_slide(pack, "Yang perlu ditindaklanjuti", act))
+        plan.append((f"Status per {ANAK_LABEL[pack.tingkat]}", lambda: _children(pack)))
+    plan.append(
+        ("Insiden", lambda: _incident_slide(pack, sm) if (sm := _incidents(pack)) else None)
+    )
+    plan.append(("Yang perlu ditindaklanjuti", lambda: _actions(pack)))
+    out = [s for judul, build in plan if (s := _guarded(pack, judul, build))]
     return Html(f'<div class="layar">{"".join(out[:MAX_SLIDES])}</div>')
