@@ -230,7 +230,7 @@ class Briefing(_Strict):
     status: ChildStatus = ChildStatus()
     list_rows: int = Field(default=10, ge=1, le=100)
     print_rows: int = Field(default=20, ge=3, le=1000)
-    print_lines: int = Field(default=30, ge=3, le=1000)
+    print_lines: int = Field(default=18, ge=3, le=1000)
     closing: Closing = Closing()
 
 
