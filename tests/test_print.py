@@ -70,8 +70,9 @@ def test_a_print_keeps_the_first_rows_and_says_how_many_it_left_out() -> None:
     short = [[f"Kecamatan {i}", i] for i in range(18)]
     assert print_rows(short, 2) == 18  # every child unit of a kab/kota
     html = tabel(["Wilayah", "n"], [[f"W{i}", i] for i in range(40)], kanan=(1,))
-    assert html.count('<tr class="lewat-cetak">') == 20
-    assert "Cetakan memuat 20 dari 40 baris" in html
+    assert html.count('<tr class="lewat-cetak">') == 22
+    assert "Cetakan memuat 18 dari 40 baris" in html
+    assert print_rows(short, 2, cetak=5) == 5
     long_text = [["x " * 300, "y"] for _ in range(10)]  # recommendations: many lines a row
     assert print_rows(long_text, 2) == 3
     assert "lewat-cetak" not in tabel(["a"], [["b"]]) and "Cetakan" not in tabel(["a"], [["b"]])
@@ -127,7 +128,7 @@ def test_one_notebook_gives_the_pack_its_annex_and_its_slides(processed: Path, t
     assert 'href="16.lampiran.html"' in html and 'href="16.html"' in annex
     assert 'id="lampiran"' in html and 'id="penutup"' in html
     # a contents list with an anchor to every titled section, after the first one
-    nav = re.search(r'<nav [^>]*daftar-isi.*?</nav>', html, re.S).group(0)
+    nav = re.search(r"<nav [^>]*daftar-isi.*?</nav>", html, re.S).group(0)
     ids = re.findall(r'<section class="bagian" id="([^"]+)"><h2>', html)
     assert re.findall(r'href="#([^"]+)"', nav) == ids and "penutup" in ids
     assert html.index('id="kepala"') < html.index("<nav ") < html.index('id="ringkasan"')

@@ -93,11 +93,10 @@ _PRINT_LINE_CHARS = 115
 
 
 @functools.lru_cache(maxsize=1)
-def _print_limits() -> tuple[int, int]:
+def _print_lines() -> int:
     from analysis.settings import default_settings
 
-    b = default_settings().briefing
-    return b.print_rows, b.print_lines
+    return default_settings().briefing.print_lines
 
 
 def _row_lines(row: list[object], n_cols: int) -> int:
@@ -108,15 +107,13 @@ def _row_lines(row: list[object], n_cols: int) -> int:
 
 
 def print_rows(baris: list[list[object]], n_cols: int, cetak: int | None = None) -> int:
-    """How many of ``baris`` a printed pack keeps: at most ``cetak`` (settings
-    ``briefing.print_rows``) rows and about ``briefing.print_lines`` printed lines, never fewer
-    than three rows."""
-    max_rows, max_lines = _print_limits()
-    max_rows = cetak or max_rows
+    """How many of ``baris`` a printed pack keeps: about ``briefing.print_lines`` printed lines
+    (never fewer than three rows), and at most ``cetak`` rows when given."""
+    max_lines = _print_lines()
     lines = 0
     for n, r in enumerate(baris):
         lines += _row_lines(r, n_cols)
-        if n >= max_rows or (n >= 3 and lines > max_lines):
+        if (cetak is not None and n >= cetak) or (n >= 3 and lines > max_lines):
             return n
     return len(baris)
 
