@@ -68,7 +68,7 @@ demo-kpu-server: .venv/.synced ## Serve the demo drop at KPU's paths on 127.0.0.
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
 	$(VENV_PY) -m analysis templates
 
-checks-doc: .venv/.synced ## Rewrite docs/checks.md, the catalogue of every validation check
+checks-doc: .venv/.synced ## Rewrite docs/checks.md and the GX suites in expectations/ from the check tables
 	$(VENV_PY) -m analysis checks-doc
 
 # The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT); only this reads it.

@@ -35,3 +35,11 @@ def test_every_pointer_names_an_existing_section():
 def test_page_points_to_nothing_a_clone_lacks():
     text = DOC.read_text(encoding="utf-8")
     assert "../shared" not in text and "DOMAIN §" not in text
+
+
+def test_code_and_settings_cite_the_page_a_clone_has():
+    """Rule sources (check `sumber`, comments, settings) cite docs/domain.md, not the team's notes."""
+    root = DOC.parents[1]
+    paths = [*root.joinpath("src").rglob("*.py"), *root.joinpath("config").glob("*.yaml")]
+    stale = [p.name for p in paths if "DOMAIN §" in p.read_text(encoding="utf-8")]
+    assert stale == []

@@ -96,7 +96,7 @@ def kpu88(tmp_path_factory):
 
 
 def _independent_identity_counts() -> dict[str, int]:
-    """Stations breaking each identity of DOMAIN §4, computed straight from the JSON."""
+    """Stations breaking each identity of docs/domain.md §4, computed straight from the JSON."""
     s = default_settings().election
     tol = s.tolerances
     counts = dict.fromkeys(

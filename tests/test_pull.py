@@ -25,7 +25,7 @@ PEMILU = S.kpu_pull.sites["pemilu"]
 
 
 def test_paths_are_kpus_public_paths():
-    # DOMAIN §5, written out by hand
+    # docs/domain.md §6, written out by hand
     assert site.wilayah_path(PILKADA, Node("pkwkp", "0")) == "wilayah/pilkada/pkwkp/0.json"
     assert site.wilayah_path(PILKADA, Node("pkwkk", "167401")) == (
         "wilayah/pilkada/pkwkk/16/1674/167401.json"

@@ -745,7 +745,7 @@ def test_context_works_from_a_fresh_clone_and_is_idempotent(tmp_path):
         assert out.flags["ditolak"].to_list() == [False, True]
     assert files() == before  # neither the config nor the suites are rewritten
     v.sync_suites(settings)  # every suite: the committed ones are fresh (regenerated from code)
-    assert files() == before, "expectations/ is stale: run sync_suites() (or ingest) and commit"
+    assert files() == before, "expectations/ is stale: run `make checks-doc` and commit it"
     assert not (fresh / "uncommitted" / "validations").exists()  # results are kept in memory
     assert v._gx_context(fresh).validation_results_store.list_keys() == []  # and dropped once read
     assert (fresh / "expectations" / f"{TALLY.name}.json").exists()  # suites named by dataset

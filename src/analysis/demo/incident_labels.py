@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-#: (code, first day, last day, weight) — DOMAIN §6 stage windows.
+#: (code, first day, last day, weight) — docs/domain.md §9 stage windows.
 STAGES: tuple[tuple[str, dt.date, dt.date, float], ...] = (
     ("pemutakhiran_data_pemilih", dt.date(2024, 5, 31), dt.date(2024, 9, 23), 0.08),
     ("pendaftaran_paslon", dt.date(2024, 8, 27), dt.date(2024, 8, 29), 0.03),

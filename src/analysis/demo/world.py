@@ -104,7 +104,7 @@ def build_tps(desa: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     kab_u, kab_i = np.unique(kab, return_inverse=True)
     kab_f = np.exp(rng.normal(0, 0.25, len(kab_u)) - 0.25**2 / 2)[kab_i]
     is_kel = (desa["jenis"] == "kelurahan").to_numpy()
-    # 75,266 desa × 4.35 + 8,496 kelurahan × 12 ≈ 429,000 TPS nationally (DOMAIN §3)
+    # 75,266 desa × 4.35 + 8,496 kelurahan × 12 ≈ 429,000 TPS nationally (docs/domain.md §2)
     lam = np.where(is_kel, 11.0, 3.345) * kab_f
     n = 1 + rng.poisson(lam)
     idx = np.repeat(np.arange(desa.height), n)
@@ -150,7 +150,7 @@ def build_paslon(codes: list[str], rng: np.random.Generator) -> tuple[pl.DataFra
     """Paslon per contest (2–6, some single with kolom kosong) and base vote shares per slot."""
     n_c = len(codes)
     n_pas = rng.choice([2, 3, 4, 5, 6], size=n_c, p=[0.38, 0.32, 0.17, 0.08, 0.05])
-    single = rng.random(n_c) < 37 / 545  # DOMAIN §3: 37 of 545 contests had a single pair
+    single = rng.random(n_c) < 37 / 545  # docs/domain.md §2: 37 of 545 contests had a single pair
     if n_c >= 2 and not single.any():
         pkwkk = [i for i, c in enumerate(codes) if regions.depth(regions.contest_region(c)) == 2]
         single[pkwkk[int(rng.integers(len(pkwkk)))] if pkwkk else n_c - 1] = True

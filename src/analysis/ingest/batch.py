@@ -11,7 +11,6 @@ fate.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,6 @@ from pathlib import Path
 import polars as pl
 
 from analysis import read
-from analysis.domain.regions import TPS_CODE_DIGITS
 from analysis.ingest.cache import ParseCache
 from analysis.ingest.specs import is_sirekap_record
 
@@ -34,7 +32,6 @@ _FILES_SCHEMA = {
     "error": pl.String,
     "notes": pl.String,
 }
-_SIREKAP_KEYS = {"tungsura", "chart", "administrasi"}
 
 
 @dataclass
@@ -235,41 +232,21 @@ def _read_bundle_after(
         return read.FileRead("official", error=f"tidak bisa dibaca ({exc.strerror})")
 
 
-def _record_error(data: bytes, rec: object, exc: Exception | None) -> str | None:
-    """Why a per-TPS JSON file is no Sirekap record (None when it is one)."""
-    if exc is not None:
-        where = f" (baris {exc.lineno}, kolom {exc.colno})" if hasattr(exc, "lineno") else ""
-        return f"bukan JSON yang sah{where}: {getattr(exc, 'msg', exc)}"
-    if rec is None:
-        return "berkas kosong (0 byte)" if not data else "berkas kosong (hanya spasi)"
-    if not isinstance(rec, dict) or not (_SIREKAP_KEYS & rec.keys()):
-        return "JSON ini bukan catatan Sirekap per TPS (tidak ada tungsura/chart/administrasi)"
-    return None
-
-
 def _parse_sirekap_records(items: list[Item]) -> tuple[list, list, list]:
     """Many per-TPS JSON files at once: one frame per folder (creating a frame per file is slow)."""
-    builders: dict[str, read._OfficialBuilder] = {}
+    builders: dict[str, read.OfficialBuilder] = {}
     shas: dict[str, list[str]] = {}
     files = []
     for path, sha, size, rel in items:
-        data = path.read_bytes()
-        rec, exc = None, None
-        try:
-            rec = json.loads(data) if data.strip() else None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            exc = e
-        error = _record_error(data, rec, exc)
+        rec, error = read.sirekap_record(path.read_bytes())
         files.append((rel, sha, size, error, None))
-        if error:
+        if rec is None:
             continue
         parent = str(Path(rel).parent)
         if parent not in builders:
-            builders[parent] = read._OfficialBuilder(rel, read.path_jenis(rel), read.path_pull(rel))
+            builders[parent] = read.OfficialBuilder(rel, read.path_jenis(rel), read.path_pull(rel))
             shas[parent] = []
-        stem = Path(rel).stem
-        tps = stem if stem.isdigit() and len(stem) == TPS_CODE_DIGITS else rec.get("kode_tps", stem)
-        builders[parent].add(tps, rec, 1, [], rel=rel)
+        builders[parent].add(read.tps_code_of(rel, rec), rec, 1, [], rel=rel)
         shas[parent].append(sha)
     rows, votes = [], []
     for parent, b in builders.items():

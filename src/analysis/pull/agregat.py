@@ -1,7 +1,7 @@
 """KPU against itself: its aggregate per region vs the sum of its own per-TPS records.
 
 In 2024 KPU's published aggregates often lagged or differed from the sum of the TPS records it
-published itself (DOMAIN §5); that difference is news for leadership. :func:`agregat_vs_tps` reads
+published itself (docs/domain.md §6); that difference is news for leadership. :func:`agregat_vs_tps` reads
 one pull folder (:mod:`analysis.pull.folder` layout) and returns
 ``sirekap__agregat_wilayah_kontestasi_paslon``: per region × contest × paslon, KPU's aggregate, the
 sum of the records the pull holds, their difference, and KPU's TPS count (``progres``) beside the

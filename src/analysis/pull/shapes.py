@@ -3,7 +3,7 @@
 Each check takes the parsed JSON and returns why it is not the expected file (``None`` when it
 is). Only the outline is checked here: the keys a pull relies on and their types. Everything finer
 (a count that is not a number, sums that do not add up) is kept and left to ingest, which accounts
-for it row by row; unknown keys pass through untouched (DOMAIN §5).
+for it row by row; unknown keys pass through untouched (docs/domain.md §6).
 """
 
 from __future__ import annotations

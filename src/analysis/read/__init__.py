@@ -104,11 +104,6 @@ from analysis.read.tables import read_table_raw, read_tables_raw
 #: path reads only lines of its grammar (it misread some others), bundle lines split exactly.
 READER_VERSION = "3"
 
-# Old private names other modules use, kept until they move to the public ones (see __all__).
-_OfficialBuilder = OfficialBuilder
-_fast_read = fast_read
-_CsvText = CsvText
-
 __all__ = [
     "ALIASES",
     "COERCE",
@@ -129,9 +124,6 @@ __all__ = [
     "FileRead",
     "OfficialBuilder",
     "ReadError",
-    "_CsvText",
-    "_OfficialBuilder",
-    "_fast_read",
     "bool_expr",
     "by_unique",
     "canonical_header",

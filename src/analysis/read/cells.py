@@ -109,7 +109,7 @@ _OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%d %H:%M:
 
 def datetime_expr(col: str, tz_col: str) -> pl.Expr:
     """Time text -> UTC datetime. Text with an offset keeps it; naive text is local time of the
-    IANA zone in ``tz_col`` (the TPS's or region's province; DOMAIN §2)."""
+    IANA zone in ``tz_col`` (the TPS's or region's province; docs/domain.md §3)."""
     s = _clean_time_text(col)
     aware = pl.coalesce(
         [s.str.strptime(pl.Datetime("us", "UTC"), f, strict=False) for f in _OFFSET_FORMATS]
@@ -136,7 +136,7 @@ def date_expr(col: str) -> pl.Expr:
 
 
 def zone_expr(code_col: str, default: str = WIB) -> pl.Expr:
-    """The IANA zone a region or TPS code's time is read in (its province's; DOMAIN §2), else
+    """The IANA zone a region or TPS code's time is read in (its province's; docs/domain.md §3), else
     ``default``."""
     return pl.coalesce(regions.time_zone_expr(code_col), pl.lit(default))
 

@@ -51,7 +51,7 @@ Setiap baris yang masuk diperiksa oleh Great Expectations sebelum dipakai. Ada d
 - **peringatan**: baris tetap dipakai, dengan catatan di kolom `peringatan` untuk ditindaklanjuti.
 
 Nama pemeriksaan (kolom pertama) adalah awalan setiap pesan di karantina dan di kolom
-`peringatan`, dan kolom `pemeriksaan` di ringkasan `{CHECK_SUMMARY.name}`. "DOMAIN §N"
+`peringatan`, dan kolom `pemeriksaan` di ringkasan `{CHECK_SUMMARY.name}`. "docs/domain.md §N"
 merujuk ke bagian N catatan domain proyek (`docs/domain.md`); "settings" ke `config/settings.yaml`.
 """
 
@@ -129,4 +129,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.output}: mutakhir")
         return 0
     print(f"katalog pemeriksaan ditulis: {write(args.output)}")
+    from analysis.validate.engine import sync_suites  # Great Expectations: slow to import
+
+    print(f"suite Great Expectations ditulis ulang: {sync_suites()}")
     return 0

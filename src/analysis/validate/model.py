@@ -75,7 +75,7 @@ class Check:
         aturan: the rule in words, thresholds included ("Σ suara paslon = suara_sah, toleransi 0").
         why: for developers: why the threshold and severity are what they are.
         mengapa: the same for desk analysts (``docs/checks.md``).
-        sumber: where the rule and its threshold come from (DOMAIN section, settings key).
+        sumber: where the rule and its threshold come from (section of docs/domain.md, settings key).
         expectation: the GX expectation run on the check column, with ``kwargs``.
         message: the reason written for a failing row (it may use every column of the row).
         derive: computes the check column ``_c_<id>`` (null where the check does not apply);

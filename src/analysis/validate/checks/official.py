@@ -29,7 +29,7 @@ def _own() -> list[Check]:
             mengapa="Rekaman Sirekap yang bagian chart atau administrasinya kosong belum selesai "
             "didigitalkan: rekamannya tetap disimpan (isinya resmi) dan identitas yang memerlukan "
             "bagian itu tidak diperiksa; peringatan agar tidak dikira rekaman lengkap.",
-            sumber="DOMAIN §5 (data KPU sebagaimana dipublikasikan)",
+            sumber="docs/domain.md §6 (data KPU sebagaimana dipublikasikan)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.col("ada_chart") & pl.col("ada_administrasi"),
@@ -53,7 +53,7 @@ def _own() -> list[Check]:
             "a re-vote; the record stands until then: warn.",
             mengapa="Catatan PSU berarti hasil TPS ini akan diganti pemungutan suara ulang; "
             "rekamannya berlaku sampai saat itu: peringatan.",
-            sumber="DOMAIN §3 dan §5 (PSU mengganti hasil TPS)",
+            sumber="docs/domain.md §6 (PSU mengganti hasil TPS)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.col("psu").is_null() | (pl.col("psu").str.strip_chars() == ""),

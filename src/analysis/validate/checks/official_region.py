@@ -54,7 +54,7 @@ def _contests() -> list[Check]:
             "contest_region, inside_expr): reject misfiled rows.",
             mengapa="Rekap suatu wilayah hanya milik kontestasi yang diselenggarakan di wilayah "
             "itu: baris yang salah tempat ditolak.",
-            sumber="DOMAIN §3 (kontestasi per wilayah); analysis.domain.regions",
+            sumber="docs/domain.md §2 (kontestasi per wilayah); analysis.domain.regions",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.when(known_unit & contest_ok)
@@ -84,7 +84,7 @@ def _figures(s: Settings) -> list[Check]:
             aturan=f"{', '.join(NOT_NEGATIVE)} tidak negatif",
             why="Counts and nomor urut are never negative: such a row is corrupt: reject.",
             mengapa="Angka dan nomor urut tidak pernah negatif: baris seperti itu rusak: ditolak.",
-            sumber="DOMAIN §4 identitas 9 (setiap angka bilangan bulat ≥ 0)",
+            sumber="docs/domain.md §4 identitas 9 (setiap angka bilangan bulat ≥ 0)",
             expectation="between",
             kwargs={"min_value": 0, "max_value": 0},
             derive=count_true([c for _, c in negative]),
@@ -96,11 +96,11 @@ def _figures(s: Settings) -> list[Check]:
             severity="warn",
             alasan="Jumlah suara seluruh paslon di wilayah harus sama dengan suara sah",
             aturan=f"Σ suara paslon wilayah × kontestasi = suara_sah, toleransi {tol.votes_sum}",
-            why=f"DOMAIN §4 identity 1 at region level, tolerance election.tolerances.votes_sum="
+            why=f"docs/domain.md §4 identity 1 at region level, tolerance election.tolerances.votes_sum="
             f"{tol.votes_sum}: the recapitulation is KPU's official record: warn and flag, never "
             "drop.",
             mengapa="Rekapitulasi adalah catatan resmi KPU: ditandai, tidak pernah dibuang.",
-            sumber=f"DOMAIN §4 identitas 1; settings election.tolerances.votes_sum = "
+            sumber=f"docs/domain.md §4 identitas 1; settings election.tolerances.votes_sum = "
             f"{tol.votes_sum}",
             expectation="between",
             kwargs={"min_value": 0, "max_value": tol.votes_sum},
@@ -123,7 +123,7 @@ def _figures(s: Settings) -> list[Check]:
             "votes still stand: warn.",
             mengapa="TPS masuk lebih banyak dari jumlah TPS berarti angka progres usang atau "
             "salah; suaranya tetap berlaku: peringatan.",
-            sumber="DOMAIN §5 (progres rekapitulasi KPU)",
+            sumber="docs/domain.md §6 (progres rekapitulasi KPU)",
             expectation="between",
             kwargs={"max_value": 0},
             derive=pl.col("tps_masuk") - pl.col("tps_total"),

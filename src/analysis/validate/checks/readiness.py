@@ -36,7 +36,7 @@ def _figures(s: Settings) -> list[Check]:
             "compared: reject others.",
             mengapa="Hanya indikator yang punya target di settings yang bisa dibandingkan: "
             "indikator lain ditolak.",
-            sumber="settings election.readiness_targets (DOMAIN §8)",
+            sumber="settings election.readiness_targets (docs/domain.md §8)",
             expectation="in_set",
             kwargs={"value_set": list(READINESS_INDICATORS)},
             column="indikator",
@@ -56,7 +56,7 @@ def _figures(s: Settings) -> list[Check]:
             "0.98) that would distort the readiness gap: reject.",
             mengapa="Nilai adalah pangsa 0…1; nilai lain adalah salah satuan (mis. 98 alih-alih "
             "0,98) yang akan merusak selisih kesiapan: ditolak.",
-            sumber="definisi indikator kesiapan (DOMAIN §8)",
+            sumber="definisi indikator kesiapan (docs/domain.md §8)",
             expectation="between",
             kwargs={"min_value": 0, "max_value": 1},
             column="nilai",

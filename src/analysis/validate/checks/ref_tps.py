@@ -55,7 +55,7 @@ def _place() -> list[Check]:
             why="The TPS code embeds its desa code; a mismatch means one of them is wrong: reject.",
             mengapa="Kode TPS memuat kode desanya; bila tidak cocok, salah satunya keliru: "
             "ditolak.",
-            sumber="DOMAIN §2 (kode TPS = kode desa tanpa titik + nomor TPS)",
+            sumber="docs/domain.md §1 (kode TPS = kode desa tanpa titik + nomor TPS)",
             expectation="in_set",
             kwargs={"value_set": [True]},
             derive=pl.when(pl.col("kode_tps").is_null() | pl.col("kode_desa").is_null())
@@ -84,12 +84,12 @@ def _voters(s: Settings) -> list[Check]:
             alasan=f"DPT satu TPS wajar 0…{tps_limit}",
             aturan=f"pemilih_dpt antara 0 dan {e.max_voters_per_tps} pemilih + cadangan "
             f"(dibulatkan ke atas) = {tps_limit}",
-            why=f"DOMAIN §4 identity 9: a TPS over max_voters_per_tps={e.max_voters_per_tps} plus "
+            why=f"docs/domain.md §4 identity 9: a TPS over max_voters_per_tps={e.max_voters_per_tps} plus "
             f"the {e.reserve_share:g} reserve rounded up (analysis.domain.rules.with_reserve: "
             f"{tps_limit}) is implausible; the list is KPU's, so warn.",
             mengapa="TPS dengan pemilih melebihi batas ditambah cadangan tidak wajar; daftarnya "
             "milik KPU, jadi hanya peringatan.",
-            sumber=f"DOMAIN §3 dan §4 identitas 9; settings election.max_voters_per_tps = "
+            sumber=f"docs/domain.md §1 dan §4 identitas 9; settings election.max_voters_per_tps = "
             f"{e.max_voters_per_tps}, election.reserve_share = {e.reserve_share}; "
             "analysis.domain.rules.with_reserve",
             expectation="between",
