@@ -6,6 +6,8 @@ kernel warm (:mod:`.kernel`); :mod:`.render` writes each page and :mod:`.index` 
 Output, one folder per report date::
 
     reports/<date>/<tingkat>/<kode>.html    the pack, self-contained, fit to forward
+    reports/<date>/<tingkat>/<kode>.lampiran.html   its technical annex (same notebook run)
+    reports/<date>/<tingkat>/<kode>.layar.html      its command-centre edition (same notebook run)
     reports/<date>/<tingkat>/<kode>.ipynb   the executed notebook: the record of that run
     reports/<date>/index.html               every pack with its status (ok / gagal)
     reports/<date>/index.json               the same, for machines
