@@ -215,6 +215,36 @@ def to_html(nb: NotebookNode, title: str, marks: str = "", page: str = "paket") 
     return body
 
 
+_TITLE, _MARKS, _BODY = "@@judul@@", "@@tanda@@", "@@isi@@"
+
+
+@lru_cache(maxsize=len(PAGES))
+def _shell(page: str) -> tuple[str, str]:
+    """The template's page around one cell's output, rendered once per kind of page: (before,
+    after), with the title and the marks left as tokens."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": _BODY})]
+    nb.cells = [cell]
+    html = to_html(nb, _TITLE, _MARKS, page)
+    before, after = html.split(_BODY)
+    return before, after
+
+
+def to_html_light(nb: NotebookNode, title: str, marks: str = "", page: str = "paket") -> str:
+    """:func:`to_html` for a page whose cells only show HTML (the annex, the slides): the same
+    template's page, rendered once, around each cell's defused output; no exporter run per pack."""
+    import html as html_lib
+
+    before, after = _shell(page)
+    sep = (
+        after[: after.index("</div>") + len("</div>")] + before[before.rindex('<div class="sel') :]
+    )
+    bodies = [defuse(t) for c in nb.cells for t in _html_outputs(c)]
+    before = before.replace(_TITLE, html_lib.escape(title)).replace(_MARKS, marks)
+    return before + sep.join(bodies) + after
+
+
 def _write(out: Path, html: str) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -250,8 +280,9 @@ def write_pages(nb: NotebookNode, out: Path, title: str, marks: Any = None) -> d
         if page == "paket":
             cells = with_contents(cells)
         css = page_marks_css(replace(marks, halaman=PAGES[page][2])) if marks else ""
+        render = to_html if page == "paket" else to_html_light
         sizes[page] = _write(
             path,
-            to_html(cells, f"{PAGES[page][2]} · {title}" if page != "paket" else title, css, page),
+            render(cells, f"{PAGES[page][2]} · {title}" if page != "paket" else title, css, page),
         )
     return sizes

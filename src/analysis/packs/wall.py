@@ -19,7 +19,7 @@ import polars as pl
 from analysis import fmt
 from analysis.packs.html import Html, angka_el, esc
 from analysis.packs.labels import ANAK_LABEL, CAVEAT, STATUS_LABEL
-from analysis.packs.load import Pack
+from analysis.packs.load import Pack, derived
 from analysis.packs.sections.common import (
     contests_shown,
     kontestasi_label,
@@ -70,12 +70,15 @@ def _contest_row(pack: Pack, k: str) -> dict:
 
 
 def _incidents(pack: Pack) -> dict[str, int]:
+    """The incident headline numbers (computed once per pack: two slides show them)."""
     if pack.insiden is None or pack.insiden.is_empty():
         return {}
     from analysis.analyse import incidents
 
-    return incidents.incident_summary(
-        pack.insiden, pack.kode_wilayah, pack.previous_as_of, pack.as_of
+    return derived(
+        pack.insiden,
+        f"ringkasan-{pack.kode_wilayah}",
+        lambda d: incidents.incident_summary(d, pack.kode_wilayah, pack.previous_as_of, pack.as_of),
     )
 
 
@@ -129,26 +132,29 @@ def _contest(pack: Pack, k: str) -> str:
     )
 
 
+_STATUS_ORDER = ("kritis", "perhatian", "aman")
+
+
 def _children(pack: Pack) -> str:
     from analysis.packs.sections.summary import child_status
 
-    st = child_status(pack)
-    counts = {s: int((st["status"] == s).sum()) for s in ("kritis", "perhatian", "aman")}
+    rows = list(pack.once("status_anak", lambda: child_status(pack)).iter_rows(named=True))
+    counts = {s: sum(r["status"] == s for r in rows) for s in _STATUS_ORDER}
     tiles = "".join(
         _tile(STATUS_LABEL.get(s, s), fmt.angka(n), "", f"status-{s}" if n else "")
         for s, n in counts.items()
     )
-    bad = st.filter(pl.col("status") != "aman").sort(
-        pl.col("status").replace_strict({"kritis": 0, "perhatian": 1}), "kode_wilayah"
+    bad = sorted(
+        (r for r in rows if r["status"] in _STATUS_ORDER[:2]),
+        key=lambda r: (_STATUS_ORDER.index(r["status"]), r["kode_wilayah"]),
     )
     lines = "".join(
-        f'<li><span class="status status-{esc(r["status"])}">{esc(STATUS_LABEL.get(r["status"], r["status"]))}'
-        f"</span> {esc(r['nama'])}: {esc(r['alasan'])}</li>"
-        for r in bad.head(MAX_LIST).iter_rows(named=True)
+        f'<li><span class="status status-{esc(r["status"])}">'
+        f"{esc(STATUS_LABEL.get(r['status'], r['status']))}</span> {esc(r['nama'])}: "
+        f"{esc(r['alasan'])}</li>"
+        for r in bad[:MAX_LIST]
     )
-    more = (
-        f"<p class='ket'>… dan {bad.height - MAX_LIST} lainnya</p>" if bad.height > MAX_LIST else ""
-    )
+    more = f"<p class='ket'>… dan {len(bad) - MAX_LIST} lainnya</p>" if len(bad) > MAX_LIST else ""
     return f'<div class="ubin-ubin">{tiles}</div><ul class="daftar-besar">{lines}</ul>{more}'
 
 
@@ -187,26 +193,25 @@ def _incident_slide(pack: Pack, sm: dict[str, int]) -> str:
 def _actions(pack: Pack) -> str | None:
     if pack.tindak_lanjut is None:
         return None
-    from analysis.analyse import followup
+    from analysis.packs.sections.followup import followup_rows
 
-    df = followup.followup_list(
-        pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
-    )
-    df = df.filter(pl.col("status") == "terbuka")
-    if df.is_empty():
+    rows = [r for r in followup_rows(pack).iter_rows(named=True) if r["status"] == "terbuka"]
+    if not rows:
         return None
-    lines = "".join(
-        f"<li><strong>{esc(r.get('tindakan'))}</strong> — {esc(r.get('instansi'))}, "
-        f"{esc(r.get('nama_wilayah') or r.get('kode_wilayah'))}"
-        + (
-            f"; tenggat {esc(fmt.waktu_singkat(r['jatuh_tempo'], pack.tz, pack.zona))}"
-            if r.get("jatuh_tempo")
-            else ""
-        )
-        + "</li>"
-        for r in df.head(MAX_LIST).iter_rows(named=True)
+    lines = "".join(_action_line(pack, r) for r in rows[:MAX_LIST])
+    return (
+        f'<p class="ket">{fmt.angka(len(rows))} masalah terbuka; yang paling mendesak:</p>'
+        f'<ol class="daftar-besar">{lines}</ol>'
     )
-    return f'<p class="ket">{fmt.angka(df.height)} masalah terbuka; yang paling mendesak:</p><ol class="daftar-besar">{lines}</ol>'
+
+
+def _action_line(pack: Pack, r: dict) -> str:
+    due = r.get("jatuh_tempo")
+    tenggat = f"; tenggat {esc(fmt.waktu_singkat(due, pack.tz, pack.zona))}" if due else ""
+    return (
+        f"<li><strong>{esc(r.get('tindakan'))}</strong> — {esc(r.get('instansi'))}, "
+        f"{esc(r.get('nama_wilayah') or r.get('kode_wilayah'))}{tenggat}</li>"
+    )
 
 
 def _guarded(pack: Pack, judul: str, build: Callable[[], str | None]) -> str | None:

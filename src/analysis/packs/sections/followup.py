@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
+
+
+def followup_rows(pack: Pack) -> pl.DataFrame:
+    """The unit's follow-up list (once per pack: the slides show it too)."""
+    from analysis.analyse import followup
+
+    return pack.once(
+        "tindak_lanjut",
+        lambda: followup.followup_list(
+            pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
+        ),
+    )
 
 
 @guarded
@@ -14,11 +28,7 @@ def section_rekomendasi(pack: Pack) -> Html:
     judul = "Rekomendasi dan tindak lanjut"
     if pack.tindak_lanjut is None:
         return bagian("rekomendasi", judul, kosong("Daftar tindak lanjut"))
-    from analysis.analyse import followup
-
-    df = followup.followup_list(
-        pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
-    )
+    df = followup_rows(pack)
     if df.is_empty():
         return bagian("rekomendasi", judul, p("Tidak ada masalah terbuka di wilayah ini."))
     n_open = int((df["status"] == "terbuka").sum())
