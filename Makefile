@@ -25,7 +25,7 @@ LAB_ARGS ?=
 LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
 
-.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench lab lint format clean
+.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench simulasi lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +85,9 @@ test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser
 
 bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
 	$(VENV_PY) -m analysis bench
+
+simulasi: .venv/.synced ## Simulated count nights: coverage of the projections' 95% intervals (seeded)
+	$(VENV_PY) -m analysis simulasi
 
 lab: .venv/.synced ## Open JupyterLab (own environment .venv-lab) on notebooks/ with the project kernel (LAB_ARGS="--no-browser --port=8899")
 	UV_PROJECT_ENVIRONMENT=.venv-lab $(UV) sync --frozen --only-group lab

@@ -64,6 +64,20 @@ def test_is_code_expr_agrees_with_is_code() -> None:
     assert got[:5] == [True] * 5 and not any(got[5:])
 
 
+def test_kelurahan_from_the_desa_segment() -> None:
+    codes = ["16.71.01.1001", "16.01.05.2003", "91.05.02.3001", "1671011004"]
+    assert [regions.is_kelurahan(c) for c in codes] == [True, False, False, True]
+    got = pl.DataFrame({"k": codes[:3]}).select(regions.kelurahan_expr("k"))["k"].to_list()
+    assert got == [True, False, False]
+
+
+def test_kota_from_the_kabkota_segment() -> None:
+    codes = ["16.71", "16.01.05.2003", "16.74.01"]
+    assert [regions.is_kota(c) for c in codes] == [True, False, True]
+    got = pl.DataFrame({"k": codes}).select(regions.kota_expr("k"))["k"].to_list()
+    assert got == [True, False, True]
+
+
 def test_kpu_codes() -> None:
     assert regions.dotted("1671011001") == "16.71.01.1001"
     assert regions.dotted("16.71") == "16.71"

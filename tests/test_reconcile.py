@@ -1,4 +1,4 @@
-"""Reconciliation: statuses on tiny inline data, roll-ups, the outcome flag, history and changes."""
+"""Reconciliation: statuses on tiny inline data, roll-ups, leaders, history and changes."""
 
 from __future__ import annotations
 
@@ -323,37 +323,40 @@ def _contest_frame(
     return outcome(w, s).row(0, named=True)
 
 
-def test_outcome_flag_logic():
+def test_outcome_leaders_and_margins():
     safe = _contest_frame([5000, 3000, 100], [4000, 2500, 80], [10, 10, 500], dpt_missing=1000)
     assert (safe["unggul_internal"], safe["kedua_internal"], safe["margin_internal"]) == (
         1,
         2,
         2000,
     )
-    assert not safe["bisa_mengubah_hasil"] and "lebih besar" in safe["alasan"]
-    assert safe["ayunan_selisih"] == 20  # only the top two's discrepancies move the margin
-    by_disc = _contest_frame([5000, 4990], [5000, 4990], [6, 6], dpt_missing=0)
-    assert (
-        by_disc["bisa_mengubah_hasil"] and "selisih yang belum terselesaikan" in by_disc["alasan"]
-    )
-    by_missing = _contest_frame([5000, 3000], [5000, 3000], [0, 0], dpt_missing=2500)
-    assert by_missing["bisa_mengubah_hasil"] and "TPS yang belum masuk" in by_missing["alasan"]
-    assert "2.500" in by_missing["alasan"]
+    assert "bisa_mengubah_hasil" not in safe  # the two questions are answered apart (decided)
     by_order = _contest_frame([5000, 3000], [5000, 3000], [0, 0], 0, ib=[100, 90], kb=[90, 100])
-    assert by_order["bisa_mengubah_hasil"] and not by_order["urutan_sama"]
+    assert not by_order["urutan_sama"]
     nothing = _contest_frame([0, 0], [0, 0], [0, 0], dpt_missing=30000)
-    assert nothing["bisa_mengubah_hasil"] and "belum ada hitung internal" in nothing["alasan"]
     assert nothing["margin_internal"] is None and nothing["unggul_kpu"] is None
 
 
-def test_estimate_is_labelled_and_brackets_the_count(inputs):
+def test_naive_estimate_brackets_the_count(inputs):
+    from analysis.reconcile.perkiraan import estimate
+
     r = reconcile(inputs, AS_OF, previous_as_of=PREV)
-    e = r.perkiraan.sort("nomor_urut")
+    e = estimate(r.tps_paslon, r.tps).sort("nomor_urut")
     assert e.height == 2 and e["keterangan"].str.contains("perkiraan").all()
     assert (e["suara_bawah"] <= e["perkiraan_suara"]).all() and (
         e["perkiraan_suara"] <= e["suara_atas"]
     ).all()
     assert e["perkiraan_persen"].sum() == pytest.approx(1.0)
+
+
+def test_reconcile_projects_and_answers_both_questions(inputs):
+    r = reconcile(inputs, AS_OF, previous_as_of=PREV)
+    assert set(r.proyeksi["metode"]) == {"strata_internal", "strata_kpu", "sampel"}
+    assert r.proyeksi["alasan"].null_count() == 0
+    no_sample = r.proyeksi.filter(pl.col("metode") == "sampel").row(0, named=True)
+    assert not no_sample["ada_proyeksi"] and "tidak ada sampel" in no_sample["alasan"]
+    assert set(r.kepastian["sumber"]) == {"internal", "kpu"}
+    assert r.kepastian["kalimat_sisa"].null_count() == 0
 
 
 def test_changes_since_previous(inputs):
@@ -693,16 +696,6 @@ def test_change_kinds_in_documented_order():
         "masuk_kpu",
         "lainnya",
     ]
-
-
-def test_outcome_says_every_reason_that_holds():
-    both = _contest_frame([5000, 4990], [5000, 4990], [6, 6], dpt_missing=1200)
-    assert both["bisa_mengubah_hasil"]
-    assert both["alasan"] == (
-        "selisih yang belum terselesaikan pada dua paslon teratas (12 suara) tidak kurang dari "
-        "margin (10 suara); TPS yang belum masuk hitung internal (10 TPS, DPT 1.200) dapat "
-        "melampaui margin (10 suara)"
-    )
 
 
 def test_integer_keys_round_trip_and_group_like_the_codes(inputs):

@@ -18,6 +18,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "demo": ("analysis.demo", "generate the synthetic demo election into data/raw/"),
     "templates": ("analysis.templates", "write the field-staff input templates"),
     "ingest": ("analysis.ingest", "read, validate and account for a raw drop"),
+    "sampel": ("analysis.reconcile.sample_cli", "draw the PVT sample into a drop, or check it"),
     "reconcile": ("analysis.reconcile", "reconcile the internal count against KPU's results"),
     "analyse": ("analysis.analyse.stage", "screens, kerawanan and follow-up as datasets"),
     "brief": ("analysis.packs.execute", "render the briefing packs from processed data"),
@@ -28,6 +29,10 @@ STAGES: dict[str, tuple[str, str]] = {
     "pull-kpu": ("analysis.pull.run", "pull KPU's published results for the scope into a drop"),
     "demo-kpu-server": ("analysis.pull.standin", "serve a demo drop at KPU's paths, locally"),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),
+    "simulasi": (
+        "analysis.reconcile.simulation",
+        "coverage of the projections' intervals over simulated count nights",
+    ),
     "bench-pull": ("analysis.pull.bench", "benchmark a full and a delta KPU pull, locally"),
     "check-notebooks": ("analysis.notebook_hygiene", "fail if a committed notebook has outputs"),
     "build-map-asset": (

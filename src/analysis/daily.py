@@ -64,6 +64,13 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+    from analysis.packs.share import ShareError, preflight
+
+    try:
+        preflight(s.share)  # a required passphrase missing stops the run before any work
+    except ShareError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     t_all = time.perf_counter()
 
     if args.raw is None:
@@ -82,7 +89,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         if not raw.is_dir():
             print(f"error: raw drop {raw} is not a folder", file=sys.stderr)
             return 2
-    if (raw / "manifest.json").exists():  # a demo drop: its clock is the scenario's, not today's
+    demo = (raw / "manifest.json").exists()
+    if demo:  # a demo drop: its clock is the scenario's, not today's
         date = args.date or s.demo.as_of.date()
         as_of = min(report_time(date, scope), s.demo.as_of)
         previous = s.demo.previous_report if s.demo.previous_report < as_of else None
@@ -90,7 +98,6 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         date = args.date or dt.date.today()
         as_of = min(report_time(date, scope), dt.datetime.now(dt.UTC))
         previous = None
-    demo = (raw / "manifest.json").exists()
     processed = paths.processed / raw.name
 
     t0 = _stage(f"ingest + validate: {raw} → {processed}")
@@ -100,15 +107,24 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     for message in accounting.messages:
         print(message)
     print(accounting.table())
+    from analysis.reconcile import sample
+
+    print(sample.take_in(raw, processed).line())
     _done(t0)
 
     t0 = _stage(f"reconcile as of {as_of.isoformat()}")
     from analysis import reconcile
 
-    if previous is not None and not reconcile.has_history(processed, previous):
-        reconcile.run_reconcile(processed, previous, s)
-    reconcile.run_reconcile(processed, as_of, s)
+    # a province or kab/kota demo replays the desk's runs over the count night (docs/domain.md
+    # §11), so the packs can show the projection over the night; each kept run is made once. The
+    # national demo does not: each replayed run is a full national reconciliation.
+    replay = demo and scope != regions.NATIONAL
+    night = [t for t in s.demo.night_runs if t < as_of] if replay else []
+    for t in sorted({*night, *([previous] if previous else [])}):
+        if not reconcile.has_history(processed, t):
+            reconcile.run_reconcile(processed, t, s)
     previous = previous or reconcile.previous_run(processed, as_of)
+    reconcile.run_reconcile(processed, as_of, s, previous)
     _done(t0)
 
     run_info = {
@@ -140,6 +156,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         processed_dir=processed,
         reports_dir=paths.reports,
         workers=args.workers,
+        share=s.share,
     )
     _done(t0)
     print(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {result.index}")

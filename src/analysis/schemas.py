@@ -174,6 +174,43 @@ TPS = _d(
     "The TPS list with its DPT, as KPU publishes it per desa.",
 )
 
+REF_SAMPEL_TPS = _d(
+    "ref__sampel_tps",
+    "one row per TPS of the PVT sample",
+    ("kode_tps",),
+    {
+        "kode_tps": "str",  # 13 digits
+        "kode_strata": "str",  # dotted code of its design stratum (kab/kota or kecamatan)
+        "tps_strata": "int",  # TPS of the stratum in the frame the sample was drawn from
+        "sampel_strata": "int",  # TPS drawn in that stratum
+    },
+    "The sample drawn before voting day (referensi/sampel_pvt.csv), read by "
+    "analysis.reconcile.sample after its hash is checked (docs/domain.md §11).",
+)
+
+REF_SAMPEL = _d(
+    "ref__sampel",
+    "one row per PVT sample kept in the drop (none when the drop holds no sample)",
+    ("berkas",),
+    {
+        "berkas": "str",  # path in the drop (referensi/sampel_pvt.csv)
+        "sha256": "str",  # of the file as read now
+        "sha256_tercatat": "str",  # recorded when the sample was drawn (sampel_pvt.json)
+        "sah": "bool",  # the hash matches and every row is a listed TPS: the sample can be used
+        "dapat_diulang": "bool",  # drawing again with the recorded seed gives the same list
+        "pesan": "str",  # Bahasa Indonesia: what is wrong, or that all is well
+        "lingkup": "str",  # dotted unit code the sample covers ("00" = national)
+        "tingkat_strata": "str",  # kabkota | kecamatan
+        "ukuran": "int",  # TPS drawn
+        "seed": "int",
+        "dibuat": "datetime",  # when it was drawn (recorded)
+        "baris_dibaca": "int",
+        "baris_ditolak": "int",
+    },
+    "The sample's record and hash check, written with ref__sampel_tps.",
+    nullable=("sha256", "sha256_tercatat", "dapat_diulang", "seed", "dibuat", "ukuran"),
+)
+
 # --- Internal count (the desk's own, from field staff) -----------------------------------------
 
 _TALLY_COUNTS = {c: "int" for c in ADMIN_COUNTS} | _SPLITS
@@ -563,10 +600,7 @@ RECON_KONTESTASI = _d(
         "n_tidak_cocok": "int",
         "n_kpu_direvisi": "int",
         "selisih_abs": "int",  # total absolute discrepancy (Σ TPS Σ paslon)
-        "ayunan_selisih": "int",  # Σ |discrepancy| on the internal top two: the most it moves the margin
-        "dpt_belum_internal": "int",  # upper bound of the votes still to come
-        "bisa_mengubah_hasil": "bool",
-        "alasan": "str",  # Bahasa Indonesia: why (or why not)
+        "dpt_belum_internal": "int",  # DPT of expected TPS the desk has no report for
     },
     nullable=(
         "cakupan_internal",
@@ -585,7 +619,8 @@ RECON_KONTESTASI = _d(
 
 RECON_PERKIRAAN = _d(
     "rekon__perkiraan_kontestasi_paslon",
-    "one row per contest × paslon: an ESTIMATE of the final internal result, not a result",
+    "one row per contest × paslon: the naive estimate of the final internal result (not written "
+    "since the projection of docs/domain.md §11; the simulation's baseline)",
     ("kode_kontestasi", "nomor_urut"),
     {
         "kode_kontestasi": "str",
@@ -647,6 +682,119 @@ RECON_PERUBAHAN_WILAYAH = _d(
         "cakupan_internal",
         "cakupan_kpu_sebelumnya",
         "cakupan_kpu",
+    ),
+)
+
+REKON_PROYEKSI = _d(
+    "rekon__proyeksi_kontestasi_metode",
+    "one row per contest × projection method (strata_internal | strata_kpu | sampel)",
+    ("kode_kontestasi", "metode"),
+    {
+        "kode_kontestasi": "str",
+        "metode": "str",
+        "sumber": "str",  # internal | kpu: whose counts the method reads
+        "ada_proyeksi": "bool",  # false: withheld, ``alasan`` says why
+        "alasan": "str",  # Bahasa Indonesia: why withheld, or what it was made from
+        "tingkat_kepercayaan": "float",  # 0.95
+        "tps_populasi": "int",  # expected TPS × contest of the contest
+        "tps_masuk": "int",  # ... whose count the method used
+        "dpt_populasi": "int",
+        "dpt_masuk": "int",
+        "strata": "int",  # strata after collapsing (stratified) or design strata (sampel)
+        "strata_kurang": "int",  # kab/kota pools still short of the minimum (stratified)
+        "sampel_ukuran": "int",  # sampled TPS in the contest (sampel)
+        "sampel_masuk": "int",
+        "kelengkapan_sampel": "float",  # sampel_masuk / sampel_ukuran
+        "sampel_sha256": "str",
+        "sampel_sah": "bool",
+        "cakupan_kpu": "float",  # share of expected TPS KPU has (sampel: for the comparison)
+        "kpu_dibandingkan": "bool",  # KPU covers enough of the contest to compare (sampel)
+        "kpu_dalam_selang": "bool",  # every paslon's KPU share inside the sample's interval
+    },
+    "The desk's projection of each contest's final shares, never a result (docs/domain.md §11).",
+    nullable=(
+        "alasan",
+        "tps_populasi",
+        "tps_masuk",
+        "dpt_populasi",
+        "dpt_masuk",
+        "strata",
+        "strata_kurang",
+        "sampel_ukuran",
+        "sampel_masuk",
+        "kelengkapan_sampel",
+        "sampel_sha256",
+        "sampel_sah",
+        "cakupan_kpu",
+        "kpu_dibandingkan",
+        "kpu_dalam_selang",
+    ),
+)
+
+REKON_PROYEKSI_PASLON = _d(
+    "rekon__proyeksi_kontestasi_metode_paslon",
+    "one row per contest × projection method × paslon",
+    ("kode_kontestasi", "metode", "nomor_urut"),
+    {
+        "kode_kontestasi": "str",
+        "metode": "str",
+        "nomor_urut": "int",
+        "persen_terhitung": "float",  # share among the TPS the method used (no weighting)
+        "persen_proyeksi": "float",  # projected final share of valid votes (null: withheld)
+        "galat": "float",  # margin of error: half-width of the interval
+        "persen_bawah": "float",
+        "persen_atas": "float",
+        "persen_kpu": "float",  # KPU's share over the TPS it has (sampel)
+        "kpu_dalam_selang": "bool",  # null until KPU covers enough of the contest
+    },
+    "Shares of rekon__proyeksi_kontestasi_metode per paslon.",
+    nullable=(
+        "persen_terhitung",
+        "persen_proyeksi",
+        "galat",
+        "persen_bawah",
+        "persen_atas",
+        "persen_kpu",
+        "kpu_dalam_selang",
+    ),
+)
+
+REKON_KEPASTIAN = _d(
+    "rekon__kepastian_kontestasi_sumber",
+    "one row per contest × source (internal | kpu): could the order still change, and why",
+    ("kode_kontestasi", "sumber"),
+    {
+        "kode_kontestasi": "str",
+        "sumber": "str",
+        "ada_hitungan": "bool",  # the source has any votes for the contest
+        "unggul": "int",  # nomor_urut leading / second
+        "kedua": "int",
+        "margin": "int",  # leader − runner-up
+        # (a) the open discrepancies with the other source and the flagged records
+        "penantang": "int",  # the paslon closest to overtaking by them
+        "margin_penantang": "int",  # leader − that paslon
+        "efek_selisih_maks": "int",  # the most they can move that margin
+        "tps_selisih": "int",  # TPS × contest whose figures differ or are flagged
+        "selisih_bisa_mengubah": "bool",  # efek_selisih_maks >= margin_penantang
+        # (b) the TPS still uncounted: each could give its DPT plus reserve to the runner-up
+        "tps_belum": "int",
+        "suara_maks_belum": "int",
+        "sisa_bisa_mengubah": "bool",  # suara_maks_belum >= margin
+        "urutan_pasti": "bool",  # neither can change the order
+        "kalimat_selisih": "str",  # Bahasa Indonesia
+        "kalimat_sisa": "str",
+    },
+    "The two questions of docs/domain.md §11, answered apart for each source.",
+    nullable=(
+        "unggul",
+        "kedua",
+        "margin",
+        "penantang",
+        "margin_penantang",
+        "efek_selisih_maks",
+        "selisih_bisa_mengubah",
+        "sisa_bisa_mengubah",
+        "urutan_pasti",
     ),
 )
 
@@ -927,13 +1075,50 @@ PAKET_PERUBAHAN = _paket(
     RECON_PERUBAHAN_WILAYAH.nullable,
 )
 
-PAKET_PERKIRAAN = _paket(
-    "perkiraan_kontestasi_paslon",
-    RECON_PERKIRAAN.grain,
-    RECON_PERKIRAAN.key,
-    RECON_PERKIRAAN.columns,
-    f"{RECON_PERKIRAAN.name} as it stands.",
-    RECON_PERKIRAAN.nullable,
+PAKET_PROYEKSI = _paket(
+    "proyeksi_kontestasi_metode",
+    REKON_PROYEKSI.grain,
+    REKON_PROYEKSI.key,
+    REKON_PROYEKSI.columns,
+    "rekon__proyeksi_kontestasi_metode as it stands.",
+    REKON_PROYEKSI.nullable,
+)
+
+PAKET_PROYEKSI_PASLON = _paket(
+    "proyeksi_kontestasi_metode_paslon",
+    REKON_PROYEKSI_PASLON.grain,
+    REKON_PROYEKSI_PASLON.key,
+    REKON_PROYEKSI_PASLON.columns,
+    "rekon__proyeksi_kontestasi_metode_paslon as it stands.",
+    REKON_PROYEKSI_PASLON.nullable,
+)
+
+PAKET_PROYEKSI_WAKTU = _paket(
+    "proyeksi_waktu_kontestasi_metode_paslon",
+    "one row per kept reconcile run (as-of) × contest × projection method × paslon",
+    ("waktu", "kode_kontestasi", "metode", "nomor_urut"),
+    {"waktu": "datetime", **REKON_PROYEKSI_PASLON.columns, "ada_proyeksi": "bool"},
+    "The projections of every run kept in processed/history/ up to this run's as-of: the "
+    "projection over the night.",
+    REKON_PROYEKSI_PASLON.nullable | {"ada_proyeksi"},
+)
+
+PAKET_SAMPEL = _paket(
+    "sampel",
+    REF_SAMPEL.grain,
+    REF_SAMPEL.key,
+    REF_SAMPEL.columns,
+    "ref__sampel as it stands: the PVT sample's record and hash check.",
+    REF_SAMPEL.nullable,
+)
+
+PAKET_KEPASTIAN = _paket(
+    "kepastian_kontestasi_sumber",
+    REKON_KEPASTIAN.grain,
+    REKON_KEPASTIAN.key,
+    REKON_KEPASTIAN.columns,
+    "rekon__kepastian_kontestasi_sumber as it stands.",
+    REKON_KEPASTIAN.nullable,
 )
 
 PAKET_SELISIH = _paket(
@@ -1043,7 +1228,11 @@ PACK_INPUTS: tuple[Dataset, ...] = (
     PAKET_PROGRES,
     PAKET_KONTESTASI,
     PAKET_PERUBAHAN,
-    PAKET_PERKIRAAN,
+    PAKET_PROYEKSI,
+    PAKET_PROYEKSI_PASLON,
+    PAKET_PROYEKSI_WAKTU,
+    PAKET_SAMPEL,
+    PAKET_KEPASTIAN,
     PAKET_SELISIH,
     PAKET_INSIDEN,
     PAKET_KESIAPAN,
@@ -1062,6 +1251,8 @@ ALL: tuple[Dataset, ...] = (
     CONTESTS,
     PASLON,
     TPS,
+    REF_SAMPEL_TPS,
+    REF_SAMPEL,
     TALLY,
     TALLY_VOTES,
     OFFICIAL_TPS,
@@ -1080,6 +1271,9 @@ ALL: tuple[Dataset, ...] = (
     RECON_WILAYAH_STATUS,
     RECON_KONTESTASI,
     RECON_PERKIRAAN,
+    REKON_PROYEKSI,
+    REKON_PROYEKSI_PASLON,
+    REKON_KEPASTIAN,
     RECON_PERUBAHAN,
     RECON_PERUBAHAN_WILAYAH,
     RECON_RUN,

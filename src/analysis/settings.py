@@ -114,6 +114,7 @@ class Demo(_Strict):
     scope: str
     as_of: dt.datetime
     previous_report: dt.datetime
+    night_runs: list[dt.datetime] = []
 
 
 class Kerawanan(_Strict):
@@ -181,6 +182,20 @@ class Penapisan(_Strict):
     bootstrap_seed: int = 20241127
     correlation_abs: float = Field(default=0.4, gt=0, le=1)
     fingerprint_bins: int = Field(default=50, ge=5, le=200)
+
+
+class Proyeksi(_Strict):
+    """The count-night projection and the PVT sample (analysis.reconcile.projection, .sample);
+    reasons in settings.yaml."""
+
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    min_tps_per_stratum: int = Field(default=5, ge=2)
+    max_margin: float = Field(default=0.05, gt=0, le=1)
+    sample_share: float = Field(default=0.045, gt=0, le=1)
+    sample_min_per_stratum: int = Field(default=20, ge=2)
+    sample_min_completeness: float = Field(default=0.9, gt=0, le=1)
+    kpu_check_coverage: float = Field(default=0.95, gt=0, le=1)
+    chart_min_runs: int = Field(default=3, ge=2)
 
 
 class Stage(_Strict):
@@ -279,6 +294,66 @@ class KpuPull(_Strict):
         return self
 
 
+class PassphraseSource(_Strict):
+    """Where a locked edition's passphrase comes from: an environment variable, else a file.
+
+    Never the command line (other users see it in the process list) and never the repository.
+    """
+
+    env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    file: Path | None = None  # absolute or ~/..., outside the repository; first line, mode 600
+
+    @field_validator("file")
+    @classmethod
+    def _outside_repo(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return v
+        if not (v.is_absolute() or str(v).startswith("~")):
+            raise ValueError("needs an absolute path or ~/... (a file outside the repository)")
+        if v.expanduser().resolve().is_relative_to(REPO_ROOT):
+            raise ValueError("must lie outside the repository (a passphrase is never committed)")
+        return v
+
+
+class Recipient(_Strict):
+    """Who receives one bundle: the packs of ``units`` (and their descendants' packs)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._{}-]*$")  # bundle file name; {kode} = the unit
+    name: str = Field(min_length=1)  # written in the manifest; {nama} = the unit's name
+    units: list[str] | Literal["each"]  # unit codes of the tier, or one bundle per pack of the tier
+    descendants: bool = True  # also the packs of units inside them made in the same run
+
+    @model_validator(mode="after")
+    def _each_needs_placeholder(self) -> Recipient:
+        if "{" in self.id.replace("{kode}", "") or "}" in self.id.replace("{kode}", ""):
+            raise ValueError("id: the only placeholder a file name may carry is {kode}")
+        if self.units == "each" and "{kode}" not in self.id:
+            raise ValueError("units: each needs {kode} in id (one bundle per unit)")
+        return self
+
+
+class Share(_Strict):
+    """Packs that travel (analysis.packs.share): locked edition, Excel annex, bundles; reasons in
+    settings.yaml."""
+
+    locked_tiers: list[Tier] = []
+    required_tiers: list[Tier] = []
+    passphrase: PassphraseSource = PassphraseSource()
+    tier_passphrases: dict[Tier, PassphraseSource] = {}
+    min_passphrase_chars: int = Field(default=12, ge=8)
+    pbkdf2_iterations: int = Field(default=600_000, ge=100_000)
+    annex_tiers: list[Tier] = []
+    annex_inside_locked: bool = True
+    recipients: dict[Tier, list[Recipient]] = {}
+
+    @model_validator(mode="after")
+    def _required_are_locked(self) -> Share:
+        extra = set(self.required_tiers) - set(self.locked_tiers)
+        if extra:
+            raise ValueError(f"required_tiers {sorted(extra)} are not in locked_tiers")
+        return self
+
+
 class Settings(_Strict):
     paths: Paths
     election: Election
@@ -286,8 +361,10 @@ class Settings(_Strict):
     demo: Demo
     kerawanan: Kerawanan = Kerawanan()
     penapisan: Penapisan = Penapisan()
+    proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
     kpu_pull: KpuPull
+    share: Share = Share()
 
 
 def _format_errors(source: Path, err: ValidationError) -> str:

@@ -7,6 +7,9 @@ Kemendagri region tree, mid-count at ``as_of``. The package reads in the order i
 - :mod:`.world`: the true election — TPS with DPT (≤ 600 per TPS, ≈ 429,000 TPS nationally),
   2–6 invented paslon per contest (a few single-candidate contests with a kolom kosong), the true
   counts, when each report arrives and KPU publishes (:mod:`.timeline`, names from :mod:`.names`);
+  towns and near-road TPS report first and vote differently from remote desa (:mod:`.arrival`),
+  and the TPS of the PVT sample drawn before voting day (:mod:`.pvt`, written into
+  ``referensi/sampel_pvt.*``) are reported first of all;
 - :mod:`.faults`: the injected faults as one table, drawn on the world's TPS × contest rows and
   applied by :mod:`.faults_internal` and :mod:`.faults_kpu`;
 - one module per source written into the drop: :mod:`.references` (``referensi/``),

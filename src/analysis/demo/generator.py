@@ -1,4 +1,5 @@
-"""``generate()``: build the world, draw the faults, write every source, then the manifest.
+"""``generate()``: build the world (with the PVT sample drawn before voting day, :mod:`.pvt`), draw
+the faults, write every source, then the manifest.
 
 Each source draws from its own generator seeded ``[seed, n]``, so a change in one source's draws
 leaves the others' bytes as they were.
@@ -23,6 +24,7 @@ from analysis.demo.faults import plan_faults
 from analysis.demo.incidents import write_incidents
 from analysis.demo.internal import write_internal
 from analysis.demo.manifest import build_manifest, write_manifest
+from analysis.demo.pvt import Pvt, scope_code
 from analysis.demo.readiness import write_readiness
 from analysis.demo.references import write_references
 from analysis.demo.sirekap import write_kpu
@@ -52,9 +54,12 @@ def generate(
     drop = Drop(out)
     t = timeline.epoch(as_of)
     rng = np.random.default_rng(seed)
-    w = build_world(prefix, rng, default_settings().election.reserve_share)
+    s = default_settings()
+    pvt = Pvt(scope_code(prefix), seed, s.proyeksi)
+    w = build_world(prefix, rng, s.election.reserve_share, pvt.first)
     plan = plan_faults(w, rng, t, timeline.pulls(t))
     write_references(w, drop)
+    sampel = pvt.write(drop)
     parts = {
         "internal": write_internal(w, drop, np.random.default_rng([seed, 1]), t, plan),
         "kpu": write_kpu(w, drop, np.random.default_rng([seed, 2]), t, plan, bundle),
@@ -64,6 +69,7 @@ def generate(
     }
     head = {"scope": prefix or regions.NATIONAL, "seed": seed, "as_of": as_of.isoformat()}
     manifest = build_manifest(w, drop, head, parts, t)
+    manifest["sampel_pvt"] = sampel
     write_manifest(out, manifest)
     manifest["_seconds"] = round(time.perf_counter() - started, 2)
     return manifest

@@ -7,6 +7,7 @@ them with the faults of :mod:`.faults` injected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from analysis import reference
-from analysis.demo import timeline
+from analysis.demo import arrival, timeline
 from analysis.demo.names import full_name
 from analysis.domain import regions, rules
 
@@ -27,7 +28,7 @@ SLOT_NOMOR: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 0)  # nomor urut of each slot; 
 class World:
     """The true election in scope.
 
-    ``tps``: one row per TPS; ``paslon``: one row per contest × nomor urut; ``contests``: one row
+    ``tps``: one row per TPS (``jauh``: its remoteness, :mod:`.arrival`); ``paslon``: one row per contest × nomor urut; ``contests``: one row
     per contest; ``tc``: one row per TPS × contest with every true count, the internal report time
     (``_t_int``) and KPU's publication time (``_t_kpu``).
     """
@@ -65,20 +66,37 @@ class _Voters:
         return np.concatenate([self.full, self.low])
 
 
-def build_world(prefix: str | None, rng: np.random.Generator, reserve: float) -> World:
-    """The world of ``prefix`` (a dotted region code, None for the whole country)."""
+#: Given the TPS codes, which TPS field staff report first (the PVT sample), as a boolean array.
+FirstReported = Callable[[pl.Series], np.ndarray]
+
+
+def build_world(
+    prefix: str | None,
+    rng: np.random.Generator,
+    reserve: float,
+    first: FirstReported | None = None,
+) -> World:
+    """The world of ``prefix`` (a dotted region code, None for the whole country).
+
+    ``first``: picks the TPS whose counts field staff report first (the PVT sample).
+    """
     desa = desa_in_scope(prefix)
     if desa.is_empty():
         raise ValueError(f"scope {prefix!r} holds no desa/kelurahan")
+    order = rng.spawn(1)[0]  # remoteness and the sample's reports: a stream of their own
     tps = build_tps(desa, rng)
+    tps = tps.with_columns(pl.Series("jauh", arrival.remoteness(tps, order)))
     tc_tps, tc_c, codes = _contest_rows(desa, tps)
     paslon, base = build_paslon(codes, rng)
     contests = reference.contests().filter(pl.col("kode_kontestasi").is_in(codes))
     kab_u, kab_i = np.unique(tps["kode_kab"].to_numpy(), return_inverse=True)
     voters = _voters(tps, kab_u.size, kab_i, rng)
-    counts = _counts(voters, base, tc_tps, tc_c, kab_u.size, kab_i, rng)
+    lean = order.normal(0, 1, (len(codes), N_SLOTS))
+    towns = arrival.tilt(tps["jauh"].to_numpy()[tc_tps], lean[tc_c])
+    counts = _counts(voters, base, tc_tps, tc_c, (kab_u.size, kab_i), towns, rng)
     counts |= _ballots(voters.dpt[tc_tps], counts["pengguna_total"], reserve, rng)
-    counts |= _timing(tps, voters.anomalous, tc_tps, kab_u.size, kab_i, rng)
+    sampled = first(tps["kode_tps"]) if first is not None else None
+    counts |= _timing(tps, voters.anomalous, tc_tps, (kab_u.size, kab_i), sampled, rng, order)
     tc = _tc_frame(tps, voters, counts, base, tc_tps, tc_c, codes)
     names, kinds = _region_labels(prefix)
     anomaly = _anomaly_list(tps, voters)
@@ -205,14 +223,16 @@ def _counts(
     base: np.ndarray,
     tc_tps: np.ndarray,
     tc_c: np.ndarray,
-    n_kab: int,
-    kab_i: np.ndarray,
+    kab: tuple[int, np.ndarray],
+    towns: np.ndarray,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    """Votes per TPS × contest: contest shares, a kab/kota swing, Dirichlet noise per TPS."""
+    """Votes per TPS × contest: contest shares, a kab/kota swing, the town/remote tilt
+    (``towns``, :func:`.arrival.tilt`), Dirichlet noise per TPS."""
     n_codes = base.shape[0]
+    n_kab, kab_i = kab
     swing = np.exp(rng.normal(0, 0.3, (n_kab, n_codes, N_SLOTS)))
-    alpha = base[tc_c] * swing[kab_i[tc_tps], tc_c] * 40
+    alpha = base[tc_c] * swing[kab_i[tc_tps], tc_c] * towns * 40
     present = base[tc_c] > 0
     g = rng.gamma(np.where(present, alpha, 1.0)) * present
     p = g / g.sum(axis=1, keepdims=True)
@@ -269,14 +289,18 @@ def _timing(
     tps: pl.DataFrame,
     anom: np.ndarray,
     tc_tps: np.ndarray,
-    n_kab: int,
-    kab_i: np.ndarray,
+    kab: tuple[int, np.ndarray],
+    sampled: np.ndarray | None,
     rng: np.random.Generator,
+    order: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    """When each TPS × contest reaches the desk (``_t_int``) and KPU publishes it (``_t_kpu``)."""
+    """When each TPS × contest reaches the desk (``_t_int``) and KPU publishes it (``_t_kpu``):
+    remote TPS later (:mod:`.arrival`), the PVT sample's first."""
     n_tps, n_tc = tps.height, tc_tps.size
-    speed = np.exp(rng.normal(0, 0.25, n_kab))[kab_i]
-    h_int = timeline.interp_hours(rng.random(n_tps), timeline.INTERNAL_CDF) * speed
+    n_kab, kab_i = kab
+    remote = tps["jauh"].to_numpy()
+    speed = arrival.kab_speed(rng, n_kab)[kab_i]
+    h_int = arrival.report_hours(rng, remote, speed, sampled, order)
     h_int[anom] = rng.uniform(1, 5, anom.size)  # anomalies are in the data the screens see
     h_int_tc = h_int[tc_tps] + rng.uniform(0, 0.25, n_tc)
     tz_off = tps["tz_off"].to_numpy()
@@ -284,7 +308,8 @@ def _timing(
     # reports count from 14:00 local (polls close at 13:00), KPU from 14:00 WIB
     t_int = day0 + (14 - tz_off[tc_tps]) * 3600 + np.round(h_int_tc * 60).astype(np.int64) * 60
     kspeed = np.exp(rng.normal(0, 0.2, n_kab))[kab_i]
-    h_kpu = timeline.interp_hours(rng.random(n_tps), timeline.KPU_CDF) * kspeed
+    u_kpu = rng.random(n_tps)
+    h_kpu = arrival.ordered_hours(u_kpu, remote, arrival.DELAY_KPU, timeline.KPU_CDF) * kspeed
     h_kpu[anom] = rng.uniform(1, 4, anom.size)
     h_kpu_tc = h_kpu[tc_tps] + rng.uniform(0, 0.5, n_tc)
     t_kpu = day0 + 7 * 3600 + np.round(h_kpu_tc * 3600).astype(np.int64)

@@ -43,6 +43,12 @@ kab/kota."""
 NO_GUBERNUR: frozenset[str] = frozenset({"34"})
 NO_BUPATI: frozenset[str] = frozenset({"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"})
 
+KOTA_FROM = 70
+"""A kab/kota segment of 70 or more is a *kota* (``16.71``), below a *kabupaten* (``16.01``)."""
+
+KELURAHAN_DIGIT = "1"
+"""First digit of a kelurahan's desa segment (``16.71.01.1001``); a desa's is 2, a desa adat's 3."""
+
 _DOTTED = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
 _UNIT = re.compile(r"00|\d{2}(\.\d{2}){0,2}")
 
@@ -146,6 +152,17 @@ def dotted(code: str) -> str:
 def tps_desa(kode_tps: str) -> str:
     """The dotted desa code of a 13-digit TPS code (``1671011001001`` → ``16.71.01.1001``)."""
     return dotted(kode_tps[:10])
+
+
+def is_kelurahan(code: str) -> bool:
+    """A desa-tier code (dotted or KPU form) of a *kelurahan*, the urban unit: its desa segment
+    starts with 1 (``docs/domain.md`` §1; 2 is a desa, 3 a desa adat)."""
+    return dotted(code)[9:10] == KELURAHAN_DIGIT
+
+
+def is_kota(code: str) -> bool:
+    """A code at or below a kab/kota that lies in a *kota* (``docs/domain.md`` §1)."""
+    return depth(code) >= 2 and int(code[3:5]) >= KOTA_FROM
 
 
 def time_zone(code: str) -> tuple[str, str]:
@@ -341,6 +358,16 @@ def tps_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
 def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     """The dotted desa code of a 13-digit TPS code column (``1671011001001`` → ``16.71.01.1001``)."""
     return tps_ancestor_expr(col, 4)
+
+
+def kelurahan_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_kelurahan` over a column of dotted desa codes (null stays null)."""
+    return _col(col).str.slice(CODE_LENGTH[3] + 1, 1) == KELURAHAN_DIGIT
+
+
+def kota_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`is_kota` over a column of dotted codes at or below a kab/kota."""
+    return _col(col).str.slice(3, 2).cast(pl.Int64, strict=False) >= KOTA_FROM
 
 
 def tps_desa_kpu_expr(col: str | pl.Expr) -> pl.Expr:

@@ -105,7 +105,10 @@ def _decimal(n: float, places: int) -> str:
 
 #: Number formats of float columns: the first pattern (on the column name) that matches wins.
 FLOAT_FORMATS: tuple[tuple[str, Callable[[float], str]], ...] = (
-    (r"^(cakupan|porsi|partisipasi|persen|perkiraan_persen|kesenjangan)", fmt.persen),
+    (
+        r"^(cakupan|porsi|partisipasi|persen|perkiraan_persen|kesenjangan|galat|kelengkapan)",
+        fmt.persen,
+    ),
     (r"^(suara|perkiraan_suara)", fmt.angka),
     (r"_jam$|^(skor|bobot)", lambda x: fmt.angka(x, 1)),
     (r"", lambda x: _decimal(x, 3)),

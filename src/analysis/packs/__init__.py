@@ -10,6 +10,8 @@ The flow, one module per role:
 * :mod:`.plan` — which packs to make and their checked notebook parameters;
 * :mod:`.execute` — running them on warm kernels (:mod:`.kernel`), HTML by :mod:`.render`, the
   index page by :mod:`.index`; ``python -m analysis brief`` is :func:`.execute.run`.
+* :mod:`.share` — per pack, the Excel annex (:mod:`.annex`) and the passphrase-locked edition
+  (:mod:`.lock`); :mod:`.bundle` — one zip per recipient.
 
 ``notebooks/pack.ipynb`` is the page layout: a parameters cell, then one call per section.
 """

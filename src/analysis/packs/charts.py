@@ -159,6 +159,28 @@ def count_progress(df: pl.DataFrame | pd.DataFrame) -> str:
     return svg(_config(chart))
 
 
+def projection_over_night(df: pl.DataFrame | pd.DataFrame) -> str:
+    """Projected share ± margin of error per paslon over the night, for one contest.
+
+    ``df``: one row per run × metode × paslon with ``waktu`` (local, naive datetime), ``paslon``
+    (label), ``metode`` (label), ``persen`` (share 0..1), ``bawah`` and ``atas`` (the interval).
+    Lines for the projection, a vertical bar for its interval; one line style per method.
+    """
+    pdf = _frame(df, ("waktu", "paslon", "metode", "persen", "bawah", "atas"), "proyeksi")
+    x = alt.X("waktu:T", title="Waktu (setempat)", axis=alt.Axis(format="%d/%m %H.%M"))
+    color = alt.Color("paslon:N", title=None, legend=alt.Legend(columns=1, labelLimit=300))
+    dash = alt.StrokeDash(
+        "metode:N", title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)
+    )
+    base = alt.Chart(pdf).encode(x=x, color=color)
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("persen:Q", title="Proyeksi (% suara sah)", axis=alt.Axis(format=".0%")),
+        strokeDash=dash,
+    )
+    bars = base.mark_rule(opacity=0.6).encode(y="bawah:Q", y2="atas:Q")
+    return svg(_config((bars + lines).properties(width=LEBAR - 60, height=180)))
+
+
 def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
     """Incidents by stage and category: a grid of counts, with the kritis/tinggi share of each cell.
 
@@ -216,5 +238,17 @@ def warm_up() -> None:
     incidents_by_stage(
         pl.DataFrame(
             {"tahapan": ["A"], "kategori": ["B"], "tingkat_keparahan": ["kritis"], "jumlah": [1]}
+        )
+    )
+    projection_over_night(
+        pl.DataFrame(
+            {
+                "waktu": [t0],
+                "paslon": ["1. A"],
+                "metode": ["strata"],
+                "persen": [0.5],
+                "bawah": [0.4],
+                "atas": [0.6],
+            }
         )
     )

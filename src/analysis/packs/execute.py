@@ -9,6 +9,9 @@ Output, one folder per report date::
     reports/<date>/<tingkat>/<kode>.lampiran.html   its technical annex (same notebook run)
     reports/<date>/<tingkat>/<kode>.layar.html      its command-centre edition (same notebook run)
     reports/<date>/<tingkat>/<kode>.ipynb   the executed notebook: the record of that run
+    reports/<date>/<tingkat>/<kode>.xlsx    its Excel annex (:mod:`.share`, settings ``share``)
+    reports/<date>/<tingkat>/<kode>.terkunci.html   its locked edition, when a passphrase is set
+    reports/<date>/kiriman/<id>.zip         one bundle per recipient (:mod:`.bundle`)
     reports/<date>/index.html               every pack with its status (ok / gagal)
     reports/<date>/index.json               the same, for machines
 
@@ -42,8 +45,9 @@ from analysis.packs.plan import (
     pack_title,
     plan_packs,
 )
-from analysis.packs.results import BriefResult, PackResult
-from analysis.settings import default_settings
+from analysis.packs.results import BriefResult, PackResult, ShareOutcome
+from analysis.packs.share import SharePlan
+from analysis.settings import Share, default_settings
 
 
 class PackInputError(RuntimeError):
@@ -51,15 +55,17 @@ class PackInputError(RuntimeError):
 
 
 _RUNNER: Any = None
+_SHARE: SharePlan | None = None  # the run's annex and locked-edition plan, in each worker
 # Run in each worker's kernel after the notebook's imports: the sections' one-off costs (chart
 # renderer start-up, region names), paid while the main process prepares the inputs. One
 # expression, no name left behind.
 _WARM_UP_CODE = "__import__('analysis.packs.sections', fromlist=['warm_up']).warm_up()"
 
 
-def _worker_init(execution_timeout: int, notebook: Path) -> None:
+def _worker_init(execution_timeout: int, notebook: Path, share: SharePlan | None) -> None:
     """Start of a spawned worker: one runner (one warm kernel, imports done) for its life."""
-    global _RUNNER
+    global _RUNNER, _SHARE
+    _SHARE = share
     from multiprocessing import util
 
     from analysis.packs.kernel import PackRunner
@@ -67,6 +73,9 @@ def _worker_init(execution_timeout: int, notebook: Path) -> None:
     _RUNNER = PackRunner(execution_timeout=execution_timeout)
     _RUNNER.warm_up(notebook, extra_code=_WARM_UP_CODE)
     warm_up_html()
+    from analysis.packs.share import warm_up
+
+    warm_up(share)
     # shut the kernel down when the pool is closed (finalisers run on a worker's normal exit)
     util.Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
 
@@ -84,20 +93,27 @@ def warm_up_html() -> None:
         return
 
 
-def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
-    """Execute one pack and render its HTML; any failure is recorded, never raised."""
+def _run_job(
+    job: PackJob, notebook: Path, runner: Any = None, share: SharePlan | None = None
+) -> PackResult:
+    """Execute one pack and render its pages (the pack, its technical annex, its command-centre
+    edition), then its Excel annex and locked edition when planned; any failure is recorded,
+    never raised."""
     from analysis.packs.render import write_pages
+    from analysis.packs.share import clear_outputs, finish_pack
 
     runner = runner or _RUNNER
+    share = share or _SHARE
     start = time.perf_counter()
     try:
         outcome = runner.run(notebook, job.ipynb, job.parameters, cwd=notebook.parent)
         if outcome.ok:
             sizes = write_pages(outcome.notebook, job.html, pack_title(job), page_marks(job))
             size = sizes["paket"]
+            extra = finish_pack(share, job) if share else ShareOutcome()
             return PackResult(
                 job.kode_wilayah, job.tingkat, job.nama, "ok", job.ipynb, job.html, size,
-                time.perf_counter() - start,
+                time.perf_counter() - start, share=extra,
             )  # fmt: skip
         error = outcome.error
     except Exception as exc:  # rendering failed: the pack fails alone
@@ -105,6 +121,7 @@ def _run_job(job: PackJob, notebook: Path, runner: Any = None) -> PackResult:
     # never leave a stale pack (or its annex, its slides) from an earlier run beside the failure
     for path in (job.html, annex_path(job.html), wall_path(job.html)):
         path.unlink(missing_ok=True)
+    clear_outputs(job.html)
     return PackResult(
         job.kode_wilayah, job.tingkat, job.nama, "gagal", job.ipynb, None, 0,
         time.perf_counter() - start, error.splitlines()[0][:500] if error else "unknown error",
@@ -153,7 +170,7 @@ def _tick(bar: Any, results: list[PackResult], r: PackResult) -> None:
 
 def _run_here(
     order: list[PackJob], notebook: Path, timeout: int, before: Callable[[], None] | None,
-    new_bar: Callable[[], Any],
+    new_bar: Callable[[], Any], share: SharePlan | None = None,
 ) -> list[PackResult]:  # fmt: skip
     """The packs one after another on one warm kernel in this process."""
     results: list[PackResult] = []
@@ -165,7 +182,7 @@ def _run_here(
     bar = new_bar()
     try:
         for job in order:
-            _tick(bar, results, _run_job(job, notebook, runner))
+            _tick(bar, results, _run_job(job, notebook, runner, share))
     finally:
         runner.close()
         bar.close()
@@ -174,14 +191,14 @@ def _run_here(
 
 def _run_in_pool(
     order: list[PackJob], notebook: Path, workers: int, timeout: int,
-    before: Callable[[], None] | None, new_bar: Callable[[], Any],
+    before: Callable[[], None] | None, new_bar: Callable[[], Any], share: SharePlan | None = None,
 ) -> list[PackResult]:  # fmt: skip
     """The packs on a pool of spawned workers, each with its own warm kernel."""
     results: list[PackResult] = []
     bar = None
     # spawn, not fork: a forked copy of a process that has used vl-convert hangs
     ctx = mp.get_context("spawn")
-    pool = ctx.Pool(workers, _worker_init, (timeout, notebook))
+    pool = ctx.Pool(workers, _worker_init, (timeout, notebook, share))
     closed = False
     try:
         if before:
@@ -207,11 +224,13 @@ def execute_packs(
     progress: bool = True,
     execution_timeout: int = 300,
     before: Callable[[], None] | None = None,
+    share: SharePlan | None = None,
 ) -> list[PackResult]:
     """Execute ``jobs``; ``workers=0`` runs them in this process (one warm kernel).
 
     ``before`` (e.g. preparing the per-unit inputs) runs in this process while the workers start
-    their kernels and import what the notebook imports.
+    their kernels and import what the notebook imports. ``share``: each pack's annex and locked
+    edition (:mod:`.share`).
     """
     from tqdm import tqdm
 
@@ -224,10 +243,10 @@ def execute_packs(
         )
 
     if workers <= 0 or len(jobs) == 1:
-        results = _run_here(order, notebook, execution_timeout, before, new_bar)
+        results = _run_here(order, notebook, execution_timeout, before, new_bar, share)
     else:
         n = min(workers, len(jobs))
-        results = _run_in_pool(order, notebook, n, execution_timeout, before, new_bar)
+        results = _run_in_pool(order, notebook, n, execution_timeout, before, new_bar, share)
     rank = {j.kode_wilayah: i for i, j in enumerate(jobs)}
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
@@ -260,11 +279,14 @@ def make_packs(
     notebook: Path | str = DEFAULT_NOTEBOOK,
     progress: bool = True,
     prepare: bool = True,
+    share: Share | None = None,
 ) -> BriefResult:
-    """Make the packs of ``scope`` and its descendants down to ``depth`` tiers for ``date``.
+    """Make the packs of ``scope`` and its descendants down to ``depth`` tiers for ``date``, with
+    their annexes, locked editions and bundles per recipient (``share``, default: the settings').
 
     Raises :class:`PackParameterError` (before executing anything) when a pack's parameters are
-    invalid; a pack that fails while executing is recorded in the result and the index instead.
+    invalid or the share settings cannot be met (:class:`~.share.ShareError`); a pack that fails
+    while executing is recorded in the result and the index instead.
     """
     start = time.perf_counter()
     paths = default_settings().paths.resolved()
@@ -280,16 +302,31 @@ def make_packs(
     run = read_run_info(processed)
     result.demo = run.demo
     result.stage_failures = analyse_failures(processed, run.as_of)
-    result.packs = execute_packs(
-        jobs,
-        notebook,
-        workers=workers,
-        progress=progress,
-        before=(lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None,
-    )
+    from analysis.packs.bundle import make_bundles
+    from analysis.packs.share import passphrases_hidden, plan_share
+
+    share = share or default_settings().share
+    plan = plan_share(share, {j.tingkat for j in jobs}, run.demo, say=_say)
+    result.share_notes = list(plan.notes)
+    with passphrases_hidden(share):
+        result.packs = execute_packs(
+            jobs,
+            notebook,
+            workers=workers,
+            progress=progress,
+            before=(lambda: _prepare_with_notice(processed.resolve(), progress))
+            if prepare
+            else None,
+            share=plan,
+        )
+    result.bundles = make_bundles(result, share)
     result.seconds = time.perf_counter() - start
     write_index(result)
     return result
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _naive_run(job: PackJob, notebook: Path, out: Path) -> tuple[float, bool]:

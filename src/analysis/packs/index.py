@@ -11,7 +11,7 @@ from analysis import reference
 from analysis.fmt import angka, tanggal
 from analysis.packs.labels import TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
-from analysis.packs.results import BriefResult
+from analysis.packs.results import BriefResult, PackResult
 
 
 def _ukuran(n: int) -> str:
@@ -19,6 +19,51 @@ def _ukuran(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{angka(n / 1024 / 1024, 1)} MB"
     return f"{angka(n / 1024, 1)} KB"
+
+
+def _rel(result: BriefResult, path: Path | None) -> str | None:
+    return path.relative_to(result.out_dir).as_posix() if path is not None else None
+
+
+def _link(result: BriefResult, path: Path | None, label: str) -> str:
+    href = _rel(result, path)
+    return f'<a href="{html.escape(href, quote=True)}">{label}</a>' if href else ""
+
+
+def _share_cell(result: BriefResult, p: PackResult) -> str:
+    """The pack's locked edition and annex (links), or what failed."""
+    links = [
+        _link(result, p.locked, "terkunci"),
+        _link(result, p.annex, "lampiran Excel"),
+    ]
+    out = " · ".join(x for x in links if x) or "–"
+    if p.share.error:
+        out += f'<br><small class="gagal">{html.escape(p.share.error)}</small>'
+    return out
+
+
+def _bundles(result: BriefResult) -> str:
+    """The section listing each recipient's bundle (or why it was not made)."""
+    if not result.bundles:
+        return ""
+    rows = []
+    for b in result.bundles:
+        made = b.path is not None
+        what = _link(result, b.path, html.escape(b.path.name)) if made else html.escape(b.reason)
+        rows.append(
+            f'<tr data-kiriman="{html.escape(b.id)}"><td>{html.escape(b.nama)}<br><small>'
+            f"{html.escape(', '.join(b.units))} · {TINGKAT_SINGKAT.get(b.tingkat, b.tingkat)}"
+            f"</small></td><td>{what}</td>"
+            f'<td class="angka">{_ukuran(b.size_bytes) if made else "–"}</td></tr>'
+        )
+    return (
+        "<h2>Kiriman per penerima</h2>\n<p>Satu berkas zip per penerima, berisi tepat laporan "
+        "wilayahnya, lampirannya dan daftar isi dengan SHA-256.</p>\n"
+        '<div class="tabel-gulir"><table class="tabel"><thead><tr><th>Penerima</th>'
+        '<th>Berkas</th><th class="angka">Ukuran</th></tr></thead><tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n"
+    )
 
 
 def render_index(result: BriefResult) -> str:
@@ -44,7 +89,8 @@ def render_index(result: BriefResult) -> str:
             f"<br><small>{html.escape(p.kode_wilayah)} · "
             f"{TINGKAT_SINGKAT.get(p.tingkat, html.escape(p.tingkat))}</small></td>"
             f"<td>{status}</td>"
-            f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td></tr>'
+            f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td>'
+            f"<td>{_share_cell(result, p)}</td></tr>"
         )
     n_fail = len(result.failed)
     ringkas = (
@@ -58,6 +104,8 @@ def render_index(result: BriefResult) -> str:
         if result.demo
         else ""
     )
+    for note in result.share_notes:
+        banner += f'<div class="banner-gagal" role="status">{html.escape(note)}</div>\n'
     if result.stage_failures:
         items = "".join(f"<li>{html.escape(m)}</li>" for m in result.stage_failures)
         banner += (
@@ -86,12 +134,12 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 {banner}<h1>{html.escape(title)}</h1>
 <p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya.</p>
 <div class="tabel-gulir"><table class="tabel">
-<thead><tr><th>Wilayah · tingkat</th><th>Status</th><th class="angka">Ukuran</th></tr></thead>
+<thead><tr><th>Wilayah · tingkat</th><th>Status</th><th class="angka">Ukuran</th><th>Untuk dikirim</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
 </table></div>
-</main>
+{_bundles(result)}</main>
 </body>
 </html>
 """
@@ -107,7 +155,16 @@ def write_index(result: BriefResult) -> Path:
         d["ipynb"] = p.ipynb.relative_to(result.out_dir).as_posix()
         d["html"] = p.html.relative_to(result.out_dir).as_posix() if p.html else None
         d["seconds"] = round(p.seconds, 3)
+        d["share"] = {
+            "locked": _rel(result, p.locked),
+            "annex": _rel(result, p.annex),
+            "annex_inside": p.share.annex_inside,
+            "error": p.share.error,
+            "annex_seconds": round(p.share.annex_seconds, 3),
+            "locked_seconds": round(p.share.locked_seconds, 3),
+        }
         records.append(d)
+    bundles = [{**asdict(b), "path": _rel(result, b.path)} for b in result.bundles]
     (result.out_dir / "index.json").write_text(
         json.dumps(
             {
@@ -117,7 +174,9 @@ def write_index(result: BriefResult) -> Path:
                 "seconds": round(result.seconds, 2),
                 "ok": result.ok,
                 "tahap_gagal": result.stage_failures,
+                "share_notes": result.share_notes,
                 "packs": records,
+                "bundles": bundles,
             },
             indent=1,
             ensure_ascii=False,

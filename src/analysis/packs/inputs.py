@@ -31,6 +31,7 @@ from analysis.schemas import (
     OFFICIAL_TPS,
     PAKET_INSIDEN,
     PAKET_KARANTINA,
+    PAKET_KEPASTIAN,
     PAKET_KERAWANAN,
     PAKET_KESIAPAN,
     PAKET_KONTESTASI,
@@ -38,10 +39,13 @@ from analysis.schemas import (
     PAKET_NERACA_BERKAS,
     PAKET_PENAPISAN_TPS,
     PAKET_PENAPISAN_WILAYAH,
-    PAKET_PERKIRAAN,
     PAKET_PERUBAHAN,
     PAKET_PROGRES,
     PAKET_PROSES,
+    PAKET_PROYEKSI,
+    PAKET_PROYEKSI_PASLON,
+    PAKET_PROYEKSI_WAKTU,
+    PAKET_SAMPEL,
     PAKET_SELISIH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
@@ -53,11 +57,14 @@ from analysis.schemas import (
     QUARANTINE,
     READINESS,
     RECON_KONTESTASI,
-    RECON_PERKIRAAN,
     RECON_PERUBAHAN_WILAYAH,
     RECON_TPS,
     RECON_WILAYAH,
     RECON_WILAYAH_STATUS,
+    REF_SAMPEL,
+    REKON_KEPASTIAN,
+    REKON_PROYEKSI,
+    REKON_PROYEKSI_PASLON,
     TALLY,
     TINDAK_LANJUT_MASALAH,
     TPS,
@@ -89,7 +96,10 @@ _OFFICIAL_COLS = [
 _COPIES: tuple[tuple[Dataset, Dataset], ...] = (
     (RECON_KONTESTASI, PAKET_KONTESTASI),
     (RECON_PERUBAHAN_WILAYAH, PAKET_PERUBAHAN),
-    (RECON_PERKIRAAN, PAKET_PERKIRAAN),
+    (REKON_PROYEKSI, PAKET_PROYEKSI),
+    (REKON_PROYEKSI_PASLON, PAKET_PROYEKSI_PASLON),
+    (REKON_KEPASTIAN, PAKET_KEPASTIAN),
+    (REF_SAMPEL, PAKET_SAMPEL),
     (READINESS, PAKET_KESIAPAN),
     (CHECK_SUMMARY, PAKET_VALIDASI),
     (ACCOUNTING, PAKET_NERACA_BERKAS),
@@ -111,6 +121,7 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
         df = catalog.read_optional(source.name, processed)
         if df is not None:
             catalog.write(df, target.name, processed)
+    _write_projection_series(processed, as_of)
     _write_incidents(processed)
     _write_quarantine(processed)
     _write_analytics_inputs(processed, as_of)
@@ -125,6 +136,15 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
 
 
 # --- The count, per unit --------------------------------------------------------------------------
+
+
+def _write_projection_series(processed: Path, as_of: dt.datetime | None) -> None:
+    """The projections of every kept reconcile run up to this one: the projection over the night."""
+    from analysis.reconcile.history import kept_series
+
+    series = kept_series(processed, REKON_PROYEKSI_PASLON, as_of)
+    if not series.is_empty():
+        catalog.write(series, PAKET_PROYEKSI_WAKTU.name, processed, sort=["kode_kontestasi"])
 
 
 def _write_count_tables(processed: Path, as_of: dt.datetime | None) -> None:

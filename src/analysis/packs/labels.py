@@ -27,6 +27,14 @@ ANAK_LABEL: dict[str, str] = {
 }
 
 CAVEAT = "hitung internal — bukan hasil resmi; hasil resmi ditetapkan KPU"
+CAVEAT_PROYEKSI = "proyeksi internal — bukan hasil resmi; hasil resmi ditetapkan KPU"
+
+#: The count-night projections (docs/domain.md §11), as a reader calls them.
+METODE_LABEL: dict[str, str] = {
+    "strata_internal": "Proyeksi strata (hitung internal)",
+    "strata_kpu": "Proyeksi strata (KPU)",
+    "sampel": "Proyeksi sampel PVT",
+}
 BELUM = "data belum tersedia"
 
 STATUS_LABEL: dict[str, str] = {

@@ -21,6 +21,7 @@ from analysis.packs import PACK_TIERS
 from analysis.schemas import (
     PAKET_INSIDEN,
     PAKET_KARANTINA,
+    PAKET_KEPASTIAN,
     PAKET_KERAWANAN,
     PAKET_KESIAPAN,
     PAKET_KONTESTASI,
@@ -28,10 +29,13 @@ from analysis.schemas import (
     PAKET_NERACA_BERKAS,
     PAKET_PENAPISAN_TPS,
     PAKET_PENAPISAN_WILAYAH,
-    PAKET_PERKIRAAN,
     PAKET_PERUBAHAN,
     PAKET_PROGRES,
     PAKET_PROSES,
+    PAKET_PROYEKSI,
+    PAKET_PROYEKSI_PASLON,
+    PAKET_PROYEKSI_WAKTU,
+    PAKET_SAMPEL,
     PAKET_SELISIH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
@@ -117,7 +121,13 @@ class Pack:
     suara: pl.DataFrame | None = None  # unit + children × contest × paslon
     progres: pl.DataFrame | None = None  # the unit × contest × sumber × waktu
     kontestasi: pl.DataFrame | None = None  # contests held in the unit or its descendants
-    perkiraan: pl.DataFrame | None = None  # reconcile's estimate, contests of this very unit only
+    # the projections and the two questions (docs/domain.md §11), contests of the unit, of its
+    # descendants and those holding it
+    proyeksi: pl.DataFrame | None = None  # contest × method
+    proyeksi_paslon: pl.DataFrame | None = None  # contest × method × paslon
+    proyeksi_waktu: pl.DataFrame | None = None  # kept run × contest × method × paslon
+    kepastian: pl.DataFrame | None = None  # contest × source
+    sampel: pl.DataFrame | None = None  # the PVT sample's record (one row, or none)
     perubahan: pl.DataFrame | None = None  # unit + children × contest
     selisih: pl.DataFrame | None = None  # TPS × contest that differ, inside the unit
     insiden: pl.DataFrame | None = None  # incident reports (all; filtered by incidents.prepare)
@@ -299,15 +309,29 @@ def _load_count(pack: Pack, root: Path) -> None:
         held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
         kont = kont.with_columns(pl.Series("wilayah_kontestasi", held_in))
         pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
-    pack.perkiraan = _scan(PAKET_PERKIRAAN, root)
-    if pack.perkiraan is not None:
-        own = [
-            k
-            for k in pack.perkiraan["kode_kontestasi"].unique()
-            if regions.contest_region(k) == unit
-        ]
-        pack.perkiraan = pack.perkiraan.filter(pl.col("kode_kontestasi").is_in(own))
+    _load_outlook(pack, root)
     pack.selisih = _load_selisih(root, unit)
+
+
+def _load_outlook(pack: Pack, root: Path) -> None:
+    """The projections and the two questions of the contests around the unit."""
+    unit = pack.kode_wilayah
+
+    def around(kode: str) -> bool:
+        region = regions.contest_region(kode)
+        return regions.is_inside(region, unit) or regions.is_inside(unit, region)
+
+    for attr, ds in (
+        ("proyeksi", PAKET_PROYEKSI),
+        ("proyeksi_paslon", PAKET_PROYEKSI_PASLON),
+        ("proyeksi_waktu", PAKET_PROYEKSI_WAKTU),
+        ("kepastian", PAKET_KEPASTIAN),
+    ):
+        df = table(ds, root)
+        if df is not None:
+            codes = [k for k in df["kode_kontestasi"].unique().to_list() if around(k)]
+            setattr(pack, attr, df.filter(pl.col("kode_kontestasi").is_in(codes)))
+    pack.sampel = table(PAKET_SAMPEL, root)
 
 
 def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:

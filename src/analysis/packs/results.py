@@ -5,6 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ShareOutcome:
+    """What a pack got beyond its open page (analysis.packs.share), and what failed (in words)."""
+
+    locked: Path | None = None  # the locked edition
+    annex: Path | None = None  # the Excel annex
+    annex_inside: bool = False  # the annex also travels inside the locked edition
+    error: str = ""
+    annex_seconds: float = 0.0
+    locked_seconds: float = 0.0
 
 
 @dataclass
@@ -20,6 +33,15 @@ class PackResult:
     size_bytes: int
     seconds: float
     error: str = ""
+    share: ShareOutcome = field(default_factory=ShareOutcome)
+
+    @property
+    def locked(self) -> Path | None:
+        return self.share.locked
+
+    @property
+    def annex(self) -> Path | None:
+        return self.share.annex
 
 
 @dataclass
@@ -35,14 +57,21 @@ class BriefResult:
     seconds: float = 0.0
     demo: bool = False  # the processed data came from the synthetic demo (run.json)
     stage_failures: list[str] = field(default_factory=list)  # earlier stages that failed, in words
+    share_notes: list[str] = field(default_factory=list)  # e.g. locked edition skipped, in words
+    bundles: list[Any] = field(default_factory=list)  # analysis.packs.bundle.BundleResult
 
     @property
     def failed(self) -> list[PackResult]:
         return [p for p in self.packs if p.status != "ok"]
 
     @property
+    def share_failed(self) -> list[PackResult]:
+        """Packs made whose annex or locked edition failed."""
+        return [p for p in self.packs if p.share.error]
+
+    @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.share_failed
 
     def summary(self) -> str:
         """A short text summary for the console."""
@@ -53,4 +82,9 @@ class BriefResult:
         for p in self.failed:
             lines.append(f"  FAILED {p.tingkat} {p.kode_wilayah} ({p.nama}): {p.error}")
             lines.append(f"         executed notebook kept: {p.ipynb}")
+        for p in self.share_failed:
+            lines.append(f"  SHARE FAILED {p.tingkat} {p.kode_wilayah} ({p.nama}): {p.share.error}")
+        made = [b for b in self.bundles if b.path is not None]
+        if self.bundles:
+            lines.append(f"{len(made)} of {len(self.bundles)} bundles made")
         return "\n".join(lines)

@@ -25,6 +25,8 @@ def kind_of(rel: str) -> str | None:
     if name.startswith(".") or name in _SKIPPED:
         return None
     top = parts[0] if len(parts) > 1 else ""
+    if top == "referensi" and name.startswith("sampel_pvt."):
+        return None  # the PVT sample and its hash record: analysis.reconcile.sample reads them
     if top == "referensi":
         if "paslon" in name:
             return "ref_paslon"

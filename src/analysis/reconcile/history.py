@@ -21,6 +21,7 @@ from analysis import catalog
 from analysis.domain.regions import NATIONAL, desk_time_zone
 from analysis.reconcile.inputs import as_utc
 from analysis.reconcile.result import OUTPUTS, ReconResult
+from analysis.schemas import Dataset
 from analysis.settings import Settings, default_settings
 
 HISTORY = "history"
@@ -91,6 +92,19 @@ def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
     raise FileNotFoundError(
         f"{Path(processed) / HISTORY}: no reconciliation kept as of {as_of.isoformat()}"
     )
+
+
+def kept_series(processed: Path, ds: Dataset, until: dt.datetime | None = None) -> pl.DataFrame:
+    """One output over every kept run up to ``until``: its rows with the run's as-of ``waktu``."""
+    frames = [
+        pl.read_parquet(folder / f"{ds.name}.parquet").with_columns(
+            pl.lit(t, dtype=pl.Datetime("us", "UTC")).alias("waktu")
+        )
+        for t, folder in history_runs(processed)
+        if (until is None or t <= as_utc(until)) and (folder / f"{ds.name}.parquet").exists()
+    ]
+    empty = ds.empty().with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("waktu"))
+    return pl.concat([empty, *frames], how="diagonal_relaxed")
 
 
 def _write_current(frames: dict[str, pl.DataFrame], processed: Path) -> None:

@@ -21,6 +21,8 @@ from analysis.schemas import (
     OFFICIAL_TPS,
     OFFICIAL_VOTES,
     PASLON,
+    REF_SAMPEL,
+    REF_SAMPEL_TPS,
     TALLY,
     TALLY_VOTES,
     TPS,
@@ -46,6 +48,8 @@ class ReconInputs:
     official_region: pl.DataFrame
     ref_tps: pl.DataFrame
     ref_paslon: pl.DataFrame
+    sampel_tps: pl.DataFrame  # the PVT sample (docs/domain.md §11), empty when the drop has none
+    sampel: pl.DataFrame  # its record and hash check (one row, or none)
 
 
 #: The dataset behind each field of :class:`ReconInputs`, and the only columns reconciliation uses
@@ -61,6 +65,8 @@ INPUTS: dict[str, tuple[Dataset, list[str]]] = {
     "official_region": (OFFICIAL_REGION, list(OFFICIAL_REGION.columns)),
     "ref_tps": (TPS, ["kode_tps", "kode_desa", "pemilih_dpt"]),
     "ref_paslon": (PASLON, ["kode_kontestasi", "nomor_urut"]),
+    "sampel_tps": (REF_SAMPEL_TPS, ["kode_tps"]),
+    "sampel": (REF_SAMPEL, list(REF_SAMPEL.columns)),
 }
 
 
@@ -86,6 +92,8 @@ def make_inputs(
     official_region: pl.DataFrame | None = None,
     ref_tps: pl.DataFrame | None = None,
     ref_paslon: pl.DataFrame | None = None,
+    sampel_tps: pl.DataFrame | None = None,
+    sampel: pl.DataFrame | None = None,
     where: str = "inputs",
 ) -> ReconInputs:
     """Inputs conformed to their schemas; an absent dataset is an empty frame."""
@@ -97,6 +105,8 @@ def make_inputs(
         "official_region": official_region,
         "ref_tps": ref_tps,
         "ref_paslon": ref_paslon,
+        "sampel_tps": sampel_tps,
+        "sampel": sampel,
     }
     frames = {
         name: ds.empty() if given[name] is None else _conformed(ds, given[name], where)

@@ -1,4 +1,9 @@
-"""An ESTIMATE of each contest's final internal count from the TPS in so far — never a result.
+"""The naive estimate of each contest's final internal count: the baseline the projection replaced.
+
+Until the projection of :mod:`.projection` (``docs/domain.md`` §11) this was reconcile's estimate
+(``recon_perkiraan``) and the packs showed it. It is kept, unchanged, only as the baseline the
+simulation (:mod:`.simulation`, ``make simulasi``) measures against: it treats the TPS in so far as
+a random sample of each kab/kota and always speaks.
 
 Stratified ratio estimator: within each kab/kota, votes per registered voter among the expected
 TPS the desk has, times the DPT of all expected TPS of that kab/kota; a kab/kota with no TPS in yet

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from analysis.domain.regions import NATIONAL
+from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
-from analysis.reconcile.perkiraan import estimate
+from analysis.reconcile.projection import project
+from analysis.reconcile.sample import record_of
 from analysis.reconcile.tps import reconcile_tps
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
 from analysis.schemas import (
     RECON_KONTESTASI,
-    RECON_PERKIRAAN,
     RECON_PERUBAHAN,
     RECON_PERUBAHAN_WILAYAH,
     RECON_RUN,
@@ -25,8 +27,12 @@ from analysis.schemas import (
     RECON_TPS_PASLON,
     RECON_WILAYAH,
     RECON_WILAYAH_STATUS,
+    REKON_KEPASTIAN,
+    REKON_PROYEKSI,
+    REKON_PROYEKSI_PASLON,
     Dataset,
 )
+from analysis.settings import Settings, default_settings
 
 #: Attribute of :class:`ReconResult` → the dataset it is written as.
 OUTPUTS: dict[str, Dataset] = {
@@ -35,7 +41,9 @@ OUTPUTS: dict[str, Dataset] = {
     "wilayah": RECON_WILAYAH,
     "wilayah_status": RECON_WILAYAH_STATUS,
     "kontestasi": RECON_KONTESTASI,
-    "perkiraan": RECON_PERKIRAAN,
+    "proyeksi": REKON_PROYEKSI,
+    "proyeksi_paslon": REKON_PROYEKSI_PASLON,
+    "kepastian": REKON_KEPASTIAN,
     "perubahan": RECON_PERUBAHAN,
     "perubahan_wilayah": RECON_PERUBAHAN_WILAYAH,
     "run": RECON_RUN,
@@ -53,7 +61,9 @@ class ReconResult:
     wilayah: pl.DataFrame
     wilayah_status: pl.DataFrame
     kontestasi: pl.DataFrame
-    perkiraan: pl.DataFrame
+    proyeksi: pl.DataFrame = field(default_factory=REKON_PROYEKSI.empty)
+    proyeksi_paslon: pl.DataFrame = field(default_factory=REKON_PROYEKSI_PASLON.empty)
+    kepastian: pl.DataFrame = field(default_factory=REKON_KEPASTIAN.empty)
     perubahan: pl.DataFrame = field(default_factory=RECON_PERUBAHAN.empty)
     perubahan_wilayah: pl.DataFrame = field(default_factory=RECON_PERUBAHAN_WILAYAH.empty)
     run: pl.DataFrame = field(default_factory=RECON_RUN.empty)
@@ -78,6 +88,16 @@ def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
         timings[f"{phase}_cpu"] = time.process_time() - cpu
 
 
+def _outlook(
+    inputs: ReconInputs, tp: pl.DataFrame, tps: pl.DataFrame, wil: pl.DataFrame, s: Settings
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(rekon__proyeksi_*, rekon__kepastian_*): the projections and the two questions."""
+    proj, proj_paslon = project(tps, tp, inputs.sampel_tps, record_of(inputs.sampel), s.proyeksi)
+    nat = wil.filter(pl.col("kode_wilayah") == NATIONAL)
+    e = s.election
+    return proj, proj_paslon, decidedness(nat, tps, tp, e.reserve_share, e.max_voters_per_tps)
+
+
 def reconcile(
     inputs: ReconInputs,
     as_of: dt.datetime,
@@ -85,10 +105,12 @@ def reconcile(
     previous_as_of: dt.datetime | None = None,
     *,
     detail: bool = True,
+    settings: Settings | None = None,
 ) -> ReconResult:
     """Reconcile as of ``as_of`` (pure: no files read or written).
 
-    ``detail=False`` skips the per-contest outcome and the estimate (enough for "what changed").
+    ``detail=False`` skips the per-contest outcome, the projections and the two questions (enough
+    for "what changed").
     """
     timings: dict[str, float] = {}
     with timed(timings, "tps"):
@@ -96,19 +118,22 @@ def reconcile(
     with timed(timings, "wilayah"):
         wil = roll_up_paslon(tp, inputs.official_region, tolerance)
         stat = roll_up_status(tps, wil, inputs.official_region, tolerance)
-    with timed(timings, "kontestasi"):
-        if detail:
-            kon, est = outcome(wil, stat), estimate(tp, tps)
-        else:
-            kon, est = RECON_KONTESTASI.empty(), RECON_PERKIRAAN.empty()
-    return ReconResult(
+    result = ReconResult(
         as_of=as_utc(as_of),
         previous_as_of=as_utc(previous_as_of) if previous_as_of else None,
         tps_paslon=tp,
         tps=tps,
         wilayah=wil,
         wilayah_status=stat,
-        kontestasi=kon,
-        perkiraan=est,
+        kontestasi=RECON_KONTESTASI.empty(),
         timings=timings,
     )
+    if detail:
+        with timed(timings, "kontestasi"):
+            result.kontestasi = outcome(wil, stat)
+        with timed(timings, "proyeksi"):
+            s = settings or default_settings()
+            result.proyeksi, result.proyeksi_paslon, result.kepastian = _outlook(
+                inputs, tp, tps, wil, s
+            )
+    return result

@@ -77,7 +77,7 @@ def run_reconcile(
     with timed(timings, "baca"):
         inputs = load_inputs(processed)
     prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
-    result = reconcile(inputs, as_of, tol, prev_t)
+    result = reconcile(inputs, as_of, tol, prev_t, settings=s)
     result.timings = {**timings, **result.timings}
     if prev_t is not None:
         with timed(result.timings, "perubahan"):
@@ -91,6 +91,22 @@ def run_reconcile(
 # --- the command line -----------------------------------------------------------------------------
 
 
+def _projection_line(result: ReconResult, kode: str) -> str:
+    """The contest's projections that speak, one phrase each (``—`` when none does)."""
+    k = result.proyeksi.filter((pl.col("kode_kontestasi") == kode) & pl.col("ada_proyeksi"))
+    said = []
+    for m in k["metode"].to_list():
+        p = result.proyeksi_paslon.filter(
+            (pl.col("kode_kontestasi") == kode) & (pl.col("metode") == m)
+        ).sort("persen_proyeksi", descending=True, nulls_last=True)
+        top = p.row(0, named=True)
+        said.append(
+            f"{m} {top['nomor_urut']}: {fmt.persen(top['persen_proyeksi'], 1)} "
+            f"± {fmt.persen(top['galat'], 1)}"
+        )
+    return "; ".join(said) or fmt.KOSONG
+
+
 def summary(result: ReconResult, limit: int = 10, settings: Settings | None = None) -> str:
     """A short text summary (Bahasa Indonesia) of a run, for the command line."""
     zone = desk_zone(settings)
@@ -99,21 +115,26 @@ def summary(result: ReconResult, limit: int = 10, settings: Settings | None = No
         return t.astimezone(zone).strftime("%Y-%m-%d %H.%M %Z")
 
     counts = dict(result.tps.group_by("status").len().iter_rows())
-    k = result.kontestasi.sort(["bisa_mengubah_hasil", "kode_kontestasi"], descending=[True, False])
+    k = result.kontestasi.sort("kode_kontestasi")
+    dec = result.kepastian.filter(pl.col("sumber") == "internal")
+    pasti = dict(zip(dec["kode_kontestasi"], dec["urutan_pasti"], strict=True))
+    selisih = dict(zip(dec["kode_kontestasi"], dec["selisih_bisa_mengubah"], strict=True))
     compared = f" (dibanding {when(result.previous_as_of)})" if result.previous_as_of else ""
     lines = [
         f"Rekonsiliasi per {when(result.as_of)}{compared}",
         "TPS × kontestasi: "
         + ", ".join(f"{s} {fmt.angka(counts.get(s, 0))}" for s in RECON_STATUSES),
-        f"{k.height} kontestasi; {k['bisa_mengubah_hasil'].sum()} bisa berubah urutannya "
-        "(hitung internal — bukan hasil resmi; hasil resmi ditetapkan KPU)",
+        f"{k.height} kontestasi; urutan pasti (hitung internal): "
+        f"{sum(bool(v) for v in pasti.values())}; selisih dengan KPU bisa mengubah urutan: "
+        f"{sum(bool(v) for v in selisih.values())} "
+        "(proyeksi internal — bukan hasil resmi; hasil resmi ditetapkan KPU)",
     ]
     for row in k.head(limit).iter_rows(named=True):
+        kode = row["kode_kontestasi"]
         lines.append(
-            f"  {row['kode_kontestasi']:<12} cakupan internal {fmt.persen(row['cakupan_internal'])}, "
-            f"KPU {fmt.persen(row['cakupan_kpu'])}; tidak cocok {fmt.angka(row['n_tidak_cocok'])}; "
-            f"margin {fmt.angka(row['margin_internal'])}; "
-            f"{'BISA BERUBAH' if row['bisa_mengubah_hasil'] else 'aman'}"
+            f"  {kode:<12} cakupan internal {fmt.persen(row['cakupan_internal'])}, "
+            f"KPU {fmt.persen(row['cakupan_kpu'])}; margin {fmt.angka(row['margin_internal'])}; "
+            f"{'pasti' if pasti.get(kode) else 'belum pasti'}; proyeksi {_projection_line(result, kode)}"
         )
     if k.height > limit:
         lines.append(f"  ... dan {k.height - limit} kontestasi lain")

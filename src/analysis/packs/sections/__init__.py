@@ -19,6 +19,7 @@ from analysis.packs.sections.identity import section_kepala
 from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
 from analysis.packs.sections.maps import section_peta
+from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
 from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
@@ -29,6 +30,7 @@ from analysis.packs.sections.summary import child_status, section_ringkasan
 SECTIONS = (
     section_kepala,
     section_ringkasan,
+    section_proyeksi,
     section_tahapan,
     section_indikator,
     section_hitung,

@@ -156,7 +156,7 @@ def section_banding(pack: Pack) -> Html:
         parts += _contest_comparison(pack, k, r, chart=k == full[-1])
     parts.append("<h3>Selisih terbesar (per TPS)</h3>")
     parts.append(_largest_discrepancies(pack))
-    parts.append("<h3>Apakah selisih dapat mengubah hasil?</h3>")
+    parts.append("<h3>Apakah selisih dengan KPU dapat mengubah urutan?</h3>")
     parts.append(_outcome(pack))
     parts += _comparison_per_child(pack)
     return bagian("banding", "Perbandingan dengan KPU", "".join(parts))
@@ -217,47 +217,53 @@ def _largest_discrepancies(pack: Pack) -> Html:
 
 
 def _outcome(pack: Pack) -> Html:
+    """Could the open discrepancies with KPU change a contest's order? (docs/domain.md §11 (a);
+    whether the TPS still uncounted could is the projection section's question.)"""
     k = pack.kontestasi
-    if k is None:
+    if k is None or pack.kepastian is None:
         return kosong("Penilaian dampak selisih")
     if k.is_empty():
         return p(
             "Tidak ada pemilihan yang seluruh wilayahnya berada di unit ini; penilaian ada di laporan tingkat atas."
         )
-    k = k.sort(["bisa_mengubah_hasil", "kode_kontestasi"], descending=[True, False])
-    n_bisa = int(k["bisa_mengubah_hasil"].fill_null(False).sum())
-    n_all = k.height
+    held = k["kode_kontestasi"].to_list()
+    d = pack.kepastian.filter(
+        (pl.col("sumber") == "internal") & pl.col("kode_kontestasi").is_in(held)
+    ).sort(["selisih_bisa_mengubah", "kode_kontestasi"], descending=[True, False], nulls_last=True)
+    n_bisa = int(d["selisih_bisa_mengubah"].fill_null(False).sum())
+    n_all = d.height
     cap = pack.settings.briefing.list_rows * 2
-    k = k.head(cap)
     rows = [
         [
             kontestasi_label(pack, r["kode_kontestasi"]),
-            fmt.angka(r.get("margin_internal")),
-            fmt.angka(r.get("ayunan_selisih")),
+            fmt.angka(r.get("margin_penantang")),
+            fmt.angka(r.get("efek_selisih_maks")),
             angka_el(
-                "bisa_mengubah_hasil",
-                "YA" if r.get("bisa_mengubah_hasil") else "tidak",
-                bool(r.get("bisa_mengubah_hasil")),
+                "selisih_bisa_mengubah",
+                "ya" if r.get("selisih_bisa_mengubah") else "tidak",
+                bool(r.get("selisih_bisa_mengubah")),
                 kontestasi=r["kode_kontestasi"],
+                sumber="internal",
             ),
-            r.get("alasan"),
+            r.get("kalimat_selisih"),
         ]
-        for r in k.iter_rows(named=True)
+        for r in d.head(cap).iter_rows(named=True)
     ]
     head = Html(
-        f"<p>{angka_el('n_bisa_mengubah_hasil', fmt.angka(n_bisa), n_bisa, wilayah=pack.kode_wilayah)}"
-        f" dari {esc(fmt.angka(n_all))} pemilihan: selisih atau TPS yang belum masuk dapat mengubah "
-        "urutan teratas.</p>"
+        f"<p>{angka_el('n_selisih_bisa_mengubah', fmt.angka(n_bisa), n_bisa, wilayah=pack.kode_wilayah)}"
+        f" dari {esc(fmt.angka(n_all))} pemilihan: selisih dengan KPU yang belum selesai dapat "
+        "mengubah urutan teratas hitung internal. Apakah TPS yang belum masuk dapat mengubahnya: "
+        "lihat bagian Proyeksi.</p>"
     )
     return (
         head
         + tabel(
             [
                 "Pemilihan",
-                "Selisih unggul–kedua (internal)",
-                "Ayunan maks. dari selisih",
-                "Bisa mengubah hasil",
-                "Alasan",
+                "Keunggulan atas penantang terdekat",
+                "Pergeseran maks. dari selisih",
+                "Selisih bisa mengubah urutan",
+                "Keterangan",
             ],
             rows,
             kanan=(1, 2),

@@ -1,4 +1,4 @@
-"""The internal count: votes per paslon with coverage, estimate and progress, always with the caveat."""
+"""The internal count: votes per paslon with coverage and progress, always with the caveat."""
 
 from __future__ import annotations
 
@@ -58,37 +58,6 @@ def _progress_chart(pack: Pack, k: str, tps_total: int | None) -> Html | None:
     )
 
 
-def _estimate(pack: Pack, k: str, paslon: pl.DataFrame) -> str:
-    """Reconcile's estimate of the final internal result for the unit's own contest, labelled so."""
-    if pack.perkiraan is None:
-        return ""
-    e = pack.perkiraan.filter(pl.col("kode_kontestasi") == k).sort("nomor_urut")
-    if e.is_empty():
-        return ""
-    names = {r["nomor_urut"]: r for r in paslon.iter_rows(named=True)}
-    rows = []
-    for r in e.iter_rows(named=True):
-        x = names.get(r["nomor_urut"], {})
-        rows.append(
-            [
-                paslon_label(r["nomor_urut"], x.get("nama_paslon"), x.get("kolom_kosong")),
-                angka_el(
-                    "perkiraan_persen",
-                    fmt.persen(r["perkiraan_persen"]),
-                    r["perkiraan_persen"],
-                    kontestasi=k,
-                    paslon=r["nomor_urut"],
-                ),
-                f"{fmt.persen(r['persen_bawah'])} – {fmt.persen(r['persen_atas'])}",
-            ]
-        )
-    return Html(
-        "<h4>Perkiraan akhir hitung internal (bukan hasil)</h4>"
-        + tabel(["Pasangan calon", "Perkiraan", "Selang 95%"], rows, kanan=(1, 2))
-        + p(e["keterangan"][0] or "perkiraan — bukan hasil resmi", "caveat-kecil")
-    )
-
-
 def _paslon_table(pack: Pack, k: str, s: pl.DataFrame) -> Html:
     """Votes per paslon of the unit's own contest, with the total of valid votes."""
     total = int(s["suara_internal"].fill_null(0).sum()) if not s.is_empty() else 0
@@ -120,7 +89,7 @@ def _paslon_table(pack: Pack, k: str, s: pl.DataFrame) -> Html:
 
 
 def _contest_count(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
-    """One contest shown in full: coverage, votes per paslon, the estimate and (once) progress."""
+    """One contest shown in full: coverage, votes per paslon and (once) progress."""
     parts: list[str] = []
     parts.append(f"<h3>{esc(kontestasi_label(pack, k))}</h3>")
     parts.append(
@@ -141,7 +110,7 @@ def _contest_count(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
     s = paslon_rows(pack, k)
     parts.append(_paslon_table(pack, k, s))
     parts.append(p(f"{CAVEAT}; cakupan {fmt.persen(r['cakupan_internal'])} TPS.", "caveat-kecil"))
-    parts.append(_estimate(pack, k, s))
+    parts.append(p("Proyeksi hasil akhir dan kepastian urutan: lihat bagian Proyeksi.", "catatan"))
     # One chart per kind and pack (the contest closest to the unit) keeps a pack fast to make.
     ch = _progress_chart(pack, k, r["tps_diharapkan"]) if chart else None
     if ch:
