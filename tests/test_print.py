@@ -321,7 +321,7 @@ def test_phone_tables_fit_and_open_the_rest_on_demand(demo_packs) -> None:
                 seen = _look(b, page, 390, 844, True, _PHONE)
                 assert seen["requests"] == [page.as_uri()]
                 assert seen["bad"] == [], f"{page.name}: tables scroll without saying so"
-                assert seen["width"] <= 390
+                assert seen["width"] <= 390, page.name
                 assert seen["shownBefore"] == 0
                 assert seen["shownAfter"] == seen["hidden"]
                 hidden += seen["hidden"]
