@@ -19,11 +19,13 @@ DATE ?=
 SCOPE ?=
 DEPTH ?=
 RAW ?=
+# WAIT=1: wait for another run on the same processed folder to finish instead of stopping
+WAIT ?=
 # Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
 # Jupyter refuses to start as root unless told; the desk's machines and containers often run as root.
 LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW))
+BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW)) $(if $(WAIT),--wait)
 
 .PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench simulasi lab lint format clean
 
@@ -71,10 +73,12 @@ templates: .venv/.synced ## Write the Excel/CSV input templates for field staff 
 checks-doc: .venv/.synced ## Rewrite docs/checks.md and the GX suites in expectations/ from the check tables
 	$(VENV_PY) -m analysis checks-doc
 
-# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT); only this reads it.
-MAP_SOURCE ?= ../shared/data/wilayah_boundaries_kemendagri2025
+# The boundary dump the map asset is built from (cahyadsn/wilayah_boundaries, MIT): a folder you
+# download and name; the packs and tests read only the committed asset, never this folder.
+MAP_SOURCE ?=
 
 map-asset: .venv/.synced ## Rebuild the packs' map asset from the boundary dump (MAP_SOURCE=<dir>)
+	@test -n "$(MAP_SOURCE)" || { echo "galat: sebutkan folder batas wilayah: make map-asset MAP_SOURCE=<folder>"; exit 2; }
 	$(VENV_PY) -m analysis build-map-asset --source $(MAP_SOURCE)
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
@@ -104,6 +108,6 @@ format: .venv/.synced ## Apply ruff fixes and formatting
 	.venv/bin/ruff format src tests
 
 clean: ## Remove generated data, reports, environments and caches (data/raw/ drops other than the demo stay)
-	rm -rf data/processed/* reports/* data/raw/demo-* .venv .venv-lab .tools .pytest_cache .ruff_cache
+	rm -rf data/processed/* data/processed/.*.generasi data/processed/.*.kunci data/processed/.*.galat.log reports/* reports/.*.generasi data/raw/demo-* .venv .venv-lab .tools .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find expectations/uncommitted -mindepth 1 -delete 2>/dev/null || true

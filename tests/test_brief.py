@@ -132,7 +132,7 @@ def test_cli_reports_bad_parameters_without_traceback(notebook, tmp_path, capsys
     )  # fmt: skip
     assert execute.run(args) == 2
     err = capsys.readouterr().err
-    assert "processed_dir=" in err and "is not a folder" in err
+    assert "folder data olahan (--processed)" in err and "tidak ada" in err
     assert "Traceback" not in err
     assert not (tmp_path / "reports").exists()
 

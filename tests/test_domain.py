@@ -175,3 +175,18 @@ def test_time_zone_expr_agrees_with_time_zone() -> None:
             assert zone is None
     assert out[-2:].to_list() == [None, None]
     assert regions.TIME_ZONES[0] == "Asia/Jakarta" and len(regions.TIME_ZONES) == 4
+
+
+def test_kpu_code_unit_reads_a_run_of_digits() -> None:
+    tokens = ["1601", "160513", "1603032017003", "16", "20241128", "160", "00", "16a1", ""]
+    got = pl.select(regions.kpu_code_unit_expr(pl.Series(tokens))).to_series().to_list()
+    assert got == ["16.01", "16.05.13", "16.03.03.2017", "16", None, None, None, None, None]
+
+
+def test_common_unit_is_the_deepest_unit_holding_them_all() -> None:
+    assert regions.common_unit(["16.01.02", "16.01"]) == "16.01"
+    assert regions.common_unit(["16.01.02.2001", "16.01.02.2002"]) == "16.01.02"
+    assert regions.common_unit(["16.01", "16.02"]) == "16"
+    assert regions.common_unit(["16.01", "17.02"]) == regions.NATIONAL
+    assert regions.common_unit(["16"]) == "16"
+    assert regions.common_unit([]) == regions.NATIONAL

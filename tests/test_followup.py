@@ -83,7 +83,8 @@ def test_items_carried_over_days_until_closed():
         "identitas_kpu:1671011001001/pkwkp-16",
     }
     a1 = s1.filter(pl.col("id_masalah") == "insiden:A").row(0, named=True)
-    assert a1["jatuh_tempo"] == REPORTED.astimezone(dt.UTC)  # kritis: now
+    # kritis: within 2 hours of the report (a deadline is never the report time itself)
+    assert a1["jatuh_tempo"] == (REPORTED + dt.timedelta(hours=2)).astimezone(dt.UTC)
     b1 = s1.filter(pl.col("id_masalah") == "insiden:B").row(0, named=True)
     # sedang: by the end of the next local day (28 Nov 23:59:59 WIB)
     assert b1["jatuh_tempo"] == dt.datetime(2024, 11, 28, 23, 59, 59, tzinfo=WIB).astimezone(dt.UTC)
@@ -184,3 +185,21 @@ def test_problems_built_from_reconcile_screens_and_readiness():
     state = fu.update_followup(None, _inc(), problems, DAY1)
     assert set(state["instansi"]) == {"KPU", "Pemda"}
     assert state.height == 4 and (state["status"] == "terbuka").all()
+
+
+def test_logistics_advice_fits_the_day_of_the_report():
+    """A logistics incident of voting day, reported on again the day after, is not told to send
+    ballots "sebelum pemungutan" (issue 12): the advice follows where the report's time stands."""
+    df = pl.DataFrame(
+        {
+            "kategori": ["logistik"] * 3,
+            "tingkat_keparahan": ["tinggi"] * 3,
+            "tahapan": ["pemungutan_penghitungan"] * 3,
+        }
+    )
+    before = fu.recommend(df, saat=fu.phase_of(dt.datetime(2024, 11, 26, 9, tzinfo=WIB)))
+    after = fu.recommend(df, saat=fu.phase_of(dt.datetime(2024, 11, 28, 14, tzinfo=WIB)))
+    assert before["tindakan"][0].startswith("Minta KPU kab/kota segera mengirim logistik")
+    assert "pemungutan susulan" in after["tindakan"][0]
+    assert not any("sebelum pemungutan" in t for t in after["tindakan"])
+    assert fu.phase_of(dt.datetime(2024, 11, 27, 23, tzinfo=WIB)) == "hari_pemungutan"

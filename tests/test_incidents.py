@@ -185,7 +185,7 @@ def test_new_and_open_serious_listings():
     serious = inc.open_serious(df, "00", AS_OF)
     # #4 is dibantah, #6 selesai, #7 not yet reported as of AS_OF
     assert serious["id_insiden"].to_list() == ["1", "2"]
-    assert serious["umur_jam"].to_list() == [2.0, 30.0]
+    assert serious["umur_menit"].to_list() == [120, 1800]
     assert serious["penanganan_label"].to_list() == ["Baru", "Sedang ditangani"]
 
 

@@ -405,7 +405,8 @@ def test_bad_and_duplicate_files_are_reported_and_the_run_goes_on(messy):
     assert "letak berkas tidak dikenal" in _file(acc, "lain/catatan.csv")["pesan"]
     assert "bukan JSON" in _file(acc, "kpu/20241127T2000/tps/pkwkk/1671011001009.json")["pesan"]
     assert any(m.startswith("hitung_internal/rusak.csv: DITOLAK") for m in acc.messages)
-    assert "manifest.json" not in acc.files["path"].to_list()
+    manifest = _file(acc, "manifest.json")  # listed, not read (issue 11 item 5)
+    assert manifest["status"] == "dilewati" and manifest["baris_dibaca"] == 0
 
 
 def test_kpu_pulls_supersede_and_unknown_paslon_is_kept(messy):
@@ -481,7 +482,7 @@ def test_rerun_uses_the_cache_gives_the_same_result_and_keeps_first_ingest_time(
     assert catalog.read(TALLY.name, root=out).equals(tally1)
     ledger2 = catalog.read(LEDGER.name, root=out)
     assert ledger2["waktu_ingest"].to_list() == ledger1["waktu_ingest"].to_list()
-    assert (out / "_cache" / "tally.rows.parquet").exists()
+    assert (out / "_cache" / "tally.json").exists()
     assert _snapshot(drop) == before  # raw hashes and mtimes unchanged
 
 
@@ -514,8 +515,16 @@ def test_demo_every_injected_fault_is_flagged_and_accounting_adds_up(tmp_path):
     m = demo.generate("16.71", s.demo.seed, s.demo.as_of, drop)
     acc = run_ingest(drop, out, s)
     assert acc.balanced
-    read_by = acc.files.group_by("dataset").agg(pl.col("baris_dibaca").sum())
+    # the manifest counts the rows its readable files hold; a file rejected whole now accounts
+    # for its rows too (as rejected), beyond the manifest's count
+    read_by = (
+        acc.files.filter(pl.col("status") == "diterima")
+        .group_by("dataset")
+        .agg(pl.col("baris_dibaca").sum())
+    )
     read_by = dict(zip(read_by["dataset"], read_by["baris_dibaca"], strict=True))
+    whole = acc.files.filter(pl.col("status") == "ditolak", pl.col("dataset") == TALLY.name)
+    assert whole["baris_ditolak"].sum() > 0  # the old-format file's rows are not lost
     rows = m["totals"]["rows"]
     assert read_by[TALLY.name] == rows["tally"]
     assert read_by[OFFICIAL_TPS.name] == sum(rows["kpu_tps"].values())

@@ -2,7 +2,7 @@
 
 The asset is checked as committed (format, checksum, one shape per unit of the region tree); the
 build is re-run on a real slice of the upstream dump (``tests/data/wilayah_boundaries_31``, DKI
-Jakarta) and must reproduce the shipped groups byte for byte. Nothing here reads ``../shared``.
+Jakarta) and must reproduce the shipped groups byte for byte. Nothing here reads outside the repository.
 """
 
 from __future__ import annotations

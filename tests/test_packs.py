@@ -427,7 +427,10 @@ def test_sections_are_wrapped(processed: Path) -> None:
     pack = load_pack(processed, "2024-11-28", "provinsi", "16")
     for f in sections.SECTIONS:
         out = f(pack)
-        assert out.startswith('<section class="bagian" id="') and out.count("<h2>") == 1, f.__name__
+        assert out.startswith('<section class="bagian" id="'), f.__name__
+        # the header has the title; the first screen one heading per contest
+        if f not in (sections.section_kepala, sections.section_jawaban):
+            assert out.count("<h2>") == 1, f.__name__
 
 
 def test_every_tier_renders(processed: Path) -> None:
@@ -527,3 +530,31 @@ def test_a_partitioned_dataset_is_replaced_whole(tmp_path: Path) -> None:
     assert catalog.parts(name, tmp_path) == ["16"]
     assert catalog.read(name, tmp_path, part="31").is_empty()  # absent part: empty, declared
     assert catalog.read_optional(schemas.PAKET_KERAWANAN.name, tmp_path) is None
+
+
+def test_a_report_on_the_hour_is_in_that_hour() -> None:
+    from analysis.packs.inputs import _progress
+
+    utc = dt.UTC
+    tally = pl.DataFrame(
+        {
+            "kode_tps": [A, B, C],
+            "kode_kontestasi": ["pkwkp-16"] * 3,
+            "waktu_laporan": [t(28, 13, 0), t(28, 13, 5), t(28, 14, 0)],
+        }
+    ).with_columns(pl.col("waktu_laporan").dt.convert_time_zone("UTC"))
+    p = _progress(tally, None, AS_OF.astimezone(utc), None)
+    nat = p.filter(pl.col("kode_wilayah") == "00").sort("waktu")
+    hours = [w.astimezone(WIB).hour for w in nat["waktu"]]
+    assert hours == [13, 14]  # 13.00 sharp by 13.00; 13.05 and 14.00 by 14.00
+    assert nat["tps_masuk"].to_list() == [1, 3]  # as many as the summary counts at 14.00
+
+
+def test_berbeda_is_one_count_everywhere(processed: Path) -> None:
+    html = sections.render_all(load_pack(processed, "2024-11-28", "provinsi", "16"))
+    total = int(figures(html, "n_berbeda", wilayah="16")[0])
+    assert total == sum(int(v) for v in figures(html, "n_tidak_cocok"))
+    assert total == len(figures(html, "selisih_tps"))  # nothing cut: no "… dan N lainnya"
+    n = {s: int(figures(html, f"n_{s}", kontestasi="pkwkp-16")[0]) for s in ("cocok", "selisih")}
+    assert n["cocok"] + n["selisih"] == int(figures(html, "tps_keduanya", kontestasi="pkwkp-16")[0])
+    assert "Cara membaca angka" in html and "kini sama" in html

@@ -22,7 +22,7 @@ from analysis.reconcile import (
     run_reconcile,
 )
 from analysis.reconcile.inputs import INPUTS
-from analysis.schemas import RECON_STATUSES
+from analysis.schemas import RECON_COMPARISONS, RECON_STATUSES
 from analysis.settings import default_settings
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -251,6 +251,8 @@ def test_roll_ups_equal_the_sum_of_their_parts(inputs):
     assert nat["tps_diharapkan"] == 6 and nat["tps_internal"] == 4 and nat["tps_kpu"] == 4
     assert nat["tps_keduanya"] == 3 and nat["cakupan_internal"] == pytest.approx(4 / 6)
     assert sum(nat[f"n_{st}"] for st in RECON_STATUSES) == r.tps.height
+    assert sum(nat[f"n_banding_{st}"] for st in RECON_COMPARISONS) == r.tps.height
+    assert nat["n_banding_selisih"] == nat["n_tidak_cocok"]  # "berbeda": one reading, two names
     assert nat["n_tidak_cocok"] == 2 and nat["selisih_abs"] == 5 + 3
     assert nat["dpt_belum_internal"] == 2 * 300
     nw = w.filter(pl.col("kode_wilayah") == "00").sort("nomor_urut")
@@ -427,7 +429,7 @@ def test_cli_reports_bad_time_clearly(tmp_path, capsys):
     from analysis.__main__ import main
 
     assert main(["reconcile", "--as-of", "besok", "--processed", str(tmp_path)]) == 2
-    assert "not an ISO time" in capsys.readouterr().out
+    assert "not an ISO time" in capsys.readouterr().err
 
 
 def test_record_published_and_corrected_since_previous_report_is_revised():
@@ -670,6 +672,7 @@ def test_status_tables_name_every_status_once():
     banding = [label for label, _ in COMPARISON] + [NEITHER]
     assert len(set(banding)) == len(banding)
     assert sorted(banding + [label for label, _ in STATUS]) == sorted(RECON_STATUSES)
+    assert banding == list(RECON_COMPARISONS)
 
 
 def test_first_label_takes_the_first_condition_that_holds():

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analysis import tune_allocator
+from analysis import console, tune_allocator
 from analysis.settings import default_settings
 
 
@@ -90,12 +90,11 @@ def run_stage(name: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any
     p.join()
     result["stage"] = name
     result["peak_rss_tree_mb"] = round(peak_tree)
-    print(
+    console.say(
         f"  {name:<28} {result['seconds']:>8.1f} s   cpu {result['cpu_seconds']:>7.1f} s"
         f"   peak {result['peak_rss_mb']:>6} MB"
         f"   all processes {result['peak_rss_tree_mb']:>6} MB"
         + (f"   ERROR {result['error']}" if result["error"] else ""),
-        flush=True,
     )
     return result
 
@@ -174,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
     processed = paths.processed / f"bench-{tag}"
     reports = paths.reports / "bench"
     results = []
-    print(f"benchmark on the demo scenario {args.scope} (2 cores; each stage in a fresh process)")
+    console.say(
+        f"benchmark on the demo scenario {args.scope} (2 cores; each stage in a fresh process)"
+    )
     if not (raw / "manifest.json").exists():
         results.append(run_stage("generate demo", _generate, scope=args.scope, out=raw))
     shutil.rmtree(processed, ignore_errors=True)
@@ -199,6 +200,6 @@ def run(args: argparse.Namespace) -> int:
     out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     for r in results:
         if r.get("detail"):
-            print(f"  {r['stage']}: {json.dumps(r['detail'], default=str)}")
-    print(f"written {out}")
+            console.say(f"  {r['stage']}: {json.dumps(r['detail'], default=str)}")
+    console.say(f"written {out}")
     return 1 if any(r["error"] for r in results) else 0

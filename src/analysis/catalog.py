@@ -15,6 +15,13 @@ Raw drop layout (a folder given as ``--raw``; the demo writes the same layout)::
     <drop>/kesiapan/*.csv|*.xlsx          readiness indicators
                                           -> kesiapan__wilayah_tanggal_indikator
     <drop>/manifest.json                  demo only: ground truth of every injected fault
+    <drop>/DATA_SIMULASI.json             demo only: the generator's mark (binds manifest.json by
+                                          its sha256); only a drop carrying both is "the demo"
+
+Only regular files inside the drop are read: symbolic links and special files (FIFO, device,
+socket) are refused unopened; hidden files, ``manifest.json``/README, a pull's own bookkeeping
+(everything in ``kpu/<pull>/`` but ``tps/``) and a pull still being staged (``kpu/.tarik-<pull>/``)
+are skipped. Every one of them is listed in the ledger with its fate (``analysis.ingest.survey``).
 
 ``<pull>`` is the time KPU's site was read, ``YYYYMMDDTHHMM`` in WIB; ``<jenis>`` is ``pkwkp``,
 ``pkwkk`` or ``ppwp``. Dataset names follow ``<sumber>__<butir>`` (README, "For developers"), and
@@ -35,6 +42,10 @@ import polars as pl
 from analysis import schemas
 from analysis.schemas import BY_NAME
 from analysis.settings import Settings, default_settings
+
+#: The demo generator's files at the root of a drop it made (see :mod:`analysis.demo.marker`).
+DEMO_MANIFEST = "manifest.json"
+DEMO_MARKER = "DATA_SIMULASI.json"
 
 RAW_FOLDERS: dict[str, str] = {
     "referensi": "reference tables (TPS list, paslon)",

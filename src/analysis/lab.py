@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis import kernelspec
+from analysis import console, kernelspec
 
 #: Lab's settings overrides (``@jupyterlab/apputils-extension:notification`` holds the news and
 #: update-check switches in JupyterLab 4).
@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         written = configure(args.lab_prefix)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.say(f"error: {exc}", stream=sys.stderr)
         return 2
     for path in written:
-        print(f"lab: {path}")
+        console.say(f"lab: {path}")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from analysis import console
 from analysis.settings import REPO_ROOT
 
 
@@ -32,5 +33,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     bad = dirty_notebooks(args.folder)
     for p in bad:
-        print(f"{p}: has outputs; run `jupyter nbconvert --clear-output --inplace {p}`")
+        console.say(f"{p}: has outputs; run `jupyter nbconvert --clear-output --inplace {p}`")
     return 1 if bad else 0

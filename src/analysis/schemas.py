@@ -419,7 +419,7 @@ LEDGER = _d(
         "sha256": "str",
         "ukuran_byte": "int",
         "dataset": "str",
-        "status": "str",  # diterima | ditolak (file-level)
+        "status": "str",  # diterima | ditolak | duplikat | dilewati (not data: never opened)
         "pesan": "str",
         "baris_dibaca": "int",
         "baris_diterima": "int",
@@ -427,7 +427,7 @@ LEDGER = _d(
         "baris_digantikan": "int",
         "waktu_ingest": "datetime",
     },
-    nullable=("pesan", "dataset"),
+    nullable=("pesan", "dataset", "sha256", "ukuran_byte"),  # a file refused unopened has neither
 )
 
 # --- Reconciliation outputs (analysis.reconcile; the rules in docs/domain.md §6–§7) --------------
@@ -441,6 +441,16 @@ RECON_STATUSES: tuple[str, ...] = (
     "hanya_kpu",  # KPU published, the desk has no report yet
     "kpu_direvisi",  # KPU's votes changed since the previous as-of (both values kept)
     "belum_masuk",  # an expected TPS neither source has yet
+)
+
+#: ``status_banding``, the comparison alone, mutually exclusive: a KPU revision does not change it, so
+#: "cocok" includes a revised KPU record that now matches (packs count TPS by these; revisions apart).
+RECON_COMPARISONS: tuple[str, ...] = (
+    "cocok",
+    "selisih",
+    "hanya_internal",
+    "hanya_kpu",
+    "belum_masuk",
 )
 
 _RECON_AREA = {
@@ -557,6 +567,9 @@ RECON_WILAYAH_STATUS = _d(
         **{
             f"n_{s}": "int" for s in RECON_STATUSES
         },  # TPS × contest by status (all, expected or not)
+        **{
+            f"n_banding_{s}": "int" for s in RECON_COMPARISONS
+        },  # TPS × contest by status_banding, the comparison alone (all, expected or not)
         "n_tidak_cocok": "int",  # TPS whose sources differ (selisih, or revised and differing)
         "n_selisih_dijelaskan": "int",  # ... of which a validation flag explains
         "selisih_abs": "int",
@@ -820,7 +833,7 @@ ACCOUNTING = _d(
         "path": "str",  # relative to the drop
         "sha256": "str",
         "dataset": "str",
-        "status": "str",  # diterima | ditolak (whole file) | duplikat (same content as another file)
+        "status": "str",  # diterima | ditolak (whole file) | duplikat (same content) | dilewati (not data)
         "pesan": "str",
         "baris_dibaca": "int",  # = baris_diterima + baris_ditolak + baris_digantikan
         "baris_diterima": "int",
@@ -1123,7 +1136,7 @@ PAKET_KEPASTIAN = _paket(
 
 PAKET_SELISIH = _paket(
     "selisih_tps_kontestasi",
-    "one row per TPS × contest where the internal count and KPU's differ (or KPU revised)",
+    "one row per TPS × contest where the internal count and KPU's differ (status_banding selisih)",
     RECON_TPS.key,
     RECON_TPS.columns,
     f"Rows of {RECON_TPS.name}; one file per province (analysis.catalog.PARTITIONS).",
@@ -1134,10 +1147,47 @@ PAKET_INSIDEN = _paket(
     "insiden",
     INCIDENTS.grain,
     INCIDENTS.key,
-    {**INCIDENTS.columns, "kode_lokasi_paket": "str"},
+    {**INCIDENTS.columns, "kode_lokasi_paket": "str", "lokasi_tingkat_atas": "bool"},
     f"{INCIDENTS.name} with the unit each report is filed under for slicing: its region, else its TPS's "
-    "desa, else '00' (incidents.prepare then places it exactly).",
+    "desa, else the highest level known (the smallest unit holding every TPS of the drop: its province "
+    "for a province's drop), which then also fills kode_wilayah; lokasi_tingkat_atas marks those "
+    "(incidents.prepare then places each exactly).",
     INCIDENTS.nullable,
+)
+
+PAKET_STATUS_WILAYAH = _paket(
+    "status_wilayah",
+    "one row per region unit with data (nasional '00' .. desa)",
+    ("kode_wilayah",),
+    {
+        "kode_wilayah": "str",
+        "kode_induk": "str",
+        "tingkat": "str",
+        "status": "str",  # aman | perhatian | kritis (analysis.packs.status.RULES)
+        "alasan": "str",  # Bahasa Indonesia: every rule that holds, or "tidak ada catatan"
+        "tps_diharapkan": "int",  # Σ over the contests held in the unit
+        "tps_internal": "int",
+        "cakupan_internal": "float",
+        "cakupan_harapan": "float",  # the expected-coverage curve at this hour (null before close)
+        "tps_keduanya": "int",
+        "n_tidak_cocok": "int",
+        "porsi_selisih": "float",
+        "n_kritis_terbuka": "int",  # open kritis incidents (not selesai, not dibantah)
+        "n_kritis_terverifikasi": "int",  # ... verified and recent
+        "n_kritis_lain": "int",  # ... recent, not verified
+        "n_tinggi_terverifikasi": "int",  # open tinggi, verified and recent
+        "n_kontestasi_berubah": "int",  # contests held in it whose discrepancy could change the order
+    },
+    "The traffic light of every unit, computed once per run (analysis.packs.status).",
+    (
+        "kode_induk",
+        "tps_diharapkan",
+        "tps_internal",
+        "cakupan_internal",
+        "cakupan_harapan",
+        "tps_keduanya",
+        "porsi_selisih",
+    ),
 )
 
 PAKET_KESIAPAN = _paket(
@@ -1158,29 +1208,44 @@ PAKET_VALIDASI = _paket(
     CHECK_SUMMARY.nullable,
 )
 
+#: The unit a file belongs to (added to the file tables of the pack inputs): the deepest unit that
+#: holds every row it placed (TPS, region) and every region code its path names (a file rejected whole
+#: from ``hitung_1601_*``: 16.01); null when nothing places it (a pack of the run's scope or above
+#: shows it). analysis.packs.inputs.file_units computes it.
+_FILE_UNIT = {"kode_wilayah_berkas": "str"}
+
 PAKET_KARANTINA = _paket(
-    "karantina_dataset_pemeriksaan",
-    "one row per dataset × check that rejected rows (the first reason of each rejected row)",
-    ("dataset", "pemeriksaan"),
-    {"dataset": "str", "pemeriksaan": "str", "n_baris": "int", "contoh_alasan": "str"},
+    "karantina_dataset_pemeriksaan_wilayah",
+    "one row per dataset × check that rejected rows × unit of the rows' file (the first reason of "
+    "each rejected row; the unit is null when unknown, so there is no key)",
+    (),
+    {
+        "dataset": "str",
+        "pemeriksaan": "str",
+        **_FILE_UNIT,
+        "n_baris": "int",
+        "contoh_alasan": "str",
+    },
+    "A pack sums the rows of the units in its subtree; its example quotes one of them.",
+    tuple(_FILE_UNIT),
 )
 
 PAKET_NERACA_BERKAS = _paket(
     "neraca_berkas",
     ACCOUNTING.grain,
     ACCOUNTING.key,
-    ACCOUNTING.columns,
-    f"{ACCOUNTING.name} as it stands: rows read = accepted + rejected + superseded per file.",
-    ACCOUNTING.nullable,
+    {**ACCOUNTING.columns, **_FILE_UNIT},
+    f"{ACCOUNTING.name} with each file's unit: rows read = accepted + rejected + superseded per file.",
+    (*ACCOUNTING.nullable, *_FILE_UNIT),
 )
 
 PAKET_SUMBER_BERKAS = _paket(
     "sumber_berkas",
     LEDGER.grain,
     LEDGER.key,
-    LEDGER.columns,
-    f"{LEDGER.name} as it stands: every input file with its SHA-256.",
-    LEDGER.nullable,
+    {**LEDGER.columns, **_FILE_UNIT},
+    f"{LEDGER.name} with each file's unit: every input file with its SHA-256.",
+    (*LEDGER.nullable, *_FILE_UNIT),
 )
 
 PAKET_PENAPISAN_TPS = _paket(
@@ -1244,6 +1309,7 @@ PACK_INPUTS: tuple[Dataset, ...] = (
     PAKET_PENAPISAN_WILAYAH,
     PAKET_KERAWANAN,
     PAKET_TINDAK_LANJUT,
+    PAKET_STATUS_WILAYAH,
 )
 
 ALL: tuple[Dataset, ...] = (

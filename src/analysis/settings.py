@@ -207,12 +207,41 @@ class Stage(_Strict):
 
 
 class ChildStatus(_Strict):
-    """Cut-offs of the traffic-light status per child unit in a pack (analysis.packs)."""
+    """The traffic-light status of a unit (analysis.packs.status); reasons in settings.yaml."""
 
+    # colour bins of the coverage map (analysis.packs.sections.maps), not the status rule
     coverage_watch: float = Field(default=0.9, ge=0, le=1)
     coverage_critical: float = Field(default=0.5, ge=0, le=1)
-    discrepancy_share_watch: float = Field(default=0.0, ge=0, le=1)
-    discrepancy_share_critical: float = Field(default=0.02, ge=0, le=1)
+    polls_close: dt.time = dt.time(13, 0)  # local time TPS close; the expected curve counts from it
+    # [hours since polls closed, share of expected TPS the internal count should hold by then]
+    expected_coverage: list[tuple[float, float]] = [
+        (0, 0.0),
+        (6, 0.45),
+        (12, 0.65),
+        (24, 0.85),
+        (48, 0.95),
+    ]
+    coverage_watch_ratio: float = Field(default=0.75, gt=0, le=1)
+    coverage_critical_ratio: float = Field(default=0.5, gt=0, le=1)
+    incident_recent_hours: float = Field(default=72, gt=0)
+    discrepancy_share_watch: float = Field(default=0.01, ge=0, le=1)
+
+    @field_validator("expected_coverage")
+    @classmethod
+    def _curve(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        hours = [h for h, _ in v]
+        shares = [s for _, s in v]
+        if not v or hours != sorted(hours) or shares != sorted(shares):
+            raise ValueError("needs [hours, share] points with hours and shares rising")
+        if not all(0 <= s <= 1 for s in shares) or hours[0] < 0:
+            raise ValueError("shares must lie in 0..1 and hours be >= 0")
+        return v
+
+    @model_validator(mode="after")
+    def _ratios(self) -> ChildStatus:
+        if self.coverage_critical_ratio > self.coverage_watch_ratio:
+            raise ValueError("coverage_critical_ratio must not exceed coverage_watch_ratio")
+        return self
 
 
 class Signatory(_Strict):
@@ -294,6 +323,12 @@ class KpuPull(_Strict):
         return self
 
 
+class RunSafety(_Strict):
+    """What a run checks before any work (analysis.preflight); reasons in settings.yaml."""
+
+    min_free_mb: int = Field(default=500, ge=0)
+
+
 class PassphraseSource(_Strict):
     """Where a locked edition's passphrase comes from: an environment variable, else a file.
 
@@ -364,6 +399,7 @@ class Settings(_Strict):
     proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
     kpu_pull: KpuPull
+    run: RunSafety = RunSafety()
     share: Share = Share()
 
 

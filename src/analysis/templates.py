@@ -14,6 +14,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from analysis import console
 from analysis.demo import INCIDENT_HEADERS, READINESS_HEADERS, TALLY_HEADERS
 from analysis.settings import REPO_ROOT, default_settings
 from analysis.taxonomy import taxonomy
@@ -167,5 +168,5 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_settings().paths.resolved().reports / "templates"
     for p in write_templates(out):
         shown = p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p
-        print(f"templates: {shown}")
+        console.say(f"templates: {shown}")
     return 0

@@ -257,8 +257,8 @@ def _winner_share(cur: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
     """Per TPS × contest: turnout and the share of the contest's overall winner (within the data)."""
     totals = v.group_by("kode_kontestasi", "nomor_urut").agg(pl.col("suara").sum())
     winner = (
-        totals.sort("suara", descending=True)
-        .group_by("kode_kontestasi")
+        totals.sort(["suara", "nomor_urut"], descending=[True, False])
+        .group_by("kode_kontestasi", maintain_order=True)
         .first()
         .select("kode_kontestasi", pl.col("nomor_urut").alias("pemenang"))
     )

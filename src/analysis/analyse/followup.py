@@ -84,19 +84,45 @@ def _matches(col: str, value: object) -> pl.Expr:
     return pl.col(col).is_in([str(v) for v in values])
 
 
-def recommend(incidents: pl.DataFrame, pb: Playbook | None = None) -> pl.DataFrame:
+#: Where a report's time stands against voting day (the playbook's ``saat``), by local date.
+SAAT: dict[int, str] = {-1: "sebelum_pemungutan", 0: "hari_pemungutan", 1: "setelah_pemungutan"}
+
+
+def phase_of(t: dt.datetime | None, tz: str = "Asia/Jakarta") -> str | None:
+    """The playbook's ``saat`` of a time: before, on or after voting day (local date in ``tz``)."""
+    if t is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from analysis.settings import default_settings
+
+    day = t.astimezone(ZoneInfo(tz)).date()
+    voting = default_settings().election.voting_day
+    return SAAT[(day > voting) - (day < voting)]
+
+
+def recommend(
+    incidents: pl.DataFrame, pb: Playbook | None = None, saat: str | None = None
+) -> pl.DataFrame:
     """Add the playbook's ``tindakan`` and ``instansi_usulan`` to incidents (first matching rule).
 
-    Grain unchanged (one row per incident). Needs kategori, tingkat_keparahan, tahapan.
+    Grain unchanged (one row per incident). Needs kategori, tingkat_keparahan, tahapan. ``saat``
+    (:func:`phase_of` of the report's time) picks the advice that fits today; a rule without
+    ``saat`` fits any time, and with ``saat`` None only such rules match.
     """
     pb = pb or playbook()
     action: pl.Expr | None = None
     agency: pl.Expr | None = None
     for rule in reversed(pb.incident_rules):
+        when = rule.get("saat", "*")
+        fits = when == "*" or (
+            saat is not None and saat in (when if isinstance(when, list) else [when])
+        )
         cond = (
             _matches("kategori", rule["kategori"])
             & _matches("tingkat_keparahan", rule["tingkat_keparahan"])
             & _matches("tahapan", rule["tahapan"])
+            & pl.lit(fits)
         )
         t, a = pl.lit(" ".join(str(rule["tindakan"]).split())), pl.lit(rule["instansi"])
         action = t if action is None else pl.when(cond).then(t).otherwise(action)
@@ -129,7 +155,7 @@ def incident_problems(incidents: pl.DataFrame, as_of: dt.datetime | None) -> pl.
     Grain: one row per open incident. Columns of ``STATE_SCHEMA`` that describe the problem.
     """
     df = prepare(incidents, NATIONAL, as_of).filter(pl.col("terbuka"))
-    df = recommend(df)
+    df = recommend(df, saat=phase_of(as_of))
     labels = taxonomy().fields["kategori"].labels
     desc = pl.col("deskripsi") if "deskripsi" in df.columns else pl.lit(None, pl.String)
     return df.select(
@@ -353,7 +379,9 @@ def followup_list(
         pl.col("tingkat_keparahan").replace_strict(sev, default=4).alias("_s"),
     )
     df = with_names(df, "kode_wilayah", "nama_wilayah")
-    return df.sort(["status", "_s", "jatuh_tempo"], descending=[True, False, False]).select(
+    return df.sort(
+        ["status", "_s", "jatuh_tempo", "id_masalah"], descending=[True, False, False, False]
+    ).select(
         "id_masalah",
         "kode_wilayah",
         "nama_wilayah",

@@ -19,7 +19,9 @@ from analysis.domain.regions import (
     KPU_LENGTH,
     NATIONAL,
     TIERS,
+    ancestors,
     child_expr,
+    depth,
     inside_expr,
     tps_desa_expr,
 )
@@ -60,6 +62,26 @@ def with_names(df: pl.DataFrame, col: str = "kode_wilayah", alias: str = "nama")
     """Add the region's display name (``alias``) for the dotted code in ``col``."""
     names = _names().select(pl.col("kode_wilayah").alias(col), pl.col("nama").alias(alias))
     return df.join(names, on=col, how="left")
+
+
+def location_path(df: pl.DataFrame, col: str = "kode_lokasi", top: int = 2) -> pl.DataFrame:
+    """Add ``lokasi_lengkap``: the names from depth ``top`` down to the code in ``col``, joined
+    with " › " (``Kabupaten Ogan Komering Ulu Timur › Jayapura › Desa X``), so a kecamatan is
+    never read as a place elsewhere; a code above ``top`` gives its own name."""
+    names = dict(zip(*_names().select("kode_wilayah", "nama").get_columns(), strict=True))
+    codes = df[col].unique().drop_nulls().to_list()
+    paths = {}
+    for code in codes:
+        chain = [a for a in (*ancestors(code), code) if depth(a) >= top] or [code]
+        paths[code] = " › ".join(
+            ("Kec. " if depth(a) == TIERS.index("kecamatan") else "") + names.get(a, a)
+            for a in chain
+        )
+    return df.with_columns(
+        pl.col(col)
+        .replace_strict(paths, default=None, return_dtype=pl.String)
+        .alias("lokasi_lengkap")
+    )
 
 
 # --- Incident analytics ------------------------------------------------------------------------
@@ -110,9 +132,10 @@ def prepare(
     Grain: one row per incident report. Adds ``kode_lokasi`` (:func:`location_expr`),
     ``kode_anak`` (the child of ``unit`` it lies in, or the unit itself when the location is no
     more precise), ``kelompok_verifikasi`` (terverifikasi | belum_diverifikasi | dibantah),
-    ``terbuka`` (not selesai and not dibantah), ``umur_jam`` (hours from report to ``as_of``),
-    ``jam_ke_penanganan`` (report to handling, hours) and the Indonesian labels of
-    ``LABEL_COLUMNS``.
+    ``terbuka`` (not selesai and not dibantah), ``waktu_acuan_umur`` (when it happened, else
+    when it was reported), ``umur_menit`` (whole minutes from that time to ``as_of``, rounded
+    down: an age printed in minutes is computed in minutes), ``jam_ke_penanganan`` (report to
+    handling, hours) and the Indonesian labels of ``LABEL_COLUMNS``.
     """
     as_of_utc = _as_utc(as_of)
     df = incidents.with_columns(
@@ -127,13 +150,17 @@ def prepare(
     else:
         now = pl.col("waktu_laporan").max()
     hours = 3600
+    if "waktu_kejadian" not in df.columns:
+        df = df.with_columns(pl.lit(None, pl.Datetime("us", "UTC")).alias("waktu_kejadian"))
+    event = pl.coalesce("waktu_kejadian", "waktu_laporan")
     return df.filter(inside_expr("kode_lokasi", unit)).with_columns(
         child_expr("kode_lokasi", unit).alias("kode_anak"),
         _verification_group().alias("kelompok_verifikasi"),
         (
             (pl.col("status_penanganan") != "selesai") & (pl.col("status_verifikasi") != "dibantah")
         ).alias("terbuka"),
-        ((now - pl.col("waktu_laporan")).dt.total_seconds() / hours).round(1).alias("umur_jam"),
+        event.alias("waktu_acuan_umur"),
+        ((now - event).dt.total_seconds() // 60).cast(pl.Int64).alias("umur_menit"),
         ((pl.col("waktu_penanganan") - pl.col("waktu_laporan")).dt.total_seconds() / hours)
         .round(1)
         .alias("jam_ke_penanganan"),
@@ -229,6 +256,7 @@ def counts_by_child(
 
 _LISTING = [
     "id_insiden",
+    "waktu_kejadian",
     "waktu_laporan",
     "kode_lokasi",
     "nama_lokasi",
@@ -242,8 +270,9 @@ _LISTING = [
     "status_penanganan",
     "penanganan_label",
     "instansi",
-    "umur_jam",
+    "umur_menit",
     "deskripsi",
+    "tahapan",
 ]
 
 
@@ -256,7 +285,7 @@ def _listing(df: pl.DataFrame) -> pl.DataFrame:
     sev = {s: i for i, s in enumerate(SEVERITIES)}
     return (
         df.with_columns(pl.col("tingkat_keparahan").replace_strict(sev, default=9).alias("_s"))
-        .sort(["_s", "waktu_laporan"], descending=[False, True])
+        .sort(["_s", "waktu_laporan", "id_insiden"], descending=[False, True, False])
         .select(_LISTING)
     )
 
@@ -283,8 +312,8 @@ def open_serious(
 ) -> pl.DataFrame:
     """Open *kritis* and *tinggi* incidents (not selesai, not dibantah) with age and handling status.
 
-    Grain: one row per incident; columns as in ``new_incidents`` (``umur_jam`` = hours since the
-    report, ``penanganan_label``, ``instansi``).
+    Grain: one row per incident; columns as in ``new_incidents`` (``umur_menit`` = whole minutes
+    since it happened, ``penanganan_label``, ``instansi``).
     """
     df = prepare(incidents, unit, as_of).filter(
         pl.col("terbuka") & pl.col("tingkat_keparahan").is_in(["kritis", "tinggi"])

@@ -56,17 +56,21 @@ class Inputs:
 
 
 def resolve_processed_dir(
-    processed_dir: Path | str | None = None, settings: Settings | None = None
+    processed_dir: Path | str | None = None, settings: Settings | None = None, pin: bool = True
 ) -> Path:
     """The folder to read: the one given (relative to the repository root), else the demo's
-    ``data/processed/demo-<scope>`` when it exists, else ``data/processed``."""
+    ``data/processed/demo-<scope>`` when it exists, else ``data/processed``. ``pin``: resolved to
+    the generation it shows now (a published folder is a link, :mod:`analysis.publish`), so a run
+    publishing meanwhile never mixes two generations under the reader."""
     s = settings or default_settings()
     if processed_dir is not None:
         p = Path(processed_dir)
-        return p if p.is_absolute() else REPO_ROOT / p
-    base = s.paths.resolved().processed
-    demo = base / f"demo-{s.demo.scope}"
-    return demo if demo.exists() else base
+        p = p if p.is_absolute() else REPO_ROOT / p
+    else:
+        base = s.paths.resolved().processed
+        demo = base / f"demo-{s.demo.scope}"
+        p = demo if demo.exists() else base
+    return p.resolve() if pin else p
 
 
 def parse_time(value: object) -> dt.datetime | None:

@@ -88,7 +88,7 @@ def _unit_values(units: pl.DataFrame, latest: pl.DataFrame) -> pl.DataFrame:
     ]
     return (
         pl.concat(parts, how="vertical_relaxed")
-        .sort("_prio")
+        .sort("_prio", maintain_order=True)
         .unique(["kode_wilayah", "indikator"], keep="first", maintain_order=True)
         .drop("_prio")
     )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, console
 from analysis.analyse import digits, followup, kerawanan, problems, screens
 from analysis.analyse.inputs import (
     check_ingested,
@@ -314,9 +314,9 @@ def run_analyse(processed_dir: Path | str, settings: Settings | None = None) -> 
     for step in STEPS:
         o = run_step(step, ctx, broken)
         outcomes.append(o)
-        print(o.line, flush=True)
+        console.say(o.line)
         if o.status == FAILED:
-            print(f"GAGAL analitik {step.id}: {o.pesan}", file=sys.stderr, flush=True)
+            console.say(f"GAGAL analitik {step.id}: {o.pesan}", stream=sys.stderr)
     try:
         as_of = ctx.as_of
     except ValueError:  # an unreadable run.json: every step has already said so
@@ -337,18 +337,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from analysis import preflight, publish, runguard
     from analysis.analyse.inputs import ProcessedDataMissing
 
     s = settings or default_settings()
-    root = resolve_processed_dir(args.processed, s)
-    print(f"analitik: {root}", flush=True)
+    live = resolve_processed_dir(args.processed, s, pin=False)
     try:
-        result = run_analyse(root, s)
-    except ProcessedDataMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not result.ok:
-        names = ", ".join(o.step.id for o in result.failed)
-        print(f"analitik gagal: {names} (lihat {ANALITIK_LANGKAH.name})", file=sys.stderr)
-        return 1
-    return 0
+        runguard.check_processed(live, s)
+    except preflight.PreflightError as exc:
+        console.error(exc)
+        return runguard.EXIT_PARAMETERS
+
+    def work() -> int:
+        console.say(f"analitik: {live}")
+        try:
+            with publish.staged([live]) as (root,):
+                result = run_analyse(root, s)
+        except ProcessedDataMissing as exc:
+            console.error(exc)
+            return runguard.EXIT_PARAMETERS
+        if not result.ok:
+            names = ", ".join(o.step.id for o in result.failed)
+            console.say(
+                f"analitik gagal: {names} (lihat {ANALITIK_LANGKAH.name})", stream=sys.stderr
+            )
+            return runguard.EXIT_FAILURES
+        return 0
+
+    return runguard.guarded(live, work, s)

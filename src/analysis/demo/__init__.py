@@ -30,6 +30,7 @@ from analysis.demo.cli import add_arguments, run
 from analysis.demo.faults import FAULTS, Fault
 from analysis.demo.generator import generate
 from analysis.demo.incidents import INCIDENT_HEADERS
+from analysis.demo.marker import is_demo
 from analysis.demo.readiness import READINESS_HEADERS
 from analysis.demo.tally_files import TALLY_HEADERS
 from analysis.demo.world import VOTE_COLS
@@ -43,5 +44,6 @@ __all__ = [
     "Fault",
     "add_arguments",
     "generate",
+    "is_demo",
     "run",
 ]

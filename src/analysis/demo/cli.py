@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from analysis import console
 from analysis.demo.generator import generate, scope_slug
 from analysis.settings import REPO_ROOT, default_settings
 
@@ -45,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
         bundle = {"auto": None, "yes": True, "no": False}[args.bundle]
         m = generate(args.scope, args.seed, as_of, out, bundle)
     except ValueError as exc:
-        print(f"demo: {exc}")
+        console.say(f"demo: {exc}")
         return 2
     t = m["totals"]
     rel = out.relative_to(REPO_ROOT) if out.is_relative_to(REPO_ROOT) else out
-    print(
+    console.say(
         f"demo: {rel} — scope {m['scope']}, {t['tps']:,} TPS, {t['contests']} contests, "
         f"{t['files_total']:,} files, {t['rows']['tally']:,} tally rows, "
         f"{len(m['faults'])} injected faults, {m['_seconds']} s"

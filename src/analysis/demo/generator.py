@@ -24,6 +24,7 @@ from analysis.demo.faults import plan_faults
 from analysis.demo.incidents import write_incidents
 from analysis.demo.internal import write_internal
 from analysis.demo.manifest import build_manifest, write_manifest
+from analysis.demo.marker import made_by_generator, write_marker
 from analysis.demo.pvt import Pvt, scope_code
 from analysis.demo.readiness import write_readiness
 from analysis.demo.references import write_references
@@ -71,6 +72,7 @@ def generate(
     manifest = build_manifest(w, drop, head, parts, t)
     manifest["sampel_pvt"] = sampel
     write_manifest(out, manifest)
+    write_marker(out)
     manifest["_seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
@@ -97,10 +99,10 @@ def clear_out(out: Path) -> None:
     if out.exists():
         if not out.is_dir():
             raise ValueError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()) and not (out / "manifest.json").exists():
+        if any(out.iterdir()) and not made_by_generator(out):
             raise ValueError(
-                f"{out}: folder is not empty and holds no demo manifest.json; refusing to overwrite "
-                "it (choose another --out)"
+                f"{out}: folder is not empty and holds no drop made by the demo generator; "
+                "refusing to overwrite it (choose another --out)"
             )
         shutil.rmtree(out)
     out.mkdir(parents=True)

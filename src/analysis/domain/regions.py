@@ -149,6 +149,17 @@ def dotted(code: str) -> str:
     return ".".join(raw[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if raw[a:b])
 
 
+def common_unit(codes: list[str]) -> str:
+    """The deepest unit containing every dotted code (``"00"`` when none is given or they share
+    no province): ``["16.01.02", "16.01"]`` → ``16.01``; ``["16.01", "16.02"]`` → ``16``."""
+    if not codes:
+        return NATIONAL
+    for d in range(min(depth(c) for c in codes), 0, -1):
+        if len({ancestor_at(c, d) for c in codes}) == 1:
+            return ancestor_at(codes[0], d)
+    return NATIONAL
+
+
 def tps_desa(kode_tps: str) -> str:
     """The dotted desa code of a 13-digit TPS code (``1671011001001`` → ``16.71.01.1001``)."""
     return dotted(kode_tps[:10])
@@ -358,6 +369,21 @@ def tps_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
 def tps_desa_expr(col: str | pl.Expr) -> pl.Expr:
     """The dotted desa code of a 13-digit TPS code column (``1671011001001`` → ``16.71.01.1001``)."""
     return tps_ancestor_expr(col, 4)
+
+
+def kpu_code_unit_expr(col: str | pl.Expr) -> pl.Expr:
+    """The dotted unit a run of digits names in KPU form: 2/4/6/10 digits that unit, 13 the TPS's
+    desa; null for any other length or ``"00"`` (whether the unit exists is the region tree's
+    business)."""
+    c = _col(col)
+    n = c.str.len_chars()
+    digits = c.str.contains(r"^\d+$") & (c != NATIONAL)
+    return (
+        pl.when(digits & (n == TPS_CODE_DIGITS))
+        .then(tps_desa_expr(c))
+        .when(digits & n.is_in(list(KPU_LENGTH.values())))
+        .then(dotted_expr(c))
+    )
 
 
 def kelurahan_expr(col: str | pl.Expr) -> pl.Expr:

@@ -43,7 +43,7 @@ LABELS: dict[str, str] = {
     "nomor_urut": "No. urut",
     "nama": "Nama",
     "ts_kpu": "Waktu data KPU",
-    "umur_jam": "Umur (jam)",
+    "umur_menit": "Umur (menit)",
     "median_jam": "Median (jam)",
     "p90_jam": "Persentil 90 (jam)",
     "n_tps": "Jumlah TPS",

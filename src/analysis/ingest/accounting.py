@@ -1,16 +1,20 @@
 """The accounting of a run: per raw file, rows read = accepted + rejected + superseded.
 
 One row per file of the drop (:data:`analysis.schemas.ACCOUNTING`): a file read whole
-(``diterima``, with its rows' fates counted), a file that could not be read or lies where no kind
-is expected (``ditolak``, with the reason), or a copy of content already read (``duplikat``: the
-same sha256 is read once). The ledger (:data:`analysis.schemas.LEDGER`) adds each file's size and
+(``diterima``, with its rows' fates counted), a file that could not be read, lies where no kind
+is expected or is refused at the drop's boundary (``ditolak``, with the reason), a copy of content
+already read (``duplikat``: the same sha256 is read once), or a file that is not data
+(``dilewati``: see :mod:`analysis.ingest.survey`). The ledger (:data:`analysis.schemas.LEDGER`) adds each file's size and
 when its content was first ingested. :class:`Accounting` holds the outcome and prints it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,7 @@ from analysis.ingest.specs import Spec, is_sirekap_record
 from analysis.schemas import ACCOUNTING, LEDGER
 
 FILE_DUPLICATE = "duplikat"
+FILE_SKIPPED = "dilewati"  # not data (hidden, manifest, a pull's bookkeeping, a staged pull)
 ACCOUNTING_SCHEMA = ACCOUNTING.polars_schema
 COUNTS = ("baris_dibaca", "baris_diterima", "baris_ditolak", "baris_digantikan")
 UNKNOWN_PLACE = (
@@ -134,22 +139,52 @@ def row_counts(decided: pl.DataFrame) -> dict[str, dict]:
     return {r["sumber_file"]: r for r in counts.iter_rows(named=True)}
 
 
+ROWS_WITH_FILE = "baris data ikut ditolak bersama berkas"
+ROWS_UNCOUNTED = "jumlah barisnya tidak dapat dihitung (bukan teks)"
+_CONTROL = bytes(c for c in range(32) if c not in b"\t\n\r\x0c")
+
+
+def rows_in_rejected(path: Path) -> int | None:
+    """How many data rows a file rejected whole holds, so they are not lost from the accounting: a
+    per-TPS record is one; a bundle, its non-blank lines; a table, its non-blank lines but the
+    first (the header). None when it cannot be told (not text: binary, a workbook)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.strip():
+        return 0
+    if path.suffix.lower() == ".json":
+        return 1
+    head = data[:4096]
+    if data.startswith(b"PK\x03\x04") or len(head) - len(
+        head.translate(None, _CONTROL)
+    ) > 0.01 * len(head):
+        return None
+    lines = sum(1 for ln in data.splitlines() if ln.strip())
+    return lines if path.suffix.lower() == ".jsonl" else max(lines - 1, 0)
+
+
 def kind_rows(
     spec: Spec,
     files: pl.DataFrame,
     counts: dict[str, dict],
     shas: dict[str, str],
     messages: list[str],
+    raw: Path | None = None,
 ) -> list[dict]:
     """The accounting rows of one kind's files (``files``: path, error, notes per file): a file
-    that could not be read is rejected whole (and said in ``messages``); one read has its rows'
-    fates counted."""
+    that could not be read is rejected whole (and said in ``messages``) with its rows counted as
+    rejected (:func:`rows_in_rejected`); one read has its rows' fates counted."""
     out = []
     for f in files.iter_rows(named=True):
         rel = f["path"]
         if f["error"]:
             messages.append(f"{rel}: DITOLAK — {f['error']}")
-            out.append(file_row(rel, shas.get(rel), spec.name, DITOLAK, f["error"]))
+            n = rows_in_rejected(raw / rel) if raw is not None else None
+            pesan = f["error"] + (f"; {ROWS_UNCOUNTED}" if n is None else f"; {n} {ROWS_WITH_FILE}")
+            counts_ = (n or 0, 0, n or 0, 0)
+            out.append(file_row(rel, shas.get(rel), spec.name, DITOLAK, pesan, counts_))
             continue
         c = counts.get(rel, {})
         note = f["notes"] or (None if c else "tidak ada baris data")
@@ -165,10 +200,16 @@ _HASH_CHUNK = 32 << 20  # large reads: each one gives the GIL back and must take
 
 
 def sha256(path: Path) -> tuple[str, int]:
-    """The file's sha256 (hex) and size in bytes."""
+    """The file's sha256 (hex) and size in bytes. Opened without following a symbolic link and
+    without waiting on a FIFO, and only hashed if it is a regular file (an ``OSError`` otherwise:
+    a file swapped for a link or a FIFO after the drop was surveyed is refused, never read)."""
     h = hashlib.sha256()
     size = 0
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "bukan berkas biasa")
+    with os.fdopen(fd, "rb") as fh:
         while chunk := fh.read(_HASH_CHUNK):
             h.update(chunk)
             size += len(chunk)
@@ -187,22 +228,28 @@ def identity(kind: str, path: Path, sha: str) -> str:
 
 def ledger(processed: Path, sizes: dict[str, int], accounting: pl.DataFrame) -> pl.DataFrame:
     """One row per raw file path; ``waktu_ingest`` is when its content was first ingested (kept
-    from the previous ledger under ``processed``)."""
+    from the previous ledger under ``processed``; for a file not read, when it was first listed)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     before: dict[str, dt.datetime] = {}
+    seen: dict[str, dt.datetime] = {}  # files not hashed (not read): first listed, by path
     prev = catalog.located(LEDGER.name, root=processed)
     if prev.exists():
         try:
-            p = pl.read_parquet(prev, columns=["sha256", "waktu_ingest"]).drop_nulls()
-            before = dict(zip(p["sha256"], p["waktu_ingest"], strict=True))
+            p = pl.read_parquet(prev, columns=["path", "sha256", "waktu_ingest"])
+            hashed = p.drop_nulls(["sha256", "waktu_ingest"])
+            before = dict(zip(hashed["sha256"], hashed["waktu_ingest"], strict=True))
+            listed = p.filter(pl.col("sha256").is_null()).drop_nulls("waktu_ingest")
+            seen = dict(zip(listed["path"], listed["waktu_ingest"], strict=True))
         except Exception:  # noqa: BLE001 - a broken ledger is rebuilt
-            before = {}
+            before, seen = {}, {}
+    when = pl.Datetime("us", "UTC")
     led = accounting.with_columns(
         pl.col("path")
         .replace_strict(sizes, default=None, return_dtype=pl.Int64)
         .alias("ukuran_byte"),
-        pl.col("sha256")
-        .replace_strict(before, default=now, return_dtype=pl.Datetime("us", "UTC"))
+        pl.when(pl.col("sha256").is_null())
+        .then(pl.col("path").replace_strict(seen, default=now, return_dtype=when))
+        .otherwise(pl.col("sha256").replace_strict(before, default=now, return_dtype=when))
         .alias("waktu_ingest"),
     )
     return LEDGER.conform(led).select(list(LEDGER.columns))

@@ -238,7 +238,12 @@ def _parse_sirekap_records(items: list[Item]) -> tuple[list, list, list]:
     shas: dict[str, list[str]] = {}
     files = []
     for path, sha, size, rel in items:
-        rec, error = read.sirekap_record(path.read_bytes())
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            files.append((rel, sha, size, f"tidak bisa dibaca ({exc.strerror})", None))
+            continue
+        rec, error = read.sirekap_record(data)
         files.append((rel, sha, size, error, None))
         if rec is None:
             continue

@@ -2,31 +2,55 @@
 parses only the files it has not seen.
 
 A file's parse is found by (sha256 of its content, its path) and is valid only for the reader
-version that made it (:data:`analysis.read.READER_VERSION`, in ``meta.json``): a new reader
-empties the cache. Per kind there are three Parquet files: ``<kind>.rows``, ``<kind>.votes``
-(rows and vote entries, each tagged ``_sha`` + ``sumber_file``) and ``<kind>.files`` (the per-file
-outcome). Validation and the fates are recomputed on the whole drop each run, so the results are
-the same with or without the cache.
+version and cache format that made it (:data:`analysis.read.READER_VERSION`, in ``meta.json``): a
+new reader empties the cache. Validation and the fates are recomputed on the whole drop each run,
+so the results are the same with or without the cache.
+
+**One entry per kind, written atomically and verified on read.** An entry is three Parquet parts
+— rows, votes (each tagged ``_sha`` + ``sumber_file``) and the per-file outcomes, which also record
+how many rows and vote entries each file gave (``_n_rows``, ``_n_votes``) — under names of their
+own (``<kind>--<token>.<part>.parquet``), and the manifest ``<kind>.json`` naming them with their
+sizes. Each part is written to a temporary name, flushed to disk (fsync) and renamed; the manifest
+is written the same way last, so a run killed at any instant leaves either the previous entry or
+the new one, never a mix; parts of an unfinished write are removed by the next write of the kind.
+On read, an entry whose manifest or parts are missing, of another size or unreadable is discarded
+whole, and a file whose recorded counts differ from the rows and votes the parts hold is dropped
+from the entry: either way the file is parsed again, so a damaged cache can cost time but never
+rows (a valid file can never read as 0 rows from it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import polars as pl
 
 from analysis import read
 from analysis.ingest.schedule import Background
+from analysis.publish import write_durably
 
 CACHE_DIR = "_cache"
+CACHE_FORMAT = 2  # 2: one manifest per kind naming parts that are never rewritten in place
+PARTS = ("rows", "votes", "files")
+_COUNTS = {"rows": "_n_rows", "votes": "_n_votes"}
 
 Key = tuple[str, str]  # (sha256, path relative to the drop)
 
 
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class ParseCache:
-    """Parsed rows of every file by (sha256, path), one set of Parquet files per kind."""
+    """Parsed rows of every file by (sha256, path), one verified entry per kind."""
 
     def __init__(self, processed: Path, clean: bool = True, background: bool = True) -> None:
         """``clean=False`` (a worker process, while the main process owns the folder): an
@@ -38,16 +62,18 @@ class ParseCache:
             shutil.rmtree(self.dir)
         self.valid = ok or clean
         self.files: dict[str, pl.DataFrame | None] = {}
+        self.parts: dict[str, dict[str, Path]] = {}
         self._writes = Background() if background else None
 
     def _current(self) -> bool:
-        """The cache on disk was written by this reader version."""
+        """The cache on disk was written by this reader version in this format."""
         meta = self.dir / "meta.json"
         if not meta.exists():
             return False
         try:
-            return json.loads(meta.read_text())["reader_version"] == read.READER_VERSION
-        except (ValueError, KeyError, OSError):
+            m = json.loads(meta.read_text())
+            return m["reader_version"] == read.READER_VERSION and m["format"] == CACHE_FORMAT
+        except (ValueError, KeyError, TypeError, OSError):
             return False
 
     def wait(self) -> None:
@@ -55,21 +81,66 @@ class ParseCache:
         if self._writes is not None:
             self._writes.wait()
 
+    # --- reading ----------------------------------------------------------------------------
+
+    def _manifest(self, kind: str) -> dict[str, Path] | None:
+        """The parts of a kind's entry, each present with its recorded size; None otherwise."""
+        try:
+            m = json.loads((self.dir / f"{kind}.json").read_text())
+            if m.get("format") != CACHE_FORMAT or m.get("reader_version") != read.READER_VERSION:
+                return None
+            out = {}
+            for part, entry in m["parts"].items():
+                p = self.dir / entry["file"]
+                if part not in PARTS or "/" in entry["file"] or p.stat().st_size != entry["size"]:
+                    return None
+                out[part] = p
+            return out if "files" in out else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _verified(self, kind: str, parts: dict[str, Path]) -> pl.DataFrame:
+        """The entry's file outcomes, keeping only files whose rows and votes in the parts number
+        what the write recorded (raises when a part cannot be read)."""
+        files = pl.read_parquet(parts["files"])
+        ok = pl.lit(True)
+        for part, col in _COUNTS.items():
+            if col not in files.columns:
+                raise ValueError(f"{kind}: files part without {col}")
+            if part in parts:
+                held = (
+                    pl.scan_parquet(parts[part])
+                    .group_by("_sha", "sumber_file")
+                    .agg(pl.len().cast(pl.Int64).alias(f"_held{col}"))
+                    .rename({"_sha": "sha256", "sumber_file": "path"})
+                    .collect()
+                )
+                files = files.join(held, on=["sha256", "path"], how="left")
+            else:
+                files = files.with_columns(pl.lit(None, dtype=pl.Int64).alias(f"_held{col}"))
+            ok = ok & (pl.col(col) == pl.col(f"_held{col}").fill_null(0))
+        return files.filter(ok).select(pl.exclude("^_held.*$"))
+
     def _files(self, kind: str) -> pl.DataFrame | None:
-        """The files a kind's cache holds (path, sha256, ...); None when there is no cache."""
+        """The files a kind's entry holds (path, sha256, ...) after verification; None when there
+        is no usable entry."""
         self.wait()
         if not self.valid:
             return None
         if kind not in self.files:
-            p = self.dir / f"{kind}.files.parquet"
-            try:
-                self.files[kind] = pl.read_parquet(p) if p.exists() else None
-            except Exception:  # noqa: BLE001 - a broken cache is just a cold cache
-                self.files[kind] = None
+            parts = self._manifest(kind)
+            files = None
+            if parts is not None:
+                try:
+                    files = self._verified(kind, parts)
+                except Exception:  # noqa: BLE001 - an unreadable entry is just a cold cache
+                    files = None
+            self.files[kind] = files
+            self.parts[kind] = parts if files is not None else {}
         return self.files[kind]
 
     def known(self, kind: str) -> set[Key]:
-        """The (sha256, path) of every file of ``kind`` the cache holds."""
+        """The (sha256, path) of every file of ``kind`` the cache holds, verified."""
         files = self._files(kind)
         if files is None:
             return set()
@@ -78,8 +149,8 @@ class ParseCache:
     def get(
         self, kind: str, keys: set[Key]
     ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, pl.DataFrame]:
-        """The cached rows, votes and file outcomes of the files ``keys``, read from disk each
-        time (a run holds only what it uses)."""
+        """The cached rows, votes and file outcomes of the files ``keys`` (all from
+        :meth:`known`), read from disk each time (a run holds only what it uses)."""
         files = self._files(kind)
         assert files is not None
         kf = pl.DataFrame(
@@ -87,13 +158,13 @@ class ParseCache:
         )
         files = files.join(
             kf.rename({"_sha": "sha256", "sumber_file": "path"}), on=["sha256", "path"]
-        )
+        ).drop(list(_COUNTS.values()))
         out: list[pl.DataFrame | None] = []
         for part in ("rows", "votes"):
-            p = self.dir / f"{kind}.{part}.parquet"
+            p = self.parts[kind].get(part)
             out.append(
                 pl.scan_parquet(p).join(kf.lazy(), on=["_sha", "sumber_file"], how="semi").collect()
-                if p.exists()
+                if p is not None
                 else None
             )
         return out[0], out[1], files
@@ -101,9 +172,9 @@ class ParseCache:
     def originals(self, kind: str, keys: pl.DataFrame) -> pl.DataFrame:
         """``nilai_asli`` of some table rows (``keys``: sumber_file, sumber_sheet, sumber_baris)."""
         self.wait()
-        p = self.dir / f"{kind}.rows.parquet"
         cols = ["sumber_file", "sumber_sheet", "sumber_baris"]
-        if not p.exists():
+        p = self.parts.get(kind, {}).get("rows") if self._files(kind) is not None else None
+        if p is None:
             return keys.select(cols).with_columns(pl.lit(None, dtype=pl.String).alias("nilai_asli"))
         return (
             pl.scan_parquet(p)
@@ -112,6 +183,8 @@ class ParseCache:
             .unique(cols, keep="first")
             .collect()
         )
+
+    # --- writing ----------------------------------------------------------------------------
 
     def save(
         self, kind: str, rows: pl.DataFrame | None, votes: pl.DataFrame | None, files: pl.DataFrame
@@ -128,12 +201,45 @@ class ParseCache:
         self, kind: str, rows: pl.DataFrame | None, votes: pl.DataFrame | None, files: pl.DataFrame
     ) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "meta.json").write_text(json.dumps({"reader_version": read.READER_VERSION}))
+        meta = {"reader_version": read.READER_VERSION, "format": CACHE_FORMAT}
+        write_durably(self.dir / "meta.json", lambda p: p.write_text(json.dumps(meta)))
+        files = _with_counts(files, rows, votes)
+        token = uuid.uuid4().hex[:12]
+        entries: dict[str, dict[str, object]] = {}
+        manifest = {**meta, "parts": entries}
         for part, df in (("rows", rows), ("votes", votes), ("files", files)):
-            p = self.dir / f"{kind}.{part}.parquet"
             if df is None:
+                continue
+            p = self.dir / f"{kind}--{token}.{part}.parquet"
+            write_durably(
+                p, lambda t, df=df: df.write_parquet(t, compression="lz4", statistics=False)
+            )
+            entries[part] = {"file": p.name, "size": p.stat().st_size}
+        write_durably(self.dir / f"{kind}.json", lambda p: p.write_text(json.dumps(manifest)))
+        _fsync_dir(self.dir)
+        self._remove_unused(kind, {str(e["file"]) for e in entries.values()})
+
+    def _remove_unused(self, kind: str, used: set[str]) -> None:
+        """Parts of the kind no manifest names (the entry replaced, a write that was killed)."""
+        for p in self.dir.glob(f"{kind}--*.parquet"):
+            if p.name.split("--")[0] == kind and p.name not in used:
                 p.unlink(missing_ok=True)
-            else:
-                tmp = p.with_suffix(".tmp")
-                df.write_parquet(tmp, compression="lz4", statistics=False)
-                tmp.replace(p)
+
+
+def _with_counts(
+    files: pl.DataFrame, rows: pl.DataFrame | None, votes: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``files`` with how many rows and vote entries each file gave (0 when none)."""
+    out = files.drop([c for c in _COUNTS.values() if c in files.columns])
+    for part, df in (("rows", rows), ("votes", votes)):
+        col = _COUNTS[part]
+        if df is None or df.height == 0:
+            out = out.with_columns(pl.lit(0, dtype=pl.Int64).alias(col))
+            continue
+        n = (
+            df.group_by("_sha", "sumber_file")
+            .agg(pl.len().cast(pl.Int64).alias(col))
+            .rename({"_sha": "sha256", "sumber_file": "path"})
+        )
+        out = out.join(n, on=["sha256", "path"], how="left").with_columns(pl.col(col).fill_null(0))
+    return out

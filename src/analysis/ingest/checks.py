@@ -159,6 +159,7 @@ def own_summary(spec: Spec, df: pl.DataFrame) -> pl.DataFrame:
             pl.lit(alasan).alias("alasan"),
         )
         .select(list(SUMMARY_SCHEMA))
+        .sort("kode_kabkota", nulls_last=True)  # a group_by's order is not fixed
         for check, cond, alasan, tingkat in checks
     ]
     return pl.concat(parts).cast(SUMMARY_SCHEMA) if parts else empty_summary()

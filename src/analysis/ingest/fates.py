@@ -67,7 +67,9 @@ def decide(
     )
     if spec.snapshot and spec.version:
         df = unchanged_since_previous(df, spec, [c for c in compare if c != spec.version])
+    df = _hold_empty(df, spec)
     df = _supersede(df, spec)
+    df = _release_empty(df, spec)
     own = checks.own_summary(spec, df)
     return df.drop("_ref", "_next", "_kosong", "_bentrok", "_alasan_v"), pl.concat([summary, own])
 
@@ -164,6 +166,80 @@ def _supersede(df: pl.DataFrame, spec: Spec) -> pl.DataFrame:
         .alias("_status"),
         pl.coalesce(pl.col("_next"), pl.col("_dup_of")).alias("digantikan_oleh"),
     )
+
+
+EMPTY_CHECK = "catatan_kosong"
+EMPTY_KEPT = (
+    f"{EMPTY_CHECK}: catatan ini tidak berisi hasil (tungsura/chart dan administrasi kosong); "
+    "versi berisi sebelumnya tetap berlaku"
+)
+
+
+def held_empty() -> pl.Expr:
+    """A kept version that holds nothing after one that holds something: never in force."""
+    return (
+        pl.col("peringatan")
+        .list.eval(pl.element().str.starts_with(f"{EMPTY_CHECK}:"))
+        .list.any()
+        .fill_null(False)
+    )
+
+
+def _hold_empty(df: pl.DataFrame, spec: Spec) -> pl.DataFrame:
+    """Rows that hold nothing (:attr:`Spec.content`) after a live version of their entity that holds
+    something: out of the version order (``_hold``), so they never supersede it."""
+    if not spec.content or not spec.version:
+        return df.with_columns(pl.lit(False).alias("_hold"))
+    holds = pl.any_horizontal(pl.col(c).fill_null(False) for c in spec.content)
+    live = (
+        df.select(
+            "_rid",
+            *spec.entity,
+            spec.version,
+            holds.alias("_holds"),
+            pl.col("_status").is_null().alias("_live"),
+        )
+        .filter(pl.col("_live"))
+        .sort([*spec.entity, spec.version, "_rid"])
+        .with_columns(
+            pl.col("_holds").cast(pl.Int64).cum_sum().over(list(spec.entity)).alias("_before")
+        )
+        .select("_rid", (~pl.col("_holds") & (pl.col("_before") > 0)).alias("_hold"))
+    )
+    return (
+        attach(df, live)
+        .with_columns(pl.col("_hold").fill_null(False))
+        .with_columns(
+            pl.when(pl.col("_hold"))
+            .then(pl.lit("_hold"))
+            .otherwise(pl.col("_status"))
+            .alias("_status")
+        )
+    )
+
+
+def _release_empty(df: pl.DataFrame, spec: Spec) -> pl.DataFrame:
+    """Held empty rows: superseded by (pointing to) the version in force, with a warning."""
+    if not spec.content or not spec.version:
+        return df.drop("_hold")
+    held = pl.col("_hold")
+    in_force = (
+        df.filter(pl.col("_status") == DITERIMA)
+        .select(*spec.entity, pl.col("_ref").alias("_in_force"))
+        .unique(list(spec.entity), keep="first")
+    )
+    df = df.join(in_force, on=list(spec.entity), how="left", nulls_equal=True)
+    return df.with_columns(
+        pl.when(held).then(pl.lit(DIGANTIKAN)).otherwise(pl.col("_status")).alias("_status"),
+        pl.when(held)
+        .then(pl.col("_in_force"))
+        .otherwise(pl.col("digantikan_oleh"))
+        .alias("digantikan_oleh"),
+        pl.when(held)
+        .then(pl.col("peringatan").list.concat(pl.lit([EMPTY_KEPT])))
+        .otherwise(pl.col("peringatan"))
+        .alias("peringatan"),
+    ).drop("_hold", "_in_force")
 
 
 def same_entity_as(entity: tuple[str, ...], offset: int) -> pl.Expr:

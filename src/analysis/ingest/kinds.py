@@ -236,19 +236,29 @@ def _kept(spec: Spec, decided: pl.DataFrame) -> pl.DataFrame:
 
 def _tally_votes(keep: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
     v = votes.join(keep.select("_rid", "kode_tps", "kode_kontestasi", "waktu_laporan"), on="_rid")
-    return v.unique(["kode_tps", "kode_kontestasi", "waktu_laporan", "nomor_urut"], keep="first")
+    # in row order (a join's output order is not fixed), so the same files give the same bytes
+    v = v.sort("_rid", "nomor_urut", "suara", nulls_last=True, maintain_order=True)
+    return v.unique(
+        ["kode_tps", "kode_kontestasi", "waktu_laporan", "nomor_urut"],
+        keep="first",
+        maintain_order=True,
+    )
 
 
 def _official_votes(keep: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
     v = votes.join(keep.select("_rid", "kode_tps", "kode_kontestasi", "waktu_tarik"), on="_rid")
     # a paslon id not in the reference keeps its votes under a negative nomor urut (-1, -2, ...)
-    v = v.sort("_rid", "paslon_id").with_columns(
+    v = v.sort("_rid", "paslon_id", "suara", nulls_last=True, maintain_order=True).with_columns(
         pl.when(pl.col("nomor_urut").is_null())
         .then(-pl.col("nomor_urut").is_null().cast(pl.Int64).cum_sum().over("_rid"))
         .otherwise(pl.col("nomor_urut"))
         .alias("nomor_urut")
     )
-    return v.unique(["kode_tps", "kode_kontestasi", "waktu_tarik", "nomor_urut"], keep="first")
+    return v.unique(
+        ["kode_tps", "kode_kontestasi", "waktu_tarik", "nomor_urut"],
+        keep="first",
+        maintain_order=True,
+    )
 
 
 def _region_rows(keep: pl.DataFrame, long: pl.DataFrame) -> pl.DataFrame:

@@ -43,6 +43,10 @@ class Spec:
     history: bool
     validate_as: str | None
     snapshot: bool = False  # each file is a full snapshot: an unchanged record is not a new version
+    #: flags of what a row holds; a row holding none of them is empty and never supersedes a
+    #: version that holds something (it is kept as a flagged version; Sirekap publishes empty
+    #: records, e.g. ``tungsura: null``, where a result stood)
+    content: tuple[str, ...] = ()
 
     @property
     def dataset(self) -> str:
@@ -58,7 +62,7 @@ SPECS: dict[str, Spec] = {
         Spec("ref_paslon",      PASLON.name,          ("kode_kontestasi", "nomor_urut"),                 None,            False,  None),
         Spec("ref_tps",         TPS.name,             ("kode_tps",),                                     None,            False,  TPS.name),
         Spec("tally",           TALLY.name,           ("kode_tps", "kode_kontestasi"),                   "waktu_laporan", True,   TALLY.name),
-        Spec("official",        OFFICIAL_TPS.name,    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   OFFICIAL_TPS.name,    snapshot=True),
+        Spec("official",        OFFICIAL_TPS.name,    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   OFFICIAL_TPS.name,    snapshot=True, content=("ada_chart", "ada_administrasi")),
         Spec("official_region", OFFICIAL_REGION.name, ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,            False,  OFFICIAL_REGION.name),
         Spec("incidents",       INCIDENTS.name,       ("id_insiden",),                                   "waktu_laporan", False,  INCIDENTS.name),
         Spec("readiness",       READINESS.name,       ("kode_wilayah", "tanggal", "indikator"),          None,            False,  READINESS.name),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import resource
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog, read
+from analysis import catalog, console
 from analysis.ingest import accounting as acct
 from analysis.ingest import schedule
 from analysis.ingest.accounting import FILE_DUPLICATE, Accounting
@@ -43,6 +42,7 @@ from analysis.ingest.fates import DITOLAK
 from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
+from analysis.ingest.survey import REFUSED, NotRead, survey
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
@@ -53,20 +53,9 @@ _HASH_FIRST = {"tally": 0, "official": 1}
 
 
 def discover(raw: Path) -> list[tuple[Path, str]]:
-    """Every file of the drop with its reader kind, in path order (skips manifest and hidden files)."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(raw):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel = Path(dirpath).relative_to(raw).parts
-        if len(rel) == 2 and rel[0] == "kpu" and read.PULL_RE.match(rel[1]):
-            # in a pull folder only tps/ holds records; the rest is the pull's own bookkeeping
-            dirnames[:], filenames = [d for d in dirnames if d == "tps"], []
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            kind = read.kind_of(p.relative_to(raw).as_posix())
-            if kind is not None:
-                out.append((p, kind))
-    return sorted(out, key=lambda x: x[0].relative_to(raw).as_posix())
+    """The files of the drop to read, with their reader kind, in path order (the others, each
+    with its fate: :func:`~analysis.ingest.survey.survey`)."""
+    return survey(raw).read
 
 
 def run_ingest(
@@ -81,11 +70,13 @@ def run_ingest(
     s = settings or default_settings()
     raw, processed = _checked_folders(raw, processed)
     cache = ParseCache(processed)
-    found = discover(raw)
+    drop = survey(raw)
+    found = drop.read
     prefetch = schedule.Prefetch()
     if sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES:
         prefetch.start()
     run = _Run(raw, processed, s, cache, prefetch, schedule.Warmup(s), t0=t0)
+    run.list_not_read(drop.not_read)
     try:
         out = run.ingest(found)
         t_wait = time.perf_counter()
@@ -93,7 +84,7 @@ def run_ingest(
         out.timings["tunggu_cache"] = round(time.perf_counter() - t_wait, 2)
         out.seconds = time.perf_counter() - t0
         if echo:
-            print(out.table())
+            console.say(out.table(), block=True)
         return out
     finally:
         prefetch.close()
@@ -147,6 +138,15 @@ class _Run:
         return self.finish()
 
     # --- 1. The ledger: every file hashed, the same content read once -----------------------------
+
+    def list_not_read(self, entries: list[NotRead]) -> None:
+        """Every entry of the drop that is not read, in the ledger with its fate (refusals said)."""
+        for e in entries:
+            if e.status == REFUSED:
+                self.messages.append(f"{e.rel}: DITOLAK — {e.reason}")
+            if e.size is not None:
+                self.sizes[e.rel] = e.size
+            self.unread.append(acct.file_row(e.rel, None, None, e.status, e.reason))
 
     def hash_files(self, found: list[tuple[Path, str]]) -> None:
         kickoff = _Kickoff(self, found)
@@ -224,7 +224,9 @@ class _Run:
                 self.refs[kind] = produced[spec.name]
             for name in list(produced):  # write each dataset as soon as it is final
                 self.write(canon(name, produced.pop(name)), name)
-        self.files[kind] = acct.kind_rows(spec, batch.files, counts, self.shas, self.messages)
+        self.files[kind] = acct.kind_rows(
+            spec, batch.files, counts, self.shas, self.messages, self.raw
+        )
 
     def write(self, df: pl.DataFrame, name: str) -> None:
         """Write a dataset in the background (Parquet writing releases the GIL)."""
@@ -341,23 +343,34 @@ def default_raw(settings: Settings) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The CLI: checked, under the run lock, into a new generation (analysis.runguard)."""
+    from analysis import preflight, publish, runguard
+
     s = default_settings()
-    raw = args.raw or default_raw(s)
-    processed = args.processed or s.paths.resolved().processed / Path(raw).resolve().name
-    if not Path(raw).is_dir():
-        print(f"Folder drop mentah tidak ada: {raw}", file=sys.stderr)
-        return 2
-    acc = run_ingest(Path(raw), Path(processed), s)
-    for m in acc.messages:
-        print(m, file=sys.stderr)
-    print(acc.table())
-    t = acc.totals()
-    print(
-        f"\n{acc.files.height} berkas, {t['baris_dibaca']} baris dibaca: {t['baris_diterima']} diterima, "
-        f"{t['baris_ditolak']} ditolak (karantina), {t['baris_digantikan']} digantikan — {acc.seconds:.1f} dtk. "
-        f"Hasil di {processed}"
-    )
-    return 0 if acc.balanced else 1
+    try:
+        raw = preflight.raw_folder(args.raw or default_raw(s))
+        processed = args.processed or s.paths.resolved().processed / raw.name
+        runguard.check_processed(Path(processed), s)
+    except preflight.PreflightError as exc:
+        console.error(exc)
+        return runguard.EXIT_PARAMETERS
+
+    def work() -> int:
+        with publish.staged([Path(processed)]) as (folder,):
+            acc = run_ingest(raw, folder, s)
+        for m in acc.messages:
+            console.say(m, stream=sys.stderr)
+        console.say(acc.table(), block=True)
+        t = acc.totals()
+        console.say(
+            f"\n{acc.files.height} berkas, {t['baris_dibaca']} baris dibaca: {t['baris_diterima']} diterima, "
+            f"{t['baris_ditolak']} ditolak (karantina), {t['baris_digantikan']} digantikan — {acc.seconds:.1f} dtk. "
+            f"Hasil di {processed}",
+            block=True,
+        )
+        return 0 if acc.balanced else 1
+
+    return runguard.guarded(Path(processed), work, s)
 
 
 def bench_ingest(raw: Path, processed: Path, settings: Settings | None = None) -> dict:

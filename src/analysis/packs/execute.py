@@ -33,20 +33,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analysis import console
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
-from analysis.packs.index import write_index
+from analysis.packs.index import add_status, write_index
 from analysis.packs.paged import PageMarks, annex_path, wall_path
 from analysis.packs.plan import (
     DEFAULT_NOTEBOOK,
     PackJob,
     PackParameterError,
     as_date,
+    notebook_parameters,
     pack_title,
     plan_packs,
 )
 from analysis.packs.results import BriefResult, PackResult, ShareOutcome
 from analysis.packs.share import SharePlan
+from analysis.publish import disk_full
 from analysis.settings import Share, default_settings
 
 
@@ -117,6 +120,8 @@ def _run_job(
             )  # fmt: skip
         error = outcome.error
     except Exception as exc:  # rendering failed: the pack fails alone
+        if disk_full(exc):  # ...unless the machine is out of room: that stops the run
+            raise
         error = f"{type(exc).__name__}: {exc}"
     # never leave a stale pack (or its annex, its slides) from an earlier run beside the failure
     for path in (job.html, annex_path(job.html), wall_path(job.html)):
@@ -149,7 +154,7 @@ def prepare_inputs(processed_dir: Path) -> None:
 
 def _prepare_with_notice(processed: Path, progress: bool) -> None:
     if progress:
-        print(f"preparing per-unit pack inputs in {processed} …", file=sys.stderr, flush=True)
+        console.say(f"preparing per-unit pack inputs in {processed} …", stream=sys.stderr)
     start = time.perf_counter()
     try:
         prepare_inputs(processed)
@@ -159,7 +164,7 @@ def _prepare_with_notice(processed: Path, progress: bool) -> None:
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if progress:
-        print(f"  ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+        console.say(f"  ({time.perf_counter() - start:.1f} s)", stream=sys.stderr)
 
 
 def _tick(bar: Any, results: list[PackResult], r: PackResult) -> None:
@@ -294,7 +299,10 @@ def make_packs(
     reports = Path(reports_dir) if reports_dir else paths.reports
     notebook = Path(notebook)
     day = as_date(date)
-    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook)
+    run_params = {"lingkup": scope, "kedalaman": depth}  # so each pack links only to made packs
+    declared = notebook_parameters(notebook)
+    extra = {k: v for k, v in run_params.items() if k in declared}
+    jobs = plan_packs(day, scope, depth, processed.resolve(), reports, notebook, extra)
     out_dir = reports / day.isoformat()
     result = BriefResult(day, scope, depth, out_dir, out_dir / "index.html")
     from analysis.packs.load import read_run_info
@@ -319,6 +327,9 @@ def make_packs(
             else None,
             share=plan,
         )
+    result.as_of = run.as_of
+    result.zona, result.tz = regions.desk_zone(scope)
+    add_status(result, processed)
     result.bundles = make_bundles(result, share)
     result.seconds = time.perf_counter() - start
     write_index(result)
@@ -418,19 +429,40 @@ def _default_processed(scope: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The CLI: checked, under the run lock of the processed folder (the pack inputs are written
+    there), the packs and the inputs into new generations (analysis.runguard, analysis.publish)."""
+    from analysis import preflight, publish, runguard
+
+    s = default_settings()
     processed = args.processed or _default_processed(args.scope)
-    date = args.date
-    if date is None:
-        run_json = processed / "run.json"
-        if run_json.exists():
-            date = json.loads(run_json.read_text(encoding="utf-8")).get("tanggal")
-        date = date or default_settings().demo.as_of.date()
+    reports = args.reports or s.paths.resolved().reports
     try:
-        result = make_packs(
-            date, args.scope, args.depth, processed, args.reports, args.workers, args.notebook
-        )
-    except (PackParameterError, PackInputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(result.summary())
-    return 0 if result.ok else 1
+        runguard.check_processed(processed, s)
+        if not processed.is_dir():
+            raise preflight.PreflightError(
+                f"folder data olahan (--processed) {processed} tidak ada"
+            )
+        preflight.writable_folder(reports, "folder laporan (--reports)", s.run.min_free_mb)
+        scope, depth = preflight.scope(args.scope), preflight.depth(args.depth)
+        date = preflight.date(args.date) or _run_date(processed)
+        plan_packs(date, scope, depth, processed.resolve(), reports, args.notebook)
+    except (preflight.PreflightError, PackParameterError) as exc:
+        console.error(str(exc).replace("\n", " "))
+        return runguard.EXIT_PARAMETERS
+
+    def work() -> int:
+        with publish.staged([processed, reports / date.isoformat()]) as (folder, day):
+            result = make_packs(date, scope, depth, folder, day.parent, args.workers, args.notebook)
+        console.say(result.summary().replace(str(day), str(reports / date.isoformat())), block=True)
+        return 0 if result.ok else runguard.EXIT_FAILURES
+
+    return runguard.guarded(processed, work, s)
+
+
+def _run_date(processed: Path) -> dt.date:
+    """The report date of the processed folder's run (run.json), else the demo's."""
+    run_json = processed / "run.json"
+    date = None
+    if run_json.exists():
+        date = json.loads(run_json.read_text(encoding="utf-8")).get("tanggal")
+    return as_date(date or default_settings().demo.as_of.date())

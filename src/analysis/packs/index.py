@@ -1,4 +1,5 @@
-"""The index page of a report date: every pack with its status, tier, unit, link and size."""
+"""The index page of a report date: every pack with its data time, status headline, links (page,
+notebook, annexes) and size; and the archive page listing every report date (``reports/arsip.html``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,53 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from analysis import reference
-from analysis.fmt import angka, tanggal
-from analysis.packs.labels import TINGKAT_SINGKAT
+import polars as pl
+
+from analysis import catalog, reference
+from analysis.fmt import angka, tanggal, tanggal_waktu
+from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
+from analysis.publish import GENERATIONS, write_text_atomic
+from analysis.schemas import PAKET_STATUS_WILAYAH
+
+ARCHIVE = "arsip.html"
+
+
+def add_status(result: BriefResult, processed: Path) -> None:
+    """Fill each pack's status and headline from ``paket__status_wilayah`` (read once)."""
+    from analysis.packs.status import headline
+
+    st = catalog.read_optional(PAKET_STATUS_WILAYAH.name, processed)
+    if st is None:
+        return
+    by_parent = st.partition_by("kode_induk", as_dict=True, include_key=True)
+    own = {r["kode_wilayah"]: r for r in st.iter_rows(named=True)}
+    for p in result.packs:
+        me = own.get(p.kode_wilayah)
+        kids = by_parent.get((p.kode_wilayah,), pl.DataFrame())
+        p.status_wilayah = me["status"] if me else ""
+        p.judul_status = headline(None, kids, ANAK_LABEL.get(p.tingkat, "wilayah"))
+
+
+def _annexes(p: PackResult) -> list[Path]:
+    """Other pages made for this pack (``<kode>.<something>.html`` beside its page)."""
+    if p.html is None or not p.html.parent.is_dir():
+        return []
+    return sorted(
+        f
+        for f in p.html.parent.glob(f"{p.kode_wilayah}.*.html")
+        if f.name != p.html.name and not f.name.endswith(".terkunci.html")
+    )
+
+
+def _links(p: PackResult, out_dir: Path) -> str:
+    rel = [(p.ipynb, "notebook")] + [(f, "lampiran") for f in _annexes(p)]
+    return " · ".join(
+        f'<a href="{html.escape(f.relative_to(out_dir).as_posix(), quote=True)}">{label}</a>'
+        for f, label in rel
+        if f.exists()
+    )
 
 
 def _ukuran(n: int) -> str:
@@ -66,32 +109,39 @@ def _bundles(result: BriefResult) -> str:
     )
 
 
+def _row(p: PackResult, result: BriefResult) -> str:
+    target = p.html if p.status == "ok" and p.html else p.ipynb
+    link = target.relative_to(result.out_dir).as_posix()
+    label = (
+        "buka laporan" if p.status == "ok" else "catatan eksekusi (.ipynb) — laporan gagal dibuat"
+    )
+    if p.status != "ok":
+        state = f'<span class="gagal">gagal</span><br><small>{html.escape(p.error)}</small>'
+    elif p.status_wilayah:
+        state = (
+            f'<span class="status status-{html.escape(p.status_wilayah)}">'
+            f"{html.escape(STATUS_LABEL.get(p.status_wilayah, p.status_wilayah))}</span>"
+            f"<br><small>{html.escape(p.judul_status)}</small>"
+        )
+    else:
+        state = '<span class="ok">ok</span>'
+    waktu = tanggal_waktu(result.as_of, result.tz, result.zona) if result.as_of else "–"
+    return (
+        f'<tr class="{p.status}" data-kode="{html.escape(p.kode_wilayah)}">'
+        f'<td><a href="{html.escape(link, quote=True)}" title="{label}">{html.escape(p.nama)}</a>'
+        f"<br><small>{html.escape(p.kode_wilayah)} · "
+        f"{TINGKAT_SINGKAT.get(p.tingkat, html.escape(p.tingkat))} · data per {html.escape(waktu)}"
+        f"</small></td><td>{state}</td>"
+        f"<td><small>{_links(p, result.out_dir)}</small></td>"
+        f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td>'
+        f"<td>{_share_cell(result, p)}</td></tr>"
+    )
+
+
 def render_index(result: BriefResult) -> str:
-    """The index page: every pack with status, tier, unit, link and size (Bahasa Indonesia)."""
+    """The index page: every pack with data time, status headline, links and size."""
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
-    rows = []
-    for p in result.packs:
-        target = p.html if p.status == "ok" and p.html else p.ipynb
-        link = target.relative_to(result.out_dir).as_posix()
-        label = (
-            "buka laporan"
-            if p.status == "ok"
-            else "catatan eksekusi (.ipynb) — laporan gagal dibuat"
-        )
-        status = (
-            '<span class="ok">ok</span>'
-            if p.status == "ok"
-            else f'<span class="gagal">gagal</span><br><small>{html.escape(p.error)}</small>'
-        )
-        rows.append(
-            f'<tr class="{p.status}" data-kode="{html.escape(p.kode_wilayah)}">'
-            f'<td><a href="{html.escape(link, quote=True)}" title="{label}">{html.escape(p.nama)}</a>'
-            f"<br><small>{html.escape(p.kode_wilayah)} · "
-            f"{TINGKAT_SINGKAT.get(p.tingkat, html.escape(p.tingkat))}</small></td>"
-            f"<td>{status}</td>"
-            f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td>'
-            f"<td>{_share_cell(result, p)}</td></tr>"
-        )
+    rows = [_row(p, result) for p in result.packs]
     n_fail = len(result.failed)
     ringkas = (
         f"{angka(len(result.packs) - n_fail)} dari {angka(len(result.packs))} laporan berhasil dibuat"
@@ -132,9 +182,9 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 <main class="laporan">
 <p class="klasifikasi">TERBATAS</p>
 {banner}<h1>{html.escape(title)}</h1>
-<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya.</p>
+<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya. <a href="../{ARCHIVE}">Laporan hari-hari sebelumnya</a>.</p>
 <div class="tabel-gulir"><table class="tabel">
-<thead><tr><th>Wilayah · tingkat</th><th>Status</th><th class="angka">Ukuran</th><th>Untuk dikirim</th></tr></thead>
+<thead><tr><th>Wilayah · tingkat · data per</th><th>Status</th><th>Tautan</th><th class="angka">Ukuran</th><th>Untuk dikirim</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -148,13 +198,14 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 def write_index(result: BriefResult) -> Path:
     """Write ``index.html`` and ``index.json`` into the report date's folder."""
     result.out_dir.mkdir(parents=True, exist_ok=True)
-    result.index.write_text(render_index(result), encoding="utf-8")
+    write_text_atomic(result.index, render_index(result))
     records = []
     for p in result.packs:
         d = asdict(p)
         d["ipynb"] = p.ipynb.relative_to(result.out_dir).as_posix()
         d["html"] = p.html.relative_to(result.out_dir).as_posix() if p.html else None
         d["seconds"] = round(p.seconds, 3)
+        d["lampiran"] = [f.relative_to(result.out_dir).as_posix() for f in _annexes(p)]
         d["share"] = {
             "locked": _rel(result, p.locked),
             "annex": _rel(result, p.annex),
@@ -165,13 +216,18 @@ def write_index(result: BriefResult) -> Path:
         }
         records.append(d)
     bundles = [{**asdict(b), "path": _rel(result, b.path)} for b in result.bundles]
-    (result.out_dir / "index.json").write_text(
+    write_text_atomic(
+        result.out_dir / "index.json",
         json.dumps(
             {
                 "tanggal": result.date.isoformat(),
                 "scope": result.scope,
                 "depth": result.depth,
                 "seconds": round(result.seconds, 2),
+                "waktu_data": result.as_of.isoformat() if result.as_of else None,
+                "waktu_data_teks": tanggal_waktu(result.as_of, result.tz, result.zona)
+                if result.as_of
+                else None,
                 "ok": result.ok,
                 "tahap_gagal": result.stage_failures,
                 "share_notes": result.share_notes,
@@ -181,6 +237,79 @@ def write_index(result: BriefResult) -> Path:
             indent=1,
             ensure_ascii=False,
         ),
-        encoding="utf-8",
     )
+    write_archive(result.out_dir)
     return result.index
+
+
+def _day_row(day_dir: Path) -> str | None:
+    try:
+        d = json.loads((day_dir / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    packs = d.get("packs", [])
+    fails = sum(1 for p in packs if p.get("status") != "ok")
+    head = packs[0] if packs else {}
+    lead = (
+        f"{html.escape(head.get('nama', ''))}: "
+        f"{html.escape(STATUS_LABEL.get(head.get('status_wilayah', ''), '–'))}"
+        if head
+        else "–"
+    )
+    waktu = d.get("waktu_data_teks") or "–"
+    return (
+        f'<tr><td><a href="{html.escape(day_dir.name, quote=True)}/index.html">'
+        f"{html.escape(day_dir.name)}</a></td><td>{html.escape(waktu)}</td>"
+        f'<td>{lead}</td><td class="angka">{angka(len(packs))}'
+        + (f" ({angka(fails)} gagal)" if fails else "")
+        + "</td></tr>"
+    )
+
+
+def reports_root(day_dir: Path) -> Path:
+    """The reports folder a day's folder belongs to, also when the day is being written as a new
+    generation (``reports/.<date>.generasi/<id>/<date>``, analysis.publish)."""
+    parent = day_dir.parent
+    if parent.parent.name.endswith(GENERATIONS):
+        return parent.parent.parent
+    return parent
+
+
+def write_archive(day_dir: Path) -> Path:
+    """``reports/arsip.html``: every report date with an index, newest first; ``day_dir`` (the day
+    just written, maybe not yet published) stands for its date."""
+    reports = reports_root(day_dir)
+    days = {x.name: x for x in reports.iterdir() if x.is_dir() and not x.name.startswith(".")}
+    days[day_dir.name] = day_dir
+    rows = [r for name in sorted(days, reverse=True) if (r := _day_row(days[name])) is not None]
+    css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
+    page = f"""<!DOCTYPE html>
+<html lang="id">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Arsip Laporan Harian Desk Pilkada</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<main class="laporan">
+<p class="klasifikasi">TERBATAS</p>
+<h1>Arsip Laporan Harian Desk Pilkada</h1>
+<p>Setiap tanggal laporan, terbaru di atas; status adalah status wilayah teratas laporan itu.</p>
+<div class="tabel-gulir"><table class="tabel">
+<thead><tr><th>Tanggal laporan</th><th>Data per</th><th>Status</th><th class="angka">Laporan</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table></div>
+</main>
+</body>
+</html>
+"""
+    path = reports / ARCHIVE
+    write_text_atomic(path, page)
+    return path

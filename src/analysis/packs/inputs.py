@@ -16,7 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, console
+from analysis.analyse import incidents
 from analysis.domain import regions
 from analysis.packs.load import read_run_info
 from analysis.schemas import (
@@ -47,6 +48,7 @@ from analysis.schemas import (
     PAKET_PROYEKSI_WAKTU,
     PAKET_SAMPEL,
     PAKET_SELISIH,
+    PAKET_STATUS_WILAYAH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
     PAKET_VALIDASI,
@@ -70,7 +72,7 @@ from analysis.schemas import (
     TPS,
     Dataset,
 )
-from analysis.settings import Settings
+from analysis.settings import Settings, default_settings
 
 NATIONAL = regions.NATIONAL
 _KEY = ["kode_tps", "kode_kontestasi"]
@@ -102,8 +104,15 @@ _COPIES: tuple[tuple[Dataset, Dataset], ...] = (
     (REF_SAMPEL, PAKET_SAMPEL),
     (READINESS, PAKET_KESIAPAN),
     (CHECK_SUMMARY, PAKET_VALIDASI),
-    (ACCOUNTING, PAKET_NERACA_BERKAS),
-    (LEDGER, PAKET_SUMBER_BERKAS),
+)
+
+#: Processed datasets whose rows name their file, and the column that places each row; True when
+#: it is a TPS code (else a dotted region code).
+_ROW_PLACES: tuple[tuple[Dataset, str, bool], ...] = (
+    (TALLY, "kode_tps", True),
+    (OFFICIAL_TPS, "kode_tps", True),
+    (INCIDENTS, "kode_wilayah", False),
+    (READINESS, "kode_wilayah", False),
 )
 
 
@@ -123,8 +132,9 @@ def prepare_pack_inputs(processed_dir: Path | str, settings: Settings | None = N
             catalog.write(df, target.name, processed)
     _write_projection_series(processed, as_of)
     _write_incidents(processed)
-    _write_quarantine(processed)
+    _write_files(processed, run.scope)
     _write_analytics_inputs(processed, as_of)
+    _write_status(processed, as_of, settings or default_settings())
     proses = {
         "waktu_acuan": [as_of],
         "waktu_acuan_sebelumnya": [run.previous_as_of],
@@ -202,13 +212,12 @@ def _write_suara(processed: Path, units: pl.DataFrame) -> None:
 
 
 def _write_selisih(processed: Path) -> pl.DataFrame | None:
-    """TPS × contest that differ (one file per province); returns the expected TPS × contest."""
+    """TPS × contest that differ ("berbeda": ``status_banding`` selisih, the rows reconcile's
+    ``n_tidak_cocok`` counts; one file per province); returns the expected TPS × contest."""
     recon_tps = catalog.read_optional(RECON_TPS.name, processed)
     if recon_tps is None:
         return None
-    beda = recon_tps.filter(
-        pl.col("status").is_in(["selisih", "kpu_direvisi"]) | (pl.col("selisih_abs") > 0)
-    )
+    beda = recon_tps.filter(pl.col("status_banding") == "selisih")
     catalog.write(beda, PAKET_SELISIH.name, processed, sort=["kode_desa"])
     return recon_tps.filter(pl.col("diharapkan")).select("kode_tps", "kode_kontestasi")
 
@@ -224,7 +233,9 @@ def _in_force(df: pl.DataFrame, time_col: str, as_of: dt.datetime | None) -> pl.
     """The version of each TPS × contest in force as of ``as_of`` (latest time <= as_of)."""
     if as_of is not None:
         df = df.filter(pl.col(time_col) <= as_of)
-    return df.sort(time_col).unique(subset=["kode_tps", "kode_kontestasi"], keep="last")
+    return df.sort(time_col).unique(
+        subset=["kode_tps", "kode_kontestasi"], keep="last", maintain_order=True
+    )
 
 
 def _units_table(codes: list[str]) -> pl.DataFrame:
@@ -347,6 +358,13 @@ def _turnout(
     )
 
 
+def _hour_end(t: pl.Expr) -> pl.Expr:
+    """The end of the hour a time falls in: 13:05 → 14:00, and 14:00 → 14:00 (a report stamped on
+    the hour is in by then, as the summary counts it: reports with time <= as_of)."""
+    start = t.dt.truncate("1h")
+    return pl.when(t == start).then(t).otherwise(start.dt.offset_by("1h"))
+
+
 def _first_seen(
     tally: pl.DataFrame | None, official: pl.DataFrame | None, as_of: dt.datetime | None
 ) -> list[pl.DataFrame]:
@@ -356,7 +374,7 @@ def _first_seen(
         t = tally if as_of is None else tally.filter(pl.col("waktu_laporan") <= as_of)
         firsts.append(
             t.group_by("kode_tps", "kode_kontestasi")
-            .agg(pl.col("waktu_laporan").min().dt.truncate("1h").dt.offset_by("1h").alias("waktu"))
+            .agg(_hour_end(pl.col("waktu_laporan").min()).alias("waktu"))
             .with_columns(pl.lit("internal").alias("sumber"))
         )
     if official is not None and not official.is_empty():
@@ -415,12 +433,31 @@ def _progress(
 # --- Incidents and data quality -----------------------------------------------------------------
 
 
+def _highest_known(processed: Path) -> str:
+    """The highest level known for a record without a location: the smallest unit holding every
+    TPS of the drop's TPS list (its province for a province's drop; "00" without a list)."""
+    tps = catalog.read_optional(TPS.name, processed, ["kode_tps"])
+    if tps is None or tps.is_empty():
+        return NATIONAL
+    kab = tps.select(regions.tps_ancestor_expr("kode_tps", 2).unique().drop_nulls())
+    return regions.common_unit(kab.to_series().to_list())
+
+
 def _write_incidents(processed: Path) -> None:
-    """Incidents, each filed under its region, else its TPS's desa, else the nation, so a pack
+    """Incidents, each filed under its region, else its TPS's desa, else the highest level known
+    (which also becomes its ``kode_wilayah``, so the province counts it and says so), so a pack
     reads only its own (incidents.prepare then places each exactly)."""
     df = catalog.read_optional(INCIDENTS.name, processed)
     if df is None:
         return
+    top = _highest_known(processed)
+    no_place = incidents.location_expr() == NATIONAL
+    df = df.with_columns(no_place.alias("lokasi_tingkat_atas")).with_columns(
+        pl.when(pl.col("lokasi_tingkat_atas") & (pl.lit(top) != NATIONAL))
+        .then(pl.lit(top))
+        .otherwise(pl.col("kode_wilayah"))
+        .alias("kode_wilayah")
+    )
     lokasi = pl.coalesce(
         pl.col("kode_wilayah").replace("", None),
         pl.when(pl.col("kode_tps").str.len_chars() >= 10).then(regions.tps_desa_expr("kode_tps")),
@@ -430,19 +467,119 @@ def _write_incidents(processed: Path) -> None:
     catalog.write(df, PAKET_INSIDEN.name, processed, sort=["kode_lokasi_paket"])
 
 
-def _write_quarantine(processed: Path) -> None:
-    """Rejected rows per dataset × check (the first reason of each row), with an example."""
-    quarantine = catalog.read_optional(QUARANTINE.name, processed)
-    if quarantine is None:
+def _write_status(processed: Path, as_of: dt.datetime | None, settings: Settings) -> None:
+    """The traffic light of every unit (analysis.packs.status), once per run."""
+    from analysis.packs.status import internal_decidedness, unit_status
+
+    units = catalog.read_optional(PAKET_WILAYAH.name, processed)
+    if units is None:
         return
+    df = unit_status(
+        catalog.read_optional(PAKET_WILAYAH_KONTESTASI.name, processed),
+        units,
+        catalog.read_optional(PAKET_INSIDEN.name, processed),
+        internal_decidedness(
+            catalog.read_optional(PAKET_KEPASTIAN.name, processed),
+            catalog.read_optional(PAKET_KONTESTASI.name, processed),
+        ),
+        as_of,
+        settings,
+    )
+    catalog.write(df, PAKET_STATUS_WILAYAH.name, processed, sort=["kode_induk", "kode_wilayah"])
+
+
+def _path_units(paths: pl.Series, known: pl.Series, scope: str | None) -> pl.DataFrame:
+    """The region units a file's path names in KPU form (``hitung_1601_…`` → 16.01, a Sirekap
+    ``…/1603032017003.json`` → its desa), kept when the region tree knows them inside ``scope``."""
+    unit = regions.kpu_code_unit_expr("_token")
+    return (
+        pl.DataFrame({"path": paths})
+        .with_columns(pl.col("path").str.extract_all(r"\d+").alias("_token"))
+        .explode("_token")
+        .select("path", unit.alias("_unit"))
+        .filter(
+            pl.col("_unit").is_in(known.implode()) & regions.inside_expr("_unit", scope or NATIONAL)
+        )
+    )
+
+
+def _row_units(processed: Path) -> list[pl.DataFrame]:
+    """Per file, the distinct units its accepted rows are placed in (TPS's desa, or region)."""
+    out = []
+    for ds, col, is_tps in _ROW_PLACES:
+        df = catalog.read_optional(ds.name, processed, ["sumber_file", col])
+        if df is None:
+            continue
+        unit = regions.tps_desa_expr(col) if is_tps else pl.col(col)
+        ok = regions.valid_tps_expr(col) if is_tps else regions.is_code_expr(col)
+        out.append(
+            df.filter(ok.fill_null(False))
+            .select(pl.col("sumber_file").alias("path"), unit.alias("_unit"))
+            .unique()
+        )
+    return out
+
+
+def file_units(processed: Path, paths: pl.Series, scope: str | None) -> pl.DataFrame:
+    """``path`` → ``kode_wilayah_berkas``: the deepest unit holding every row the file placed and
+    every region its path names; null when nothing places it. A file rejected whole from a kab/kota's
+    name (``hitung_1601_kosong.csv``) belongs to that kab/kota."""
+    from analysis import reference
+
+    known = reference.regions()["kode_wilayah"]
+    placed = pl.concat([*_row_units(processed), _path_units(paths, known, scope)]).unique()
+    grouped = placed.group_by("path").agg(pl.col("_unit").sort())
+    single = grouped.filter(pl.col("_unit").list.len() == 1)
+    several = grouped.filter(pl.col("_unit").list.len() > 1)
+    units = pl.concat(
+        [
+            single.select("path", pl.col("_unit").list.first().alias("kode_wilayah_berkas")),
+            several.select(
+                "path",
+                pl.col("_unit")
+                .map_elements(lambda u: regions.common_unit(u.to_list()), return_dtype=pl.String)
+                .alias("kode_wilayah_berkas"),
+            ),
+        ]
+    )
+    return pl.DataFrame({"path": paths}).join(units, on="path", how="left", maintain_order="left")
+
+
+def _write_files(processed: Path, scope: str | None) -> None:
+    """The ledger, the per-file accounting and the rejected rows, each with its file's unit."""
+    ledger = catalog.read_optional(LEDGER.name, processed)
+    accounting = catalog.read_optional(ACCOUNTING.name, processed)
+    quarantine = catalog.read_optional(QUARANTINE.name, processed)
+    paths = [df["path"] for df in (ledger, accounting) if df is not None]
+    if quarantine is not None:
+        paths.append(quarantine["sumber_file"].rename("path"))
+    if not paths:
+        return
+    units = file_units(processed, pl.concat(paths).unique().sort(), scope)
+    for df, target in ((ledger, PAKET_SUMBER_BERKAS), (accounting, PAKET_NERACA_BERKAS)):
+        if df is not None:
+            catalog.write(df.join(units, on="path", how="left"), target.name, processed)
+    if quarantine is not None:
+        _write_quarantine(processed, quarantine, units)
+
+
+def _write_quarantine(processed: Path, quarantine: pl.DataFrame, units: pl.DataFrame) -> None:
+    """Rejected rows per dataset × check × unit of their file (the first reason of each row), with
+    an example from that unit."""
     q = (
-        quarantine.with_columns(
+        quarantine.join(units, left_on="sumber_file", right_on="path", how="left")
+        .sort("sumber_file", "sumber_sheet", "sumber_baris", nulls_last=True)
+        .with_columns(
             pl.col("alasan").list.first().str.split(":").list.first().alias("pemeriksaan"),
             pl.col("alasan").list.first().alias("contoh_alasan"),
         )
-        .group_by("dataset", "pemeriksaan")
+        .group_by("dataset", "pemeriksaan", "kode_wilayah_berkas", maintain_order=True)
         .agg(pl.len().alias("n_baris"), pl.col("contoh_alasan").first())
-        .sort(["n_baris", "dataset", "pemeriksaan"], descending=[True, False, False])
+        .sort(
+            ["n_baris", "dataset", "pemeriksaan", "kode_wilayah_berkas"],
+            descending=[True, False, False, False],
+            nulls_last=True,
+        )
     )
     catalog.write(q, PAKET_KARANTINA.name, processed)
 
@@ -468,10 +605,10 @@ def _write_analytics_inputs(processed: Path, as_of: dt.datetime | None) -> None:
         if step["status"] != "ok" or step["dataset"] not in copies:
             continue
         if step["waktu_acuan"] != as_of:
-            print(
+            console.say(
                 f"{step['judul']}: dihitung untuk {step['waktu_acuan']}, bukan {as_of}; "
                 "jalankan `python -m analysis analyse` lagi",
-                file=sys.stderr,
+                stream=sys.stderr,
             )
             continue
         name, sort = copies[step["dataset"]]

@@ -25,6 +25,8 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import execute_notebook
 from papermill.log import logger
 
+from analysis.publish import disk_full
+
 ENGINE_NAME = "desk-warm"
 # Kernel command-line options. IPython's input history goes to one SQLite file shared by every
 # kernel: two workers writing it at once cost time per cell and can print "Session/line number
@@ -183,6 +185,9 @@ class PackRunner:
         """Parameterise and execute ``notebook`` into ``output`` (kept even when a cell fails)."""
         start = time.perf_counter()
         output.parent.mkdir(parents=True, exist_ok=True)
+        # papermill writes in place: an earlier run's notebook here may be a hard link shared with
+        # the previous generation (analysis.publish), and is never this run's record anyway
+        output.unlink(missing_ok=True)
         try:
             nb = execute_notebook(
                 str(notebook),
@@ -200,6 +205,8 @@ class PackRunner:
             # papermill has already written the executed notebook, error included
             outcome = RunOutcome(False, time.perf_counter() - start, f"{exc.ename}: {exc.evalue}")
         except Exception as exc:  # kernel died, timeout, unreadable notebook: the pack fails alone
+            if disk_full(exc):  # ...unless the machine is out of room: that stops the run
+                raise
             outcome = RunOutcome(
                 False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}".strip()
             )

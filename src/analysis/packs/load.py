@@ -37,6 +37,7 @@ from analysis.schemas import (
     PAKET_PROYEKSI_WAKTU,
     PAKET_SAMPEL,
     PAKET_SELISIH,
+    PAKET_STATUS_WILAYAH,
     PAKET_SUMBER_BERKAS,
     PAKET_TINDAK_LANJUT,
     PAKET_VALIDASI,
@@ -66,6 +67,7 @@ class RunInfo:
     previous_as_of: dt.datetime | None = None
     code_version: str | None = None
     generated_at: dt.datetime | None = None
+    scope: str | None = None  # the unit the run covers ("16" for the default demo)
 
 
 def _parse_time(v: object) -> dt.datetime | None:
@@ -92,6 +94,7 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
         previous_as_of=_parse_time(d.get("previous_as_of")),
         code_version=d.get("code_version"),
         generated_at=_parse_time(d.get("generated_at")),
+        scope=d.get("scope"),
     )
 
 
@@ -138,6 +141,9 @@ class Pack:
     tindak_lanjut: pl.DataFrame | None = None
     penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
     penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
+    status: pl.DataFrame | None = None  # the unit's and its children's traffic light
+    lingkup: str | None = None  # the run's scope and depth: which packs exist to link to
+    kedalaman: int | None = None
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
     _once: dict[str, object] = field(default_factory=dict, repr=False)
@@ -263,8 +269,13 @@ def load_pack(
     tingkat: str,
     kode_wilayah: str,
     settings: Settings | None = None,
+    lingkup: str | None = None,
+    kedalaman: int | None = None,
 ) -> Pack:
     """Read one unit's slice of the prepared inputs (prepared first when there are none).
+
+    ``lingkup`` and ``kedalaman``: the run's scope and depth, so the pack links only to packs the
+    run makes (None: unknown; every pack tier is linked).
 
     Raises :class:`PackError` for a bad date, an unknown tier or a tier that does not match the
     code. A relative ``processed_dir`` is taken against the repository root.
@@ -288,6 +299,8 @@ def load_pack(
         .sort("kode_wilayah")
     )
     pack = Pack(kode_wilayah, tingkat, nama, day, zona, tz, as_of, prev, run, s, root, anak)
+    pack.lingkup = lingkup or None
+    pack.kedalaman = kedalaman if kedalaman is not None and kedalaman >= 0 else None
     pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
     _load_count(pack, root)
     _load_context(pack, root)
@@ -311,6 +324,7 @@ def _load_count(pack: Pack, root: Path) -> None:
         pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
     _load_outlook(pack, root)
     pack.selisih = _load_selisih(root, unit)
+    pack.status = _scan(PAKET_STATUS_WILAYAH, root, _unit_rows(unit))
 
 
 def _load_outlook(pack: Pack, root: Path) -> None:
@@ -358,24 +372,43 @@ def _kabkota_of(pack: Pack) -> str:
     )
 
 
+def holds_unplaced(pack: Pack) -> bool:
+    """Whether the pack shows what no unit can be placed in (a file or a row of unknown unit): only
+    a pack whose unit holds the run's whole scope (the province pack of the default demo) does."""
+    scope = pack.run.scope
+    if scope is None:
+        return pack.tingkat in ("nasional", "provinsi")
+    return regions.is_inside(scope, pack.kode_wilayah)
+
+
+def own_files_expr(pack: Pack) -> pl.Expr:
+    """The input files a pack's annexes list: those whose unit (``kode_wilayah_berkas``) lies in
+    the pack's unit, and the unplaced ones where :func:`holds_unplaced`. A file shared by several
+    kab/kota (incidents, readiness) belongs to their province and is listed there."""
+    mine = regions.inside_expr("kode_wilayah_berkas", pack.kode_wilayah).fill_null(False)
+    if holds_unplaced(pack):
+        return mine | pl.col("kode_wilayah_berkas").is_null()
+    return mine
+
+
 def _load_context(pack: Pack, root: Path) -> None:
     """Incidents, readiness, data quality, sources and the analytics of the unit."""
     unit, kab = pack.kode_wilayah, _kabkota_of(pack)
     pack.insiden = _scan(PAKET_INSIDEN, root, regions.inside_expr("kode_lokasi_paket", unit))
     pack.kesiapan = _scan(PAKET_KESIAPAN, root, regions.inside_expr("kode_wilayah", unit))
-    for key, ds in (
-        ("pemeriksaan", PAKET_VALIDASI),
-        ("berkas", PAKET_NERACA_BERKAS),
-        ("karantina", PAKET_KARANTINA),
+    files = own_files_expr(pack)
+    checks = regions.inside_expr("kode_kabkota", unit)
+    if holds_unplaced(pack):
+        checks = checks | pl.col("kode_kabkota").is_null()
+    for key, ds, pred in (
+        ("pemeriksaan", PAKET_VALIDASI, checks),
+        ("berkas", PAKET_NERACA_BERKAS, files),
+        ("karantina", PAKET_KARANTINA, files),
     ):
-        df = table(ds, root)
+        df = _scan(ds, root, pred)
         if df is not None:
             pack.kualitas[key] = df
-    if "pemeriksaan" in pack.kualitas:
-        pack.kualitas["pemeriksaan"] = pack.kualitas["pemeriksaan"].filter(
-            regions.inside_expr("kode_kabkota", kab) | pl.col("kode_kabkota").is_null()
-        )
-    pack.sumber = table(PAKET_SUMBER_BERKAS, root)
+    pack.sumber = _scan(PAKET_SUMBER_BERKAS, root, files)
     scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
     pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
     pack.tindak_lanjut = table(PAKET_TINDAK_LANJUT, root)

@@ -31,7 +31,8 @@ _DROP_TAGS = (
     "script", "iframe", "frame", "object", "embed", "applet", "link", "base", "meta", "form",
     "portal", "foreignObject", "foreignobject", "noscript",
 )  # fmt: skip
-_RELATIVE = re.compile(r"^[\w.\-/]+(#[\w\-]*)?$")  # a path without scheme: ../16.html#ringkasan
+# a page beside the pack in the same folder: the pack itself, its technical annex, its slides
+_SIBLING = re.compile(r"[0-9][0-9.]*?(\.lampiran|\.layar)?\.html(#[\w\-]*)?")
 _URL_ATTRS = {
     "src",
     "href",
@@ -46,6 +47,9 @@ _URL_ATTRS = {
 }
 
 
+_PACK_LINK = re.compile(r"\.\./(nasional|provinsi|kabkota|kecamatan)/[0-9][0-9.]*\.html")
+
+
 def _safe_url(tag: str, attr: str, value: str) -> bool:
     """Only in-page anchors and inline data images may stay; links may point anywhere but scripts."""
     v = "".join(value.split()).lower()
@@ -57,13 +61,12 @@ def _safe_url(tag: str, attr: str, value: str) -> bool:
         and not v.startswith("data:image/svg")
     ):
         return True
-    # a plain link is not a request until a reader follows it; it may not run script. A relative
-    # link (a pack's annex, its parent's pack) has no scheme at all.
-    return (
-        tag == "a"
-        and attr == "href"
-        and (v.startswith(("http://", "https://", "mailto:")) or bool(_RELATIVE.match(v)))
-    )
+    # a plain link is not a request until a reader follows it; it may not run script. The relative
+    # links allowed: another pack of the same report date (navigation: ../<tingkat>/<kode>.html),
+    # a pack's technical annex or command-centre edition beside it (and the way back).
+    if tag == "a" and attr == "href" and (_PACK_LINK.fullmatch(v) or _SIBLING.fullmatch(v)):
+        return True
+    return tag == "a" and attr == "href" and v.startswith(("http://", "https://", "mailto:"))
 
 
 def _unsafe_attr(tag: str, name: str, value: str) -> bool:

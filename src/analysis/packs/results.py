@@ -33,6 +33,8 @@ class PackResult:
     size_bytes: int
     seconds: float
     error: str = ""
+    status_wilayah: str = ""  # the unit's own traffic light (aman | perhatian | kritis; "" unknown)
+    judul_status: str = ""  # the status headline: the unit's and its children's
     share: ShareOutcome = field(default_factory=ShareOutcome)
 
     @property
@@ -57,6 +59,9 @@ class BriefResult:
     seconds: float = 0.0
     demo: bool = False  # the processed data came from the synthetic demo (run.json)
     stage_failures: list[str] = field(default_factory=list)  # earlier stages that failed, in words
+    as_of: dt.datetime | None = None  # the data time of every pack of the run
+    tz: str = "Asia/Jakarta"  # the zone the index states it in (the scope's)
+    zona: str = "WIB"
     share_notes: list[str] = field(default_factory=list)  # e.g. locked edition skipped, in words
     bundles: list[Any] = field(default_factory=list)  # analysis.packs.bundle.BundleResult
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from analysis import console
 from analysis.bench import run_stage
 from analysis.settings import default_settings
 
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     port = _free_port()
     t0 = time.monotonic()
     server = _start_server(demo_drop, port)
-    print(f"bench-pull {args.scope}: stand-in siap dalam {time.monotonic() - t0:.0f} s")
+    console.say(f"bench-pull {args.scope}: stand-in siap dalam {time.monotonic() - t0:.0f} s")
     url = f"http://127.0.0.1:{port}"
     results = []
     try:
@@ -104,15 +105,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(results: list[dict[str, Any]], server_mb: int, rate: float, out: Path) -> int:
-    print(f"  stand-in: puncak memori {server_mb} MB")
+    console.say(f"  stand-in: puncak memori {server_mb} MB")
     for r in results:
         d = r.get("detail") or {}
         n = d.get("permintaan", 0)
         real = n / rate / 60 if rate else float("nan")
-        print(f"  {r['stage']}: {n:,} permintaan, {d.get('tps')}; di situs KPU ≥ {real:.0f} menit")
+        console.say(
+            f"  {r['stage']}: {n:,} permintaan, {d.get('tps')}; di situs KPU ≥ {real:.0f} menit"
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = out / "bench-pull.json"
     doc = {"rate_per_second": rate, "server_peak_mb": server_mb, "pulls": results}
     path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
-    print(f"written {path}")
+    console.say(f"written {path}")
     return 1 if any(r["error"] for r in results) else 0

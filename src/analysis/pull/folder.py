@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis import console
 from analysis.read import PULL_RE
 
 KPU = "kpu"
@@ -115,7 +116,7 @@ def open_pull(drop: Path, name: str | None, resume_within_hours: float) -> PullF
         if resumed is None and fresh and name in (None, own):
             resumed = staging
             continue
-        print(f"tarik-kpu: tarikan tertunda {own} dibuang (terlalu lama atau nama lain)")
+        console.say(f"tarik-kpu: tarikan tertunda {own} dibuang (terlalu lama atau nama lain)")
         shutil.rmtree(staging)
     if resumed is not None:
         name = resumed.name[len(STAGING_PREFIX) :]

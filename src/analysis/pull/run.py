@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import fmt
+from analysis import console, fmt
 from analysis.domain import regions
 from analysis.pull import folder, paslon
 from analysis.pull.fetch import WIB, Fetcher, RequestLog, Stopped
@@ -214,12 +214,12 @@ def run(args: argparse.Namespace) -> int:
             policy=policy,
         )
     except (ValueError, folder.FolderError) as exc:
-        print(f"tarik-kpu: {exc}")
+        console.say(f"tarik-kpu: {exc}")
         return 2
     except (Stopped, KeyboardInterrupt) as exc:
         reason = str(exc) or "dihentikan pengguna"
-        print(f"tarik-kpu: berhenti: {reason}. Jalankan lagi untuk melanjutkan tarikan ini.")
+        console.say(f"tarik-kpu: berhenti: {reason}. Jalankan lagi untuk melanjutkan tarikan ini.")
         return 3
     for line in describe(result):
-        print(line)
+        console.say(line)
     return 0

@@ -82,7 +82,7 @@ from analysis.read.columns import (
 )
 from analysis.read.csvtext import CsvText
 from analysis.read.evaluate import by_unique, parse_datetime, parse_ints, problems_sparse
-from analysis.read.files import KINDS, kind_of, read_file, read_table
+from analysis.read.files import KINDS, kind_of, read_file, read_table, skip_reason
 from analysis.read.headers import canonical_header, norm_header
 from analysis.read.result import FileRead, ReadError
 from analysis.read.sirekap import (
@@ -92,8 +92,11 @@ from analysis.read.sirekap import (
     PULL_RE,
     OfficialBuilder,
     map_paslon,
+    parse_json,
     path_jenis,
     path_pull,
+    pull_folder_problem,
+    pull_time,
     read_sirekap_json,
     sirekap_record,
     tps_code_of,
@@ -102,7 +105,8 @@ from analysis.read.tables import read_table_raw, read_tables_raw
 
 #: Bump when a reader's output changes: ingest's parse cache is keyed by it. 3: the bundle fast
 #: path reads only lines of its grammar (it misread some others), bundle lines split exactly.
-READER_VERSION = "3"
+#: 4: files rejected whole count their rows, hidden sheets skipped, decoding fallback flagged.
+READER_VERSION = "4"
 
 __all__ = [
     "ALIASES",
@@ -152,7 +156,10 @@ __all__ = [
     "parse_datetime",
     "parse_ints",
     "path_jenis",
+    "parse_json",
     "path_pull",
+    "pull_folder_problem",
+    "pull_time",
     "problems_expr",
     "problems_sparse",
     "read_file",
@@ -162,6 +169,7 @@ __all__ = [
     "read_table_raw",
     "read_tables_raw",
     "sirekap_record",
+    "skip_reason",
     "tps_code_of",
     "wide_votes",
     "zone_expr",

@@ -7,7 +7,6 @@ it copies."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 
 import polars as pl
@@ -18,6 +17,7 @@ from analysis.read.sirekap import (
     OFFICIAL_ROW_COLS,
     VOTE_SCHEMA,
     OfficialBuilder,
+    parse_json,
     path_jenis,
     path_pull,
 )
@@ -198,11 +198,10 @@ def _read_lines(
     b = OfficialBuilder(rel, jenis, pull)
     n_bad = 0
     for n, text in zip(lines["sumber_baris"].to_list(), lines["line"].to_list(), strict=True):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
+        obj, error = parse_json(text)
+        if error is not None:
             n_bad += 1
-            b.add(None, None, n, [f"format: baris bukan JSON yang sah ({exc.msg})"])
+            b.add(None, None, n, [f"format: baris {error}"])
             continue
         if isinstance(obj, dict) and "record" in obj:
             b.add(obj.get("kode_tps"), obj.get("record"), n, [])

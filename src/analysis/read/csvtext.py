@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -19,23 +20,82 @@ _SNIFF_LINES = 40
 # A field may be as long as the fast reader allows (any length); the csv module's default limit
 # (128 KiB) would otherwise reject a file the fast reader takes.
 _FIELD_LIMIT = 2**31 - 1
+csv.field_size_limit(_FIELD_LIMIT)  # also for the sniffer, whatever file comes first
 
 
-def decode_text(data: bytes) -> tuple[str, bool]:
-    """The text, and whether ``data`` is exactly its UTF-8 encoding (no BOM, nothing replaced)."""
+#: Share of control bytes above which a file is binary, not text with a stray NUL (a cell to reject).
+_BINARY_SHARE = 0.01
+_CONTROL = bytes(c for c in range(32) if c not in b"\t\n\r\x0c")
+_REPLACED = "\ufffd"
+
+
+def decode_text(data: bytes) -> tuple[str, bool, list[str]]:
+    """The text, whether ``data`` is exactly its UTF-8 encoding (no BOM, nothing replaced), and
+    notes on what decoding had to do (bytes replaced). UTF-8 with or without BOM, UTF-16 with BOM;
+    a UTF-8 file with a few bad bytes stays UTF-8, the bad bytes replaced by "�" (flagged, with
+    the lines); a file with no UTF-8 at all is cp1252 (latin-1 as a last resort, flagged). A stray
+    NUL byte becomes "�" too (its cell is then unreadable); a file of many NUL bytes is binary."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), False
+        return _utf8_replacing(data[3:])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), False
-    if b"\x00" in data[:4096]:
-        raise ReadError("berkas biner (berisi byte NUL), bukan tabel CSV")
-    try:
-        return data.decode("utf-8"), True
-    except UnicodeDecodeError:
         try:
-            return data.decode("cp1252"), False
+            return data.decode("utf-16"), False, []
         except UnicodeDecodeError:
-            return data.decode("latin-1"), False
+            text = data.decode("utf-16", errors="replace")
+            return text, False, [_replaced_note(text, "UTF-16")]
+    if b"\x00" in data[:4096] and _binary(data[:4096]):
+        raise ReadError("berkas biner (berisi byte NUL), bukan tabel CSV")
+    if b"\x00" in data:
+        text, _, notes = decode_text(data.replace(b"\x00", _REPLACED.encode()))
+        return text, False, [*notes, _nul_note(text)]
+    try:
+        return data.decode("utf-8"), True, []
+    except UnicodeDecodeError:
+        pass
+    if _MULTIBYTE.search(data) is not None:  # real UTF-8 text with a stray bad byte
+        return _utf8_replacing(data)
+    try:
+        return data.decode("cp1252"), False, []
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        return (
+            text,
+            False,
+            ["dibaca sebagai latin-1 (bukan UTF-8 maupun cp1252); periksa huruf non-ASCII"],
+        )
+
+
+def _binary(head: bytes) -> bool:
+    """Control bytes (but tab, line ends, form feed) make more than a trace of ``head``."""
+    return len(head) - len(head.translate(None, _CONTROL)) > _BINARY_SHARE * len(head)
+
+
+_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _utf8_replacing(data: bytes) -> tuple[str, bool, list[str]]:
+    try:
+        return data.decode("utf-8"), False, []
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        return text, False, [_replaced_note(text, "UTF-8")]
+
+
+def _lines_with(text: str, char: str, shown: int = 5) -> str:
+    lines = [i for i, ln in enumerate(text.split("\n"), 1) if char in ln]
+    more = f", … {len(lines) - shown} lainnya" if len(lines) > shown else ""
+    return ", ".join(map(str, lines[:shown])) + more
+
+
+def _replaced_note(text: str, encoding: str) -> str:
+    return (
+        f"byte yang tidak sah sebagai {encoding} diganti '{_REPLACED}' (baris {_lines_with(text, _REPLACED)}); "
+        "periksa teks di baris itu"
+    )
+
+
+def _nul_note(text: str) -> str:
+    return f"byte NUL diganti '{_REPLACED}' (baris {_lines_with(text, _REPLACED)}); sel itu tidak terbaca"
 
 
 def sniff_separator(text: str) -> str:
@@ -84,7 +144,7 @@ class CsvText:
     the body to the native reader when lines are rows up to it."""
 
     def __init__(self, data: bytes) -> None:
-        self.text, plain = decode_text(data)
+        self.text, plain, self.notes = decode_text(data)
         if not self.text.strip():
             raise ReadError("berkas kosong (tidak ada teks)")
         self.sep = sniff_separator(self.text)

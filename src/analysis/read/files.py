@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis import catalog
 from analysis.read.bundles import read_sirekap_jsonl
 from analysis.read.coerce import coerce
 from analysis.read.result import FileRead
@@ -15,14 +16,28 @@ KINDS = ("ref_tps", "ref_paslon", "tally", "official", "official_region", "incid
 
 #: Top folder of the drop -> kind (``kpu/`` and ``referensi/`` are split further by :func:`kind_of`).
 _FOLDER_KIND = {"hitung_internal": "tally", "insiden": "incidents", "kesiapan": "readiness"}
-_SKIPPED = ("manifest.json", "readme.md", "readme.txt")
+#: Files that are about the drop, not data: name (lower case) -> why they are not read.
+NOT_DATA = {
+    catalog.DEMO_MANIFEST: "manifest drop (keterangan, bukan data); tidak dibaca",
+    "readme.md": "catatan pembaca (README), bukan data; tidak dibaca",
+    "readme.txt": "catatan pembaca (README), bukan data; tidak dibaca",
+    catalog.DEMO_MARKER.lower(): "penanda drop demo buatan workbench (DATA SIMULASI); tidak dibaca",
+}
+HIDDEN = "berkas tersembunyi (nama diawali titik); tidak dibaca"
+
+
+def skip_reason(name: str) -> str | None:
+    """Why a file of this name is not read as data (listed in the ledger as skipped), else None."""
+    if name.startswith("."):
+        return HIDDEN
+    return NOT_DATA.get(name.lower())
 
 
 def kind_of(rel: str) -> str | None:
     """Which reader a drop-relative path goes to (catalog layout), None for a file to skip."""
     parts = [x.lower() for x in Path(rel).parts]
     name = parts[-1]
-    if name.startswith(".") or name in _SKIPPED:
+    if skip_reason(name) is not None:
         return None
     top = parts[0] if len(parts) > 1 else ""
     if top == "referensi" and name.startswith("sampel_pvt."):

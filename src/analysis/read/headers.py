@@ -120,6 +120,27 @@ class Header:
     row: int
     mapping: dict[int, str]
     names: list[str]
+    doubles: tuple[str, ...] = ()  # one message per canonical column the header holds twice
+
+
+def doubled_columns(
+    kind: str, header: Sequence[object], mapping: dict[int, str]
+) -> tuple[str, ...]:
+    """Messages naming each canonical column that more than one header cell stands for (only the
+    first is read)."""
+    by_col: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        c = canonical_header(h)
+        c = KIND_ALIASES.get(kind, {}).get(c, c) if c else c
+        if c is not None and c in mapping.values():
+            by_col.setdefault(c, []).append(i)
+    return tuple(
+        f"kolom ganda untuk {c}: "
+        + ", ".join(f"{cell_text(header[i])!r} (kolom {i + 1})" for i in idx)
+        + f"; hanya kolom {idx[0] + 1} yang dibaca"
+        for c, idx in by_col.items()
+        if len(idx) > 1
+    )
 
 
 def find_header(kind: str, head: list[list[object]]) -> tuple[Header | None, str | None]:
@@ -137,4 +158,4 @@ def find_header(kind: str, head: list[list[object]]) -> tuple[Header | None, str
     if missing or len(mapping) < 2:
         missing = missing or ["(lebih dari satu kolom yang dikenali)"]
         return None, f"kolom wajib tidak ada: {', '.join(missing)}; {closest(missing, header)}"
-    return Header(hi, mapping, unique_names(header)), None
+    return Header(hi, mapping, unique_names(header), doubled_columns(kind, header, mapping)), None

@@ -16,6 +16,7 @@ from analysis.read.cells import cell_text
 from analysis.read.csvtext import CsvText
 from analysis.read.headers import HEADER_SCAN, find_header
 from analysis.read.result import ReadError
+from analysis.read.sirekap import parse_json
 
 if TYPE_CHECKING:
     from analysis.read.native import NativeBatch
@@ -37,6 +38,7 @@ class TablePart:
     frame: pl.DataFrame | None = None  # the body read natively (CSV); then ``body`` is empty
     error: str | None = None  # the body turned out unreadable (file rejected whole)
     entry: int | None = None  # its body's number in the shared native frame (``_e``)
+    doubles: tuple[str, ...] = ()  # messages on canonical columns the header holds twice
 
     @property
     def n_rows(self) -> int:
@@ -52,8 +54,19 @@ def padded(body: Rows, width: int) -> Rows:
     return [[cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in body]
 
 
-def xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
-    """Every sheet of a workbook with its rows of cached values."""
+@dataclass
+class Workbook:
+    """A workbook's visible sheets (name, rows of cached values) and what was not read."""
+
+    sheets: list[tuple[str, Rows]]
+    notes: list[str]
+
+
+def xlsx_sheets(data: bytes) -> Workbook:
+    """Every visible sheet of a workbook with its rows of cached values. A hidden sheet is not read
+    (often a stale copy) but named in the notes; a formula cell without a cached value (the file
+    was written by a tool that does not compute) keeps its formula text, so the cell is rejected
+    naming it, and the notes name the sheet and columns."""
     import openpyxl
 
     try:
@@ -63,28 +76,102 @@ def xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
             f"bukan berkas Excel .xlsx yang sah ({type(exc).__name__}: {exc})"
         ) from None
     try:
-        return [
-            (ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        notes = [
+            f"lembar {ws.title!r} tersembunyi ({ws.sheet_state}): tidak dibaca"
+            for ws in wb.worksheets
+            if ws.sheet_state != "visible"
         ]
+        sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in visible]
     except Exception as exc:  # noqa: BLE001 - a corrupt workbook can fail in many ways
         raise ReadError(f"isi Excel rusak ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
+    if _has_formulas(data):
+        notes += _uncached_formulas(data, sheets)
+    return Workbook(sheets, notes)
 
 
-def sheets_of(data: bytes, suffix: str) -> list[tuple[str | None, Rows | CsvText]]:
-    """The file's tables: sniffed by content, not trusted from the suffix."""
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet of the workbook holds a formula (most hold none: no second read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return any(
+                b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")
+            )
+    except Exception:  # noqa: BLE001 - the cached read already succeeded; nothing more to say
+        return False
+
+
+def _uncached_formulas(data: bytes, sheets: list[tuple[str, Rows]]) -> list[str]:
+    """Put each formula without a cached value into its cell (as text) and say where they are."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        formulas = {
+            ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets
+        }
+        wb.close()
+    except Exception:  # noqa: BLE001
+        return []
+    notes = []
+    for name, rows in sheets:
+        where: dict[int, list[int]] = {}
+        for i, (row, frow) in enumerate(zip(rows, formulas.get(name, []), strict=False)):
+            for j, (v, f) in enumerate(zip(row, frow, strict=False)):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    row[j] = f
+                    where.setdefault(j, []).append(i + 1)
+        if where:
+            cols = ", ".join(
+                f"{_column_letter(j)} (baris {_rows_text(r)})" for j, r in sorted(where.items())
+            )
+            notes.append(
+                f"lembar {name!r}: rumus tanpa nilai tersimpan di kolom {cols}; buka dan simpan "
+                "ulang di Excel agar nilainya terhitung"
+            )
+    return notes
+
+
+def _column_letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(j + 1)
+
+
+def _rows_text(rows: list[int], shown: int = 5) -> str:
+    more = f", … {len(rows) - shown} lainnya" if len(rows) > shown else ""
+    return ", ".join(str(r) for r in rows[:shown]) + more
+
+
+def sheets_of(
+    data: bytes, suffix: str
+) -> tuple[list[tuple[str | None, Rows | CsvText]], list[str]]:
+    """The file's tables (sniffed by content, not trusted from the suffix) and notes on what was
+    not read of it."""
     if not data:
         raise ReadError("berkas kosong (0 byte)")
     if data.startswith(b"PK\x03\x04"):
-        return list(xlsx_sheets(data))
+        wb = xlsx_sheets(data)
+        return list(wb.sheets), wb.notes
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReadError("format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx")
     if suffix == ".xlsx":
         raise ReadError("berakhiran .xlsx tetapi isinya bukan berkas Excel")
-    if data.lstrip()[:1] in (b"{", b"["):
+    if _is_json(data):
         raise ReadError("berisi JSON, bukan tabel CSV")
-    return [(None, CsvText(data))]
+    csvt = CsvText(data)
+    return [(None, csvt)], csvt.notes
+
+
+def _is_json(data: bytes) -> bool:
+    """A whole JSON document (an object or array), not a CSV whose title row starts with ``[``."""
+    head = data.lstrip()[:1]
+    if head not in (b"{", b"["):
+        return False
+    value, error = parse_json(data)
+    return error is None and isinstance(value, (dict, list))
 
 
 def table_part(
@@ -103,6 +190,7 @@ def table_part(
         return None, why
     skip = header.row + 1
     part = TablePart(rel, sheet, skip + 1, header.mapping, header.names, [])
+    part.doubles = header.doubles
     if csvt is None:
         part.body = padded(rows[skip:], len(part.names))  # type: ignore[index]
         return part, None
@@ -122,7 +210,7 @@ def table_parts(
     part has no rows until :meth:`.native.NativeBatch.resolve`; without, the ``csv`` module reads
     it (the specification)."""
     try:
-        sheets = sheets_of(data, suffix)
+        sheets, notes = sheets_of(data, suffix)
     except ReadError as exc:
         return [], [], str(exc)
     parts, reasons = [], []
@@ -138,5 +226,6 @@ def table_parts(
         else:
             reasons.append(why or "")
     if not parts:
-        return [], [], "; ".join(reasons) or "tidak ada tabel"
-    return parts, [f"lembar dilewati — {r}" for r in reasons], None
+        return [], [], "; ".join([*reasons, *notes]) or "tidak ada tabel"
+    notes += [f"lembar {p.sheet!r}: {d}" if p.sheet else d for p in parts for d in p.doubles]
+    return parts, [*notes, *(f"lembar dilewati — {r}" for r in reasons)], None

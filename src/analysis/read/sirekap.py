@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import reprlib
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +24,9 @@ from analysis.schemas import ADMIN_COUNTS
 
 JENIS = (regions.JENIS_GUBERNUR, regions.JENIS_BUPATI, regions.JENIS_PRESIDEN)
 PULL_RE = re.compile(r"^\d{8}T\d{4}$")
+#: A first-level folder of ``kpu/`` that starts with a digit is meant as a pull: only a
+#: ``YYYYMMDDTHHMM`` name that is a real time makes one (``rekap``, ``tps``, a jenis never start so).
+_PULL_LIKE = re.compile(r"^\d")
 #: Sirekap's clock and the pull folders are WIB (UTC+7, no daylight saving).
 KPU_UTC_OFFSET = dt.timedelta(hours=7)
 
@@ -94,12 +98,53 @@ def path_jenis(rel: str) -> str | None:
     return None
 
 
+def pull_time(name: str) -> dt.datetime | None:
+    """A pull folder's name as UTC time; None unless it is ``YYYYMMDDTHHMM`` (WIB) and a time that
+    exists (month 13, minute 61 or the first hours of year 1 are none)."""
+    if not PULL_RE.match(name):
+        return None
+    try:
+        return _wib_to_utc(dt.datetime.strptime(name, "%Y%m%dT%H%M"))
+    except (ValueError, OverflowError):
+        return None
+
+
 def path_pull(rel: str) -> dt.datetime | None:
-    """The pull time from a ``YYYYMMDDTHHMM`` (WIB) folder, as UTC; None outside a pull folder."""
+    """The pull time from a ``YYYYMMDDTHHMM`` (WIB) folder, as UTC; None outside a pull folder
+    (and for a folder whose name is no real time: :func:`pull_folder_problem` rejects those)."""
     for p in Path(rel).parts:
         if PULL_RE.match(p):
-            return _wib_to_utc(dt.datetime.strptime(p, "%Y%m%dT%H%M"))
+            return pull_time(p)
     return None
+
+
+def pull_folder_problem(rel: str) -> str | None:
+    """Why a file under ``kpu/`` sits in a folder meant as a pull that is none (the whole pull is
+    rejected, with this message); None when its place is fine."""
+    parts = Path(rel).parts
+    if len(parts) < 3 or parts[0].lower() != "kpu" or not _PULL_LIKE.match(parts[1]):
+        return None
+    if pull_time(parts[1]) is not None:
+        return None
+    return (
+        f"folder tarikan {parts[1]!r} tidak sah: namanya harus waktu tarik YYYYMMDDTHHMM (WIB) "
+        "yang mungkin, mis. 20241128T0800; seluruh isi tarikan ini tidak dibaca"
+    )
+
+
+def parse_json(data: bytes | str) -> tuple[object, str | None]:
+    """JSON text -> (value, None), or (None, why it is no JSON a reader can take): not JSON, not
+    UTF-8, a number too long for Python, nesting too deep. The one place JSON input is decoded."""
+    try:
+        return json.loads(data), None
+    except json.JSONDecodeError as exc:
+        return None, f"bukan JSON yang sah (baris {exc.lineno}, kolom {exc.colno}): {exc.msg}"
+    except UnicodeDecodeError:
+        return None, "bukan JSON yang sah: bukan teks UTF-8"
+    except RecursionError:
+        return None, "JSON bersarang terlalu dalam (lebih dari ±1.000 tingkat)"
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return None, f"bukan JSON yang dapat dibaca: {exc}"
 
 
 def _wib_to_utc(local: dt.datetime) -> dt.datetime:
@@ -144,6 +189,26 @@ def as_int(v: object) -> tuple[int | None, bool]:
     return None, False
 
 
+def _psu_text(psu: object, problems: list[str]) -> str | None:
+    """``psu`` as text (an object as its JSON); one too deep to write back is a problem."""
+    if psu is None or isinstance(psu, str):
+        return psu
+    try:
+        return json.dumps(psu)
+    except (RecursionError, ValueError):
+        problems.append("format: psu bersarang terlalu dalam")
+        return None
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlong = 3, 60, 60, 40
+
+
+def shown(value: object) -> str:
+    """A cell's value as a message quotes it: short, however long or deep it is."""
+    return _SHOWN.repr(value)
+
+
 def sections(rec: dict) -> tuple[object, object]:
     """(chart, administrasi) of a record in either shape."""
     if "tungsura" in rec:
@@ -185,8 +250,7 @@ class OfficialBuilder:
         for k in ("status_suara", "status_adm"):
             v = rec.get(k)
             c[k].append(v if isinstance(v, bool) else None)
-        psu = rec.get("psu")
-        c["psu"].append(None if psu is None else (psu if isinstance(psu, str) else json.dumps(psu)))
+        c["psu"].append(_psu_text(rec.get("psu"), problems))
         self._admin(adm, problems)
         self._chart(len(c["_i"]), chart, problems)
         c["masalah"].append(problems)
@@ -223,7 +287,7 @@ class OfficialBuilder:
                     continue  # unknown keys pass through harmlessly
                 iv, ok = as_int(val)
                 if not ok:
-                    problems.append(f"format: administrasi.{key} berisi {val!r}")
+                    problems.append(f"format: administrasi.{key} berisi {shown(val)}")
                 values[canon] = iv
         elif adm is not None:
             problems.append("format: administrasi bukan objek")
@@ -239,7 +303,7 @@ class OfficialBuilder:
                     continue  # Sirekap's spurious "null" key
                 iv, ok = as_int(val)
                 if not ok:
-                    problems.append(f"format: chart.{pid} berisi {val!r}")
+                    problems.append(f"format: chart.{shown(pid)} berisi {shown(val)}")
                 self.votes["_i"].append(i)
                 self.votes["paslon_id"].append(str(pid))
                 self.votes["suara"].append(iv)
@@ -265,11 +329,9 @@ def sirekap_record(data: bytes) -> tuple[dict | None, str | None]:
     """One per-TPS JSON file's record, or why the file is not one (the message a desk sees)."""
     if not data.strip():
         return None, "berkas kosong (0 byte)" if not data else "berkas kosong (hanya spasi)"
-    try:
-        rec = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" (baris {exc.lineno}, kolom {exc.colno})" if hasattr(exc, "lineno") else ""
-        return None, f"bukan JSON yang sah{where}: {getattr(exc, 'msg', exc)}"
+    rec, error = parse_json(data)
+    if error is not None:
+        return None, error
     if not isinstance(rec, dict) or not ({"tungsura", "chart", "administrasi"} & rec.keys()):
         return (
             None,

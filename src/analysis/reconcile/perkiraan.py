@@ -124,9 +124,15 @@ def _stratum_estimates(
 def _contest_totals(cells: pl.DataFrame) -> pl.DataFrame:
     """Per contest × paslon: the estimate, its 95% interval, and both as shares of the contest."""
     half = Z95 * pl.col("_var").sqrt()
+    # float sums in a fixed order (kab/kota by code, then paslon): the same files give the same
+    # bits, whatever order the rows arrive in or however many threads sum them
     return (
         cells.group_by("kode_kontestasi", "nomor_urut")
-        .agg(pl.col("est").sum().alias("perkiraan_suara"), pl.col("var").sum().alias("_var"))
+        .agg(
+            pl.col("est").sort_by("kode_kabkota").sum().alias("perkiraan_suara"),
+            pl.col("var").sort_by("kode_kabkota").sum().alias("_var"),
+        )
+        .sort("kode_kontestasi", "nomor_urut")
         .with_columns(
             (pl.col("perkiraan_suara") - half).clip(lower_bound=0).alias("suara_bawah"),
             (pl.col("perkiraan_suara") + half).alias("suara_atas"),

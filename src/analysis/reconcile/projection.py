@@ -355,6 +355,18 @@ def from_sample(
     return _compare_kpu(k, _paslon_rows(shares, k), cov, kpu, cfg)
 
 
+#: Decimals a projection's floats keep. The parallel sums beneath them may add in another order
+#: from run to run (a difference in the 16th digit); rounding far below any shown precision makes
+#: the same files give byte-identical datasets and packs (issue 11, item 9).
+SETTLED_DECIMALS = 12
+
+
+def _settled(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every float column rounded to :data:`SETTLED_DECIMALS`."""
+    floats = [c for c, t in df.schema.items() if t.is_float()]
+    return df.with_columns(pl.col(floats).round(SETTLED_DECIMALS)) if floats else df
+
+
 def project(
     tps: pl.DataFrame,
     tps_paslon: pl.DataFrame,
@@ -366,8 +378,10 @@ def project(
     pop = population(tps)
     parts = [stratified(pop, tps_paslon, side, cfg) for side in METODE_STRATA]
     parts.append(from_sample(pop, tps_paslon, sample, meta, cfg))
-    k = pl.concat([REKON_PROYEKSI.conform(c) for c, _ in parts], how="diagonal_relaxed")
-    p = pl.concat([REKON_PROYEKSI_PASLON.conform(x) for _, x in parts], how="diagonal_relaxed")
+    k = _settled(pl.concat([REKON_PROYEKSI.conform(c) for c, _ in parts], how="diagonal_relaxed"))
+    p = _settled(
+        pl.concat([REKON_PROYEKSI_PASLON.conform(x) for _, x in parts], how="diagonal_relaxed")
+    )
     return (
         REKON_PROYEKSI.check_key(
             REKON_PROYEKSI.conform(k)

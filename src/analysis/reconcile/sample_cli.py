@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import read
+from analysis import console, read
 from analysis.reconcile.sample import (
     FOLDER,
     SampleError,
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         codes = _tps_codes(raw)
         if args.periksa:
             intake = read_sample(raw, codes)
-            print(intake.line())
+            console.say(intake.line())
             return 0 if intake.record is None or intake.record["sah"] else 1
         if args.seed is None:
             raise SampleError("berikan --seed (mis. angka yang diundi terbuka di rapat desk)")
@@ -83,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
         drawn = dt.datetime.now(dt.UTC).astimezone()
         path, digest = write_sample(raw, sample, args.scope, args.seed, m, drawn)
     except SampleError as exc:
-        print(f"sampel: {exc}")
+        console.say(f"sampel: {exc}")
         return 2
-    print(f"sampel: {sample.height} TPS dari lingkup {args.scope} ditulis ke {path}")
-    print(f"sha256 {digest} — cetak di laporan hari ini agar sampel tidak dapat diganti diam-diam")
+    console.say(f"sampel: {sample.height} TPS dari lingkup {args.scope} ditulis ke {path}")
+    console.say(
+        f"sha256 {digest} — cetak di laporan hari ini agar sampel tidak dapat diganti diam-diam"
+    )
     return 0

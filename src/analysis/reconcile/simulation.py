@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from analysis import console
 from analysis.demo import arrival
 from analysis.demo.world import SLOT_NOMOR, VOTE_COLS, World, build_world
 from analysis.domain import regions
@@ -252,23 +253,23 @@ def report(tally: Tally) -> dict:
 
 
 def _print(r: dict, args: argparse.Namespace, seconds: float) -> None:
-    print(
+    console.say(
         f"simulasi: lingkup {args.scope}, {args.worlds} dunia × {args.nights} malam, seed "
         f"{args.seed} ({seconds:.0f} s)"
     )
-    print(f"  {'jam':>5} " + "".join(f"{m:>26}" for m in METHODS))
+    console.say(f"  {'jam':>5} " + "".join(f"{m:>26}" for m in METHODS))
     for h in CHECKPOINTS:
         cells = []
         for m in METHODS:
             c = r["metode"][m]["per_jam"][str(h)]
             cov = f"{c['cakupan']:.1%}" if c["cakupan"] is not None else "diam"
             cells.append(f"{cov:>8} ({c['selang']:>5} selang)      ")
-        print(f"  {h:>5} " + "".join(f"{x:>26}" for x in cells))
+        console.say(f"  {h:>5} " + "".join(f"{x:>26}" for x in cells))
     for m in METHODS:
         c = r["metode"][m]
         cov = f"{c['cakupan']:.1%}" if c["cakupan"] is not None else "—"
-        print(f"  {m:<16} cakupan selang 95%: {cov} dari {c['selang']} selang")
-    print(
+        console.say(f"  {m:<16} cakupan selang 95%: {cov} dari {c['selang']} selang")
+    console.say(
         f"  pernyataan 'urutan tidak bisa berubah lagi': {r['pernyataan_pasti']}, terbantah "
         f"{r['pernyataan_pasti_terbantah']}"
     )
@@ -292,5 +293,5 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or (s.paths.resolved().reports / "bench" / "simulasi.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(r, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"ditulis {out}")
+    console.say(f"ditulis {out}")
     return 1 if r["pernyataan_pasti_terbantah"] else 0

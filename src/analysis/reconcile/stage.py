@@ -182,24 +182,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The CLI: checked, under the run lock, into a new generation (analysis.runguard)."""
+    from analysis import console, preflight, publish, runguard
+
     s = default_settings()
     processed = args.processed or (s.paths.resolved().processed / f"demo-{s.demo.scope}")
-    if not processed.is_dir():
-        print(f"galat: folder data olahan {processed} tidak ada (jalankan ingest dulu)")
-        return 2
     try:
+        runguard.check_processed(processed, s)
+        if not processed.is_dir():
+            raise preflight.PreflightError(
+                f"folder data olahan {processed} tidak ada (jalankan ingest dulu)"
+            )
         as_of = parse_time(args.as_of) if args.as_of else _run_as_of(processed) or s.demo.as_of
         prev = parse_time(args.previous) if args.previous else None
-        result = run_reconcile(processed, as_of, s, prev)
-    except ReconcileError as exc:
-        print(f"galat: {exc}")
-        return 2
-    print(summary(result, settings=s))
-    print(
-        f"Ditulis ke {processed} dan {history_dir(processed, result.as_of, s)} "
-        f"({result.run['durasi_detik'][0]:.2f} detik)"
-    )
-    return 0
+    except (preflight.PreflightError, ReconcileError) as exc:
+        console.error(exc)
+        return runguard.EXIT_PARAMETERS
+
+    def work() -> int:
+        try:
+            with publish.staged([processed]) as (folder,):
+                result = run_reconcile(folder, as_of, s, prev)
+        except ReconcileError as exc:
+            console.error(exc)
+            return runguard.EXIT_PARAMETERS
+        console.say(summary(result, settings=s), block=True)
+        console.say(
+            f"Ditulis ke {processed} dan {history_dir(processed, result.as_of, s)} "
+            f"({result.run['durasi_detik'][0]:.2f} detik)"
+        )
+        return 0
+
+    return runguard.guarded(processed, work, s)
 
 
 # --- the benchmark --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from analysis.ingest.fates import held_empty
 from analysis.reconcile.inputs import PAIR, ReconInputs
 from analysis.reconcile.keys import vote_id, with_pid
 
@@ -93,6 +94,8 @@ def _versions(
     """A source's records and votes, every version up to ``as_of``, keyed."""
     t = source.time_col
     records = getattr(inputs, source.records)
+    if "peringatan" in records.columns:  # an empty record kept after a full one is never in force
+        records = records.filter(~held_empty())
     votes = getattr(inputs, source.votes)
     return (
         _keyed_up_to(records, t, as_of, source.columns, cmap, source.records),

@@ -12,7 +12,7 @@ import polars as pl
 from analysis.domain.regions import TIERS, ancestor_expr, dotted_expr, parent_expr, tier_expr
 from analysis.reconcile.exprs import first_label, ratio
 from analysis.reconcile.keys import desa_group
-from analysis.schemas import RECON_STATUSES, RECON_WILAYAH, RECON_WILAYAH_STATUS
+from analysis.schemas import RECON_COMPARISONS, RECON_STATUSES, RECON_WILAYAH, RECON_WILAYAH_STATUS
 
 DESA_DEPTH = TIERS.index("desa")
 UNIT = ["kode_wilayah", "kode_kontestasi"]
@@ -124,6 +124,7 @@ def _desa_status(tps: pl.DataFrame) -> pl.DataFrame:
             dpt.filter(exp & ~internal).sum().alias("dpt_belum_internal"),
             dpt.filter(exp & ~kpu).sum().alias("dpt_belum_kpu"),
             *[count(pl.col("status") == s, f"n_{s}") for s in RECON_STATUSES],
+            *[count(pl.col("status_banding") == s, f"n_banding_{s}") for s in RECON_COMPARISONS],
             count(pl.col("paslon_selisih") > 0, "n_tidak_cocok"),
             count(pl.col("dijelaskan_validasi"), "n_selisih_dijelaskan"),
             pl.col("selisih_abs").sum().alias("selisih_abs"),

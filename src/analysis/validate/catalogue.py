@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis import console
 from analysis.schemas import (
     CHECK_SUMMARY,
     INCIDENTS,
@@ -124,12 +125,12 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != render():
-            print(f"{args.output}: usang; jalankan `python -m analysis checks-doc`")
+            console.say(f"{args.output}: usang; jalankan `python -m analysis checks-doc`")
             return 1
-        print(f"{args.output}: mutakhir")
+        console.say(f"{args.output}: mutakhir")
         return 0
-    print(f"katalog pemeriksaan ditulis: {write(args.output)}")
+    console.say(f"katalog pemeriksaan ditulis: {write(args.output)}")
     from analysis.validate.engine import sync_suites  # Great Expectations: slow to import
 
-    print(f"suite Great Expectations ditulis ulang: {sync_suites()}")
+    console.say(f"suite Great Expectations ditulis ulang: {sync_suites()}")
     return 0

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import fmt
+from analysis import console, fmt
 from analysis.domain import regions
 from analysis.packs.maps import geometry
 from analysis.packs.maps.asset import ASSET, ASSET_DIR, Group, Polygon, Shape, encode_asset
@@ -295,9 +295,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report = build_asset(args.source, args.out)
-    print(f"{args.out / ASSET.name}: {report.size:,} bytes, sha256 {report.sha256}")
-    print(f"units {report.units}, {report.points:,} points, boxed {len(report.boxed)}")
+    console.say(f"{args.out / ASSET.name}: {report.size:,} bytes, sha256 {report.sha256}")
+    console.say(f"units {report.units}, {report.points:,} points, boxed {len(report.boxed)}")
     for what, codes in (("no shape", report.tanpa_batas), ("no unit", report.tanpa_wilayah)):
         if codes:
-            print(f"{what}: {len(codes)}: {', '.join(codes[:20])}")
+            console.say(f"{what}: {len(codes)}: {', '.join(codes[:20])}")
     return 0

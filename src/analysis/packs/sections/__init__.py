@@ -10,6 +10,7 @@ import polars as pl
 
 from analysis.packs.load import Pack
 from analysis.packs.sections.annex import section_lampiran, section_lampiran_kepala
+from analysis.packs.sections.answer import first_screen, section_jawaban
 from analysis.packs.sections.closing import section_penutup
 from analysis.packs.sections.comparison import section_banding
 from analysis.packs.sections.count import section_hitung
@@ -19,6 +20,7 @@ from analysis.packs.sections.identity import section_kepala
 from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
 from analysis.packs.sections.maps import section_peta
+from analysis.packs.sections.navigation import section_wilayah
 from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
 from analysis.packs.sections.screens import section_penapisan
@@ -29,7 +31,9 @@ from analysis.packs.sections.summary import child_status, section_ringkasan
 #: Section builders in the order a pack shows them.
 SECTIONS = (
     section_kepala,
+    section_jawaban,
     section_ringkasan,
+    section_wilayah,
     section_proyeksi,
     section_tahapan,
     section_indikator,
@@ -50,6 +54,7 @@ __all__ = [
     "ANNEX_SECTIONS",
     "SECTIONS",
     "child_status",
+    "first_screen",
     "readiness_summary",
     "render_all",
     "stage_position",

@@ -8,6 +8,7 @@ from analysis import fmt
 from analysis.packs.html import Html, angka_el, bagian, esc, tabel
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
+from analysis.packs.sections.identity import identity_rows
 from analysis.settings import Signatory
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -42,13 +43,13 @@ def _signature(pack: Pack, s: Signatory) -> str:
 
 @guarded
 def section_penutup(pack: Pack) -> Html:
-    """Number, place and date, data time, classification, and the signature places."""
+    """Number, place and date, the report's identity, classification, and the signature places."""
     closing = pack.settings.briefing.closing
     tempat = closing.tempat.get(pack.kode_wilayah, pack.nama)
     info = [
         ["Nomor", angka_el("nomor_laporan", report_number(pack), report_number(pack))],
         ["Tempat, tanggal", f"{tempat}, {fmt.tanggal_pendek(pack.tanggal)}"],
-        ["Data per", pack.waktu(pack.as_of)],
+        *identity_rows(pack),
         ["Klasifikasi", Html("<strong>TERBATAS</strong>")],
     ]
     body = (

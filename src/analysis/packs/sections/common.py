@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from analysis import fmt
 from analysis.domain import regions
 from analysis.packs.html import Html, bagian, esc
 from analysis.packs.load import Pack
@@ -81,6 +82,18 @@ def paslon_rows(pack: Pack, k: str) -> pl.DataFrame:
 def jenis_anak(pack: Pack) -> str:
     """The head of region the children's contests elect."""
     return "gubernur" if pack.tingkat == "nasional" else "bupati/walikota"
+
+
+def lainnya(shown: int, total: int, apa: str = "") -> Html:
+    """The line under a truncated table: ``… dan 12 berkas lainnya.`` (empty when nothing is cut)."""
+    if total <= shown:
+        return Html("")
+    noun = f"{apa} " if apa else ""
+    return Html(
+        f'<p class="catatan lainnya" data-angka="lainnya" data-nilai="{total - shown}">… dan '
+        f"{esc(fmt.angka(total - shown))} {esc(noun)}lainnya (ditampilkan {esc(fmt.angka(shown))} "
+        f"dari {esc(fmt.angka(total))}).</p>"
+    )
 
 
 def val(row: dict, key: str) -> object:

@@ -10,6 +10,8 @@ from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, 
 from analysis.packs.labels import (
     ANAK_LABEL,
     BANDING_HITUNGAN,
+    BANDING_REVISI,
+    CAVEAT,
     SUMBER_INTERNAL,
     SUMBER_KPU,
     TPS_STATUS_LABEL,
@@ -21,6 +23,7 @@ from analysis.packs.sections.common import (
     guarded,
     has_values,
     kontestasi_label,
+    lainnya,
     own_rows,
     paslon_label,
     paslon_rows,
@@ -78,14 +81,23 @@ def _contest_comparison(pack: Pack, k: str, r: dict, chart: bool) -> list[str]:
     parts.append(
         "<p>"
         + " · ".join(
-            f"{esc(label)}: {angka_el(c, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
-            for c, label in BANDING_HITUNGAN
+            f"{esc(label)}: {angka_el(name, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
+            for c, name, label in BANDING_HITUNGAN
         )
         + "</p>"
+    )
+    c, name, label = BANDING_REVISI
+    parts.append(
+        Html(
+            f'<p class="catatan">{esc(label)}: '
+            f"{angka_el(name, fmt.angka(r.get(c)), r.get(c), wilayah=pack.kode_wilayah, kontestasi=k)}"
+            " TPS (sudah termasuk di atas; “cocok” mencakup catatan KPU yang direvisi dan kini sama).</p>"
+        )
     )
     rows, chart_rows = _paslon_comparison(pack, k)
     kolom = ["Pasangan calon", "Internal", "KPU", "Selisih", "Σ |selisih| per TPS"]
     parts.append(tabel(kolom, rows, kanan=(1, 2, 3, 4)))
+    parts.append(p(f"Kolom Internal: {CAVEAT}.", "caveat-kecil"))
     if chart_rows and r.get("tps_keduanya") and chart:
         parts.append(
             grafik(
@@ -128,7 +140,7 @@ def _comparison_per_child(pack: Pack) -> list[str]:
         parts.append(f"<h3>Per {esc(ANAK_LABEL[pack.tingkat])} (semua pemilihan)</h3>")
         parts.append(
             tabel(
-                ["Wilayah", "TPS dibandingkan", "TPS tidak cocok", "Σ |selisih|"],
+                ["Wilayah", "TPS dibandingkan", "TPS × pemilihan berbeda", "Σ |selisih|"],
                 rows,
                 kanan=(1, 2, 3),
             )
@@ -142,12 +154,19 @@ def section_banding(pack: Pack) -> Html:
     parts = []
     own = own_rows(pack.hitung, pack)
     full, sub = contests_shown(pack)
-    if own is None or own.is_empty() or pack.suara is None or not has_values(own, "n_cocok"):
+    if (
+        own is None
+        or own.is_empty()
+        or pack.suara is None
+        or not has_values(own, "n_banding_cocok")
+    ):
         return bagian("banding", "Perbandingan dengan KPU", kosong("Perbandingan dengan KPU"))
     parts.append(
         p(
             "Perbandingan setara: hanya TPS yang sudah ada di hitung internal dan di Sirekap KPU. "
-            "Angka KPU adalah data Sirekap yang dibaca Desk, bukan hasil rekapitulasi resmi.",
+            "Angka KPU adalah data Sirekap yang dibaca Desk, bukan hasil rekapitulasi resmi; angka "
+            "internal adalah hitung internal, bukan hasil resmi. Arti “cocok”, “berbeda” dan “KPU "
+            "merevisi”: lampiran sumber, bagian Cara membaca angka.",
             "catatan",
         )
     )
@@ -155,19 +174,26 @@ def section_banding(pack: Pack) -> Html:
         r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
         parts += _contest_comparison(pack, k, r, chart=k == full[-1])
     parts.append("<h3>Selisih terbesar (per TPS)</h3>")
-    parts.append(_largest_discrepancies(pack))
+    parts.append(_largest_discrepancies(pack, own))
     parts.append("<h3>Apakah selisih dengan KPU dapat mengubah urutan?</h3>")
     parts.append(_outcome(pack))
     parts += _comparison_per_child(pack)
     return bagian("banding", "Perbandingan dengan KPU", "".join(parts))
 
 
-def _largest_discrepancies(pack: Pack) -> Html:
+def _largest_discrepancies(pack: Pack, own: pl.DataFrame) -> Html:
+    """The TPS × contest that differ, largest first; the count is reconcile's ``n_tidak_cocok`` of
+    the unit (all its contests), the same figure the per-child column adds up to."""
     d = pack.selisih
     if d is None:
         return kosong("Selisih per TPS")
+    n_beda = int(own["n_tidak_cocok"].sum())
+    head = Html(
+        f"<p>{angka_el('n_berbeda', fmt.angka(n_beda), n_beda, wilayah=pack.kode_wilayah)} TPS × "
+        "pemilihan berbeda antara hitung internal dan KPU (semua pemilihan di wilayah ini).</p>"
+    )
     if d.is_empty():
-        return p("Tidak ada TPS dengan selisih antara hitung internal dan KPU.")
+        return head + p("Tidak ada TPS dengan selisih antara hitung internal dan KPU.")
     n = pack.settings.briefing.list_rows
     top = d.sort(["selisih_abs", "kode_tps"], descending=[True, False], nulls_last=True).head(n)
     rows = []
@@ -192,6 +218,7 @@ def _largest_discrepancies(pack: Pack) -> Html:
             ]
         )
     out = [
+        head,
         tabel(
             [
                 "TPS",
@@ -204,12 +231,13 @@ def _largest_discrepancies(pack: Pack) -> Html:
             ],
             rows,
             kanan=(3, 4),
-        )
+        ),
+        lainnya(top.height, d.height, "TPS × pemilihan berbeda"),
     ]
     out.append(
         p(
-            f"{fmt.angka(d.height)} TPS × pemilihan berbeda; ditampilkan {min(n, d.height)} terbesar. "
-            "“Ada catatan validasi”: salah satu sumber gagal pemeriksaan aritmetika formulir (kemungkinan salah baca/ketik).",
+            "“Ada catatan validasi”: salah satu sumber gagal pemeriksaan aritmetika formulir "
+            "(kemungkinan salah baca/ketik).",
             "catatan",
         )
     )
@@ -268,5 +296,6 @@ def _outcome(pack: Pack) -> Html:
             rows,
             kanan=(1, 2),
         )
-        + (p(f"… dan {fmt.angka(n_all - cap)} pemilihan lain.", "catatan") if n_all > cap else "")
+        + lainnya(min(cap, n_all), n_all, "pemilihan")
+        + p(f"Keunggulan dan pergeseran dihitung dari {CAVEAT}.", "caveat-kecil")
     )

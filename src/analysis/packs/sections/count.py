@@ -127,7 +127,7 @@ def _sub_contests(pack: Pack, own: pl.DataFrame, sub: list[str]) -> list[str]:
     for k in sub:
         r = own.filter(pl.col("kode_kontestasi") == k).row(0, named=True)
         s = suara.filter(pl.col("kode_kontestasi") == k).sort(
-            "suara_internal", descending=True, nulls_last=True
+            ["suara_internal", "nomor_urut"], descending=[True, False], nulls_last=True
         )
         total = int(s["suara_internal"].fill_null(0).sum())
         lead = s.row(0, named=True) if not s.is_empty() else None

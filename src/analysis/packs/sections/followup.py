@@ -29,9 +29,24 @@ def section_rekomendasi(pack: Pack) -> Html:
     if pack.tindak_lanjut is None:
         return bagian("rekomendasi", judul, kosong("Daftar tindak lanjut"))
     df = followup_rows(pack)
+    # each incident is listed once: the open kritis/tinggi ones in the Insiden section
+    in_incidents = (
+        pl.col("id_masalah").str.starts_with("insiden:")
+        & pl.col("tingkat_keparahan").is_in(["kritis", "tinggi"])
+        & (pl.col("status") == "terbuka")
+    )
+    n_there = int(df.select(in_incidents.sum()).item())
+    n_open = int((df["status"] == "terbuka").sum())  # every open problem, those included
+    df = df.filter(~in_incidents)
+    there = p(
+        f"{fmt.angka(n_there)} dari masalah terbuka itu adalah insiden kritis/tinggi yang belum "
+        "selesai; tindakan dan tenggatnya tercantum di bagian Insiden, tidak diulang di sini.",
+        "catatan",
+    )
     if df.is_empty():
-        return bagian("rekomendasi", judul, p("Tidak ada masalah terbuka di wilayah ini."))
-    n_open = int((df["status"] == "terbuka").sum())
+        return bagian(
+            "rekomendasi", judul, p("Tidak ada masalah terbuka lain di wilayah ini.") + there
+        )
     tanpa_riwayat = "_tanpa_riwayat" in pack.tindak_lanjut.columns
     n = pack.settings.briefing.list_rows * 2
     rows = []
@@ -60,6 +75,7 @@ def section_rekomendasi(pack: Pack) -> Html:
             f"<p>Masalah terbuka: {angka_el('tindak_lanjut_terbuka', fmt.angka(n_open), n_open, wilayah=pack.kode_wilayah)}</p>"
         ),
         tabel(["Masalah", "Lokasi", "Rekomendasi", "Penanggung jawab", "Tenggat", "Status"], rows),
+        there,
     ]
     if tanpa_riwayat:
         parts.append(

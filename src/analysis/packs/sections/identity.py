@@ -1,23 +1,42 @@
-"""Header of the pack: the unit, its tier, the report's date and zone, the classification."""
+"""The pack's identity: a compact header line on top, the full identity at the end (in the
+closing block, :mod:`analysis.packs.sections.closing`)."""
 
 from __future__ import annotations
 
 from analysis import fmt
-from analysis.packs.html import Html, angka_el, esc, p, tabel
+from analysis.domain import regions
+from analysis.packs.html import Html, angka_el, esc, p
 from analysis.packs.labels import TINGKAT_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, local_date
+from analysis.packs.sections.navigation import link_to
+
+
+def _up_link(pack: Pack) -> str:
+    up = regions.parent(pack.kode_wilayah)
+    if up is None:
+        return ""
+    href = link_to(pack, up)
+    if href is None:
+        return ""
+    from analysis.reference import unit_name
+
+    nama = pack.nama_wilayah.get(up) or unit_name(up)
+    return (
+        f' · <a class="naik" href="{esc(href)}" data-tautan="{esc(up)}">↑ laporan '
+        f"{esc(TINGKAT_LABEL[regions.tier_of(up)].lower())} {esc(nama)}</a>"
+    )
 
 
 @guarded
 def section_kepala(pack: Pack) -> Html:
-    """Header: unit, tier, local date and zone, period, classification, DATA SIMULASI banner."""
+    """Header: TERBATAS, the DATA SIMULASI banner, the title and one compact identity line."""
     parts = ['<p class="klasifikasi" data-angka="klasifikasi">TERBATAS</p>']
     if pack.run.demo:
         parts.append(
             '<div class="banner-simulasi" role="alert" data-angka="simulasi" data-nilai="true">'
-            "<strong>DATA SIMULASI</strong> — seluruh angka dalam laporan ini dibuat oleh generator "
-            "demo, bukan data pemilihan sebenarnya.</div>"
+            "<strong>DATA SIMULASI</strong> — angka dari generator demo, bukan data pemilihan "
+            "sebenarnya.</div>"
         )
     if not pack.run.known:
         parts.append(
@@ -27,28 +46,13 @@ def section_kepala(pack: Pack) -> Html:
             )
         )
     parts.append(f"<h1>Laporan Harian Desk Pilkada — {esc(pack.nama)}</h1>")
-    parts.append("<h2>Identitas laporan</h2>")
-    periode = (
-        f"{pack.waktu(pack.previous_as_of)} s.d. {pack.waktu(pack.as_of)}"
-        if pack.previous_as_of
-        else f"s.d. {pack.waktu(pack.as_of)}"
+    waktu = angka_el(
+        "waktu_data", pack.waktu(pack.as_of), pack.as_of.isoformat() if pack.as_of else None
     )
-    info = [
-        ["Wilayah", Html(f"{esc(pack.nama)} ({esc(pack.kode_wilayah)})")],
-        ["Tingkat", TINGKAT_LABEL[pack.tingkat]],
-        ["Tanggal laporan", fmt.tanggal(pack.tanggal)],
-        [
-            "Data per",
-            angka_el(
-                "waktu_data", pack.waktu(pack.as_of), pack.as_of.isoformat() if pack.as_of else None
-            ),
-        ],
-        ["Periode laporan", periode],
-        ["Zona waktu", f"{pack.zona} ({pack.tz})"],
-        ["Sumber data", pack.run.raw or "tidak diketahui"],
-        ["Klasifikasi", Html("<strong>TERBATAS</strong>")],
-    ]
-    parts.append(tabel(["Keterangan", "Isi"], info, kelas="tabel kepala"))
+    parts.append(
+        f'<p class="identitas-ringkas">{esc(TINGKAT_LABEL[pack.tingkat])} · '
+        f"{esc(pack.kode_wilayah)} · data per {waktu}{_up_link(pack)}</p>"
+    )
     if pack.as_of and local_date(pack, pack.as_of) != pack.tanggal:
         parts.append(
             p(
@@ -59,3 +63,21 @@ def section_kepala(pack: Pack) -> Html:
         )
     # The classification and the banner come first on the page, above the title.
     return Html(f'<section class="bagian" id="kepala">{"".join(parts)}</section>')
+
+
+def identity_rows(pack: Pack) -> list[list[object]]:
+    """The report's identity in full (unit, tier, period, zone, source): the closing block shows
+    it at the end of the pack."""
+    periode = (
+        f"{pack.waktu(pack.previous_as_of)} s.d. {pack.waktu(pack.as_of)}"
+        if pack.previous_as_of
+        else f"s.d. {pack.waktu(pack.as_of)}"
+    )
+    return [
+        ["Wilayah", Html(f"{esc(pack.nama)} ({esc(pack.kode_wilayah)})")],
+        ["Tingkat", TINGKAT_LABEL[pack.tingkat]],
+        ["Data per", pack.waktu(pack.as_of)],
+        ["Periode laporan", periode],
+        ["Zona waktu", f"{pack.zona} ({pack.tz})"],
+        ["Sumber data", pack.run.raw or "tidak diketahui"],
+    ]

@@ -10,7 +10,7 @@ from analysis import fmt
 from analysis.analyse import incidents
 from analysis.packs import charts
 from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
-from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT
+from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT, TINGKAT_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
 
@@ -38,34 +38,67 @@ def _stage_chart(counts: pl.DataFrame) -> list[str]:
     return parts
 
 
-def _serious_lists(pack: Pack) -> list[str]:
-    """The kritis/tinggi incidents new since the previous report, and those still open."""
+def _with_followup(pack: Pack, df: pl.DataFrame) -> pl.DataFrame:
+    """Add the follow-up's action, owner and due time (the playbook's rules, as of this report)."""
+    cols = {
+        "tindakan": pl.String,
+        "instansi_tl": pl.String,
+        "jatuh_tempo": pl.Datetime("us", "UTC"),
+    }
+    tl = pack.tindak_lanjut
+    if tl is None or tl.is_empty():
+        return df.with_columns(pl.lit(None, t).alias(c) for c, t in cols.items())
+    tl = tl.filter(pl.col("sumber") == "insiden").select(
+        pl.col("id_masalah").str.strip_prefix("insiden:").alias("id_insiden"),
+        "tindakan",
+        pl.col("instansi").alias("instansi_tl"),
+        "jatuh_tempo",
+    )
+    return df.join(tl, on="id_insiden", how="left")
+
+
+def _serious_list(pack: Pack) -> list[str]:
+    """The open kritis/tinggi incidents, each once: the new ones since the previous report marked."""
     unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
-    parts: list[str] = []
-    parts.append("<h3>Insiden kritis/tinggi baru sejak laporan sebelumnya</h3>")
-    if since is None:
-        parts.append(
-            p(
-                "Laporan sebelumnya tidak diketahui: semua insiden kritis/tinggi yang belum selesai tercantum di bawah."
-            )
-        )
-    else:
-        new = incidents.new_incidents(
-            pack.insiden, unit, since, as_of, severities=("kritis", "tinggi")
-        )
-        parts.append(
-            _incident_table(pack, new, "insiden_baru_serius")
-            if not new.is_empty()
-            else p("Tidak ada.")
-        )
-    parts.append("<h3>Insiden kritis/tinggi yang belum selesai</h3>")
     op = incidents.open_serious(pack.insiden, unit, as_of)
+    parts = ["<h3>Insiden kritis/tinggi yang belum selesai</h3>"]
+    if op.is_empty():
+        parts.append(p("Tidak ada."))
+        return parts
+    op = _with_followup(pack, incidents.location_path(op))
+    n_new = int((op["waktu_laporan"] > since).sum()) if since is not None else 0
+    parts.append(_incident_table(pack, op, since))
     parts.append(
-        _incident_table(pack, op, "insiden_terbuka_serius", umur=True)
-        if not op.is_empty()
-        else p("Tidak ada.")
+        p(
+            f"{fmt.angka(op.height)} insiden, {fmt.angka(n_new)} di antaranya baru sejak laporan "
+            "sebelumnya (bertanda BARU). Umur dihitung dari waktu kejadian (bila tidak diisi: waktu "
+            "laporan) sampai data per laporan ini, dalam menit penuh. Tindakan dan tenggat mengikuti "
+            "playbook Desk untuk tahap saat laporan ini dibuat; insiden dengan tingkat lebih rendah "
+            "ada di daftar Rekomendasi dan tindak lanjut.",
+            "catatan",
+        )
     )
     return parts
+
+
+def _unlocated_note(pack: Pack) -> list[str]:
+    """Incidents reported without a location are counted at the highest level known: say so."""
+    df = pack.insiden
+    if "lokasi_tingkat_atas" not in df.columns:
+        return []
+    here = df.filter(pl.col("lokasi_tingkat_atas") & (pl.col("kode_wilayah") == pack.kode_wilayah))
+    if pack.as_of is not None:
+        here = here.filter(pl.col("waktu_laporan") <= pack.as_of)
+    if here.is_empty():
+        return []
+    return [
+        p(
+            f"{fmt.angka(here.height)} laporan insiden tanpa lokasi (tanpa kode wilayah maupun TPS) "
+            f"dihitung pada tingkat {TINGKAT_LABEL[pack.tingkat].lower()} ini, tingkat tertinggi "
+            "yang diketahui dari data; laporan itu tidak masuk hitungan wilayah di bawahnya.",
+            "catatan",
+        )
+    ]
 
 
 def _incidents_per_child(pack: Pack) -> list[str]:
@@ -127,10 +160,11 @@ def section_insiden(pack: Pack) -> Html:
     if not sm["total"]:
         parts.append(p("Tidak ada laporan insiden di wilayah ini."))
         return bagian("insiden", "Insiden", "".join(parts))
+    parts += _unlocated_note(pack)
     counts = incidents.incident_counts(pack.insiden, unit, as_of)
     parts += _stage_chart(counts)
     parts.append(_incident_grid(pack, counts))
-    parts += _serious_lists(pack)
+    parts += _serious_list(pack)
     parts += _incidents_per_child(pack)
     return bagian("insiden", "Insiden", "".join(parts))
 
@@ -200,32 +234,49 @@ def _incident_grid(pack: Pack, counts: pl.DataFrame) -> Html:
     return Html("".join(out))
 
 
-def _incident_table(pack: Pack, df: pl.DataFrame, nama: str, umur: bool = False) -> Html:
+def _incident_table(pack: Pack, df: pl.DataFrame, since: dt.datetime | None) -> Html:
     n = pack.settings.briefing.list_rows * 2
     rows = []
     for r in df.head(n).iter_rows(named=True):
-        row = [
-            Html(
-                f'<span data-angka="{esc(nama)}" data-nilai="{esc(r["id_insiden"])}">{esc(pack.waktu(r["waktu_laporan"]))}</span>'
-            ),
-            r.get("nama_lokasi") or r.get("kode_lokasi"),
-            r["kategori_label"],
-            r["keparahan_label"],
-            r["verifikasi_label"],
-            f"{r['penanganan_label']}" + (f" ({r['instansi']})" if r.get("instansi") else ""),
-        ]
-        if umur:
-            row.append(
-                fmt.durasi(dt.timedelta(hours=r["umur_jam"]))
-                if r.get("umur_jam") is not None
-                else fmt.KOSONG
-            )
-        row.append(Html(f'<span class="deskripsi">{esc(r.get("deskripsi"))}</span>'))
-        rows.append(row)
-    kolom = ["Dilaporkan", "Lokasi", "Kategori", "Keparahan", "Verifikasi", "Penanganan (instansi)"]
-    if umur:
-        kolom.append("Umur")
-    kolom.append("Uraian")
+        new = since is not None and r["waktu_laporan"] > since
+        waktu = Html(
+            f'<span data-angka="insiden_terbuka_serius" data-nilai="{esc(r["id_insiden"])}">'
+            f"{'<strong>BARU</strong> ' if new else ''}terjadi "
+            f"{esc(fmt.waktu_singkat(r['waktu_kejadian'], pack.tz, pack.zona) if r['waktu_kejadian'] else '–')}"
+            f"; dilaporkan {esc(fmt.waktu_singkat(r['waktu_laporan'], pack.tz, pack.zona))}</span>"
+        )
+        umur = r.get("umur_menit")
+        tenggat = (
+            fmt.waktu_singkat(r["jatuh_tempo"], pack.tz, pack.zona) if r.get("jatuh_tempo") else "–"
+        )
+        if r.get("jatuh_tempo") and pack.as_of and r["jatuh_tempo"] < pack.as_of:
+            tenggat += " (lewat)"
+        rows.append(
+            [
+                r.get("lokasi_lengkap") or r.get("kode_lokasi"),
+                waktu,
+                fmt.durasi(dt.timedelta(minutes=umur)) if umur is not None else fmt.KOSONG,
+                f"{r['keparahan_label']} · {r['kategori_label']} ({r['verifikasi_label'].lower()})",
+                f"{r['penanganan_label']}" + (f" ({r['instansi']})" if r.get("instansi") else ""),
+                Html(f'<span class="deskripsi">{esc(r.get("deskripsi"))}</span>'),
+                Html(
+                    f"{esc(r.get('tindakan'))} <small>({esc(r.get('instansi_tl'))})</small>"
+                    if r.get("tindakan")
+                    else "–"
+                ),
+                tenggat,
+            ]
+        )
+    kolom = [
+        "Lokasi",
+        "Waktu",
+        "Umur",
+        "Keparahan · kategori",
+        "Penanganan",
+        "Uraian",
+        "Tindakan (penanggung jawab)",
+        "Tenggat",
+    ]
     out = [tabel(kolom, rows)]
     if df.height > n:
         out.append(

@@ -6,9 +6,10 @@ import polars as pl
 
 from analysis import fmt
 from analysis.analyse import screens
-from analysis.packs.html import Html, angka_el, bagian, kosong, p, tabel
+from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
+from analysis.packs.labels import ISTILAH
 from analysis.packs.load import Pack
-from analysis.packs.sections.common import guarded, kontestasi_label
+from analysis.packs.sections.common import guarded, kontestasi_label, lainnya
 
 
 def _tps_hits(pack: Pack) -> list[str]:
@@ -83,6 +84,7 @@ def _digit_tests(pack: Pack) -> list[str]:
                     kanan=(3, 4),
                 )
             )
+            parts.append(lainnya(min(n, flagged.height), flagged.height, "uji tertandai"))
             parts.append(
                 p(
                     f"{fmt.angka(flagged.height)} dari {fmt.angka(w.height)} uji tertandai; pada taraf 95% sekitar 5% tertandai walau data bersih.",
@@ -99,4 +101,14 @@ def section_penapisan(pack: Pack) -> Html:
     if pack.penapisan is None:
         return bagian("penapisan", judul, kosong("Penapisan anomali"))
     parts = [p(screens.CAVEAT, "caveat"), *_tps_hits(pack), *_digit_tests(pack)]
-    return bagian("penapisan", judul, "".join(parts))
+    body = "".join(parts)
+    return bagian("penapisan", judul, body + istilah(body))
+
+
+def istilah(text: str) -> str:
+    """The technical terms used in ``text``, explained in words (nothing when none is used)."""
+    used = [(term, words) for term, words in ISTILAH.items() if term.lower() in text.lower()]
+    if not used:
+        return ""
+    items = "".join(f"<li><strong>{esc(t)}</strong>: {esc(w)}</li>" for t, w in used)
+    return f'<div class="catatan"><p>Istilah:</p><ul>{items}</ul></div>'

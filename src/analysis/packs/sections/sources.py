@@ -1,4 +1,5 @@
-"""Sources appendix: the input files with their SHA-256, the code version and the run's times."""
+"""Sources appendix: the unit's input files with their SHA-256, the code version, the run's times
+and how to read the pack's counts (:data:`~analysis.packs.labels.BACAAN`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from analysis import fmt
-from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
+from analysis.packs.html import Html, angka_el, bagian, esc, kosong, tabel
+from analysis.packs.labels import BACAAN, dataset_label
 from analysis.packs.load import Pack, derived
-from analysis.packs.sections.common import guarded
-from analysis.schemas import LEDGER
+from analysis.packs.sections.common import guarded, lainnya
 from analysis.settings import code_version
 
 
@@ -36,19 +37,20 @@ def section_sumber(pack: Pack) -> Html:
         rows = [
             [
                 Path(r["path"]).name,
-                r.get("dataset"),
+                dataset_label(r.get("dataset")),
                 fmt.angka(r.get("baris_diterima")),
                 Html(f'<code class="hash" data-angka="sha256">{esc(r["sha256"])}</code>'),
             ]
             for r in led.head(n).iter_rows(named=True)
         ]
-        parts.append(Html(f"<h3>Berkas masukan ({esc(fmt.angka(led.height))})</h3>"))
-        parts.append(tabel(["Berkas", "Data", "Baris diterima", "SHA-256"], rows, kanan=(2,)))
-        if led.height > n:
-            parts.append(
-                p(
-                    f"… dan {fmt.angka(led.height - n)} berkas lainnya (lihat {LEDGER.name}).",
-                    "catatan",
-                )
+        parts.append(
+            Html(
+                "<h3>Berkas masukan wilayah ini "
+                f"({angka_el('n_berkas_sumber', fmt.angka(led.height), led.height)})</h3>"
             )
+        )
+        parts.append(tabel(["Berkas", "Data", "Baris diterima", "SHA-256"], rows, kanan=(2,)))
+        parts.append(lainnya(min(n, led.height), led.height, "berkas"))
+    parts.append("<h3>Cara membaca angka</h3>")
+    parts.append(tabel(["Istilah", "Artinya"], [list(r) for r in BACAAN], kelas="tabel bacaan"))
     return bagian("sumber", "Lampiran: sumber dan proses", "".join(parts))

@@ -21,6 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
+from analysis import console
 from analysis.pull.standin.server import StandIn, base_url, serve
 from analysis.pull.standin.sources import DemoSource, FolderSource
 from analysis.read import PULL_RE
@@ -67,7 +68,7 @@ def _demo_drop(args: argparse.Namespace) -> Path:
     if not (drop / "manifest.json").exists():
         from analysis import demo
 
-        print(f"stand-in: membuat drop demo {args.scope} di {drop}")
+        console.say(f"stand-in: membuat drop demo {args.scope} di {drop}")
         demo.generate(args.scope, s.demo.seed, s.demo.as_of, drop)
     return drop
 
@@ -84,16 +85,18 @@ def run(args: argparse.Namespace) -> int:
             standin.set_faults(json.loads(args.faults.read_text(encoding="utf-8")))
         if args.desk_drop:
             copy_desk_side(drop, args.desk_drop)
-            print(f"stand-in: sisi desk dari {drop.name} disalin ke {args.desk_drop}")
+            console.say(f"stand-in: sisi desk dari {drop.name} disalin ke {args.desk_drop}")
     except (ValueError, OSError) as exc:
-        print(f"stand-in: {exc}")
+        console.say(f"stand-in: {exc}")
         return 2
     server = serve(standin, args.host, args.port)
     url = base_url(server)
     rel = drop.relative_to(REPO_ROOT) if drop.is_relative_to(REPO_ROOT) else drop
-    print(f"stand-in KPU di {url}: {rel}, tarikan {standin.pull} (tersedia {standin.pulls()})")
-    print(f"  tarik: make pull-kpu RAW=<drop desk> KPU_URL={url}")
-    print(f'  ganti tarikan: curl -X POST {url}/_standin/tarikan -d \'{{"tarikan": "..."}}\'')
+    console.say(
+        f"stand-in KPU di {url}: {rel}, tarikan {standin.pull} (tersedia {standin.pulls()})"
+    )
+    console.say(f"  tarik: make pull-kpu RAW=<drop desk> KPU_URL={url}")
+    console.say(f'  ganti tarikan: curl -X POST {url}/_standin/tarikan -d \'{{"tarikan": "..."}}\'')
     try:
         while True:
             time.sleep(3600)
