@@ -68,10 +68,10 @@ def test_closing_block_takes_titles_and_names_from_settings(processed: Path) -> 
 
 def test_a_print_keeps_the_first_rows_and_says_how_many_it_left_out() -> None:
     short = [[f"Kecamatan {i}", i] for i in range(18)]
-    assert print_rows(short, 2) == 18  # every child unit of a kab/kota
+    assert print_rows(short, 2) == 12  # the twelve worst child units of a table sorted so
     html = tabel(["Wilayah", "n"], [[f"W{i}", i] for i in range(40)], kanan=(1,))
-    assert html.count('<tr class="lewat-cetak">') == 22
-    assert "Cetakan memuat 18 dari 40 baris" in html
+    assert html.count('<tr class="lewat-cetak">') == 28
+    assert "Cetakan memuat 12 dari 40 baris" in html
     assert print_rows(short, 2, cetak=5) == 5
     long_text = [["x " * 300, "y"] for _ in range(10)]  # recommendations: many lines a row
     assert print_rows(long_text, 2) == 3

@@ -273,7 +273,7 @@ class Briefing(_Strict):
     stages: list[Stage] = []
     status: ChildStatus = ChildStatus()
     list_rows: int = Field(default=10, ge=1, le=100)
-    print_lines: int = Field(default=18, ge=3, le=1000)
+    print_lines: int = Field(default=12, ge=3, le=1000)
     closing: Closing = Closing()
 
 

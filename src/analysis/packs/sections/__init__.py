@@ -9,7 +9,6 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.packs.load import Pack
-from analysis.packs.sections.annex import section_lampiran, section_lampiran_kepala
 from analysis.packs.sections.answer import first_screen, section_jawaban
 from analysis.packs.sections.closing import section_penutup
 from analysis.packs.sections.comparison import section_banding
@@ -27,6 +26,7 @@ from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
 from analysis.packs.sections.stages import section_tahapan, stage_position
 from analysis.packs.sections.summary import child_status, section_ringkasan
+from analysis.packs.sections.technical import section_lampiran, section_lampiran_kepala
 
 #: Section builders in the order a pack shows them.
 SECTIONS = (

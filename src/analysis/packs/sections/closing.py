@@ -52,11 +52,16 @@ def section_penutup(pack: Pack) -> Html:
         *identity_rows(pack),
         ["Klasifikasi", Html("<strong>TERBATAS</strong>")],
     ]
+    # two facts a row: the block stays a third of a page, signatures included
+    pairs = [
+        info[i] + (info[i + 1] if i + 1 < len(info) else ["", ""]) for i in range(0, len(info), 2)
+    ]
+    head = ["Keterangan", "Isi", "Keterangan", "Isi"]
     body = (
         '<div class="blok-penutup">'
         "<p>Demikian laporan harian Desk Pilkada ini disampaikan sebagai bahan rapat koordinasi "
         "dan pengambilan keputusan.</p>"
-        f"{tabel(['Keterangan', 'Isi'], info, kelas='tabel kepala')}"
+        f"{tabel(head, pairs, kelas='tabel kepala identitas', inti=(0, 1, 2, 3))}"
         f'<div class="tanda-tangan">{"".join(_signature(pack, s) for s in signatories(pack))}</div>'
         "</div>"
     )

@@ -1,4 +1,5 @@
-"""The technical annex: its short summary in the pack (with the link) and the annex page's header.
+"""The technical annex page (`<kode>.lampiran.html`; the Excel annex is `packs.annex`): its
+short summary in the pack (with the link) and the annex page's header.
 
 The annex page (``<kode>.lampiran.html``, :mod:`analysis.packs.paged`) holds the data-quality and
 sources sections as they are; the pack keeps a few lines about them so a reader knows what is
