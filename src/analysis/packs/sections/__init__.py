@@ -43,12 +43,12 @@ SECTIONS = (
     section_kerawanan,
     section_peta,
     section_rekomendasi,
-    section_penapisan,
     section_lampiran,
     section_penutup,
 )
-#: The technical annex's sections: a page of their own beside the pack (cells tagged ``lampiran``).
-ANNEX_SECTIONS = (section_lampiran_kepala, section_kualitas, section_sumber)
+#: The technical annex's sections: a page of their own beside the pack (cells tagged ``lampiran``);
+#: the anomaly screens are an analyst's pointers, the pack keeps their count (``section_lampiran``).
+ANNEX_SECTIONS = (section_lampiran_kepala, section_penapisan, section_kualitas, section_sumber)
 
 __all__ = [
     "ANNEX_SECTIONS",

@@ -61,6 +61,21 @@ def _failing_checks(pack: Pack) -> int | None:
     return cs.filter(pl.col("n_gagal") > 0).select("dataset", "pemeriksaan").unique().height
 
 
+def _screened(pack: Pack) -> str | None:
+    """The anomaly screens in one line (their lists are on the annex page)."""
+    if pack.penapisan is None:
+        return None
+    n_tps = pack.penapisan["kode_tps"].n_unique() if not pack.penapisan.is_empty() else 0
+    line = (
+        f"Penapisan anomali (penunjuk bagi analis, bukan temuan): {fmt.angka(n_tps)} TPS tertandai"
+    )
+    w = pack.penapisan_wilayah
+    if w is not None and not w.is_empty():
+        n_flag = w.filter(pl.col("ditandai").fill_null(False)).height
+        line += f"; {fmt.angka(n_flag)} dari {fmt.angka(w.height)} uji digit tertandai"
+    return line + "."
+
+
 def _summary_lines(pack: Pack) -> list[str]:
     lines = []
     t = _row_totals(pack)
@@ -77,6 +92,9 @@ def _summary_lines(pack: Pack) -> list[str]:
             if n
             else "Semua pemeriksaan data lolos untuk wilayah ini."
         )
+    screened = _screened(pack)
+    if screened:
+        lines.append(screened)
     lines.append(f"Versi program pengolah: {pack.run.code_version or code_version()}.")
     return lines
 
@@ -86,8 +104,9 @@ def section_lampiran(pack: Pack) -> Html:
     """The pack's few lines about its technical annex, with the link to it."""
     items = "".join(f"<li>{esc(line)}</li>" for line in _summary_lines(pack))
     body = (
-        "<p>Rincian teknis — setiap berkas sumber dengan sidik (SHA-256), hasil pemeriksaan per "
-        "data, dan baris yang ditolak beserta alasannya — ada di halaman terpisah: "
+        "<p>Rincian teknis — daftar penapisan anomali, setiap berkas sumber dengan sidik "
+        "(SHA-256), hasil pemeriksaan per data, dan baris yang ditolak beserta alasannya — ada di "
+        "halaman terpisah: "
         f'<a href="{esc(annex_href(pack))}">Lampiran teknis {esc(pack.nama)}</a>.</p>'
         f"<ul>{items}</ul>"
     )
