@@ -101,6 +101,11 @@ def _unlocated_note(pack: Pack) -> list[str]:
     ]
 
 
+#: Child units a print keeps in the incidents-per-unit table (the most serious first; the map and
+#: the status table already show where trouble is).
+PRINTED_CHILDREN = 6
+
+
 def _incidents_per_child(pack: Pack) -> list[str]:
     """Incident counts per child unit."""
     unit, since, as_of = pack.kode_wilayah, pack.previous_as_of, pack.as_of
@@ -129,6 +134,7 @@ def _incidents_per_child(pack: Pack) -> list[str]:
                 ["Wilayah", "Insiden", "Kritis", "Tinggi", "Belum selesai", "Baru"],
                 rows,
                 kanan=(1, 2, 3, 4, 5),
+                cetak=PRINTED_CHILDREN,
             )
         )
     return parts
