@@ -184,9 +184,15 @@ def _html_outputs(cell: NotebookNode) -> list[str]:
 
 
 def with_contents(nb: NotebookNode) -> NotebookNode:
-    """``nb`` with a contents list (anchors to every titled section) after its first section."""
+    """``nb`` with a contents list (anchors to every titled section) after the first screen's
+    answer (``#jawaban``), else after its first section."""
     found = [m.groups() for c in nb.cells for t in _html_outputs(c) for m in _SECTION.finditer(t)]
     first = next((i for i, c in enumerate(nb.cells) if _html_outputs(c)), None)
+    # the first phone screen is the answer: the contents list follows it when there is one
+    answer = next(
+        (i for i, c in enumerate(nb.cells) if any('id="jawaban"' in t for t in _html_outputs(c))),
+        first,
+    )
     if len(found) < 2 or first is None:
         return nb
     items = "".join(f'<li><a href="#{id_}">{title}</a></li>' for id_, title in found)
@@ -201,7 +207,7 @@ def with_contents(nb: NotebookNode) -> NotebookNode:
         )
     ]
     out = copy.copy(nb)
-    out.cells = [*nb.cells[: first + 1], cell, *nb.cells[first + 1 :]]
+    out.cells = [*nb.cells[: answer + 1], cell, *nb.cells[answer + 1 :]]
     return out
 
 
