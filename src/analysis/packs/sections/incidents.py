@@ -12,7 +12,7 @@ from analysis.packs import charts
 from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
 from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT, TINGKAT_LABEL
 from analysis.packs.load import Pack
-from analysis.packs.sections.common import guarded
+from analysis.packs.sections.common import PRINTED_CHILDREN, guarded
 
 
 def _stage_chart(counts: pl.DataFrame) -> list[str]:
@@ -99,11 +99,6 @@ def _unlocated_note(pack: Pack) -> list[str]:
             "catatan",
         )
     ]
-
-
-#: Child units a print keeps in the incidents-per-unit table (the most serious first; the map and
-#: the status table already show where trouble is).
-PRINTED_CHILDREN = 6
 
 
 def _incidents_per_child(pack: Pack) -> list[str]:
