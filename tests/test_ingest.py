@@ -815,3 +815,19 @@ def test_worker_processes_give_the_in_process_result(messy, tmp_path, monkeypatc
     for name in (*specs.DATASETS, QUARANTINE.name, CHECK_SUMMARY.name):
         a, b = catalog.read(name, root=out), catalog.read(name, root=pooled)
         assert a.sort(a.columns[:4]).equals(b.sort(b.columns[:4])), name
+
+
+def test_photo_links_of_the_records_in_force_are_kept_for_the_analyst(kpu88) -> None:
+    """Issue 14 item 6: each record's ``images`` are read back, in order, from the raw record (an
+    empty slot, a photo not uploaded, gives no row)."""
+    from analysis import explore
+
+    drop, out, _, _ = kpu88
+    want = {p.stem: json.loads(p.read_text())["images"] for p in sorted(KPU88.glob("*.json"))[:5]}
+    got = explore.photos(out, want, raw=drop)
+    assert sorted(set(got["kode_tps"])) == sorted(k for k, v in want.items() if v)
+    for kode, links in want.items():
+        mine = got.filter(pl.col("kode_tps") == kode)
+        assert mine["tautan_foto"].to_list() == [x for x in links if x]
+        assert mine["foto_ke"].to_list() == [i for i, x in enumerate(links, start=1) if x]
+    assert explore.photos(out, [], raw=drop).is_empty()

@@ -226,6 +226,7 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = {
         "demo": True,
         "drop": raw.name,
+        "raw": str(raw),
         "as_of": s.demo.as_of.isoformat(),
         "previous_as_of": s.demo.previous_report.isoformat(),
         "tanggal": s.demo.as_of.date().isoformat(),
@@ -310,6 +311,7 @@ def test_exploration_shows_charts_readable_tables_and_wib(executed: dict) -> Non
     html = "\n".join(_shown(nb, "text/html"))
     headings = re.findall(r'<th [^>]*class="col_heading[^"]*"[^>]*>([^<]*)</th>', html)
     assert "Cakupan internal" in headings and "Selisih mutlak" in headings
+    assert "Tautan foto" in headings and "sirekap-obj-formc" in html  # C.Hasil photos (issue 14)
     assert not [h for h in headings if "_" in h]  # no code-style column names
     assert re.search(r">\d{1,2} November 2024 \d{2}\.\d{2} WIB<", html)  # times in the desk's zone
     assert re.search(r">\d{1,3},\d{2}%<", html)  # Indonesian percentages
@@ -330,7 +332,9 @@ def test_pack_notebook_runs_on_the_project_kernel(executed: dict) -> None:
     from analysis.packs import sections
 
     html = "\n".join(_shown(executed["pack"], "text/html"))
-    assert html.count('<section class="bagian"') == len(sections.SECTIONS + sections.ANNEX_SECTIONS)
+    assert html.count('<section class="bagian"') == len(
+        sections.SECTIONS + sections.ANNEX_SECTIONS
+    ) - len(sections.OCCASIONAL)
     assert "Kota Prabumulih" in html
 
 

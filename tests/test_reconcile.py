@@ -21,7 +21,7 @@ from analysis.reconcile import (
     reconcile,
     run_reconcile,
 )
-from analysis.reconcile.inputs import INPUTS
+from analysis.reconcile.inputs import INPUTS, load_inputs
 from analysis.schemas import RECON_COMPARISONS, RECON_STATUSES
 from analysis.settings import default_settings
 
@@ -29,6 +29,7 @@ WIB = dt.timezone(dt.timedelta(hours=7))
 PREV = dt.datetime(2024, 11, 27, 20, 0, tzinfo=WIB)
 AS_OF = dt.datetime(2024, 11, 28, 14, 0, tzinfo=WIB)
 EVENING = dt.datetime(2024, 11, 27, 18, 0, tzinfo=WIB)
+REKAP_END = dt.datetime(2024, 12, 12, 23, 59, tzinfo=WIB)
 MORNING = dt.datetime(2024, 11, 28, 8, 0, tzinfo=WIB)
 LATER = dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB)  # after AS_OF: must be ignored
 C = "pkwkk-1671"
@@ -271,6 +272,7 @@ def test_dhasil_reconciled_at_its_region_level(inputs):
             "suara": [25, 45, 37, 38],
             "tps_total": [3, 3, 3, 3],
             "tps_masuk": [3, 3, 3, 3],
+            "sumber_file": ["kpu/rekap/a.csv"] * 4,
         }
     )
     inp = make_inputs(**{**inputs.__dict__, "official_region": dh})
@@ -502,7 +504,9 @@ def demo_run(tmp_path_factory):
     run_ingest(raw, processed, s)
     before = run_reconcile(processed, s.demo.previous_report, s)
     after = run_reconcile(processed, s.demo.as_of, s)
-    return manifest, before, after, catalog.read(schemas.PASLON.name, root=processed)
+    # every recap received (they arrive from 28 Nov 18.00 to 9 Dec): pure, nothing written
+    rekap_end = reconcile(load_inputs(processed), REKAP_END)
+    return manifest, before, after, catalog.read(schemas.PASLON.name, root=processed), rekap_end
 
 
 def _nomor(field: str, paslon: pl.DataFrame, contest: str) -> int:
@@ -521,7 +525,7 @@ def _pull_time(pull: str) -> dt.datetime:
 
 @pytest.mark.slow
 def test_demo_every_injected_discrepancy_found_and_no_other(demo_run):
-    manifest, before, after, paslon = demo_run
+    manifest, before, after, paslon, _ = demo_run
     s = default_settings()
     faults = [f for f in manifest["faults"] if f.get("kode_tps") and f.get("kode_kontestasi")]
     vote_faults = [f for f in faults if (f.get("field") or "").startswith(_VOTE_FIELDS)]
@@ -594,7 +598,7 @@ def test_demo_every_injected_discrepancy_found_and_no_other(demo_run):
 def test_demo_roll_up_matches_manifest_truth(demo_run):
     """The national roll-up agrees with the manifest's truth up to the injected internal faults, and
     D.Hasil lands on the right regions (its desa rows sum to the manifest's kecamatan totals)."""
-    manifest, _, after, _ = demo_run
+    manifest, _, after, _, rekap_end = demo_run
     nat = after.wilayah_status.filter(pl.col("kode_wilayah") == "00")
     truth = {t["kode_kontestasi"]: t for t in manifest["truth_by_contest"]}
     internal_faults = [
@@ -617,9 +621,14 @@ def test_demo_roll_up_matches_manifest_truth(demo_run):
         for nomor, v in zip(votes["nomor_urut"], votes["suara_internal"], strict=True):
             want = t["internal_as_of"]["suara"].get(str(nomor), 0)
             assert abs(v - want) <= 700 * n_faults, (row["kode_kontestasi"], nomor, v, want)
+    replaced = {
+        f["memperbaiki"] for e in manifest["rekap"] for f in e["kesalahan"] if "memperbaiki" in f
+    }
     for rekap in manifest["rekap"]:
+        if "kode_kecamatan" not in rekap or rekap["file"] in replaced:
+            continue  # a D.Hasil Kecamatan in force at the end (its desa rows)
         for tot in rekap["totals"]:
-            got = after.wilayah.filter(
+            got = rekap_end.wilayah.filter(
                 (pl.col("tingkat") == "desa")
                 & pl.col("kode_wilayah").str.starts_with(rekap["kode_kecamatan"] + ".")
                 & (pl.col("kode_kontestasi") == tot["kode_kontestasi"])

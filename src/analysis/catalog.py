@@ -9,7 +9,10 @@ Raw drop layout (a folder given as ``--raw``; the demo writes the same layout)::
     <drop>/kpu/<pull>/tps/<jenis>/<kode_tps>.json   Sirekap per-TPS records, one folder per pull
     <drop>/kpu/<pull>/tps/<jenis>.jsonl   the same records bundled: {"kode_tps", "record"} a line
                                           -> sirekap__tps_kontestasi_tarikan (+ ``_paslon``: votes)
-    <drop>/kpu/rekap/*.csv|*.xlsx         D.Hasil recapitulation per child region
+    <drop>/kpu/<pull>/agregat/<jenis>/<kode>.json   KPU's aggregate per region (not ingested:
+                                          reconcile reads the latest pull's, analysis.reconcile.agregat)
+    <drop>/kpu/rekap/<YYYYMMDDTHHMM>/*.csv|*.xlsx   D.Hasil recapitulation per child region, by
+                                          receipt time (WIB); penetapan_*.csv: KPU's determination
                                           -> dhasil__wilayah_kontestasi_paslon
     <drop>/insiden/*.csv|*.xlsx           incident reports        -> insiden__laporan
     <drop>/kesiapan/*.csv|*.xlsx          readiness indicators

@@ -40,6 +40,17 @@ def report_time(date: dt.date, scope: str) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=ZoneInfo(tz))
 
 
+def demo_times(date: dt.date, scope: str, s: Settings) -> tuple[dt.datetime, dt.datetime | None]:
+    """(as_of, previous) of a demo brief. Up to the drop's day the scenario's clock (``demo.as_of``)
+    caps the report; a later day is a rekap day: the count and the pulls stop at ``demo.as_of``
+    while KPU's recaps keep arriving, so the report is as of that day's end, compared with the
+    day before's."""
+    if date <= s.demo.as_of.date():
+        as_of = min(report_time(date, scope), s.demo.as_of)
+        return as_of, (s.demo.previous_report if s.demo.previous_report < as_of else None)
+    return report_time(date, scope), demo_times(date - dt.timedelta(days=1), scope, s)[0]
+
+
 def _stage(name: str) -> float:
     console.say(f"\n== {name} ==", block=True)
     return time.perf_counter()
@@ -128,8 +139,7 @@ def _clock(
     """(demo?, report date, as-of time, previous report time) of the run."""
     if is_demo(raw):  # made and marked by the generator: its clock is the scenario's, not today's
         date = plan.date or s.demo.as_of.date()
-        as_of = min(report_time(date, plan.scope), s.demo.as_of)
-        previous = s.demo.previous_report if s.demo.previous_report < as_of else None
+        as_of, previous = demo_times(date, plan.scope, s)
         return True, date, as_of, previous
     date = plan.date or dt.date.today()
     return False, date, min(report_time(date, plan.scope), dt.datetime.now(dt.UTC)), None
@@ -188,9 +198,9 @@ def _stages(
     night = [t for t in s.demo.night_runs if t < as_of] if replay else []
     for t in sorted({*night, *([previous] if previous else [])}):
         if not reconcile.has_history(processed, t):
-            reconcile.run_reconcile(processed, t, s)
+            reconcile.run_reconcile(processed, t, s, raw=raw)
     previous = previous or reconcile.previous_run(processed, as_of)
-    reconcile.run_reconcile(processed, as_of, s, previous)
+    reconcile.run_reconcile(processed, as_of, s, previous, raw=raw)
     _done(t0)
 
     run_info = {

@@ -301,8 +301,9 @@ OFFICIAL_VOTES = _d(
 
 OFFICIAL_REGION = _d(
     "dhasil__wilayah_kontestasi_paslon",
-    "one row per region unit × contest × paslon (D.Hasil recapitulation / Sirekap aggregate)",
-    ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
+    "one row per region unit × contest × paslon × recap file (D.Hasil recapitulation; every "
+    "version received, the one in force at a time chosen by analysis.reconcile.rekap)",
+    ("kode_wilayah", "kode_kontestasi", "nomor_urut", "sumber_file"),
     {
         "kode_wilayah": "str",  # the child region the row is about
         "kode_kontestasi": "str",
@@ -312,9 +313,18 @@ OFFICIAL_REGION = _d(
         "suara_tidak_sah": "int",
         "tps_total": "int",  # progres.total
         "tps_masuk": "int",  # progres.progres
+        "waktu_terima": "datetime",  # the file's kpu/rekap/<YYYYMMDDTHHMM>/ folder (WIB); null: none
+        "penetapan": "bool",  # the file is KPU's determination (penetapan) of the result
         **LINEAGE,
     },
-    nullable=("suara_sah", "suara_tidak_sah", "tps_total", "tps_masuk", "sumber_sheet"),
+    nullable=(
+        "suara_sah",
+        "suara_tidak_sah",
+        "tps_total",
+        "tps_masuk",
+        "waktu_terima",
+        "sumber_sheet",
+    ),
 )
 
 SIREKAP_AGREGAT = _d(
@@ -627,6 +637,165 @@ RECON_KONTESTASI = _d(
         "kedua_kpu",
         "margin_kpu",
         "urutan_sama",
+    ),
+)
+
+# --- The official recapitulation, tier by tier (analysis.reconcile.rekap) --------------------------
+
+#: How a recap figure compares with one other source, for a region × contest.
+REKAP_BANDING: tuple[str, ...] = ("sama", "beda", "belum_lengkap")
+
+_REKAP_WHERE = {
+    "tingkat": "str",  # tier of the region the row is about
+    "kode_wilayah": "str",
+    "kode_induk": "str",  # its parent unit (packs list a unit's children by it)
+    "kode_rekap": "str",  # the recapitulating unit whose document gives the figure
+    "tingkat_rekap": "str",  # kecamatan | kabkota | provinsi | penetapan
+    "kode_kontestasi": "str",
+    "penetapan": "bool",  # the figure is KPU's determination (penetapan) of the result
+}
+
+REKAP_PASLON = _d(
+    "rekon__rekap_wilayah_kontestasi_paslon",
+    "one row per region unit × contest × paslon a recap in force covers: D.Hasil beside the "
+    "internal count and the sum of KPU's per-TPS Sirekap records",
+    ("kode_wilayah", "kode_kontestasi", "nomor_urut"),
+    {
+        **_REKAP_WHERE,
+        "nomor_urut": "int",
+        "suara_dhasil": "int",  # the recap in force
+        "suara_internal": "int",  # Σ the desk's TPS reports in the region
+        "suara_sirekap": "int",  # Σ KPU's per-TPS Sirekap records in the region
+        "selisih_internal": "int",  # suara_dhasil - suara_internal
+        "selisih_sirekap": "int",  # suara_dhasil - suara_sirekap
+        "cakupan_internal": "float",  # share of the region's expected TPS the desk has
+        "cakupan_sirekap": "float",
+        "suara_rekap_bawah": "int",  # Σ its children's figures in the region's own recap (null: none)
+        "selisih_rekap_bawah": "int",  # suara_dhasil - suara_rekap_bawah: changed by the tier above
+        "suara_dhasil_sebelumnya": "int",  # the version it replaced (null: never revised)
+        "n_versi": "int",  # versions received by the as-of
+        "waktu_terima": "datetime",
+        "sumber_file": "str",
+    },
+    nullable=(
+        "kode_induk",
+        "cakupan_internal",
+        "cakupan_sirekap",
+        "suara_rekap_bawah",
+        "selisih_rekap_bawah",
+        "suara_dhasil_sebelumnya",
+        "waktu_terima",
+    ),
+)
+
+REKAP_WILAYAH = _d(
+    "rekon__rekap_wilayah_kontestasi",
+    "one row per region unit × contest a recap in force covers: which pair of sources disagrees",
+    ("kode_wilayah", "kode_kontestasi"),
+    {
+        **_REKAP_WHERE,
+        "suara_dhasil": "int",  # Σ paslon
+        "cakupan_internal": "float",
+        "cakupan_sirekap": "float",
+        "selisih_internal_abs": "int",  # Σ paslon |D.Hasil - internal|
+        "selisih_sirekap_abs": "int",  # Σ paslon |D.Hasil - Sirekap|
+        "banding_internal": "str",  # REKAP_BANDING: sama | beda | belum_lengkap (internal incomplete)
+        "banding_sirekap": "str",
+        "pasangan_beda": "str",  # which pair disagrees (analysis.reconcile.rekap.PASANGAN)
+        "selisih_rekap_bawah_abs": "int",  # Σ paslon |figure carried up - region's own recap|
+        "status_antartingkat": "str",  # sama | beda (the tier above changed it) | belum_ada
+        "direvisi": "bool",  # a paslon's figure replaced by a later file
+        "waktu_terima": "datetime",
+        "sumber_file": "str",
+    },
+    nullable=(
+        "kode_induk",
+        "cakupan_internal",
+        "cakupan_sirekap",
+        "selisih_rekap_bawah_abs",
+        "waktu_terima",
+    ),
+)
+
+REKAP_PROGRES = _d(
+    "rekon__rekap_progres_wilayah_kontestasi",
+    "one row per recapitulating unit × contest × recap step (kecamatan, kabkota, provinsi, "
+    "penetapan) the contest needs: in or not, when, late against KPU's schedule",
+    ("kode_wilayah", "kode_kontestasi", "tingkat_rekap"),
+    {
+        "tingkat_rekap": "str",
+        "kode_wilayah": "str",  # the recapitulating unit
+        "kode_induk": "str",
+        "kode_kontestasi": "str",
+        "status_rekap": "str",  # masuk | masuk_terlambat | belum_masuk | terlambat_belum_masuk
+        "batas": "date",  # the tier's last day in KPU's schedule (null: none, e.g. penetapan)
+        "waktu_terima_pertama": "datetime",  # first file of this recap received
+        "waktu_terima": "datetime",  # latest file in force
+        "dpt": "int",  # DPT of the unit's expected TPS for the contest
+        "baris": "int",  # rows (child regions) in force
+        "baris_beda_internal": "int",  # rows whose pasangan_beda names the internal count
+        "baris_beda_sirekap": "int",
+        "baris_beda_keduanya": "int",
+        "n_revisi": "int",  # paslon figures replaced by a later file
+    },
+    nullable=("kode_induk", "batas", "waktu_terima_pertama", "waktu_terima"),
+)
+
+REKAP_REVISI = _d(
+    "rekon__rekap_revisi_wilayah_kontestasi_paslon",
+    "one row per recap figure (region unit × contest × paslon) replaced by a later file with "
+    "another value, as of the run: both values kept",
+    ("kode_wilayah", "kode_kontestasi", "nomor_urut", "sumber_file"),
+    {
+        "kode_wilayah": "str",
+        "kode_rekap": "str",
+        "tingkat_rekap": "str",
+        "kode_kontestasi": "str",
+        "nomor_urut": "int",
+        "suara_lama": "int",
+        "suara": "int",
+        "perubahan": "int",  # suara - suara_lama
+        "waktu_terima_lama": "datetime",
+        "waktu_terima": "datetime",
+        "sumber_file_lama": "str",
+        "sumber_file": "str",  # the file that replaced it
+    },
+    nullable=("waktu_terima_lama", "waktu_terima"),
+)
+
+RECON_AGREGAT = _d(
+    "rekon__agregat_wilayah_kontestasi_paslon",
+    "one row per region unit (provinsi, kab/kota, kecamatan) × contest × paslon of KPU's "
+    "aggregates in the latest pull by the run's time: KPU's aggregate beside the sum of its own "
+    "per-TPS records, its TPS count beside the desk's list",
+    ("kode_wilayah", "kode_kontestasi", "paslon_id"),
+    {
+        "tingkat": "str",
+        "kode_wilayah": "str",
+        "kode_induk": "str",
+        "kode_kontestasi": "str",
+        "paslon_id": "str",
+        "nomor_urut": "int",  # from ref__kontestasi_paslon (null: KPU's id not in it)
+        "suara_agregat": "int",  # KPU's published aggregate for the region
+        "suara_tps": "int",  # Σ KPU's per-TPS records in force (rekon__wilayah_kontestasi_paslon)
+        "selisih": "int",  # suara_agregat - suara_tps
+        "tps_total_kpu": "int",  # progres.total: the TPS KPU says the region has
+        "tps_masuk_kpu": "int",  # progres.progres: the TPS KPU counts as in
+        "tps_tercatat": "int",  # the desk's expected TPS whose KPU record has votes
+        "tps_desk": "int",  # TPS of the desk's list in the region (ref__tps)
+        "selisih_tps": "int",  # tps_total_kpu - tps_desk
+        "waktu_tarik": "datetime",  # the pull the aggregates come from
+        "sumber_file": "str",  # the aggregate file, relative to the drop
+    },
+    "KPU against itself (analysis.reconcile.agregat).",
+    nullable=(
+        "kode_induk",
+        "nomor_urut",
+        "suara_agregat",
+        "tps_total_kpu",
+        "tps_masuk_kpu",
+        "selisih",
+        "selisih_tps",
     ),
 )
 
@@ -1343,6 +1512,11 @@ ALL: tuple[Dataset, ...] = (
     RECON_PERUBAHAN,
     RECON_PERUBAHAN_WILAYAH,
     RECON_RUN,
+    REKAP_PASLON,
+    REKAP_WILAYAH,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    RECON_AGREGAT,
     *ANALYTICS,
     *PACK_INPUTS,
 )

@@ -277,6 +277,26 @@ class Briefing(_Strict):
     closing: Closing = Closing()
 
 
+class RecapStep(_Strict):
+    """One tier of the official recapitulation with KPU's dates for it."""
+
+    tingkat: Literal["kecamatan", "kabkota", "provinsi"]
+    mulai: dt.date
+    selesai: dt.date
+
+
+class Rekapitulasi(_Strict):
+    """The official recapitulation's schedule per tier (analysis.reconcile.rekap); source in
+    settings.yaml."""
+
+    sumber: str = ""
+    jadwal: list[RecapStep] = []
+
+    def deadline(self, tingkat: str) -> dt.date | None:
+        """The last day KPU's schedule gives the tier's recap (None: no date)."""
+        return next((j.selesai for j in self.jadwal if j.tingkat == tingkat), None)
+
+
 class KpuSite(_Strict):
     """One KPU results site: where it lives and how its files are laid out (analysis.pull.site)."""
 
@@ -398,6 +418,7 @@ class Settings(_Strict):
     penapisan: Penapisan = Penapisan()
     proyeksi: Proyeksi = Proyeksi()
     briefing: Briefing = Briefing()
+    rekapitulasi: Rekapitulasi = Rekapitulasi()
     kpu_pull: KpuPull
     run: RunSafety = RunSafety()
     share: Share = Share()

@@ -64,7 +64,7 @@ def generate(
     parts = {
         "internal": write_internal(w, drop, np.random.default_rng([seed, 1]), t, plan),
         "kpu": write_kpu(w, drop, np.random.default_rng([seed, 2]), t, plan, bundle),
-        "rekap": write_dhasil(w, drop, np.random.default_rng([seed, 3])),
+        "rekap": write_dhasil(w, drop, np.random.default_rng([seed, 3]), t, plan),
         "incidents": write_incidents(w, drop, np.random.default_rng([seed, 4]), t),
         "readiness": write_readiness(w, drop, np.random.default_rng([seed, 5]), t),
     }

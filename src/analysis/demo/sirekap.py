@@ -3,6 +3,11 @@
 A record is published at ``_t_kpu`` and stays until the end, unless a revision replaces it; a pull
 holds every record published by its time. Records are written one JSON file per TPS and contest
 (``kpu/<pull>/tps/<jenis>/<kode_tps>.json``) or bundled as JSONL per pull and jenis.
+
+Each pull also holds KPU's aggregates (``kpu/<pull>/agregat/<jenis>/<kode>.json``, the pull's
+layout, built by the stand-in's own builder) for the provinsi, kab/kota and kecamatan: the sums of
+the records published, except one kecamatan whose aggregate in the last pull shows
+:data:`AGREGAT_SELISIH` more votes than its TPS (``kpu.agregat.kesalahan`` in the manifest).
 """
 
 from __future__ import annotations
@@ -19,8 +24,17 @@ from analysis.demo.drop import Drop
 from analysis.demo.faults_kpu import PSU_NOTE, RecordChanges, RecordFinding
 from analysis.demo.timeline import label_wib, pulls
 from analysis.demo.world import N_SLOTS, SLOT_NOMOR, VOTE_COLS, World
+from analysis.domain import regions
+from analysis.pull.standin import faults as standin_faults
+from analysis.pull.standin.content import aggregate_docs
+from analysis.settings import default_settings
 
 _FOREVER = 2**62  # a record nobody replaces
+#: Votes KPU's aggregate of one kecamatan shows above the sum of its own TPS records (last pull).
+AGREGAT_SELISIH = 140
+#: The deepest aggregates written: the kecamatan (its table lists its desa); the desa's own files,
+#: which only serve the pull's incremental fetch, are left out (83k desa nationally, per pull).
+_AGREGAT_DEPTH = 3
 Where = dict[tuple[int, str], dict[str, Any]]  # (_tc, pull) -> file and line of a watched record
 
 #: Sirekap's ``tungsura.administrasi`` keys and the columns they hold.
@@ -79,7 +93,9 @@ def write_kpu(
             where |= found
     labels = [label_wib(t) for t in times]
     drop.faults.extend(_fault_records(w, ch, where, labels, times, bundle))
-    return {"pulls": per_pull, "files": n_files, "bundled": bundle}
+    agregat = _write_aggregates(w, drop, records, times)
+    n_files += agregat["files"]
+    return {"pulls": per_pull, "files": n_files, "bundled": bundle, "agregat": agregat}
 
 
 def _paslon_ids(w: World) -> pl.DataFrame:
@@ -133,10 +149,27 @@ def _records(w: World, pid: pl.DataFrame, ch: RecordChanges) -> pl.DataFrame:
     )
     k = _with_revisions(_with_edits(k, ch.edits), ch.revisions)
     return (
-        k.with_columns(_record_expr().alias("_rec"))
-        .select("_tc", "kode_tps", "jenis", "kode_kontestasi", "_from", "_to", "_rec")
+        k.with_columns(_record_expr().alias("_rec"), _vote_list_expr().alias("_votes"))
+        .select(
+            "_tc", "kode_tps", "jenis", "kode_kontestasi", "_from", "_to", "_ts", "_rec", "_votes"
+        )
         .sort("kode_tps", "jenis", "_from")
     )
+
+
+def _vote_list_expr() -> pl.Expr:
+    """The chart's entries as a list of {paslon_id, suara} (empty when the chart is null)."""
+    entries = [
+        pl.when(
+            pl.col(f"_pid{s}").is_not_null() & pl.col(c).is_not_null() & ~pl.col("_chart_null")
+        ).then(
+            pl.struct(
+                pl.col(f"_pid{s}").alias("paslon_id"), pl.col(c).cast(pl.Int64).alias("suara")
+            )
+        )
+        for s, c in enumerate(VOTE_COLS)
+    ]
+    return pl.concat_list(entries).list.drop_nulls()
 
 
 def _with_edits(k: pl.DataFrame, edits: dict[int, dict[str, Any]]) -> pl.DataFrame:
@@ -299,6 +332,87 @@ def _write_many(folder: Path, records: list[tuple[str, str]]) -> None:
             os.close(fd)
     finally:
         os.close(dfd)
+
+
+# --- KPU's aggregates -----------------------------------------------------------------------------
+
+
+def _write_aggregates(
+    w: World, drop: Drop, records: pl.DataFrame, times: list[int]
+) -> dict[str, Any]:
+    """Every pull's aggregate files (provinsi to kecamatan) with one injected disagreement in the
+    last pull; the manifest's summary."""
+    kpu = default_settings().kpu_pull.sites["pilkada"]
+    tc = w.tc.select("kode_tps", "kode_kontestasi", "jenis")
+    paslon = w.paslon.select("kode_kontestasi", "paslon_id")
+    fault = _aggregate_fault(w, times)
+    n, found = 0, []
+    for t in times:
+        label = label_wib(t)
+        snap = records.filter((pl.col("_from") <= t) & (pl.col("_to") > t))
+        faults = fault["faults"] if fault and t == times[-1] else []
+        for jenis in sorted(tc["jenis"].unique().to_list()):
+            part = snap.filter(pl.col("jenis") == jenis)
+            votes = part.select("kode_tps", "_votes").explode("_votes").drop_nulls("_votes")
+            votes = votes.select("kode_tps", pl.col("_votes").struct.unnest())
+            ts = (pl.from_epoch("_ts", time_unit="s") + pl.duration(hours=7)).dt.strftime(
+                "%Y-%m-%d %H:%M:%S"
+            )
+            meta = part.select("kode_tps", ts.alias("ts"), pl.lit(True).alias("_ada"))
+            t_j = tc.filter(pl.col("jenis") == jenis).join(meta, on="kode_tps", how="left")
+            t_j = t_j.with_columns(
+                pl.col("_ada").fill_null(False), pl.lit(None, pl.String).alias("psu")
+            )
+            docs = aggregate_docs(kpu, jenis, t_j, votes, paslon, faults, _AGREGAT_DEPTH)
+            folder = drop.out / "kpu" / label / "agregat" / jenis
+            folder.mkdir(parents=True, exist_ok=True)
+            for kode, doc in docs.items():
+                (folder / f"{kode}.json").write_bytes(doc)
+            n += len(docs)
+            if faults and jenis == fault["jenis_pemilihan"]:
+                found.append(
+                    {
+                        **fault["listing"],
+                        "file": f"kpu/{label}/agregat/{jenis}/{fault['kode']}.json",
+                        "pull": label,
+                    }
+                )
+    tiers = [regions.TIERS[d] for d in range(1, _AGREGAT_DEPTH + 1)]
+    return {"files": n, "tingkat": tiers, "kesalahan": found}
+
+
+def _aggregate_fault(w: World, times: list[int]) -> dict[str, Any] | None:
+    """The kecamatan whose aggregate disagrees with its TPS: the middle one (by code) of the
+    bupati/walikota contests, on its first paslon by KPU id (the one the builder changes)."""
+    if not times:
+        return None
+    kk = w.tc.filter(pl.col("jenis") == "pkwkk")
+    if kk.is_empty():
+        return None
+    kecs = sorted(kk["kode_kec"].unique().to_list())
+    kec = kecs[len(kecs) // 2]
+    contest = kk.filter(pl.col("kode_kec") == kec)["kode_kontestasi"][0]
+    pid = w.paslon.filter(pl.col("kode_kontestasi") == contest)["paslon_id"].sort()[0]
+    kode = regions.undotted(kec)
+    item = {
+        "gangguan": "selisih",
+        "kode": kode,
+        "tambah": AGREGAT_SELISIH,
+        "jenis_pemilihan": "pkwkk",
+    }
+    listing = {
+        "kind": "agregat_beda_tps",
+        "kode_wilayah": kec,
+        "kode_kontestasi": contest,
+        "paslon_id": pid,
+        "selisih": AGREGAT_SELISIH,
+    }
+    return {
+        "faults": standin_faults.parse([item]),
+        "kode": kode,
+        "jenis_pemilihan": "pkwkk",
+        "listing": listing,
+    }
 
 
 # --- the manifest's fault records --------------------------------------------------------------

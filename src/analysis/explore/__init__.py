@@ -3,6 +3,8 @@ analyst reads, charts drawn offline.
 
 - :mod:`.frames`: the unit's count, comparison with KPU, discrepancies and the night's
   reconciliation history, read with the library calls the packs make;
+- :mod:`.photos`: :func:`photos`, the C.Hasil photo links of KPU's records in force, read from
+  the raw records (never shown in packs);
 - :mod:`.tables`: :func:`table` (Indonesian labels and numbers, times in the desk's zone) and
   :func:`local_times` (the same times, still times, for digging);
 - :mod:`.charts`: :func:`enable_charts` (every Altair chart drawn as SVG in the kernel, no CDN) and
@@ -28,6 +30,7 @@ from analysis.explore.frames import (
     over_the_night,
     votes,
 )
+from analysis.explore.photos import photos
 from analysis.explore.tables import label, local_times, readable, table
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "local_times",
     "night_chart",
     "over_the_night",
+    "photos",
     "readable",
     "table",
     "votes",

@@ -206,6 +206,8 @@ def region_long(
         "suara_tidak_sah",
         "tps_total",
         "tps_masuk",
+        "waktu_terima",
+        "penetapan",
         "sumber_file",
         "sumber_sheet",
         "sumber_baris",
@@ -265,7 +267,7 @@ def _region_rows(keep: pl.DataFrame, long: pl.DataFrame) -> pl.DataFrame:
     return (
         long.join(keep.select("_rid"), on="_rid")
         .drop_nulls(["nomor_urut"])
-        .unique(["kode_wilayah", "kode_kontestasi", "nomor_urut"], keep="last", maintain_order=True)
+        .unique(list(OFFICIAL_REGION.key), keep="last", maintain_order=True)
     )
 
 

@@ -63,7 +63,7 @@ SPECS: dict[str, Spec] = {
         Spec("ref_tps",         TPS.name,             ("kode_tps",),                                     None,            False,  TPS.name),
         Spec("tally",           TALLY.name,           ("kode_tps", "kode_kontestasi"),                   "waktu_laporan", True,   TALLY.name),
         Spec("official",        OFFICIAL_TPS.name,    ("kode_tps", "kode_kontestasi"),                   "waktu_tarik",   True,   OFFICIAL_TPS.name,    snapshot=True, content=("ada_chart", "ada_administrasi")),
-        Spec("official_region", OFFICIAL_REGION.name, ("kode_wilayah", "kode_kontestasi", "nomor_urut"), None,            False,  OFFICIAL_REGION.name),
+        Spec("official_region", OFFICIAL_REGION.name, ("kode_wilayah", "kode_kontestasi", "nomor_urut"), "waktu_terima",  True,   OFFICIAL_REGION.name),
         Spec("incidents",       INCIDENTS.name,       ("id_insiden",),                                   "waktu_laporan", False,  INCIDENTS.name),
         Spec("readiness",       READINESS.name,       ("kode_wilayah", "tanggal", "indikator"),          None,            False,  READINESS.name),
     )

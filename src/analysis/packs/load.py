@@ -44,6 +44,11 @@ from analysis.schemas import (
     PAKET_WILAYAH,
     PAKET_WILAYAH_KONTESTASI,
     PAKET_WILAYAH_KONTESTASI_PASLON,
+    RECON_AGREGAT,
+    REKAP_PASLON,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    REKAP_WILAYAH,
     Dataset,
 )
 from analysis.settings import REPO_ROOT, Settings, default_settings
@@ -141,6 +146,11 @@ class Pack:
     tindak_lanjut: pl.DataFrame | None = None
     penapisan: pl.DataFrame | None = None  # TPS screen hits inside the unit
     penapisan_wilayah: pl.DataFrame | None = None  # digit screens of the children
+    rekap: pl.DataFrame | None = None  # official recap per region × contest inside the unit
+    rekap_suara: pl.DataFrame | None = None  # ... × paslon, the unit's and its children's rows
+    rekap_progres: pl.DataFrame | None = None  # recap steps of units inside the unit
+    rekap_revisi: pl.DataFrame | None = None  # recap figures replaced, inside the unit
+    agregat: pl.DataFrame | None = None  # KPU's aggregates vs its own TPS records, inside the unit
     status: pl.DataFrame | None = None  # the unit's and its children's traffic light
     lingkup: str | None = None  # the run's scope and depth: which packs exist to link to
     kedalaman: int | None = None
@@ -304,8 +314,40 @@ def load_pack(
     pack.nama_wilayah = dict(zip(wil["kode_wilayah"], wil["nama"], strict=True))
     _load_count(pack, root)
     _load_context(pack, root)
+    _load_recap(pack, root)
     _load_names(pack, root)
     return pack
+
+
+def _load_recap(pack: Pack, root: Path) -> None:
+    """The official recapitulation inside the unit (reconcile's rekon__rekap_* tables, small:
+    a row per recapitulated region, read once per kernel)."""
+    unit = pack.kode_wilayah
+    inside = regions.inside_expr("kode_wilayah", unit)
+    pack.rekap = _scan(REKAP_WILAYAH, root, inside)
+    pack.rekap_suara = _scan(REKAP_PASLON, root, _unit_rows(unit) | (pl.col("penetapan") & inside))
+    pack.rekap_progres = _scan(REKAP_PROGRES, root, inside)
+    pack.rekap_revisi = _scan(REKAP_REVISI, root, inside)
+    pack.agregat = _scan(RECON_AGREGAT, root, inside)
+
+
+def _recap_codes(pack: Pack) -> set[str]:
+    """The regions the recap items name: rows that differ, their recapitulating units, late
+    recaps, revised figures."""
+    codes: set[str] = set()
+    if pack.rekap is not None:
+        odd = pack.rekap.filter(
+            pl.col("pasangan_beda").str.starts_with("beda")
+            | (pl.col("status_antartingkat") == "beda")
+        )
+        codes |= set(odd["kode_wilayah"].to_list()) | set(odd["kode_rekap"].to_list())
+    if pack.rekap_progres is not None:
+        late = pack.rekap_progres.filter(pl.col("status_rekap").str.contains("terlambat"))
+        codes |= set(late["kode_wilayah"].to_list())
+    if pack.rekap_revisi is not None:
+        rv = pack.rekap_revisi
+        codes |= set(rv["kode_wilayah"].to_list()) | set(rv["kode_rekap"].to_list())
+    return codes
 
 
 def _load_count(pack: Pack, root: Path) -> None:
@@ -424,6 +466,10 @@ def _load_names(pack: Pack, root: Path) -> None:
     for df in (pack.selisih, pack.penapisan):
         if df is not None and "kode_desa" in df.columns:
             desa |= set(df["kode_desa"].drop_nulls().unique().to_list())
+    desa |= _recap_codes(pack)
+    if pack.agregat is not None:
+        odd = pack.agregat.filter((pl.col("selisih") != 0) | (pl.col("selisih_tps") != 0))
+        desa |= set(odd["kode_wilayah"].to_list())
     if desa:
         names = _scan(PAKET_WILAYAH, root, pl.col("kode_wilayah").is_in(sorted(desa)))
         pack.nama_wilayah.update(zip(names["kode_wilayah"], names["nama"], strict=True))

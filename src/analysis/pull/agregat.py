@@ -41,7 +41,7 @@ def agregat_vs_tps(
     ``desk_tps``: the desk's TPS list (``kode_tps``), e.g. ``catalog.read(TPS.name)`` or
     :func:`desk_tps_of`; without it ``tps_desk`` is null."""
     pull_dir = Path(pull_dir)
-    agg = _aggregates(pull_dir, kpu, _scope(pull_dir))
+    agg, _ = aggregates(pull_dir, kpu)
     held = _records(pull_dir)
     out = agg.join(
         _sum_under(held, agg), on=["jenis_pemilihan", "kode", "paslon_id"], how="left"
@@ -86,24 +86,37 @@ def _scope(pull_dir: Path) -> str:
     return regions.NATIONAL
 
 
-def _aggregates(pull_dir: Path, kpu: KpuSite, scope: str) -> pl.DataFrame:
-    """KPU's own figures for each region walked inside the scope (an ancestor's aggregate covers
-    TPS the pull does not hold): its chart and progres, from its own file."""
+def aggregates(pull_dir: Path, kpu: KpuSite, deepest: int = 4) -> tuple[pl.DataFrame, list[str]]:
+    """KPU's own figures for each region walked inside the pull's scope, down to ``deepest`` (an
+    ancestor's aggregate covers TPS the pull does not hold): its chart and progres, from its own
+    file (``_AGG`` columns); and the files that are not an aggregate, each with its reason."""
+    scope = _scope(pull_dir)
+    width = regions.KPU_LENGTH[deepest]
     rows: list[tuple[Any, ...]] = []
+    bad: list[str] = []
+    check = shapes.agregat(kpu.record)
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
-        if not regions.is_inside(regions.dotted(f.stem), scope):
+        if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
             continue
-        value = json.loads(f.read_bytes())
+        rel = f.relative_to(pull_dir.parent.parent).as_posix()
+        try:
+            value = json.loads(f.read_bytes())
+        except (OSError, ValueError) as exc:
+            bad.append(f"{rel}: bukan JSON agregat ({type(exc).__name__})")
+            continue
+        reason = check(value)
+        if reason is not None:
+            bad.append(f"{rel}: {reason}")
+            continue
         chart = shapes.chart_of(value, kpu.record) or {}
         progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
-        rel = f.relative_to(pull_dir.parent.parent).as_posix()
         for pid, votes in chart.items():
             if pid.isdigit():
                 total, masuk = progres.get("total"), progres.get("progres")
                 rows.append(
                     (f.parent.name, f.stem, pid, _int(votes), _int(total), _int(masuk), rel)
                 )
-    return pl.DataFrame(rows, schema=_AGG, orient="row")
+    return pl.DataFrame(rows, schema=_AGG, orient="row"), bad
 
 
 def _int(v: object) -> int | None:
@@ -209,7 +222,7 @@ def _paslon(pull_dir: Path, kpu: KpuSite) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row").unique(["jenis_pemilihan", "paslon_id"])
 
 
-def _region_contest(jenis: str, kode: str) -> str:
+def region_contest(jenis: str, kode: str) -> str:
     """The contest a region lies in, for a paslon KPU's list does not name: the province's
     (gubernur), the kab/kota's (bupati/walikota; the province's code above that), the nation's."""
     code = regions.dotted(kode)
@@ -223,7 +236,7 @@ def _with_contest(df: pl.DataFrame) -> pl.DataFrame:
     missing = df.filter(pl.col("kode_kontestasi").is_null()).select("jenis_pemilihan", "kode")
     pairs = missing.unique().rows()
     fill = pl.DataFrame(
-        [(j, k, _region_contest(j, k)) for j, k in pairs],
+        [(j, k, region_contest(j, k)) for j, k in pairs],
         schema={"jenis_pemilihan": pl.String, "kode": pl.String, "_k": pl.String},
         orient="row",
     )

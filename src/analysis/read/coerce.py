@@ -28,6 +28,7 @@ from analysis.read.cells import (
 from analysis.read.columns import COLUMNS, KOLOM_KOSONG_COL, PASLON_COLS, SPLIT_COLS, TALLY_COLS
 from analysis.read.evaluate import by_unique, parse_datetime, parse_ints, problems_sparse
 from analysis.read.result import FileRead
+from analysis.read.sirekap import KPU_UTC_OFFSET
 from analysis.schemas import ADMIN_COUNTS
 
 _LINEAGE_OUT = ("sumber_file", "sumber_sheet", "sumber_baris", "_i", "nilai_asli")
@@ -145,6 +146,7 @@ def coerce_official_region(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
     df = df.with_columns(problems_expr(checks).alias("masalah")).with_columns(
         int_expr(c).alias(c) for c in _DHASIL_COUNTS
     )
+    df = df.with_columns(*recap_file_exprs())
     long = df.filter(pl.col("nomor_urut").is_not_null() & pl.col("suara").is_not_null())
     votes = pl.concat([wide_votes(df), long.select("_i", "nomor_urut", "suara")])
     votes = votes.with_columns(pl.lit(None, dtype=pl.String).alias("paslon_id"))
@@ -156,10 +158,36 @@ def coerce_official_region(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
         "suara_tidak_sah",
         "tps_total",
         "tps_masuk",
+        "waktu_terima",
+        "penetapan",
         "masalah",
         *_LINEAGE_OUT,
     )
     return rows, votes.select(_VOTE_COLS).sort("_i", "nomor_urut")
+
+
+#: A recap file whose name carries this word is KPU's determination (penetapan) of the result.
+PENETAPAN_WORD = "penetapan"
+
+
+def recap_file_exprs() -> tuple[pl.Expr, pl.Expr]:
+    """``waktu_terima``: when the desk received a D.Hasil file, from its ``YYYYMMDDTHHMM`` (WIB)
+    folder under ``kpu/rekap/`` as pull folders are named (null for a file directly in
+    ``kpu/rekap/``); ``penetapan``: the file is KPU's determination of the result (its name says
+    ``penetapan``)."""
+    folder = pl.col("sumber_file").str.extract(r"(?:^|/)(\d{8}T\d{4})/", 1)
+    return (
+        folder.str.strptime(pl.Datetime("us"), "%Y%m%dT%H%M", strict=False)
+        .dt.offset_by(f"-{KPU_UTC_OFFSET.seconds // 3600}h")
+        .dt.replace_time_zone("UTC")
+        .alias("waktu_terima"),
+        pl.col("sumber_file")
+        .str.extract(r"([^/]*)$", 1)
+        .str.to_lowercase()
+        .str.contains(PENETAPAN_WORD, literal=True)
+        .fill_null(False)
+        .alias("penetapan"),
+    )
 
 
 def coerce_incidents(raw: pl.DataFrame, default_tz: str = WIB) -> pl.DataFrame:

@@ -64,7 +64,7 @@ INPUTS: dict[str, tuple[Dataset, list[str]]] = {
     "official_votes": (OFFICIAL_VOTES, [*PAIR, "waktu_tarik", "nomor_urut", "suara"]),
     "official_region": (OFFICIAL_REGION, list(OFFICIAL_REGION.columns)),
     "ref_tps": (TPS, ["kode_tps", "kode_desa", "pemilih_dpt"]),
-    "ref_paslon": (PASLON, ["kode_kontestasi", "nomor_urut"]),
+    "ref_paslon": (PASLON, ["kode_kontestasi", "nomor_urut", "paslon_id"]),
     "sampel_tps": (REF_SAMPEL_TPS, ["kode_tps"]),
     "sampel": (REF_SAMPEL, list(REF_SAMPEL.columns)),
 }

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analysis.domain.regions import NATIONAL
+from analysis.reconcile.agregat import KpuAggregates, against_itself
 from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.projection import project
+from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.sample import record_of
 from analysis.reconcile.tps import reconcile_tps
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
 from analysis.schemas import (
+    RECON_AGREGAT,
     RECON_KONTESTASI,
     RECON_PERUBAHAN,
     RECON_PERUBAHAN_WILAYAH,
@@ -27,6 +30,10 @@ from analysis.schemas import (
     RECON_TPS_PASLON,
     RECON_WILAYAH,
     RECON_WILAYAH_STATUS,
+    REKAP_PASLON,
+    REKAP_PROGRES,
+    REKAP_REVISI,
+    REKAP_WILAYAH,
     REKON_KEPASTIAN,
     REKON_PROYEKSI,
     REKON_PROYEKSI_PASLON,
@@ -47,6 +54,11 @@ OUTPUTS: dict[str, Dataset] = {
     "perubahan": RECON_PERUBAHAN,
     "perubahan_wilayah": RECON_PERUBAHAN_WILAYAH,
     "run": RECON_RUN,
+    "rekap_paslon": REKAP_PASLON,
+    "rekap_wilayah": REKAP_WILAYAH,
+    "rekap_progres": REKAP_PROGRES,
+    "rekap_revisi": REKAP_REVISI,
+    "agregat": RECON_AGREGAT,
 }
 
 
@@ -67,6 +79,11 @@ class ReconResult:
     perubahan: pl.DataFrame = field(default_factory=RECON_PERUBAHAN.empty)
     perubahan_wilayah: pl.DataFrame = field(default_factory=RECON_PERUBAHAN_WILAYAH.empty)
     run: pl.DataFrame = field(default_factory=RECON_RUN.empty)
+    rekap_paslon: pl.DataFrame = field(default_factory=REKAP_PASLON.empty)
+    rekap_wilayah: pl.DataFrame = field(default_factory=REKAP_WILAYAH.empty)
+    rekap_progres: pl.DataFrame = field(default_factory=REKAP_PROGRES.empty)
+    rekap_revisi: pl.DataFrame = field(default_factory=REKAP_REVISI.empty)
+    agregat: pl.DataFrame = field(default_factory=RECON_AGREGAT.empty)
     timings: dict[str, float] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -106,18 +123,21 @@ def reconcile(
     *,
     detail: bool = True,
     settings: Settings | None = None,
+    aggregates: KpuAggregates | None = None,
 ) -> ReconResult:
     """Reconcile as of ``as_of`` (pure: no files read or written).
 
-    ``detail=False`` skips the per-contest outcome, the projections and the two questions (enough
-    for "what changed").
+    ``detail=False`` skips the per-contest outcome, the projections and the two questions, the
+    recapitulation and KPU's aggregates (enough for "what changed"). ``aggregates``: KPU's
+    aggregates of the latest pull by ``as_of``; the recap's schedule is ``settings.rekapitulasi``.
     """
     timings: dict[str, float] = {}
     with timed(timings, "tps"):
         tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of)
     with timed(timings, "wilayah"):
-        wil = roll_up_paslon(tp, inputs.official_region, tolerance)
-        stat = roll_up_status(tps, wil, inputs.official_region, tolerance)
+        dhasil = in_force(inputs.official_region, as_utc(as_of))
+        wil = roll_up_paslon(tp, dhasil, tolerance)
+        stat = roll_up_status(tps, wil, dhasil, tolerance)
     result = ReconResult(
         as_of=as_utc(as_of),
         previous_as_of=as_utc(previous_as_of) if previous_as_of else None,
@@ -136,4 +156,13 @@ def reconcile(
             result.proyeksi, result.proyeksi_paslon, result.kepastian = _outlook(
                 inputs, tp, tps, wil, s
             )
+        with timed(timings, "rekap"):
+            rekap = recap(inputs.official_region, wil, stat, as_utc(as_of), s.rekapitulasi)
+            for attr in _REKAP:
+                setattr(result, attr, rekap[OUTPUTS[attr].name])
+        with timed(timings, "agregat"):
+            result.agregat = against_itself(aggregates, inputs.ref_paslon, wil, stat)
     return result
+
+
+_REKAP = ("rekap_paslon", "rekap_wilayah", "rekap_progres", "rekap_revisi")

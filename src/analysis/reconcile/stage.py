@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis import catalog, fmt
+from analysis.reconcile.agregat import read_aggregates
 from analysis.reconcile.history import (
     desk_zone,
     has_history,
@@ -63,11 +64,14 @@ def run_reconcile(
     as_of: dt.datetime,
     settings: Settings | None = None,
     previous_as_of: dt.datetime | None = None,
+    raw: Path | None = None,
 ) -> ReconResult:
     """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
     ``previous_as_of`` defaults to the latest kept run before ``as_of``; changes are computed
     against that run (read from history when kept there, else recomputed from the inputs).
+    ``raw``: the drop, whose latest pull's KPU aggregates are set against KPU's own records
+    (:mod:`analysis.reconcile.agregat`; none without it).
     """
     s = settings or default_settings()
     tol = s.election.tolerances.reconcile_votes
@@ -76,8 +80,13 @@ def run_reconcile(
     timings: dict[str, float] = {}
     with timed(timings, "baca"):
         inputs = load_inputs(processed)
+        kpu = s.kpu_pull.sites[s.kpu_pull.site]
+        agg = read_aggregates(raw, as_utc(as_of), kpu) if raw is not None else None
+    if agg is not None:
+        for reason in agg.tidak_terbaca:
+            print(f"agregat KPU tidak terbaca, dilewati: {reason}")
     prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
-    result = reconcile(inputs, as_of, tol, prev_t, settings=s)
+    result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg)
     result.timings = {**timings, **result.timings}
     if prev_t is not None:
         with timed(result.timings, "perubahan"):
@@ -157,12 +166,17 @@ def parse_time(text: str) -> dt.datetime:
     return t
 
 
-def _run_as_of(processed: Path) -> dt.datetime | None:
-    """as_of recorded by the daily job in ``processed/run.json``, if any."""
+def _run_info(processed: Path, key: str) -> str | None:
+    """A value the daily job recorded in ``processed/run.json``, if any."""
     try:
-        text = json.loads((processed / "run.json").read_text(encoding="utf-8")).get("as_of")
+        return json.loads((processed / "run.json").read_text(encoding="utf-8")).get(key)
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def _run_as_of(processed: Path) -> dt.datetime | None:
+    """as_of recorded by the daily job in ``processed/run.json``, if any."""
+    text = _run_info(processed, "as_of")
     return parse_time(text) if text else None
 
 
@@ -195,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
             )
         as_of = parse_time(args.as_of) if args.as_of else _run_as_of(processed) or s.demo.as_of
         prev = parse_time(args.previous) if args.previous else None
+        raw = _run_info(processed, "raw")
     except (preflight.PreflightError, ReconcileError) as exc:
         console.error(exc)
         return runguard.EXIT_PARAMETERS
@@ -202,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     def work() -> int:
         try:
             with publish.staged([processed]) as (folder,):
-                result = run_reconcile(folder, as_of, s, prev)
+                result = run_reconcile(folder, as_of, s, prev, Path(raw) if raw else None)
         except ReconcileError as exc:
             console.error(exc)
             return runguard.EXIT_PARAMETERS

@@ -22,6 +22,7 @@ from analysis.packs.sections.maps import section_peta
 from analysis.packs.sections.navigation import section_wilayah
 from analysis.packs.sections.projection import section_proyeksi
 from analysis.packs.sections.quality import section_kualitas
+from analysis.packs.sections.rekap import section_penetapan, section_rekap
 from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
 from analysis.packs.sections.stages import section_tahapan, stage_position
@@ -31,8 +32,10 @@ from analysis.packs.sections.technical import section_lampiran, section_lampiran
 #: Section builders in the order a pack shows them.
 SECTIONS = (
     section_kepala,
+    section_penetapan,
     section_jawaban,
     section_ringkasan,
+    section_rekap,
     section_wilayah,
     section_proyeksi,
     section_tahapan,
@@ -50,8 +53,13 @@ SECTIONS = (
 #: the anomaly screens are an analyst's pointers, the pack keeps their count (``section_lampiran``).
 ANNEX_SECTIONS = (section_lampiran_kepala, section_penapisan, section_kualitas, section_sumber)
 
+#: Sections shown only once their matter exists (empty before): the penetapan leads the pack from
+#: the day KPU's determination is in.
+OCCASIONAL = (section_penetapan,)
+
 __all__ = [
     "ANNEX_SECTIONS",
+    "OCCASIONAL",
     "SECTIONS",
     "child_status",
     "first_screen",

@@ -17,6 +17,7 @@ from analysis.packs.labels import (
     TPS_STATUS_LABEL,
 )
 from analysis.packs.load import Pack
+from analysis.packs.sections.agregat import agregat_item
 from analysis.packs.sections.common import (
     PRINTED_CHILDREN,
     child_rows,
@@ -180,6 +181,7 @@ def section_banding(pack: Pack) -> Html:
     parts.append("<h3>Apakah selisih dengan KPU dapat mengubah urutan?</h3>")
     parts.append(_outcome(pack))
     parts += _comparison_per_child(pack)
+    parts += agregat_item(pack)
     return bagian("banding", "Perbandingan dengan KPU", "".join(parts))
 
 

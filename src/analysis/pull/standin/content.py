@@ -206,9 +206,28 @@ def _aggregates(
     faults: list[flt.Fault],
 ) -> dict[str, bytes]:
     """``hhcw`` aggregate files of every region from the provinces to the desa."""
-    rows = {d: _rows(d, tps, votes, paslon, faults, jenis) for d in _DEPTHS}
+    docs = aggregate_docs(kpu, jenis, tps, votes, paslon, faults)
+    return {site.hhcw_path(kpu, Node(jenis, kode)): doc for kode, doc in docs.items()}
+
+
+def aggregate_docs(
+    kpu: KpuSite,
+    jenis: str,
+    tps: pl.DataFrame,
+    votes: pl.DataFrame,
+    paslon: pl.DataFrame,
+    faults: list[flt.Fault],
+    deepest: int = _DEPTHS[-2],
+) -> dict[str, bytes]:
+    """KPU's aggregate document of every region from the provinces down to ``deepest`` (4: the
+    desa), by KPU region code; ``tps``: one row per TPS × contest (``kode_tps``,
+    ``kode_kontestasi``, ``_ada``: a record is published, ``psu``, ``ts``); ``votes``: the
+    records' chart entries (``kode_tps``, ``paslon_id``, ``suara``). The demo writes its pulls'
+    aggregates with this too (:mod:`analysis.demo.sirekap`)."""
+    depths = _DEPTHS[: _DEPTHS.index(deepest) + 2]
+    rows = {d: _rows(d, tps, votes, paslon, faults, jenis) for d in depths}
     out = {}
-    for depth in _DEPTHS[:-1]:
+    for depth in depths[:-1]:
         width = site.CODE_DIGITS[depth]
         children = rows[depth + 1].with_columns(pl.col("kode").str.slice(0, width).alias("_p"))
         tables: dict[str, list[str]] = {}
@@ -227,5 +246,5 @@ def _aggregates(
                 else f'{{"chart":{chart}'
             )
             doc = f'{body},"table":{{{",".join(tables.get(kode, []))}}},"progres":{progres},"ts":{json.dumps(ts)}}}'
-            out[site.hhcw_path(kpu, Node(jenis, kode))] = doc.encode()
+            out[kode] = doc.encode()
     return out

@@ -145,14 +145,17 @@ def checks(s: Settings) -> list[Check]:
         ),
         *_contests(),
         *_figures(s),
-        unique(("kode_wilayah", "kode_kontestasi", "nomor_urut")),
+        unique(("kode_wilayah", "kode_kontestasi", "nomor_urut", "waktu_terima")),
     ]
 
 
 def prepare(df: pl.DataFrame, ref_tps: pl.DataFrame | None) -> pl.DataFrame:
-    """Σ suara per region × contest over the whole batch."""
+    """Σ suara per region × contest × received version over the whole batch."""
     return df.with_columns(
-        pl.col("suara").sum().over("kode_wilayah", "kode_kontestasi").alias(REGION_TOTAL)
+        pl.col("suara")
+        .sum()
+        .over("kode_wilayah", "kode_kontestasi", "waktu_terima")
+        .alias(REGION_TOTAL)
     )
 
 

@@ -1,0 +1,131 @@
+"""KPU against itself: its published aggregate per region beside the sum of its own per-TPS records.
+
+KPU's Sirekap site publishes, beside each TPS record, an aggregate per region (votes per paslon and
+``progres``: the TPS it says the region has and how many are in). In 2024 these often lagged or
+differed from the sum of the records KPU itself published (docs/domain.md §5); the difference is
+news for leadership. The pull keeps the aggregates it walked (``kpu/<pull>/agregat/<jenis>/``,
+:mod:`analysis.pull.folder`); ingest reads only the records. Reconciliation sets the aggregates of
+the latest pull by the as-of time beside the records in force then (the same pull's records:
+``rekon__wilayah_kontestasi_paslon``'s ``suara_kpu``) and the desk's TPS list
+(``rekon__wilayah_kontestasi``): ``rekon__agregat_wilayah_kontestasi_paslon``.
+
+Only the provinsi, kab/kota and kecamatan aggregates are compared (the tiers whose units read a
+pack); a desa's aggregate serves the pull's incremental fetch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analysis import read
+from analysis.domain import regions
+from analysis.pull.agregat import aggregates, region_contest
+from analysis.schemas import RECON_AGREGAT
+from analysis.settings import KpuSite
+
+#: The deepest tier compared (regions.TIERS index): the kecamatan.
+DEEPEST = 3
+
+
+@dataclass
+class KpuAggregates:
+    """KPU's aggregates of one pull as read (``pull.agregat.aggregates`` columns), its time and
+    the files that could not be read (each with its reason)."""
+
+    rows: pl.DataFrame
+    waktu_tarik: dt.datetime | None = None
+    tidak_terbaca: list[str] = field(default_factory=list)
+
+
+def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:
+    """The drop's latest pull folder taken by ``as_of`` (hidden, staged pulls are not pulls)."""
+    kpu = Path(raw) / "kpu"
+    if not kpu.is_dir():
+        return None
+    taken = [
+        p
+        for p in kpu.iterdir()
+        if p.is_dir() and read.PULL_RE.match(p.name) and read.path_pull(p.name) <= as_of
+    ]
+    return max(taken, key=lambda p: p.name) if taken else None
+
+
+def read_aggregates(raw: Path, as_of: dt.datetime, kpu: KpuSite) -> KpuAggregates | None:
+    """The aggregates of the latest pull by ``as_of``; None when that pull holds none."""
+    pull = latest_pull(raw, as_of)
+    if pull is None or not (pull / "agregat").is_dir():
+        return None
+    rows, bad = aggregates(pull, kpu, DEEPEST)
+    return KpuAggregates(rows, read.path_pull(pull.name), bad)
+
+
+def _contest_and_number(agg: pl.DataFrame, ref_paslon: pl.DataFrame) -> pl.DataFrame:
+    """Each paslon id's contest and nomor urut from the desk's reference; an id it lacks keeps
+    the contest of its region (null nomor urut)."""
+    ids = (
+        ref_paslon.select("paslon_id", "kode_kontestasi", "nomor_urut")
+        .drop_nulls("paslon_id")
+        .unique("paslon_id")
+    )
+    out = agg.join(ids, on="paslon_id", how="left")
+    missing = out.filter(pl.col("kode_kontestasi").is_null()).select("jenis_pemilihan", "kode")
+    fill = pl.DataFrame(
+        [(j, k, region_contest(j, k)) for j, k in missing.unique().rows()],
+        schema={"jenis_pemilihan": pl.String, "kode": pl.String, "_k": pl.String},
+        orient="row",
+    )
+    return (
+        out.join(fill, on=["jenis_pemilihan", "kode"], how="left")
+        .with_columns(pl.coalesce("kode_kontestasi", "_k").alias("kode_kontestasi"))
+        .drop("_k")
+    )
+
+
+def _inside_contest() -> pl.Expr:
+    """The region lies inside its contest's region: its aggregate's TPS count is the contest's
+    (a province's bupati/walikota aggregate counts the TPS of every kab/kota contest in it)."""
+    region = pl.col("kode_kontestasi").map_elements(regions.contest_region, return_dtype=pl.String)
+    return regions.inside_expr("kode_wilayah", region)
+
+
+def against_itself(
+    agg: KpuAggregates | None,
+    ref_paslon: pl.DataFrame,
+    wilayah: pl.DataFrame,
+    wilayah_status: pl.DataFrame,
+) -> pl.DataFrame:
+    """rekon__agregat_wilayah_kontestasi_paslon: KPU's aggregate beside the sum of its records in
+    force (``wilayah``) and its TPS count beside the desk's list (``wilayah_status``)."""
+    if agg is None or agg.rows.is_empty():
+        return RECON_AGREGAT.empty()
+    unit = ["kode_wilayah", "kode_kontestasi"]
+    sums = wilayah.select(*unit, "nomor_urut", pl.col("suara_kpu").alias("suara_tps"))
+    counts = wilayah_status.select(
+        *unit, pl.col("tps_kpu").alias("tps_tercatat"), pl.col("tps_diharapkan").alias("tps_desk")
+    )
+    out = (
+        _contest_and_number(agg.rows, ref_paslon)
+        .with_columns(regions.dotted_expr("kode").alias("kode_wilayah"))
+        .join(sums, on=[*unit, "nomor_urut"], how="left")
+        .join(counts, on=unit, how="left")
+        .with_columns(
+            regions.tier_expr("kode_wilayah").alias("tingkat"),
+            regions.parent_expr("kode_wilayah").alias("kode_induk"),
+            pl.col("suara_tps").fill_null(0),
+            pl.col("tps_tercatat").fill_null(0),
+            pl.col("tps_desk").fill_null(0),
+            pl.lit(agg.waktu_tarik, pl.Datetime("us", "UTC")).alias("waktu_tarik"),
+        )
+        .with_columns(
+            (pl.col("suara_agregat") - pl.col("suara_tps")).alias("selisih"),
+            pl.when(_inside_contest())
+            .then(pl.col("tps_total_kpu") - pl.col("tps_desk"))
+            .alias("selisih_tps"),
+        )
+    )
+    out = RECON_AGREGAT.conform(out).sort("kode_kontestasi", "kode_wilayah", "paslon_id")
+    return RECON_AGREGAT.check_key(out)

@@ -1,0 +1,100 @@
+"""KPU against itself (analysis.reconcile.agregat): the latest pull's aggregates beside the sum of
+KPU's own per-TPS records and the desk's TPS list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+
+from analysis.reconcile import agregat
+from analysis.schemas import PASLON
+from analysis.settings import default_settings
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+KPU = default_settings().kpu_pull.sites["pilkada"]
+C = "pkwkk-1674"
+
+
+def _pull(raw: Path, name: str, files: dict[str, object]) -> Path:
+    for rel, value in files.items():
+        f = raw / "kpu" / name / "agregat" / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(value if isinstance(value, str) else json.dumps(value), encoding="utf-8")
+    return raw / "kpu" / name
+
+
+def _agg(a: int, b: int, total: int, masuk: int) -> dict:
+    return {
+        "tungsura": {"chart": {"1000001": a, "1000002": b}},
+        "table": {},
+        "progres": {"total": total, "progres": masuk, "persen": 0},
+        "ts": "2024-11-28 13:00:00",
+    }
+
+
+def _inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    ref = PASLON.conform(
+        pl.DataFrame(
+            {"kode_kontestasi": [C, C], "nomor_urut": [1, 2], "paslon_id": ["1000001", "1000002"]}
+        )
+    )
+    units = ["16.74", "16.74.01", "16.74.02"]
+    wil = pl.DataFrame(
+        {
+            "kode_wilayah": [u for u in units for _ in (1, 2)],
+            "kode_kontestasi": [C] * 6,
+            "nomor_urut": [1, 2] * 3,
+            "suara_kpu": [300, 200, 100, 80, 200, 120],
+        }
+    )
+    stat = pl.DataFrame(
+        {
+            "kode_wilayah": units,
+            "kode_kontestasi": [C] * 3,
+            "tps_kpu": [9, 4, 5],
+            "tps_diharapkan": [10, 5, 5],
+        }
+    )
+    return ref, wil, stat
+
+
+def test_the_latest_pull_by_the_time_and_its_aggregates_against_the_records(tmp_path: Path):
+    _pull(tmp_path, "20241127T2000", {"pkwkk/167401.json": _agg(1, 1, 5, 1)})
+    _pull(
+        tmp_path,
+        "20241128T1330",
+        {
+            "pkwkk/1674.json": _agg(300, 200, 10, 9),
+            "pkwkk/167401.json": _agg(240, 80, 5, 4),  # 140 more than its own TPS records
+            "pkwkk/167402.json": _agg(200, 120, 6, 5),  # KPU says 6 TPS, the desk's list 5
+            "pkwkk/1674021001.json": _agg(9, 9, 1, 1),  # a desa: not compared
+            "pkwkk/167403.json": "<html>galat</html>",  # not an aggregate: listed, not read
+        },
+    )
+    (tmp_path / "kpu" / ".tarik-20241128T1400").mkdir()  # a staged pull is not a pull
+    as_of = dt.datetime(2024, 11, 28, 14, 0, tzinfo=WIB)
+    assert agregat.latest_pull(tmp_path, as_of).name == "20241128T1330"
+    early = dt.datetime(2024, 11, 28, 8, 0, tzinfo=WIB)
+    assert agregat.latest_pull(tmp_path, early).name == "20241127T2000"
+    agg = agregat.read_aggregates(tmp_path, as_of, KPU)
+    assert agg.waktu_tarik == dt.datetime(2024, 11, 28, 6, 30, tzinfo=dt.UTC)
+    assert len(agg.tidak_terbaca) == 1 and "167403.json" in agg.tidak_terbaca[0]
+    out = agregat.against_itself(agg, *_inputs())
+    assert sorted(out["kode_wilayah"].unique()) == ["16.74", "16.74.01", "16.74.02"]
+    odd = out.filter(pl.col("selisih") != 0)
+    assert odd.select(
+        "kode_wilayah", "nomor_urut", "suara_agregat", "suara_tps", "selisih"
+    ).rows() == [("16.74.01", 1, 240, 100, 140)]
+    tps = out.filter(pl.col("selisih_tps") != 0).select("kode_wilayah", "tps_total_kpu", "tps_desk")
+    assert tps.unique().rows() == [("16.74.02", 6, 5)]
+    assert out.filter(pl.col("kode_wilayah") == "16.74.01")["tps_tercatat"].to_list() == [4, 4]
+
+
+def test_no_aggregates_no_rows(tmp_path: Path):
+    (tmp_path / "kpu" / "20241128T1330" / "tps").mkdir(parents=True)
+    as_of = dt.datetime(2024, 11, 28, 14, 0, tzinfo=WIB)
+    assert agregat.read_aggregates(tmp_path, as_of, KPU) is None
+    assert agregat.against_itself(None, *_inputs()).is_empty()
