@@ -27,7 +27,7 @@ LAB_ARGS ?=
 LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 BRIEF_ARGS := $(if $(DATE),--date $(DATE)) $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW)) $(if $(WAIT),--wait)
 
-.PHONY: help setup daily-brief demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench simulasi lab lint format clean
+.PHONY: help setup daily-brief schedule schedule-install demo ingest reconcile pull-kpu demo-kpu-server templates checks-doc map-asset test test-fast bench simulasi lab lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +67,15 @@ pull-kpu: .venv/.synced ## Pull KPU's published results for SCOPE into the drop 
 demo-kpu-server: .venv/.synced ## Serve the demo drop at KPU's paths on 127.0.0.1 (DESK=<new drop> gets its desk side)
 	$(VENV_PY) -m analysis demo-kpu-server $(if $(SCOPE),--scope $(SCOPE)) $(if $(PORT),--port $(PORT)) $(if $(DESK),--desk-drop $(DESK))
 
+# The scheduled daily brief (SCOPE, DEPTH, RAW as for daily-brief; every settings.run.schedule_every_minutes)
+SCHEDULE_ARGS := $(if $(SCOPE),--scope $(SCOPE)) $(if $(DEPTH),--depth $(DEPTH)) $(if $(RAW),--raw $(RAW)) $(if $(DATE),--date $(DATE))
+
+schedule: .venv/.synced ## Print the systemd service + timer (and a cron line) running daily-brief every 30 min for this checkout
+	$(VENV_PY) -m analysis schedule $(SCHEDULE_ARGS)
+
+schedule-install: .venv/.synced ## Install and enable those units as user units (systemctl --user); without systemd: the cron line
+	$(VENV_PY) -m analysis schedule --install $(SCHEDULE_ARGS)
+
 templates: .venv/.synced ## Write the Excel/CSV input templates for field staff into reports/templates/
 	$(VENV_PY) -m analysis templates
 
@@ -87,8 +96,8 @@ test: .venv/.synced ## Run the whole test suite (unit, end to end, headless brow
 test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser tests)
 	$(VENV_PY) -m pytest -m "not slow"
 
-bench: .venv/.synced ## Benchmark ingest, reconcile and the national pack set (prints timings and memory)
-	$(VENV_PY) -m analysis bench
+bench: .venv/.synced ## Benchmark the stages and the count-night re-runs on the national demo (SCOPE=<unit> for another)
+	$(VENV_PY) -m analysis bench $(if $(SCOPE),--scope $(SCOPE))
 
 simulasi: .venv/.synced ## Simulated count nights: coverage of the projections' 95% intervals (seeded)
 	$(VENV_PY) -m analysis simulasi

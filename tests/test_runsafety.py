@@ -216,6 +216,7 @@ def test_a_second_run_stops_with_one_line_naming_the_holder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     s = _settings(tmp_path)
+    (tmp_path / "reports").mkdir()  # the desk's reports folder, where a monitor reads the status
     holder = _start_holder(tmp_path / "processed" / "demo-16", 60)
     try:
         assert daily.run(_args(scope="16"), s) == 3
@@ -223,6 +224,13 @@ def test_a_second_run_stops_with_one_line_naming_the_holder(
         assert f"proses {holder.pid}" in line and "sejak " in line and "--wait" in line
         assert "sedang dipakai" in line and "WIB" in line
         assert not (tmp_path / "raw").exists()  # nothing ran: not even the demo
+        # ...and the refused run left its status line and its log (issue 15, item 3)
+        status = json.loads((tmp_path / "reports" / "status.json").read_text(encoding="utf-8"))
+        assert status["kode_keluar"] == 3 and status["keadaan"].startswith("ditolak: run lain")
+        assert status["indeks"] is None and status["laporan"] is None
+        assert line in Path(status["log"]).read_text(encoding="utf-8")
+        txt = (tmp_path / "reports" / "status.txt").read_text(encoding="utf-8")
+        assert txt.count("\n") == 1 and "kode 3" in txt and "indeks tidak berubah" in txt
     finally:
         holder.kill()
         holder.wait()
@@ -437,7 +445,7 @@ if __name__ == "__main__":
         run={"min_free_mb": 0},
     )
     args = argparse.Namespace(date=None, scope="16.74", depth=0, raw=root / "raw" / "demo-1674",
-                              workers=0, wait=False)
+                              workers=0, wait=False, full=True)  # every run writes
     sys.exit(daily.run(args, s))
 """
 

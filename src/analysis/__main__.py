@@ -26,6 +26,10 @@ STAGES: dict[str, tuple[str, str]] = {
         "analysis.daily",
         "the scheduled job: demo if needed, ingest, reconcile, analyse, packs",
     ),
+    "schedule": (
+        "analysis.schedule",
+        "print (or --install) a systemd timer running daily-brief every half hour; cron otherwise",
+    ),
     "pull-kpu": ("analysis.pull.run", "pull KPU's published results for the scope into a drop"),
     "demo-kpu-server": ("analysis.pull.standin", "serve a demo drop at KPU's paths, locally"),
     "bench": ("analysis.bench", "benchmark the stages on the national scenario"),

@@ -1,5 +1,8 @@
 """``make bench``: measure the stages on the national scenario (a benchmark, never a test).
 
+Then the count-night figures (:mod:`analysis.bench_night`): a re-run with no new files, one
+kab/kota's new files, and a full run, each with the packs it re-rendered.
+
 Each stage runs in a fresh spawned process, so its wall time includes its own imports and its peak
 memory (max RSS) is its own. Prints a table and writes ``reports/bench/bench.json``.
 """
@@ -164,6 +167,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="packs run through the naive one-papermill-command-per-pack loop",
     )
     parser.add_argument("--skip-packs", action="store_true")
+    parser.add_argument(
+        "--skip-night", action="store_true", help="skip the count-night (incremental) figures"
+    )
+    parser.add_argument(
+        "--night-only", action="store_true", help="only the count-night (incremental) figures"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,6 +187,27 @@ def run(args: argparse.Namespace) -> int:
     )
     if not (raw / "manifest.json").exists():
         results.append(run_stage("generate demo", _generate, scope=args.scope, out=raw))
+    if not args.night_only:
+        results += _stages(args, raw, processed, reports)
+    if not args.skip_night:
+        from analysis.bench_night import run_night
+
+        results += run_night(args.scope, run_stage)
+    reports.mkdir(parents=True, exist_ok=True)
+    out = reports / "bench.json"
+    out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    for r in results:
+        if r.get("detail"):
+            console.say(f"  {r['stage']}: {json.dumps(r['detail'], default=str)}")
+    console.say(f"written {out}")
+    return 1 if any(r["error"] for r in results) else 0
+
+
+def _stages(
+    args: argparse.Namespace, raw: Path, processed: Path, reports: Path
+) -> list[dict[str, Any]]:
+    """Each stage alone on the scenario: ingest cold and again, reconcile, analyse, packs."""
+    results = []
     shutil.rmtree(processed, ignore_errors=True)
     results.append(run_stage("ingest + validate (cold)", _ingest, raw=raw, processed=processed))
     results.append(run_stage("ingest again (same files)", _ingest, raw=raw, processed=processed))
@@ -195,11 +225,4 @@ def run(args: argparse.Namespace) -> int:
                 naive_sample=args.naive_sample,
             )
         )
-    reports.mkdir(parents=True, exist_ok=True)
-    out = reports / "bench.json"
-    out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
-    for r in results:
-        if r.get("detail"):
-            console.say(f"  {r['stage']}: {json.dumps(r['detail'], default=str)}")
-    console.say(f"written {out}")
-    return 1 if any(r["error"] for r in results) else 0
+    return results

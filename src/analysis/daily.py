@@ -5,7 +5,11 @@ folder (:mod:`analysis.runlock`) → demo drop (generated when no raw drop is gi
 generation of the processed folder and of the report date's folder (:mod:`analysis.publish`) →
 ingest + validate → reconcile (as of the report time, and as of the previous report when the
 history lacks it) → analyse (screens, kerawanan, follow-up) → briefing packs for the scope's unit
-and its descendants → both generations published. Each stage prints its timing.
+and its descendants → both generations published. Each stage prints its timing, and whether it
+ran or was skipped and why: a stage whose inputs' content hashes equal those the previous
+generation recorded is skipped, and only the packs whose inputs changed are rendered
+(:mod:`analysis.incremental`, :mod:`analysis.packs.carry`; ``--full`` recomputes everything). A
+run that finds nothing new writes nothing: the published generations stay.
 
 A failed analytic or a failed pack does not stop the packs; either makes the exit code 1 and the
 run is published (its index says what failed). A run stopped by an error publishes nothing; the
@@ -21,12 +25,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from analysis import console, preflight, publish, runguard
+from analysis import console, incremental, preflight, publish, runguard, runlog
 from analysis.demo.marker import is_demo
 from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
+
+if TYPE_CHECKING:
+    from analysis.packs.results import BriefResult
 
 
 def demo_scope_for(scope: str) -> str:
@@ -71,6 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--wait", action="store_true", help="wait for another run on the same folder to finish"
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="recompute every stage and pack, whatever the previous run recorded",
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class Plan:
     drop: str
     processed: Path  # the published processed folder (a link to its current generation)
     reports: Path  # the reports root; the run publishes reports/<date>
+    full: bool = False  # recompute everything (no stage skipped, no pack carried)
 
 
 def check(args: argparse.Namespace, s: Settings) -> Plan:
@@ -100,11 +114,17 @@ def check(args: argparse.Namespace, s: Settings) -> Plan:
     preflight.writable_folder(paths.reports, "folder laporan", s.run.min_free_mb)
     if raw is None:
         preflight.writable_folder(paths.raw, "folder drop mentah", s.run.min_free_mb)
-    return Plan(scope, depth, date, raw, drop, processed, paths.reports)
+    full = bool(getattr(args, "full", False))
+    return Plan(scope, depth, date, raw, drop, processed, paths.reports, full)
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """The daily brief; its console output kept as a log, its status line written (analysis.runlog)."""
     s = settings or default_settings()
+    return runlog.recorded(s, lambda: _run(args, s))
+
+
+def _run(args: argparse.Namespace, s: Settings) -> int:
     from analysis.packs.share import ShareError
     from analysis.packs.share import preflight as share_preflight
 
@@ -151,7 +171,14 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
     raw = plan.raw or _demo_drop(plan, s)
     demo, date, as_of, previous = _clock(raw, plan, s)
     gen_id = publish.new_id()
+    # a record of skipped stages is trusted only in the generation the daily run wrote it in (a
+    # single-stage command writes a generation without it): gen_id, then the published ones' ids
+    ids = (
+        gen_id,
+        *(_generation_id(live) for live in (plan.processed, plan.reports / date.isoformat())),
+    )
     lives = [plan.processed, plan.reports / date.isoformat()]
+    ok = True  # stays so when the run finds nothing new (publish.Unchanged)
     with publish.staged(lives, gen_id) as (processed, reports_day):
         ok = _stages(
             raw,
@@ -164,45 +191,40 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
             date,
             as_of,
             previous,
-            gen_id,
+            ids,
         )
     index = plan.reports / date.isoformat() / "index.html"
+    runlog.note(index=index, generasi=gen_id)
     console.say(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {index}", block=True)
     return 0 if ok else runguard.EXIT_FAILURES
 
 
+def _generation_id(live: Path) -> str | None:
+    now = publish.current(live)
+    return now.parent.name if now is not None else None
+
+
 def _stages(
     raw: Path, processed: Path, reports: Path, plan: Plan, workers: int, s: Settings,
-    demo: bool, date: dt.date, as_of: dt.datetime, previous: dt.datetime | None, gen_id: str,
+    demo: bool, date: dt.date, as_of: dt.datetime, previous: dt.datetime | None,
+    ids: tuple[str, str | None, str | None],
 ) -> bool:  # fmt: skip
-    """Ingest, reconcile, analyse and the packs into the new generations; True when all went well."""
-    t0 = _stage(f"ingest + validate: {raw} → {plan.processed}")
-    from analysis import ingest
+    """Ingest, reconcile, analyse and the packs into the new generations; True when all went well.
 
-    accounting = ingest.run_ingest(raw, processed, s)
-    for message in accounting.messages:
-        console.say(message)
-    console.say(accounting.table(), block=True)
-    from analysis.reconcile import sample
-
-    console.say(sample.take_in(raw, processed).line())
-    _done(t0)
-
-    t0 = _stage(f"reconcile as of {as_of.isoformat()}")
-    from analysis import reconcile
-
-    # a province or kab/kota demo replays the desk's runs over the count night (docs/domain.md
-    # §11), so the packs can show the projection over the night; each kept run is made once. The
-    # national demo does not: each replayed run is a full national reconciliation.
-    replay = demo and plan.scope != regions.NATIONAL
-    night = [t for t in s.demo.night_runs if t < as_of] if replay else []
-    for t in sorted({*night, *([previous] if previous else [])}):
-        if not reconcile.has_history(processed, t):
-            reconcile.run_reconcile(processed, t, s, raw=raw)
-    previous = previous or reconcile.previous_run(processed, as_of)
-    reconcile.run_reconcile(processed, as_of, s, previous, raw=raw)
-    _done(t0)
-
+    Each stage runs only when the hashes of its inputs differ from those the previous generation
+    recorded (:mod:`analysis.incremental`); a run that finds nothing new raises
+    :class:`~analysis.publish.Unchanged`, so the published generations stay as they are.
+    """
+    gen_id = ids[0]
+    rec = incremental.Record.load(processed, ids[1], gen_id)
+    if plan.full:
+        rec.stages.clear()
+    base = {
+        "pengaturan": incremental.settings_fingerprint(s),
+        "kode": incremental.code_fingerprint(),
+    }
+    _ingest(raw, processed, s, rec, base)
+    previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
     run_info = {
         "demo": demo,
         "raw": str(raw),
@@ -212,30 +234,163 @@ def _stages(
         "tanggal": date.isoformat(),
         "scope": plan.scope,
         "code_version": code_version(),
+    }
+    _write_run_info(processed, run_info, rec, gen_id)
+    failed = _analyse(processed, s, rec, base)
+    from analysis.packs import kilat  # flash reports of new kritis problems (issue 15, item 4)
+
+    flashed = kilat.run_stage(processed, reports / date.isoformat(), plan.scope, as_of, previous, demo, gen_id, s)  # fmt: skip
+    result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, ids)
+    for line in failed:
+        console.say(line, stream=sys.stderr)
+    if not rec.ran:
+        console.say(
+            "\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap", block=True
+        )
+        raise publish.Unchanged
+    rec.save()
+    return (result is None or result.ok) and not failed and flashed
+
+
+def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict) -> None:
+    t0 = _stage(f"ingest + validate: {raw}")
+    files, change = rec.drop_parts(raw)
+    parts = {"berkas": files, "versi_pembaca": incremental.reader_version(), **base}
+    decision = rec.decide("ingest", parts, {"berkas": change})
+    console.say(decision.line())
+    if decision.run:
+        from analysis import ingest
+        from analysis.reconcile import sample
+
+        rec.forget("ingest")
+        accounting = ingest.run_ingest(raw, processed, s)
+        for message in accounting.messages:
+            console.say(message)
+        console.say(accounting.table(), block=True)
+        console.say(sample.take_in(raw, processed).line())
+    rec.done("ingest", parts, decision.run)
+    _done(t0)
+
+
+def _reconcile(
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, plan: Plan, demo: bool,
+    as_of: dt.datetime, previous: dt.datetime | None,
+) -> dt.datetime | None:  # fmt: skip
+    """Reconcile as of the report time; returns the previous report time the run compares with.
+
+    A demo replays the desk's earlier runs (the previous report; over the count night for a
+    province or kab/kota demo, docs/domain.md §11): reconstructions from the files, so they are
+    made again whenever the stage runs. A real desk's kept runs are records: made only if absent.
+    The national demo does not replay the night: each would be a full national reconciliation."""
+    from analysis import reconcile
+
+    t0 = _stage(f"reconcile as of {as_of.isoformat()}")
+    replay = demo and plan.scope != regions.NATIONAL
+    night = [t for t in s.demo.night_runs if t < as_of] if replay else []
+    times = sorted({*night, *([previous] if previous else [])})
+    parts = {
+        "hulu": rec.fingerprint("ingest"),
+        "waktu_acuan": as_of.isoformat(),
+        "sebelumnya": previous.isoformat() if previous else "",
+        "malam": incremental.digest([t.isoformat() for t in times]),
+        **base,
+    }
+    decision = rec.decide("reconcile", parts)
+    console.say(decision.line())
+    if decision.run:
+        rec.forget("reconcile")
+        for t in times:
+            if demo or not reconcile.has_history(processed, t):
+                reconcile.run_reconcile(processed, t, s, raw=raw)
+    previous = previous or reconcile.previous_run(processed, as_of)
+    if decision.run:
+        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw)
+    rec.done("reconcile", parts, decision.run)
+    _done(t0)
+    return previous
+
+
+def _write_run_info(processed: Path, facts: dict, rec: incremental.Record, gen_id: str) -> None:
+    """``run.json``: the run's facts, with when it ran; rewritten only when a stage ran or the
+    facts changed (a run that changed nothing leaves it as the run that made the data wrote it)."""
+    from analysis.packs.load import run_facts
+
+    if not rec.ran and run_facts(processed) == facts:
+        return
+    stamp = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "generasi": gen_id,
     }
-    publish.write_text_atomic(processed / "run.json", json.dumps(run_info, indent=2))
+    publish.write_text_atomic(processed / "run.json", json.dumps({**facts, **stamp}, indent=2))
 
+
+def _analyse(processed: Path, s: Settings, rec: incremental.Record, base: dict) -> list[str]:
+    """Screens, kerawanan, follow-up; the lines of the steps that failed."""
     t0 = _stage("analyse: screens, kerawanan, follow-up")
-    from analysis.analyse.stage import run_analyse
+    parts = {"hulu": rec.fingerprint("reconcile"), **base}
+    decision = rec.decide("analyse", parts)
+    console.say(decision.line())
+    failed: list[str] = []
+    if decision.run:
+        from analysis.analyse.stage import run_analyse
 
-    analysed = run_analyse(processed, s)
+        rec.forget("analyse")
+        analysed = run_analyse(processed, s)
+        failed = [f"analitik gagal: {o.step.id} — {o.pesan}" for o in analysed.failed]
+    if not failed:
+        rec.done("analyse", parts, decision.run)
     _done(t0)
+    return failed
+
+
+def _packs(
+    processed: Path, reports: Path, plan: Plan, workers: int, s: Settings, date: dt.date,
+    rec: incremental.Record, base: dict, facts: dict, ids: tuple[str, str | None, str | None],
+) -> BriefResult | None:  # fmt: skip
+    """The packs of the scope: prepared inputs and packs only where their inputs changed."""
+    from analysis.packs import carry, execute
 
     t0 = _stage(f"briefing packs: {plan.scope} and {plan.depth} tier(s) below")
-    from analysis.packs import execute
-
+    inputs = {"hulu": rec.fingerprint("analyse"), "run": incremental.digest(facts), **base}
+    prepare = rec.decide("inputs", inputs)
+    console.say(prepare.line())
+    day = reports / date.isoformat()
+    day_record = {} if plan.full else carry.read_record(day, ids[2])
+    parts = {
+        "hulu": incremental.digest(inputs),
+        "lingkup": incremental.digest([plan.scope, plan.depth, date.isoformat()]),
+        "bagikan": incremental.digest(s.share.model_dump(mode="json")),
+        **base,
+    }
+    before = day_record.get("tahap")
+    decision = incremental.Record(day, ids[0], {"paket": before} if before else {}).decide(
+        "paket", parts
+    )
+    console.say(decision.line())
+    if not (decision.run or prepare.run):
+        rec.done("inputs", inputs, False)
+        n = len(day_record.get("paket", {}))
+        console.say(f"paket: 0 dirender ulang, {n} dibawa (masukan sama)")
+        _done(t0)
+        return None
+    rec.forget("inputs")
     result = execute.make_packs(
-        date=date,
-        scope=plan.scope,
-        depth=plan.depth,
-        processed_dir=processed,
-        reports_dir=reports,
-        workers=workers,
-        share=s.share,
+        date=date, scope=plan.scope, depth=plan.depth, processed_dir=processed,
+        reports_dir=reports, workers=workers, share=s.share, prepare=prepare.run,
+        previous=day_record.get("paket", {}),
+    )  # fmt: skip
+    rec.done("inputs", inputs, True)
+    records = {
+        r.kode_wilayah: carry.pack_record(
+            r, result.fingerprints[r.kode_wilayah], r.waktu_data, ids[0]
+        )
+        for r in result.packs
+        if r.status == "ok" and r.kode_wilayah in result.fingerprints
+    }
+    carry.write_record(day, ids[0], {"tahap": parts if result.ok else {}, "paket": records})
+    n_new = len(result.rendered)
+    console.say(
+        f"paket: {n_new} dirender ulang, {len(result.packs) - n_new} dibawa (tidak berubah)"
     )
     _done(t0)
-    for o in analysed.failed:
-        console.say(f"analitik gagal: {o.step.id} — {o.pesan}", stream=sys.stderr)
-    return result.ok and analysed.ok
+    return result

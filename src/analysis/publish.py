@@ -196,14 +196,24 @@ def new_id() -> str:
     return f"{now:%Y%m%dT%H%M%S}.{now.microsecond:06d}-{os.getpid()}"
 
 
+class Unchanged(Exception):  # noqa: N818 — a signal, not an error
+    """Raised inside :func:`staged` by a run that found nothing new: its generations are
+    discarded and the published ones stay, so nothing a reader sees changes on disk."""
+
+
 @contextmanager
 def staged(lives: list[Path], gen_id: str | None = None) -> Iterator[list[Path]]:
     """New generations of ``lives`` (same id) to write into; all published when the block ends,
-    all discarded when it raises (the links stay on the previous generations)."""
+    all discarded when it raises (the links stay on the previous generations; :class:`Unchanged`
+    is not raised further)."""
     gid = gen_id or new_id()
     gens = [Generation(live, gid) for live in lives]
     try:
         yield [g.start() for g in gens]
+    except Unchanged:
+        for g in gens:
+            g.discard()
+        return
     except BaseException:
         for g in gens:
             g.discard()

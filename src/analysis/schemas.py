@@ -1140,6 +1140,24 @@ ANALITIK_LANGKAH = _d(
     nullable=("pesan", "n_baris", "waktu_acuan"),
 )
 
+TINDAK_LANJUT_KILAT = _d(
+    "tindak_lanjut__kilat_masalah",
+    "one row per problem ever seen that calls for a flash report (a verified kritis incident, a "
+    "contest whose discrepancy could change the order), inside the scopes of the runs so far",
+    ("id_masalah",),
+    {
+        "id_masalah": "str",  # "insiden:<id_insiden>" or "kontestasi:<kode_kontestasi>"
+        "jenis": "str",  # insiden | selisih
+        "kode_wilayah": "str",  # the unit concerned: the incident's place, the contest's region
+        "pertama_terlihat": "datetime",  # as_of of the first run that saw it
+        "aktif": "bool",  # it called for a flash report in the latest run whose scope holds it
+        "id_kilat": "str",  # the flash report made for it (null: already there at the baseline)
+    },
+    "The flash reports' memory (analysis.packs.kilat): a problem is new, and gets a flash report, "
+    "when it was not active in the previous run.",
+    nullable=("id_kilat",),
+)
+
 ANALYTICS: tuple[Dataset, ...] = (
     ANALITIK_PENAPISAN_TPS,
     ANALITIK_PENAPISAN_WILAYAH,
@@ -1518,6 +1536,7 @@ ALL: tuple[Dataset, ...] = (
     REKAP_REVISI,
     RECON_AGREGAT,
     *ANALYTICS,
+    TINDAK_LANJUT_KILAT,  # written by the flash reports (analysis.packs.kilat), not by analyse
     *PACK_INPUTS,
 )
 BY_NAME: dict[str, Dataset] = {d.name: d for d in ALL}

@@ -347,6 +347,8 @@ class RunSafety(_Strict):
     """What a run checks before any work (analysis.preflight); reasons in settings.yaml."""
 
     min_free_mb: int = Field(default=500, ge=0)
+    log_keep: int = Field(default=336, ge=1)
+    schedule_every_minutes: int = Field(default=30, ge=1, le=1440)
 
 
 class PassphraseSource(_Strict):

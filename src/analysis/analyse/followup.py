@@ -149,6 +149,18 @@ def _due(first_seen: pl.Expr, severity: pl.Expr, tz: str, pb: Playbook) -> tuple
     return due, words
 
 
+def due_of(
+    first_seen: dt.datetime, severity: str, tz: str, pb: Playbook | None = None
+) -> tuple[dt.datetime | None, str | None]:
+    """(due time UTC, its words) of one problem first seen at ``first_seen`` (the playbook's rule)."""
+    due, words = _due(pl.col("t"), pl.col("s"), tz, pb or playbook())
+    one = pl.DataFrame(
+        {"t": [first_seen.astimezone(dt.UTC)], "s": [severity]},
+        schema={"t": pl.Datetime("us", "UTC"), "s": pl.String},
+    ).select(due.alias("due"), words.alias("words"))
+    return one["due"][0], one["words"][0]
+
+
 def incident_problems(incidents: pl.DataFrame, as_of: dt.datetime | None) -> pl.DataFrame:
     """Open incidents (not selesai, not dibantah) reported by ``as_of``, as follow-up items.
 

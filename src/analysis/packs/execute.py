@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis import console
 from analysis.domain import regions
@@ -51,6 +51,9 @@ from analysis.packs.results import BriefResult, PackResult, ShareOutcome
 from analysis.packs.share import SharePlan
 from analysis.publish import disk_full
 from analysis.settings import Share, default_settings
+
+if TYPE_CHECKING:
+    from analysis.packs.carry import Carry
 
 
 class PackInputError(RuntimeError):
@@ -285,6 +288,7 @@ def make_packs(
     progress: bool = True,
     prepare: bool = True,
     share: Share | None = None,
+    previous: dict[str, dict[str, Any]] | None = None,
 ) -> BriefResult:
     """Make the packs of ``scope`` and its descendants down to ``depth`` tiers for ``date``, with
     their annexes, locked editions and bundles per recipient (``share``, default: the settings').
@@ -292,6 +296,11 @@ def make_packs(
     Raises :class:`PackParameterError` (before executing anything) when a pack's parameters are
     invalid or the share settings cannot be met (:class:`~.share.ShareError`); a pack that fails
     while executing is recorded in the result and the index instead.
+
+    ``previous`` (per pack, the record of the previous generation of this report date): the run
+    is incremental (:mod:`.carry`): the inputs are prepared first, every pack is fingerprinted, and
+    only those whose fingerprint changed (and their ancestors) are rendered; the others are
+    carried as they are in the new generation.
     """
     start = time.perf_counter()
     paths = default_settings().paths.resolved()
@@ -316,17 +325,25 @@ def make_packs(
     share = share or default_settings().share
     plan = plan_share(share, {j.tingkat for j in jobs}, run.demo, say=_say)
     result.share_notes = list(plan.notes)
+    before = (lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None
+    picked = None
+    from analysis.packs import carry
+
+    if previous is not None:  # incremental: the inputs first, then only the packs that changed
+        if before:
+            before()
+        before = None
+        t0 = time.perf_counter()
+        picked = carry.decide(jobs, previous, carry.run_parts(processed.resolve(), plan))
+        result.fingerprints = picked.fingerprints
+        if progress:
+            _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
+    todo = picked.render if picked is not None else jobs
     with passphrases_hidden(share):
-        result.packs = execute_packs(
-            jobs,
-            notebook,
-            workers=workers,
-            progress=progress,
-            before=(lambda: _prepare_with_notice(processed.resolve(), progress))
-            if prepare
-            else None,
-            share=plan,
-        )
+        made = execute_packs(
+            todo, notebook, workers=workers, progress=progress, before=before, share=plan
+        ) if todo else []  # fmt: skip
+    result.packs = _with_carried(jobs, made, picked, previous or {}, run.as_of)
     result.as_of = run.as_of
     result.zona, result.tz = regions.desk_zone(scope)
     add_status(result, processed)
@@ -334,6 +351,23 @@ def make_packs(
     result.seconds = time.perf_counter() - start
     write_index(result)
     return result
+
+
+def _with_carried(
+    jobs: list[PackJob], made: list[PackResult], picked: Carry | None,
+    previous: dict[str, dict[str, Any]], as_of: dt.datetime | None,
+) -> list[PackResult]:  # fmt: skip
+    """The run's packs in plan order: those made now, and the carried ones as they were."""
+    if picked is None:
+        return made
+    for r in made:
+        r.waktu_data, r.berubah = (as_of.isoformat() if as_of else None), True
+    from analysis.packs import carry
+
+    by_code = {r.kode_wilayah: r for r in made}
+    for job in picked.carried:
+        by_code[job.kode_wilayah] = carry.carried_result(job, previous[job.kode_wilayah])
+    return [by_code[j.kode_wilayah] for j in jobs]
 
 
 def _say(line: str) -> None:

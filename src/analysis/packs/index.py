@@ -3,6 +3,7 @@ notebook, annexes) and size; and the archive page listing every report date (``r
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from dataclasses import asdict
@@ -12,6 +13,7 @@ import polars as pl
 
 from analysis import catalog, reference
 from analysis.fmt import angka, tanggal, tanggal_waktu
+from analysis.packs.kilat import index_section as kilat_section
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
 from analysis.packs.render import TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
@@ -109,6 +111,27 @@ def _bundles(result: BriefResult) -> str:
     )
 
 
+#: Whether a pack was rendered in this run (analysis.packs.carry); nothing when not known.
+_CHANGED: dict[bool | None, str] = {
+    True: " · <strong>diperbarui di run ini</strong>",
+    False: " · tetap (masukannya tidak berubah)",
+}
+
+
+def _data_time(p: PackResult, result: BriefResult) -> str:
+    """The data time the pack shows: its own (a carried pack keeps its run's), else the run's."""
+    t = dt.datetime.fromisoformat(p.waktu_data) if p.waktu_data else result.as_of
+    return tanggal_waktu(t, result.tz, result.zona) if t else "–"
+
+
+def _carried_note(result: BriefResult) -> str:
+    """``; 3 diperbarui di run ini, 15 tetap`` when the run carried packs over."""
+    if all(p.berubah is None for p in result.packs):
+        return ""
+    n = len(result.rendered)
+    return f"; {angka(n)} diperbarui di run ini, {angka(len(result.packs) - n)} tetap"
+
+
 def _row(p: PackResult, result: BriefResult) -> str:
     target = p.html if p.status == "ok" and p.html else p.ipynb
     link = target.relative_to(result.out_dir).as_posix()
@@ -125,13 +148,13 @@ def _row(p: PackResult, result: BriefResult) -> str:
         )
     else:
         state = '<span class="ok">ok</span>'
-    waktu = tanggal_waktu(result.as_of, result.tz, result.zona) if result.as_of else "–"
+    waktu = _data_time(p, result)
     return (
         f'<tr class="{p.status}" data-kode="{html.escape(p.kode_wilayah)}">'
         f'<td><a href="{html.escape(link, quote=True)}" title="{label}">{html.escape(p.nama)}</a>'
         f"<br><small>{html.escape(p.kode_wilayah)} · "
         f"{TINGKAT_SINGKAT.get(p.tingkat, html.escape(p.tingkat))} · data per {html.escape(waktu)}"
-        f"</small></td><td>{state}</td>"
+        f"{_CHANGED.get(p.berubah, '')}</small></td><td>{state}</td>"
         f"<td><small>{_links(p, result.out_dir)}</small></td>"
         f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td>'
         f"<td>{_share_cell(result, p)}</td></tr>"
@@ -146,6 +169,7 @@ def render_index(result: BriefResult) -> str:
     ringkas = (
         f"{angka(len(result.packs) - n_fail)} dari {angka(len(result.packs))} laporan berhasil dibuat"
         + (f"; <strong>{angka(n_fail)} gagal</strong>" if n_fail else "")
+        + _carried_note(result)
     )
     title = f"Daftar Laporan Harian Desk Pilkada · {tanggal(result.date)}"
     banner = (
@@ -182,7 +206,7 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 <main class="laporan">
 <p class="klasifikasi">TERBATAS</p>
 {banner}<h1>{html.escape(title)}</h1>
-<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya. <a href="../{ARCHIVE}">Laporan hari-hari sebelumnya</a>.</p>
+{kilat_section(result.out_dir)}<p>{ringkas}. Lingkup: {html.escape(reference.unit_name(result.scope))} dan {result.depth} tingkat di bawahnya. <a href="../{ARCHIVE}">Laporan hari-hari sebelumnya</a>.</p>
 <div class="tabel-gulir"><table class="tabel">
 <thead><tr><th>Wilayah · tingkat · data per</th><th>Status</th><th>Tautan</th><th class="angka">Ukuran</th><th>Untuk dikirim</th></tr></thead>
 <tbody>

@@ -103,6 +103,19 @@ def read_run_info(processed_dir: Path | str) -> RunInfo:
     )
 
 
+#: run.json fields that say when a run ran, not what it ran on.
+RUN_STAMPS = ("generated_at", "generasi")
+
+
+def run_facts(processed_dir: Path | str) -> dict | None:
+    """run.json without its stamps (when the run ran, its generation); None when unreadable."""
+    try:
+        d = json.loads((Path(processed_dir) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: v for k, v in d.items() if k not in RUN_STAMPS}
+
+
 # --- The pack ----------------------------------------------------------------------------------
 
 
@@ -453,11 +466,22 @@ def _load_context(pack: Pack, root: Path) -> None:
     pack.sumber = _scan(PAKET_SUMBER_BERKAS, root, files)
     scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
     pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
-    pack.tindak_lanjut = table(PAKET_TINDAK_LANJUT, root)
+    pack.tindak_lanjut = _scan(PAKET_TINDAK_LANJUT, root, _followup_rows(pack))
     pack.penapisan = _scan(PAKET_PENAPISAN_TPS, root, regions.inside_expr("kode_desa", unit))
     pack.penapisan_wilayah = _scan(
         PAKET_PENAPISAN_WILAYAH, root, regions.inside_expr("kode_wilayah", kab)
     )
+
+
+def _followup_rows(pack: Pack) -> pl.Expr:
+    """The follow-up items a pack uses: those placed inside its unit (its list) and those of the
+    incidents it shows (their action and owner), so its fingerprint does not move with another
+    unit's items (analysis.packs.carry)."""
+    mine = regions.inside_expr("kode_wilayah", pack.kode_wilayah)
+    if pack.insiden is None or pack.insiden.is_empty():
+        return mine
+    ids = ("insiden:" + pack.insiden["id_insiden"]).implode()
+    return mine | pl.col("id_masalah").is_in(ids)
 
 
 def _load_names(pack: Pack, root: Path) -> None:

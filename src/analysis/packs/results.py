@@ -36,6 +36,10 @@ class PackResult:
     status_wilayah: str = ""  # the unit's own traffic light (aman | perhatian | kritis; "" unknown)
     judul_status: str = ""  # the status headline: the unit's and its children's
     share: ShareOutcome = field(default_factory=ShareOutcome)
+    # an incremental run (analysis.packs.carry): the data time the pack shows (ISO) and whether it
+    # was rendered in this run (False: carried from the run that made it); None when not known
+    waktu_data: str | None = None
+    berubah: bool | None = None
 
     @property
     def locked(self) -> Path | None:
@@ -64,6 +68,12 @@ class BriefResult:
     zona: str = "WIB"
     share_notes: list[str] = field(default_factory=list)  # e.g. locked edition skipped, in words
     bundles: list[Any] = field(default_factory=list)  # analysis.packs.bundle.BundleResult
+    fingerprints: dict[str, str] = field(default_factory=dict)  # kode -> fingerprint (carry)
+
+    @property
+    def rendered(self) -> list[PackResult]:
+        """Packs rendered in this run (all of them when the run carried none)."""
+        return [p for p in self.packs if p.berubah is not False]
 
     @property
     def failed(self) -> list[PackResult]:

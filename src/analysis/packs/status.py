@@ -219,6 +219,17 @@ def _up_the_tree(df: pl.DataFrame, col: str) -> pl.DataFrame:
     )
 
 
+def critical_expr(cfg: ChildStatus) -> pl.Expr:
+    """On open incidents (:func:`analysis.analyse.incidents.prepare`): the incident makes its
+    units *kritis* — kritis, verified, recent. The one home of that rule (the status, and a flash
+    report's trigger, :mod:`analysis.packs.kilat`)."""
+    return (
+        (pl.col("tingkat_keparahan") == "kritis")
+        & (pl.col("kelompok_verifikasi") == "terverifikasi")
+        & (pl.col("umur_menit") <= cfg.incident_recent_hours * 60)
+    )
+
+
 def _incident_counts(
     insiden: pl.DataFrame | None, as_of: dt.datetime | None, cfg: ChildStatus
 ) -> pl.DataFrame:
@@ -241,7 +252,7 @@ def _incident_counts(
         .group_by("kode_wilayah")
         .agg(
             kritis.sum().alias("n_kritis_terbuka"),
-            (kritis & verified & recent).sum().alias("n_kritis_terverifikasi"),
+            critical_expr(cfg).sum().alias("n_kritis_terverifikasi"),
             (kritis & ~verified & recent).sum().alias("n_kritis_lain"),
             (tinggi & verified & recent).sum().alias("n_tinggi_terverifikasi"),
         )

@@ -92,6 +92,22 @@ def _penetapan_full(pack: Pack, k: str, rows: pl.DataFrame) -> list[str]:
         f"{esc(SUMBER_INTERNAL)} (cakupan {esc(fmt.persen(r0['cakupan_internal']))} TPS) "
         "ditampilkan di sampingnya sebagai pemeriksa.</p>",
         tabel(kolom, body, kanan=(1, 2, 3)),
+        *_partial_count_note(r0["cakupan_internal"]),
+    ]
+
+
+def _partial_count_note(cakupan: float | None) -> list[str]:
+    """Why the difference is large while the internal count is incomplete (it is not a finding)."""
+    if cakupan is None or cakupan >= 1:
+        return []
+    return [
+        p(
+            f"Hitung internal baru mencakup {fmt.persen(cakupan)} TPS: selisih di atas sebagian "
+            "besar adalah suara TPS yang belum masuk ke hitung internal, bukan temuan. "
+            "Perbandingan yang setara ada di bagian Rekapitulasi resmi KPU (per wilayah, "
+            "dengan jumlah TPS Sirekap).",
+            "catatan",
+        )
     ]
 
 
