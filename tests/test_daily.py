@@ -313,7 +313,7 @@ def test_packs_carry_no_link_to_kpu_photos(run: dict) -> None:
     """Issue 14 item 6: the C.Hasil photo links of KPU's records (the demo's records carry them)
     stay in the data and the analyst's view; no page a reader forwards links to KPU's servers."""
     raw = run["processed"].parents[1] / "raw" / "demo-1674"
-    record = next((raw / "kpu").rglob("*.json")).read_text(encoding="utf-8")
+    record = next((raw / "kpu").glob("*/tps/*/*.json")).read_text(encoding="utf-8")
     assert "sirekap-obj" in record  # the demo's records do carry photo links
     for page in run["reports"].rglob("*.html"):
         html = page.read_text(encoding="utf-8")

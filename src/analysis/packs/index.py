@@ -15,7 +15,7 @@ from analysis import catalog, reference
 from analysis.fmt import angka, tanggal, tanggal_waktu
 from analysis.packs.kilat import index_section as kilat_section
 from analysis.packs.labels import ANAK_LABEL, STATUS_LABEL, TINGKAT_SINGKAT
-from analysis.packs.render import TEMPLATE_DIR
+from analysis.packs.render import SAFE_HEAD, TEMPLATE_DIR
 from analysis.packs.results import BriefResult, PackResult
 from analysis.publish import GENERATIONS, write_text_atomic
 from analysis.schemas import PAKET_STATUS_WILAYAH
@@ -190,10 +190,7 @@ def render_index(result: BriefResult) -> str:
     return f"""<!DOCTYPE html>
 <html lang="id">
 <head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+{SAFE_HEAD}
 <title>{html.escape(title)}</title>
 <style>
 {css}
@@ -310,10 +307,7 @@ def write_archive(day_dir: Path) -> Path:
     page = f"""<!DOCTYPE html>
 <html lang="id">
 <head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+{SAFE_HEAD}
 <title>Arsip Laporan Harian Desk Pilkada</title>
 <style>
 {css}

@@ -22,7 +22,7 @@ from analysis.analyse import incidents as inc
 from analysis.domain import regions
 from analysis.fmt import angka, tanggal_waktu
 from analysis.packs.kilat import Found, Recipient, RunFacts, route
-from analysis.packs.render import TEMPLATE_DIR
+from analysis.packs.render import SAFE_HEAD, TEMPLATE_DIR
 from analysis.schemas import TINDAK_LANJUT_MASALAH
 from analysis.settings import Settings
 from analysis.taxonomy import taxonomy
@@ -289,10 +289,7 @@ def _render(
     return f"""<!DOCTYPE html>
 <html lang="id">
 <head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+{SAFE_HEAD}
 <title>Laporan Kilat · {_e(judul)}</title>
 <style>
 {css}

@@ -18,6 +18,16 @@ from nbformat import NotebookNode
 
 TEMPLATE_DIR = Path(__file__).parent / "html_template"
 
+#: The head of every page we write ourselves (index, archive, flash reports): no script, no request
+#: to any host, no referrer. One home for it; the pack template and the locked edition carry theirs.
+SAFE_HEAD = (
+    '<meta charset="utf-8">\n'
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    '<meta name="referrer" content="no-referrer">'
+)
+
 
 # Active or fetching markup. Outputs are already escaped by the pack content; this is the template's
 # own guarantee that nothing it emits can run or fetch, whatever an output holds (CSP is the third).
