@@ -339,6 +339,8 @@ def make_packs(
         if progress:
             _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
     todo = picked.render if picked is not None else jobs
+    if picked is not None:  # nothing stale: the new generation keeps only the carried packs' files
+        carry.sweep(out_dir, picked.carried)
     with passphrases_hidden(share):
         made = execute_packs(
             todo, notebook, workers=workers, progress=progress, before=before, share=plan
