@@ -250,7 +250,7 @@ def test_pack_html_is_offline_safe_and_hides_code(run_with_one_broken):
     page = (out / "provinsi" / "16.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="id">' in page
     assert "default-src 'none'" in page and "Content-Security-Policy" in page
-    assert 'name="viewport"' in page and "@media print" in page and "break-before: page" in page
+    assert 'name="viewport"' in page and "@media print" in page and "halaman " in page
     assert "<script" not in page.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing to fetch
     assert "import html" not in page and "In&nbsp;[" not in page  # code and prompts hidden

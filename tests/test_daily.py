@@ -294,7 +294,8 @@ def test_index_shows_data_time_status_and_links(run: dict) -> None:
     kab = (run["reports"] / "kabkota" / f"{SCOPE}.html").read_text(encoding="utf-8")
     for kec in reference.descendants(SCOPE, "kecamatan")["kode_wilayah"]:
         assert f'href="../kecamatan/{kec}.html"' in kab  # down to each child's pack
-    kec_page = next((run["reports"] / "kecamatan").glob("*.html")).read_text(encoding="utf-8")
+    kec = reference.descendants(SCOPE, "kecamatan")["kode_wilayah"][0]
+    kec_page = (run["reports"] / "kecamatan" / f"{kec}.html").read_text(encoding="utf-8")
     assert f'href="../kabkota/{SCOPE}.html"' in kec_page  # and up to the parent's
     assert "../provinsi/16.html" not in kab  # no link to a pack this run did not make
 

@@ -22,6 +22,7 @@ import recount
 
 from analysis import daily, demo, reference
 from analysis.packs.html import figures
+from analysis.packs.paged import ANNEX_SUFFIX, WALL_SUFFIX
 from analysis.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -41,9 +42,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     args = argparse.Namespace(date=None, scope=PROVINCE, depth=1, raw=raw, workers=2)
     assert daily.run(args, settings) == 0
     reports = root / "reports" / "2024-11-28"
-    packs = {PROVINCE: (reports / "provinsi" / f"{PROVINCE}.html").read_text(encoding="utf-8")}
-    for f in sorted((reports / "kabkota").glob("*.html")):
-        packs[f.stem] = f.read_text(encoding="utf-8")
+    pages = [reports / "provinsi" / f"{PROVINCE}.html"]
+    pages += [
+        reports / "kabkota" / f"{c}.html"
+        for c in reference.descendants(PROVINCE, "kabkota")["kode_wilayah"]
+    ]
+    packs = {p.name.removesuffix(".html"): _whole(p) for p in pages}
     processed = root / "processed" / "demo-16"
     rejected = pl.read_parquet(processed / "mutu__baris_ditolak.parquet")
     return {
@@ -53,6 +57,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "rejected": rejected,
         "drop": recount.read_drop(raw, rejected),
     }
+
+
+def _whole(page: Path) -> str:
+    """A pack as its reader has it: the page, its technical annex and its wall edition."""
+    return "\n".join(
+        (page.with_name(page.name.removesuffix(".html") + s)).read_text(encoding="utf-8")
+        for s in (".html", ANNEX_SUFFIX, WALL_SUFFIX)
+    )
 
 
 def _one(html: str, name: str, **attrs: str) -> str:
@@ -151,7 +163,7 @@ def test_truncated_tables_say_how_many_more(run: dict) -> None:
     problems = accounting.filter((pl.col("status") != "diterima") | (pl.col("baris_ditolak") > 0))
     html = run["packs"][PROVINCE]
     part = html[html.index("Berkas dengan penolakan") :]
-    shown = part[: part.index("</table>")].count("<tr>") - 1
+    shown = part[: part.index("</table>")].count("<tr") - 1  # rows the print leaves out count too
     assert shown < problems.height
     assert str(problems.height - shown) in figures(html, "lainnya")
 

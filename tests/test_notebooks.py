@@ -332,9 +332,9 @@ def test_pack_notebook_runs_on_the_project_kernel(executed: dict) -> None:
     from analysis.packs import sections
 
     html = "\n".join(_shown(executed["pack"], "text/html"))
-    assert html.count('<section class="bagian"') == len(sections.SECTIONS) - len(
-        sections.OCCASIONAL
-    )
+    assert html.count('<section class="bagian"') == len(
+        sections.SECTIONS + sections.ANNEX_SECTIONS
+    ) - len(sections.OCCASIONAL)
     assert "Kota Prabumulih" in html
 
 

@@ -438,9 +438,9 @@ def test_sections_are_wrapped(processed: Path) -> None:
 def test_every_tier_renders(processed: Path) -> None:
     for tier, code in (("nasional", "00"), ("kecamatan", "16.71.01")):
         html = sections.render_all(load_pack(processed, "2024-11-28", tier, code))
-        assert html.count('<section class="bagian"') == len(sections.SECTIONS) - len(
-            sections.OCCASIONAL
-        )
+        assert html.count('<section class="bagian"') == len(
+            sections.SECTIONS + sections.ANNEX_SECTIONS
+        ) - len(sections.OCCASIONAL)
     html = sections.render_all(load_pack(processed, "2024-11-28", "nasional", "00"))
     assert figures(html, "status", wilayah="16") != []
 
@@ -489,9 +489,9 @@ def test_notebook_runs_with_papermill(processed: Path, tmp_path: Path) -> None:
         for o in c.get("outputs", [])
         if "text/html" in o.get("data", {})
     )
-    assert html.count('<section class="bagian"') == len(sections.SECTIONS) - len(
-        sections.OCCASIONAL
-    )
+    assert html.count('<section class="bagian"') == len(
+        sections.SECTIONS + sections.ANNEX_SECTIONS
+    ) - len(sections.OCCASIONAL)
     assert figures(html, "suara_internal", kontestasi="pkwkk-1671", paslon="1") == ["280"]
 
 

@@ -244,12 +244,37 @@ class ChildStatus(_Strict):
         return self
 
 
+class Signatory(_Strict):
+    """One signature place of the laporan harian's closing block; ``{wilayah}`` in a title is the
+    pack's unit. A missing name leaves a blank line to sign on: names are never made up."""
+
+    peran: str  # the line above the title: "Mengetahui", "Yang melaporkan"
+    jabatan: str
+    nama: str | None = None
+    nip: str | None = None
+
+
+class Closing(_Strict):
+    """The closing block of a printed pack in the form of a laporan harian (analysis.packs)."""
+
+    # ``{kode}`` the unit's dotted code, ``{tanggal}`` the report date as YYYYMMDD,
+    # ``{bulan_romawi}`` and ``{tahun}`` its month in Roman numerals and its year
+    nomor: str = "LH-DP/{kode}/{tanggal}"
+    tempat: dict[str, str] = {}  # place of signing per dotted unit code; default: the unit's name
+    signatories: list[Signatory] = []
+    signatories_by_unit: dict[
+        str, list[Signatory]
+    ] = {}  # per dotted unit code, replaces the default
+
+
 class Briefing(_Strict):
     """What the briefing packs show (analysis.packs); reasons in settings.yaml."""
 
     stages: list[Stage] = []
     status: ChildStatus = ChildStatus()
     list_rows: int = Field(default=10, ge=1, le=100)
+    print_lines: int = Field(default=12, ge=3, le=1000)
+    closing: Closing = Closing()
 
 
 class RecapStep(_Strict):

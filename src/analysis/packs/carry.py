@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,32 @@ def carried_result(job: PackJob, record: dict[str, Any]) -> PackResult:
     result.waktu_data = record.get("waktu_data")
     result.berubah = False
     return result
+
+
+#: A pack's file name: its unit's code, then what the file is (``16.71.html``, ``16.71.lampiran.html``).
+_PACK_FILE = re.compile(r"^([0-9]+(?:\.[0-9]+)*)\.")
+
+
+def sweep(out_dir: Path, carried: list[PackJob]) -> list[Path]:
+    """Remove from the tier folders of a new generation every pack file but the carried packs'.
+
+    A generation starts as a hard-link copy of the previous one, so a file the previous run made
+    and this run does not (a unit out of scope, a page the current code no longer makes) would
+    otherwise stay, unlisted, beside the packs. What is rendered now is written afresh. Returns
+    the files removed (their links only: the previous generation keeps its own).
+    """
+    keep = {j.kode_wilayah for j in carried}
+    gone: list[Path] = []
+    for tier in regions.TIERS:
+        folder = out_dir / tier
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.iterdir()):
+            m = _PACK_FILE.match(f.name)
+            if f.is_file() and not (m and m.group(1) in keep):
+                f.unlink()
+                gone.append(f)
+    return gone
 
 
 def pack_record(r: PackResult, fp: str, data_time: str | None, gen: str) -> dict[str, Any]:

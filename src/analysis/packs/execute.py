@@ -6,6 +6,8 @@ kernel warm (:mod:`.kernel`); :mod:`.render` writes each page and :mod:`.index` 
 Output, one folder per report date::
 
     reports/<date>/<tingkat>/<kode>.html    the pack, self-contained, fit to forward
+    reports/<date>/<tingkat>/<kode>.lampiran.html   its technical annex (same notebook run)
+    reports/<date>/<tingkat>/<kode>.layar.html      its command-centre edition (same notebook run)
     reports/<date>/<tingkat>/<kode>.ipynb   the executed notebook: the record of that run
     reports/<date>/<tingkat>/<kode>.xlsx    its Excel annex (:mod:`.share`, settings ``share``)
     reports/<date>/<tingkat>/<kode>.terkunci.html   its locked edition, when a passphrase is set
@@ -35,6 +37,7 @@ from analysis import console
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
 from analysis.packs.index import add_status, write_index
+from analysis.packs.paged import PageMarks, annex_path, wall_path
 from analysis.packs.plan import (
     DEFAULT_NOTEBOOK,
     PackJob,
@@ -99,9 +102,10 @@ def warm_up_html() -> None:
 def _run_job(
     job: PackJob, notebook: Path, runner: Any = None, share: SharePlan | None = None
 ) -> PackResult:
-    """Execute one pack and render its HTML (then its annex and locked edition, when planned);
-    any failure is recorded, never raised."""
-    from analysis.packs.render import write_html
+    """Execute one pack and render its pages (the pack, its technical annex, its command-centre
+    edition), then its Excel annex and locked edition when planned; any failure is recorded,
+    never raised."""
+    from analysis.packs.render import write_pages
     from analysis.packs.share import clear_outputs, finish_pack
 
     runner = runner or _RUNNER
@@ -110,7 +114,8 @@ def _run_job(
     try:
         outcome = runner.run(notebook, job.ipynb, job.parameters, cwd=notebook.parent)
         if outcome.ok:
-            size = write_html(outcome.notebook, job.html, pack_title(job))
+            sizes = write_pages(outcome.notebook, job.html, pack_title(job), page_marks(job))
+            size = sizes["paket"]
             extra = finish_pack(share, job) if share else ShareOutcome()
             return PackResult(
                 job.kode_wilayah, job.tingkat, job.nama, "ok", job.ipynb, job.html, size,
@@ -121,13 +126,22 @@ def _run_job(
         if disk_full(exc):  # ...unless the machine is out of room: that stops the run
             raise
         error = f"{type(exc).__name__}: {exc}"
-    # never leave a stale pack from an earlier run beside the failure
-    job.html.unlink(missing_ok=True)
+    # never leave a stale pack (or its annex, its slides) from an earlier run beside the failure
+    for path in (job.html, annex_path(job.html), wall_path(job.html)):
+        path.unlink(missing_ok=True)
     clear_outputs(job.html)
     return PackResult(
         job.kode_wilayah, job.tingkat, job.nama, "gagal", job.ipynb, None, 0,
         time.perf_counter() - start, error.splitlines()[0][:500] if error else "unknown error",
     )  # fmt: skip
+
+
+def page_marks(job: PackJob) -> PageMarks:
+    """The printed margins' marks of a pack: its unit, its date, DATA SIMULASI from its run."""
+    from analysis.packs.load import read_run_info
+
+    processed = Path(str(job.parameters.get("processed_dir", "")))
+    return PageMarks(job.nama, as_date(job.parameters["tanggal"]), read_run_info(processed).demo)
 
 
 def _run_job_in_worker(args: tuple[PackJob, Path]) -> PackResult:
@@ -325,6 +339,8 @@ def make_packs(
         if progress:
             _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
     todo = picked.render if picked is not None else jobs
+    if picked is not None:  # nothing stale: the new generation keeps only the carried packs' files
+        carry.sweep(out_dir, picked.carried)
     with passphrases_hidden(share):
         made = execute_packs(
             todo, notebook, workers=workers, progress=progress, before=before, share=plan

@@ -7,6 +7,7 @@ sees (:func:`figures`).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -43,22 +44,131 @@ def angka_el(
     )
 
 
+# A phone column of the page: 390 px less the page's padding; text at 0.9 of 15 px is about 7 px a
+# character, and a cell's padding and border about 10 px. Used to choose the columns a phone shows.
+PHONE_WIDTH_PX = 374
+_CHAR_PX = 7.2
+_CELL_PX = 10
+_WRAP_LINES = 3  # a text cell may wrap to this many lines before its column is too narrow
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _text_width(cell: object, nowrap: bool) -> float:
+    """Estimated px a cell needs at phone size: all of it when it may not wrap, else a third of
+    it or its longest word, whichever is wider."""
+    text = html.unescape(_TAG.sub("", esc(cell)))
+    if nowrap:
+        return len(text) * _CHAR_PX
+    words = max((len(w) for w in text.split()), default=0)
+    return max(words, -(-len(text) // _WRAP_LINES)) * _CHAR_PX
+
+
+def column_widths(
+    kolom: list[str], baris: list[list[object]], kanan: tuple[int, ...]
+) -> list[float]:
+    """Estimated px each column needs on a phone (header words wrap; numbers do not)."""
+    out = []
+    for i, k in enumerate(kolom):
+        cells = [_text_width(r[i], i in kanan) for r in baris if i < len(r)]
+        head = max((len(w) for w in str(k).split()), default=0) * _CHAR_PX
+        out.append(max([head, *cells]) + _CELL_PX)
+    return out
+
+
+def phone_columns(widths: list[float], inti: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """The columns a phone shows at first: ``inti`` when given, else from the left, every column
+    that still fits the phone's width (the first always)."""
+    if inti is not None:
+        return tuple(sorted(inti))
+    keep, used = [], 0.0
+    for i, w in enumerate(widths):
+        if i == 0 or used + w <= PHONE_WIDTH_PX:
+            keep.append(i)
+            used += w
+    return tuple(keep)
+
+
+# A4 less its margins holds about this many characters of table text (8.5 pt) across a line.
+_PRINT_LINE_CHARS = 115
+
+
+@functools.lru_cache(maxsize=1)
+def _print_lines() -> int:
+    from analysis.settings import default_settings
+
+    return default_settings().briefing.print_lines
+
+
+def _row_lines(row: list[object], n_cols: int) -> int:
+    """Estimated printed lines of a row: its longest cell wrapped in an equal share of the width."""
+    per_col = max(10, _PRINT_LINE_CHARS // max(1, n_cols))
+    longest = max((len(_TAG.sub("", esc(c))) for c in row), default=0)
+    return max(1, -(-longest // per_col))
+
+
+def print_rows(baris: list[list[object]], n_cols: int, cetak: int | None = None) -> int:
+    """How many of ``baris`` a printed pack keeps: about ``briefing.print_lines`` printed lines
+    (never fewer than three rows), and at most ``cetak`` rows when given."""
+    max_lines = _print_lines()
+    lines = 0
+    for n, r in enumerate(baris):
+        lines += _row_lines(r, n_cols)
+        if (cetak is not None and n >= cetak) or (n >= 3 and lines > max_lines):
+            return n
+    return len(baris)
+
+
+def _more_columns(kolom: list[str], hidden: list[int], scrolls: bool) -> str:
+    """The phone's switch for the columns it leaves out (no script: a ``<details>`` whose open
+    state shows them, by CSS), and the note that the table then scrolls sideways."""
+    names = ", ".join(esc(kolom[i]) for i in hidden)
+    hint = '<p class="geser">Tabel lebih lebar dari layar: geser ke samping ↔</p>'
+    return (
+        f'<details class="kolom-lain"><summary>Kolom lain ({len(hidden)}): {names}</summary>'
+        f"{hint}</details>"
+        if hidden
+        else (hint if scrolls else "")
+    )
+
+
 def tabel(
-    kolom: list[str], baris: list[list[object]], kanan: tuple[int, ...] = (), kelas: str = "tabel"
+    kolom: list[str],
+    baris: list[list[object]],
+    kanan: tuple[int, ...] = (),
+    kelas: str = "tabel",
+    inti: tuple[int, ...] | None = None,
+    cetak: int | None = None,
 ) -> Html:
-    """A small table; every cell is escaped unless it is :class:`Html`; ``kanan``: numeric columns."""
+    """A table; every cell is escaped unless it is :class:`Html`; ``kanan``: numeric columns.
+
+    On a phone it shows the columns that fit (or ``inti``), the others open on demand; a print
+    keeps the first rows (:func:`print_rows`) and says how many it left out.
+    """
+    widths = column_widths(kolom, baris, kanan)
+    shown = phone_columns(widths, inti)
+    hidden = [i for i in range(len(kolom)) if i not in shown]
+    scrolls = sum(widths[i] for i in shown) > PHONE_WIDTH_PX
 
     def cls(i: int) -> str:
-        return ' class="kanan"' if i in kanan else ""
+        names = (["kanan"] if i in kanan else []) + (["rinci"] if i in hidden else [])
+        return f' class="{" ".join(names)}"' if names else ""
 
     th = "".join(f'<th{cls(i)} scope="col">{esc(k)}</th>' for i, k in enumerate(kolom))
+    limit = print_rows(baris, len(kolom), cetak)
     rows = []
-    for r in baris:
+    for n, r in enumerate(baris):
         tds = "".join(f"<td{cls(i)}>{esc(v)}</td>" for i, v in enumerate(r))
-        rows.append(f"<tr>{tds}</tr>")
+        rows.append(f'<tr class="lewat-cetak">{tds}</tr>' if n >= limit else f"<tr>{tds}</tr>")
+    note = (
+        f'<p class="catatan hanya-cetak">Cetakan memuat {limit} dari {len(baris)} baris; '
+        "daftar lengkap pada versi layar.</p>"
+        if len(baris) > limit
+        else ""
+    )
     return Html(
+        f"{_more_columns(kolom, hidden, scrolls)}"
         f'<div class="tabel-gulir"><table class="{esc(kelas)}"><thead><tr>{th}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{note}"
     )
 
 

@@ -169,10 +169,18 @@ class Pack:
     kedalaman: int | None = None
     nama_kontestasi: dict[str, str] = field(default_factory=dict)
     nama_wilayah: dict[str, str] = field(default_factory=dict)
+    _once: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def kode_anak(self) -> list[str]:
         return self.anak["kode_wilayah"].to_list()
+
+    def once(self, name: str, fn: Callable[[], object]) -> object:
+        """``fn()``, computed once per pack: a result two sections (or the pack and its
+        command-centre slides) both show, e.g. the follow-up list or the children's status."""
+        if name not in self._once:
+            self._once[name] = fn()
+        return self._once[name]
 
     def waktu(self, t: dt.datetime | None) -> str:
         """A time in the unit's zone: ``Kamis, 28 November 2024 14.05 WIB``."""

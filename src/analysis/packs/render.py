@@ -41,6 +41,8 @@ _DROP_TAGS = (
     "script", "iframe", "frame", "object", "embed", "applet", "link", "base", "meta", "form",
     "portal", "foreignObject", "foreignobject", "noscript",
 )  # fmt: skip
+# a page beside the pack in the same folder: the pack itself, its technical annex, its slides
+_SIBLING = re.compile(r"[0-9][0-9.]*?(\.lampiran|\.layar)?\.html(#[\w\-]*)?")
 _URL_ATTRS = {
     "src",
     "href",
@@ -69,9 +71,10 @@ def _safe_url(tag: str, attr: str, value: str) -> bool:
         and not v.startswith("data:image/svg")
     ):
         return True
-    # a plain link is not a request until a reader follows it; it may not run script; a link to
-    # another pack of the same report date (navigation: ../<tingkat>/<kode>.html) is one too
-    if tag == "a" and attr == "href" and _PACK_LINK.fullmatch(v):
+    # a plain link is not a request until a reader follows it; it may not run script. The relative
+    # links allowed: another pack of the same report date (navigation: ../<tingkat>/<kode>.html),
+    # a pack's technical annex or command-centre edition beside it (and the way back).
+    if tag == "a" and attr == "href" and (_PACK_LINK.fullmatch(v) or _SIBLING.fullmatch(v)):
         return True
     return tag == "a" and attr == "href" and v.startswith(("http://", "https://", "mailto:"))
 
@@ -157,20 +160,148 @@ def _exporter() -> Any:
     )
 
 
-def to_html(nb: NotebookNode, title: str) -> str:
-    """Render an executed notebook as one self-contained HTML page (see module docstring)."""
+# The pages one executed pack notebook gives: cells tagged ``lampiran`` make the technical annex,
+# cells tagged ``layar`` the command-centre edition, the others the pack. page -> (stylesheet,
+# main element's class, what the printed margin calls it).
+PAGES = {
+    "paket": ("pack.css", "laporan", "Laporan Harian Desk Pilkada"),
+    "lampiran": ("pack.css", "laporan", "Lampiran teknis"),
+    "layar": ("layar.css", "layar", "Edisi pusat komando"),
+}
+_SECTION = re.compile(r'<section class="bagian" id="([^"]+)"><h2>(.*?)</h2>', re.S)
+
+
+def page_cells(nb: NotebookNode, page: str) -> NotebookNode:
+    """A shallow copy of ``nb`` holding the cells of one page (see :data:`PAGES`)."""
+    tagged = {t for t in PAGES if t != "paket"}
+
+    def on_page(cell: NotebookNode) -> bool:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        return page in tags if page != "paket" else not tags & tagged
+
+    out = copy.copy(nb)
+    out.cells = [c for c in nb.cells if on_page(c)]
+    return out
+
+
+def _html_outputs(cell: NotebookNode) -> list[str]:
+    texts = []
+    for out in cell.get("outputs", []):
+        html = (out.get("data") or {}).get("text/html")
+        if html:
+            texts.append("".join(html) if isinstance(html, list) else html)
+    return texts
+
+
+def with_contents(nb: NotebookNode) -> NotebookNode:
+    """``nb`` with a contents list (anchors to every titled section) after the first screen's
+    answer (``#jawaban``), else after its first section."""
+    found = [m.groups() for c in nb.cells for t in _html_outputs(c) for m in _SECTION.finditer(t)]
+    first = next((i for i, c in enumerate(nb.cells) if _html_outputs(c)), None)
+    # the first phone screen is the answer: the contents list follows it when there is one
+    answer = next(
+        (i for i, c in enumerate(nb.cells) if any('id="jawaban"' in t for t in _html_outputs(c))),
+        first,
+    )
+    if len(found) < 2 or first is None:
+        return nb
+    items = "".join(f'<li><a href="#{id_}">{title}</a></li>' for id_, title in found)
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": f'<nav class="daftar-isi" aria-label="Daftar isi"><h2>Daftar isi</h2>'
+                f"<ol>{items}</ol></nav>",
+            },
+        )
+    ]
+    out = copy.copy(nb)
+    out.cells = [*nb.cells[: answer + 1], cell, *nb.cells[answer + 1 :]]
+    return out
+
+
+def to_html(nb: NotebookNode, title: str, marks: str = "", page: str = "paket") -> str:
+    """Render an executed notebook as one self-contained HTML page (see module docstring);
+    ``marks``: the ``@page`` rule of the printed margins (:func:`analysis.packs.paged.page_marks_css`)."""
+    stylesheet, main, _ = PAGES[page]
     nb = defuse_notebook(copy.deepcopy(nb))
-    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    resources = {
+        "metadata": {"name": title},
+        "desk": {"stylesheet": stylesheet, "main": main, "marks": marks},
+    }
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
 
 
-def write_html(nb: NotebookNode | Path, out: Path, title: str) -> int:
-    """Render ``nb`` (a node or an .ipynb path) to ``out``; returns the size in bytes."""
-    if isinstance(nb, Path):
-        nb = nbformat.read(nb, as_version=4)
-    html = to_html(nb, title)
+_TITLE, _MARKS, _BODY = "@@judul@@", "@@tanda@@", "@@isi@@"
+
+
+@lru_cache(maxsize=len(PAGES))
+def _shell(page: str) -> tuple[str, str]:
+    """The template's page around one cell's output, rendered once per kind of page: (before,
+    after), with the title and the marks left as tokens."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": _BODY})]
+    nb.cells = [cell]
+    html = to_html(nb, _TITLE, _MARKS, page)
+    before, after = html.split(_BODY)
+    return before, after
+
+
+def to_html_light(nb: NotebookNode, title: str, marks: str = "", page: str = "paket") -> str:
+    """:func:`to_html` for a page whose cells only show HTML (the annex, the slides): the same
+    template's page, rendered once, around each cell's defused output; no exporter run per pack."""
+    import html as html_lib
+
+    before, after = _shell(page)
+    sep = (
+        after[: after.index("</div>") + len("</div>")] + before[before.rindex('<div class="sel') :]
+    )
+    bodies = [defuse(t) for c in nb.cells for t in _html_outputs(c)]
+    before = before.replace(_TITLE, html_lib.escape(title)).replace(_MARKS, marks)
+    return before + sep.join(bodies) + after
+
+
+def _write(out: Path, html: str) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(out)
     return out.stat().st_size
+
+
+def write_html(nb: NotebookNode | Path, out: Path, title: str, marks: str = "") -> int:
+    """Render ``nb`` (a node or an .ipynb path) to ``out``; returns the size in bytes."""
+    if isinstance(nb, Path):
+        nb = nbformat.read(nb, as_version=4)
+    return _write(out, to_html(nb, title, marks))
+
+
+def write_pages(nb: NotebookNode, out: Path, title: str, marks: Any = None) -> dict[str, int]:
+    """Write the pack ``out`` and, when the notebook has their cells, its technical annex and its
+    command-centre edition beside it (:mod:`analysis.packs.paged`); returns bytes per page.
+
+    ``marks``: a :class:`~analysis.packs.paged.PageMarks` for the printed margins, or None.
+    """
+    from dataclasses import replace
+
+    from analysis.packs.paged import annex_path, page_marks_css, wall_path
+
+    paths = {"paket": out, "lampiran": annex_path(out), "layar": wall_path(out)}
+    sizes = {}
+    for page, path in paths.items():
+        cells = page_cells(nb, page)
+        if page != "paket" and not any(_html_outputs(c) for c in cells.cells):
+            path.unlink(missing_ok=True)  # no such page in this notebook: leave no stale one
+            continue
+        if page == "paket":
+            cells = with_contents(cells)
+        css = page_marks_css(replace(marks, halaman=PAGES[page][2])) if marks else ""
+        render = to_html if page == "paket" else to_html_light
+        sizes[page] = _write(
+            path,
+            render(cells, f"{PAGES[page][2]} · {title}" if page != "paket" else title, css, page),
+        )
+    return sizes

@@ -10,11 +10,12 @@ import polars as pl
 
 from analysis.packs.load import Pack
 from analysis.packs.sections.answer import first_screen, section_jawaban
+from analysis.packs.sections.closing import section_penutup
 from analysis.packs.sections.comparison import section_banding
 from analysis.packs.sections.count import section_hitung
 from analysis.packs.sections.followup import section_rekomendasi
 from analysis.packs.sections.hotspots import section_kerawanan
-from analysis.packs.sections.identity import section_identitas, section_kepala
+from analysis.packs.sections.identity import section_kepala
 from analysis.packs.sections.incidents import section_insiden
 from analysis.packs.sections.indicators import readiness_summary, section_indikator
 from analysis.packs.sections.maps import section_peta
@@ -26,6 +27,7 @@ from analysis.packs.sections.screens import section_penapisan
 from analysis.packs.sections.sources import section_sumber
 from analysis.packs.sections.stages import section_tahapan, stage_position
 from analysis.packs.sections.summary import child_status, section_ringkasan
+from analysis.packs.sections.technical import section_lampiran, section_lampiran_kepala
 
 #: Section builders in the order a pack shows them.
 SECTIONS = (
@@ -44,17 +46,19 @@ SECTIONS = (
     section_kerawanan,
     section_peta,
     section_rekomendasi,
-    section_penapisan,
-    section_kualitas,
-    section_sumber,
-    section_identitas,
+    section_lampiran,
+    section_penutup,
 )
+#: The technical annex's sections: a page of their own beside the pack (cells tagged ``lampiran``);
+#: the anomaly screens are an analyst's pointers, the pack keeps their count (``section_lampiran``).
+ANNEX_SECTIONS = (section_lampiran_kepala, section_penapisan, section_kualitas, section_sumber)
 
 #: Sections shown only once their matter exists (empty before): the penetapan leads the pack from
 #: the day KPU's determination is in.
 OCCASIONAL = (section_penetapan,)
 
 __all__ = [
+    "ANNEX_SECTIONS",
     "OCCASIONAL",
     "SECTIONS",
     "child_status",
@@ -63,13 +67,14 @@ __all__ = [
     "render_all",
     "stage_position",
     "warm_up",
-    *(f.__name__ for f in SECTIONS),
+    *(f.__name__ for f in SECTIONS + ANNEX_SECTIONS),
 ]
 
 
 def render_all(pack: Pack) -> str:
-    """Every section concatenated (for tests and quick previews; the notebook shows them one by one)."""
-    return "".join(f(pack) for f in SECTIONS)
+    """Every section of the pack and its annex concatenated (for tests and quick previews; the
+    notebook shows them one by one)."""
+    return "".join(f(pack) for f in SECTIONS + ANNEX_SECTIONS)
 
 
 def warm_up() -> None:

@@ -130,14 +130,27 @@ def _contest(pack: Pack, k: str, changes: dict[str, bool]) -> ContestAnswer:
 _SEVERITY = {"kritis": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
 
 
+def _followups(pack: Pack) -> pl.DataFrame:
+    """The unit's follow-up list as of the data time (once per pack: actions and overdue count)."""
+    from analysis.analyse import followup
+
+    return pack.once(
+        "tindak_lanjut_kini",
+        lambda: followup.followup_list(pack.tindak_lanjut, pack.kode_wilayah, pack.as_of),
+    )
+
+
 def _actions(pack: Pack, n: int = 3) -> list[Action]:
     if pack.tindak_lanjut is None:
         return []
-    from analysis.analyse import followup
-
-    df = followup.followup_list(pack.tindak_lanjut, pack.kode_wilayah, pack.as_of)
-    df = df.filter(pl.col("status") == "terbuka").with_columns(
-        pl.col("tingkat_keparahan").replace_strict(_SEVERITY, default=len(_SEVERITY)).alias("_s")
+    df = (
+        _followups(pack)
+        .filter(pl.col("status") == "terbuka")
+        .with_columns(
+            pl.col("tingkat_keparahan")
+            .replace_strict(_SEVERITY, default=len(_SEVERITY))
+            .alias("_s")
+        )
     )
     # most serious first; within a severity the deadlines still ahead (nearest first), then the
     # missed ones (most recent first): an item overdue for months is not today's first action
@@ -183,10 +196,7 @@ def _places(names: list[str], shown: int = 3) -> str:
 def _overdue(pack: Pack) -> int:
     if pack.tindak_lanjut is None:
         return 0
-    from analysis.analyse import followup
-
-    df = followup.followup_list(pack.tindak_lanjut, pack.kode_wilayah, pack.as_of)
-    return int(df["terlambat"].fill_null(False).sum())
+    return int(_followups(pack)["terlambat"].fill_null(False).sum())
 
 
 #: "Yang perlu diputuskan hari ini": (does it apply to this screen, what it says). First to last.

@@ -18,6 +18,10 @@ from analysis.domain import regions
 from analysis.packs.html import Html, bagian, esc
 from analysis.packs.load import Pack
 
+#: Child units a print keeps in a per-unit table (sorted worst first; the map and the status table
+#: already show where trouble is, the screen keeps every row).
+PRINTED_CHILDREN = 6
+
 
 def kontestasi_label(pack: Pack, kode: str) -> str:
     return pack.nama_kontestasi.get(kode, kode)

@@ -19,6 +19,7 @@ from analysis.packs.labels import (
 from analysis.packs.load import Pack
 from analysis.packs.sections.agregat import agregat_item
 from analysis.packs.sections.common import (
+    PRINTED_CHILDREN,
     child_rows,
     contests_shown,
     guarded,
@@ -144,6 +145,7 @@ def _comparison_per_child(pack: Pack) -> list[str]:
                 ["Wilayah", "TPS dibandingkan", "TPS × pemilihan berbeda", "Σ |selisih|"],
                 rows,
                 kanan=(1, 2, 3),
+                cetak=PRINTED_CHILDREN,
             )
         )
     return parts

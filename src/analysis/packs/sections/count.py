@@ -12,6 +12,7 @@ from analysis.packs.html import Html, angka_el, bagian, caveat, esc, grafik, kos
 from analysis.packs.labels import ANAK_LABEL, CAVEAT, SUMBER_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import (
+    PRINTED_CHILDREN,
     child_rows,
     contests_shown,
     guarded,
@@ -171,14 +172,15 @@ def _sub_contests(pack: Pack, own: pl.DataFrame, sub: list[str]) -> list[str]:
 
 
 def _coverage_per_child(pack: Pack) -> list[str]:
-    """Coverage of the internal count and of KPU per child unit (its widest contest)."""
+    """Coverage of the internal count and of KPU per child unit (its widest contest), the least
+    covered first (a print keeps those)."""
     parts: list[str] = []
     kids = child_rows(pack.hitung, pack)
     if kids is not None and not kids.is_empty():
         m = (
             main_rows(kids)
             .join(pack.anak.select("kode_wilayah", "nama"), on="kode_wilayah", how="left")
-            .sort("kode_wilayah")
+            .sort(["cakupan_internal", "kode_wilayah"], nulls_last=False)
         )
         rows = [
             [
@@ -202,7 +204,8 @@ def _coverage_per_child(pack: Pack) -> list[str]:
             for r in m.iter_rows(named=True)
         ]
         parts.append(f"<h3>Cakupan per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
-        parts.append(tabel(["Wilayah", "Pemilihan", "Hitung internal", "KPU"], rows, kanan=(2, 3)))
+        kolom = ["Wilayah", "Pemilihan", "Hitung internal", "KPU"]
+        parts.append(tabel(kolom, rows, kanan=(2, 3), cetak=PRINTED_CHILDREN))
     return parts
 
 

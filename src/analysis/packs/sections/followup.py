@@ -10,17 +10,25 @@ from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
 
 
+def followup_rows(pack: Pack) -> pl.DataFrame:
+    """The unit's follow-up list (once per pack: the slides show it too)."""
+    from analysis.analyse import followup
+
+    return pack.once(
+        "tindak_lanjut",
+        lambda: followup.followup_list(
+            pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
+        ),
+    )
+
+
 @guarded
 def section_rekomendasi(pack: Pack) -> Html:
     """Rekomendasi dan tindak lanjut: open problems with action, owner and due time."""
     judul = "Rekomendasi dan tindak lanjut"
     if pack.tindak_lanjut is None:
         return bagian("rekomendasi", judul, kosong("Daftar tindak lanjut"))
-    from analysis.analyse import followup
-
-    df = followup.followup_list(
-        pack.tindak_lanjut, pack.kode_wilayah, pack.as_of, pack.previous_as_of
-    )
+    df = followup_rows(pack)
     # each incident is listed once: the open kritis/tinggi ones in the Insiden section
     in_incidents = (
         pl.col("id_masalah").str.starts_with("insiden:")

@@ -1,10 +1,11 @@
-"""The pack's identity: a compact header line on top, the full identity table at the end."""
+"""The pack's identity: a compact header line on top, the full identity at the end (in the
+closing block, :mod:`analysis.packs.sections.closing`)."""
 
 from __future__ import annotations
 
 from analysis import fmt
 from analysis.domain import regions
-from analysis.packs.html import Html, angka_el, esc, p, tabel
+from analysis.packs.html import Html, angka_el, esc, p
 from analysis.packs.labels import TINGKAT_LABEL
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, local_date
@@ -64,23 +65,19 @@ def section_kepala(pack: Pack) -> Html:
     return Html(f'<section class="bagian" id="kepala">{"".join(parts)}</section>')
 
 
-@guarded
-def section_identitas(pack: Pack) -> Html:
-    """The report's identity in full, at the end: unit, tier, dates, zone, source, class."""
+def identity_rows(pack: Pack) -> list[list[object]]:
+    """The report's identity in full (unit, tier, period, zone, source): the closing block shows
+    it at the end of the pack."""
     periode = (
         f"{pack.waktu(pack.previous_as_of)} s.d. {pack.waktu(pack.as_of)}"
         if pack.previous_as_of
         else f"s.d. {pack.waktu(pack.as_of)}"
     )
-    info = [
+    return [
         ["Wilayah", Html(f"{esc(pack.nama)} ({esc(pack.kode_wilayah)})")],
         ["Tingkat", TINGKAT_LABEL[pack.tingkat]],
-        ["Tanggal laporan", fmt.tanggal(pack.tanggal)],
         ["Data per", pack.waktu(pack.as_of)],
         ["Periode laporan", periode],
         ["Zona waktu", f"{pack.zona} ({pack.tz})"],
         ["Sumber data", pack.run.raw or "tidak diketahui"],
-        ["Klasifikasi", Html("<strong>TERBATAS</strong>")],
     ]
-    body = "<h2>Identitas laporan</h2>" + tabel(["Keterangan", "Isi"], info, kelas="tabel kepala")
-    return Html(f'<section class="bagian" id="identitas">{body}</section>')

@@ -12,7 +12,7 @@ from analysis.packs import charts
 from analysis.packs.html import Html, angka_el, bagian, esc, grafik, kosong, p, tabel
 from analysis.packs.labels import ANAK_LABEL, KEPARAHAN, TAHAPAN_SINGKAT, TINGKAT_LABEL
 from analysis.packs.load import Pack
-from analysis.packs.sections.common import guarded
+from analysis.packs.sections.common import PRINTED_CHILDREN, guarded
 
 
 def _stage_chart(counts: pl.DataFrame) -> list[str]:
@@ -129,6 +129,7 @@ def _incidents_per_child(pack: Pack) -> list[str]:
                 ["Wilayah", "Insiden", "Kritis", "Tinggi", "Belum selesai", "Baru"],
                 rows,
                 kanan=(1, 2, 3, 4, 5),
+                cetak=PRINTED_CHILDREN,
             )
         )
     return parts
@@ -162,15 +163,17 @@ def section_insiden(pack: Pack) -> Html:
         return bagian("insiden", "Insiden", "".join(parts))
     parts += _unlocated_note(pack)
     counts = incidents.incident_counts(pack.insiden, unit, as_of)
-    parts += _stage_chart(counts)
-    parts.append(_incident_grid(pack, counts))
+    chart = _stage_chart(counts)
+    parts += chart
+    parts.append(_incident_grid(pack, counts, printed=3 if chart else None))
     parts += _serious_list(pack)
     parts += _incidents_per_child(pack)
     return bagian("insiden", "Insiden", "".join(parts))
 
 
-def _incident_grid(pack: Pack, counts: pl.DataFrame) -> Html:
-    """Stage × category rows with one column per severity (compact on a phone).
+def _incident_grid(pack: Pack, counts: pl.DataFrame, printed: int | None = None) -> Html:
+    """Stage × category rows with one column per severity (compact on a phone); a print keeps
+    the ``printed`` most serious rows when the chart above shows them all.
 
     Each count carries ``data-angka="insiden_sel"`` with its tahapan, kategori and keparahan.
     """
@@ -222,6 +225,7 @@ def _incident_grid(pack: Pack, counts: pl.DataFrame) -> Html:
             ],
             rows,
             kanan=(1, 2, 3, 4, 5, 6),
+            cetak=printed,
         )
     ]
     if len(order) > n:

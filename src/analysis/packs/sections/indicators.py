@@ -111,19 +111,22 @@ def _turnout_per_child(pack: Pack) -> list[str]:
             for r in m.iter_rows(named=True)
         ]
         parts.append(f"<h4>Per {esc(ANAK_LABEL[pack.tingkat])}</h4>")
-        parts.append(
-            tabel(
-                ["Wilayah", "Pemilihan", "Partisipasi", "Target", "Selisih"],
-                rows,
-                kanan=(2, 3, 4),
-            )
+        table = tabel(
+            ["Wilayah", "Pemilihan", "Partisipasi", "Target", "Selisih"], rows, kanan=(2, 3, 4)
         )
         chart_df = m.select(
             pl.col("nama").str.replace(r"^Kabupaten ", "Kab. "),
             pl.col("partisipasi_internal").alias("partisipasi"),
             "target",
         )
-        if chart_df["partisipasi"].drop_nulls().len():
+        if not chart_df["partisipasi"].drop_nulls().len():
+            parts.append(table)
+        else:
+            # a print keeps the chart (every unit on a few centimetres), the screen both
+            parts.append(f'<div class="layar-saja">{table}</div>')
+            parts.append(
+                p("Angka per wilayah: versi layar; grafik memuat semuanya.", "catatan hanya-cetak")
+            )
             parts.append(
                 grafik(
                     charts.turnout_vs_target(chart_df.head(charts.MAX_ROWS)),

@@ -1,5 +1,6 @@
 """The official recapitulation: KPU's determined result when it is in, else the recap's progress
-tier by tier, the three sources side by side where they differ, and the recap's revisions."""
+tier by tier, the three sources side by side where they differ, and the recap's revisions (a print
+keeps the progress and the counts; the lists are the screen's)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ STATUS_LABEL: dict[str, str] = {
     "terlambat_belum_masuk": "belum masuk, lewat batas",
 }
 _ORDER = {k: i for i, k in enumerate(PASANGAN_LABEL)}
+
+
+def _screen_only(parts: list[str], printed: str) -> list[str]:
+    """Detail the printed pack leaves to the screen (the morning meeting's pages keep the recap's
+    summary), with the sentence the print shows in its place."""
+    return [f'<div class="layar-saja">{"".join(parts)}</div>', p(printed, "catatan hanya-cetak")]
 
 
 def _nama(pack: Pack, kode: str) -> str:
@@ -226,9 +233,9 @@ def _late_list(pack: Pack, late: pl.DataFrame) -> list[str]:
         for r in late.sort("batas", "kode_wilayah").head(n).iter_rows(named=True)
     ]
     src = pack.settings.rekapitulasi.sumber
+    table = tabel(["Wilayah", "Rekap", "Pemilihan", "Batas jadwal", "Diterima"], rows)
     return [
-        "<h4>Rekap terlambat</h4>",
-        tabel(["Wilayah", "Rekap", "Pemilihan", "Batas jadwal", "Diterima"], rows),
+        *_screen_only(["<h4>Rekap terlambat</h4>", table], "Daftar rekap terlambat: versi layar."),
         p(f"{fmt.angka(late.height)} rekap terlambat. Sumber batas jadwal: {src}.", "catatan"),
     ]
 
@@ -293,7 +300,8 @@ def _three_sources(pack: Pack) -> list[str]:
         "selisih dijumlah per pasangan calon.",
         "catatan",
     )
-    return [head, tabel(kolom, rows, kanan=(3, 4, 5)), note]
+    table = tabel(kolom, rows, kanan=(3, 4, 5))
+    return [head, *_screen_only([table, note], "Daftar angka rekap yang berbeda: versi layar.")]
 
 
 def _between_tiers(pack: Pack) -> list[str]:
@@ -328,7 +336,7 @@ def _between_tiers(pack: Pack) -> list[str]:
     return [
         "<h3>Rekap tidak konsisten antartingkat</h3>",
         f"<p>{count} angka rekap berbeda dari rekap tingkat bawahnya (jumlah wilayah anaknya).</p>",
-        "<ul>" + "".join(items) + "</ul>",
+        *_screen_only(["<ul>" + "".join(items) + "</ul>"], "Rinciannya: versi layar."),
     ]
 
 
@@ -349,7 +357,8 @@ def _revisions(pack: Pack) -> list[str]:
             f"{esc(pack.waktu(r['waktu_terima']))}, menggantikan berkas "
             f"{esc(pack.waktu(r['waktu_terima_lama']))}.</li>"
         )
-    return ["<h3>Revisi rekap</h3>", "<ul>" + "".join(items) + "</ul>"]
+    printed = f"{fmt.angka(len(items))} angka rekap diganti berkas yang lebih baru; rinciannya: versi layar."
+    return ["<h3>Revisi rekap</h3>", *_screen_only(["<ul>" + "".join(items) + "</ul>"], printed)]
 
 
 def _nothing_yet(pack: Pack) -> str | None:

@@ -11,6 +11,9 @@ from analysis.packs.labels import ISTILAH
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded, kontestasi_label, lainnya
 
+#: Flagged TPS a print keeps: screens point an analyst somewhere, the full list is on screen.
+PRINTED_HITS = 3
+
 
 def _tps_hits(pack: Pack) -> list[str]:
     """The TPS the screens flag inside the unit, the first screens first."""
@@ -42,7 +45,8 @@ def _tps_hits(pack: Pack) -> list[str]:
             ]
             for r in top.iter_rows(named=True)
         ]
-        parts.append(tabel(["TPS", "Desa/kelurahan", "Pemilihan", "Penapisan", "Keterangan"], rows))
+        head = ["TPS", "Desa/kelurahan", "Pemilihan", "Penapisan", "Keterangan"]
+        parts.append(tabel(head, rows, cetak=PRINTED_HITS))
         if hits.height > n:
             parts.append(
                 p(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis import fmt
-from analysis.packs.html import Html, angka_el, bagian, esc, kosong, tabel
+from analysis.packs.html import Html, angka_el, bagian, esc, kosong, p, tabel
 from analysis.packs.load import Pack
 from analysis.packs.sections.common import guarded
 from analysis.settings import Settings
@@ -63,5 +63,7 @@ def section_tahapan(pack: Pack) -> Html:
         ]
         for k, j, s in stages
     ]
-    parts.append(tabel(["Tahapan", "Jadwal", "Keadaan"], rows))
+    # the schedule is reference: a print keeps the current stage's line above
+    parts.append(f'<div class="layar-saja">{tabel(["Tahapan", "Jadwal", "Keadaan"], rows)}</div>')
+    parts.append(p("Jadwal semua tahapan: versi layar.", "catatan hanya-cetak"))
     return bagian("tahapan", "Posisi tahapan", "".join(parts))

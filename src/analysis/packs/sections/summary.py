@@ -74,7 +74,9 @@ def _status_table(pack: Pack) -> list[str]:
         for r in st.iter_rows(named=True)
     ]
     parts.append(f"<h3>Status per {esc(ANAK_LABEL[pack.tingkat])}</h3>")
-    parts.append(tabel(["Wilayah", "Status", "Alasan"], rows))
+    # a print keeps the units that need a look (the result per child unit lists every status)
+    needs_look = max(3, st.filter(pl.col("status") != "aman").height)
+    parts.append(tabel(["Wilayah", "Status", "Alasan"], rows, cetak=needs_look))
     parts.append(p(status.rules_in_words(pack.settings.briefing.status), "catatan"))
     return parts
 
@@ -134,8 +136,13 @@ def child_status(pack: Pack) -> pl.DataFrame:
     """Status per child unit: aman / perhatian / kritis, with the reasons in words.
 
     Grain: one row per child unit. The rule is :data:`analysis.packs.status.RULES`, computed once
-    per run for every unit (``paket__status_wilayah``).
+    per run for every unit (``paket__status_wilayah``); computed once per pack (the summary, the
+    first screen, the result per child unit and the map all show it).
     """
+    return pack.once("status_anak", lambda: _child_status(pack))
+
+
+def _child_status(pack: Pack) -> pl.DataFrame:
     st = unit_rows(pack).filter(pl.col("kode_wilayah").is_in(pack.kode_anak))
     out = pack.anak.select("kode_wilayah", "nama").join(st, on="kode_wilayah", how="left")
     return (
