@@ -269,6 +269,8 @@ _WALL = """JSON.stringify((() => {
     slides: slides.length,
     ratios: slides.map(s => s.getBoundingClientRect().width / s.getBoundingClientRect().height),
     smallest: smallest,
+    cut: slides.filter(s => s.scrollHeight > s.clientHeight + 1).length,
+    first: slides.length ? slides[0].innerText : '',
     wide: document.documentElement.scrollWidth,
     scripts: document.scripts.length,
   };
@@ -288,7 +290,8 @@ def test_command_centre_edition_is_legible_across_a_room(demo_packs) -> None:
             assert 3 <= seen["slides"] <= wall.MAX_SLIDES and seen["scripts"] == 0
             assert all(abs(r - 16 / 9) < 0.02 for r in seen["ratios"])
             assert seen["smallest"] >= wall.MIN_FONT_PX
-            assert seen["wide"] <= 1920
+            assert seen["wide"] <= 1920 and seen["cut"] == 0  # no slide overflows its screen
+            assert "Yang perlu diputuskan hari ini" in seen["first"]  # the opening slide decides
     finally:
         b.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.packs.bundle import make_bundles
+from analysis.packs.paged import annex_path, wall_path
 from analysis.packs.results import BriefResult, PackResult, ShareOutcome
 from analysis.settings import Share
 
@@ -31,6 +32,8 @@ def _pack(out: Path, kode: str, locked: bool, status: str = "ok") -> PackResult:
     folder.mkdir(parents=True, exist_ok=True)
     html = folder / f"{kode}.html"
     html.write_text(f"<p>{nama}</p>", encoding="utf-8")
+    for edition in (annex_path(html), wall_path(html)):  # the pages beside it, linked from it
+        edition.write_text(f"<p>{nama}</p>", encoding="utf-8")
     annex = folder / f"{kode}.xlsx"
     annex.write_bytes(f"xlsx {kode}".encode())
     share = ShareOutcome(annex=annex, annex_inside=locked)
@@ -103,9 +106,15 @@ def test_open_packs_travel_with_their_annex(tmp_path):
     result = _result(tmp_path, locked=False)
     b = {b.id: b for b in make_bundles(result, SHARE, MADE)}["desk-16.72"]
     assert _entries(b.path) == [
-        "16.72.01.html", "16.72.01.xlsx", "16.72.html", "16.72.xlsx", "BACA-DULU.txt",
+        "16.72.01.html", "16.72.01.lampiran.html", "16.72.01.layar.html", "16.72.01.xlsx",
+        "16.72.html", "16.72.lampiran.html", "16.72.layar.html", "16.72.xlsx", "BACA-DULU.txt",
         "manifes.json",
     ]  # fmt: skip
+
+
+def test_locked_packs_travel_without_their_open_pages(tmp_path):
+    b = {b.id: b for b in make_bundles(_result(tmp_path), SHARE, MADE)}["desk-16.72"]
+    assert not [n for n in _entries(b.path) if n.endswith((".lampiran.html", ".layar.html"))]
 
 
 def test_same_files_same_zip(tmp_path):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from analysis import fmt
 from analysis.domain import regions
+from analysis.packs import paged
 from analysis.packs.lock import SIMULASI
 from analysis.packs.results import BriefResult, PackResult
 from analysis.settings import Recipient, Share
@@ -92,16 +93,28 @@ def members(a: Addressee, packs: list[PackResult]) -> list[PackResult]:
 
 
 def _entries(p: PackResult) -> list[tuple[str, Path, str]]:
-    """(name in the zip, file, kind) of one pack: the locked edition where made, else the open one;
-    the annex unless it travels inside the locked file."""
+    """(name in the zip, file, kind) of one pack: the locked edition where made, else the open one
+    with the pages it links to beside it (its technical annex and its wall edition: open pages,
+    so they never travel with a locked pack); the annex unless it travels inside the locked file."""
     out = []
     if p.locked is not None:
         out.append((p.locked.name, p.locked, "laporan terkunci"))
     elif p.html is not None:
         out.append((p.html.name, p.html, "laporan (tidak terkunci)"))
+        for f, kind in _EDITIONS:
+            page = f(p.html)
+            if page.is_file():
+                out.append((page.name, page, kind))
     if p.annex is not None and not (p.locked is not None and p.share.annex_inside):
         out.append((p.annex.name, p.annex, "lampiran Excel"))
     return out
+
+
+#: The pages beside an open pack that travel with it: (path from the pack's page, kind).
+_EDITIONS = (
+    (paged.annex_path, "lampiran teknis (halaman)"),
+    (paged.wall_path, "edisi layar pusat komando"),
+)
 
 
 def _zip_time(result: BriefResult) -> tuple[int, int, int, int, int, int]:

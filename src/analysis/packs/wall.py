@@ -33,6 +33,11 @@ MAX_SLIDES = 8
 MIN_FONT_PX = 28  # the smallest text on a 1920×1080 screen (1,46vw); the stylesheet keeps to it
 MAX_CONTEST_SLIDES = 3
 MAX_LIST = 6  # lines of a list on one slide
+MAX_ACTIONS = 4  # follow-up lines run to three lines each: four fill a slide
+# "Yang perlu diputuskan hari ini" on the first slide, under its tiles: three under one row of
+# tiles; two when two contests make the tiles taller (their labels wrap)
+MAX_OVERVIEW_DECISIONS = {1: 3}
+MIN_OVERVIEW_DECISIONS = 2
 
 
 def _tile(label: str, value: Html | str, note: str = "", kelas: str = "") -> str:
@@ -101,7 +106,28 @@ def _overview(pack: Pack, full: list[str]) -> str:
         tiles.append(
             _tile("Insiden kritis/tinggi terbuka", fmt.angka(serius), "", "merah" if serius else "")
         )
-    return f'<div class="ubin-ubin">{"".join(tiles)}</div><p class="caveat">{esc(CAVEAT)}.</p>'
+    n = MAX_OVERVIEW_DECISIONS.get(len(full), MIN_OVERVIEW_DECISIONS)
+    return (
+        f'<div class="ubin-ubin">{"".join(tiles)}</div><p class="caveat">{esc(CAVEAT)}.</p>'
+        f"{_decisions(pack, n)}"
+    )
+
+
+def _decisions(pack: Pack, n: int) -> str:
+    """The first screen's "Yang perlu diputuskan hari ini" (its first ``n``), the pack's words."""
+    from analysis.packs.sections.answer import first_screen
+
+    said = first_screen(pack).keputusan
+    lines = "".join(f"<li>{esc(x)}</li>" for x in said[:n])
+    part = (
+        f" ({fmt.angka(n)} dari {fmt.angka(len(said))}; semua di laporan)" if len(said) > n else ""
+    )
+    body = (
+        f'<ul class="daftar-besar ringkas">{lines}</ul>'
+        if said
+        else '<p class="ket">Tidak ada keputusan mendesak; pantau daftar tindak lanjut.</p>'
+    )
+    return f'<h3 class="sub">Yang perlu diputuskan hari ini{esc(part)}</h3>{body}'
 
 
 def _bars(pack: Pack, k: str) -> str:
@@ -198,19 +224,21 @@ def _actions(pack: Pack) -> str | None:
     rows = [r for r in followup_rows(pack).iter_rows(named=True) if r["status"] == "terbuka"]
     if not rows:
         return None
-    lines = "".join(_action_line(pack, r) for r in rows[:MAX_LIST])
+    lines = "".join(_action_line(pack, r) for r in rows[:MAX_ACTIONS])
     return (
         f'<p class="ket">{fmt.angka(len(rows))} masalah terbuka; yang paling mendesak:</p>'
-        f'<ol class="daftar-besar">{lines}</ol>'
+        f'<ol class="daftar-besar tiga-baris">{lines}</ol>'
     )
 
 
 def _action_line(pack: Pack, r: dict) -> str:
     due = r.get("jatuh_tempo")
     tenggat = f"; tenggat {esc(fmt.waktu_singkat(due, pack.tz, pack.zona))}" if due else ""
+    # who, where and by when first: a long action is cut at three lines, never its owner
     return (
-        f"<li><strong>{esc(r.get('tindakan'))}</strong> — {esc(r.get('instansi'))}, "
-        f"{esc(r.get('nama_wilayah') or r.get('kode_wilayah'))}{tenggat}</li>"
+        f"<li><strong>{esc(r.get('instansi'))}, "
+        f"{esc(r.get('nama_wilayah') or r.get('kode_wilayah'))}{tenggat}</strong> — "
+        f"{esc(r.get('tindakan'))}</li>"
     )
 
 
@@ -231,7 +259,8 @@ def slides(pack: Pack) -> Html:
     """The command-centre edition's slides (at most :data:`MAX_SLIDES`), safe HTML."""
     full, _ = contests_shown(pack)
     plan: list[tuple[str, Callable[[], str | None]]] = [
-        (f"Desk Pilkada {pack.nama} — {fmt.tanggal(pack.tanggal)}", lambda: _overview(pack, full))
+        # the date and data time are in every slide's top line: the title keeps to one line
+        (f"Desk Pilkada {pack.nama}", lambda: _overview(pack, full))
     ]
     for k in full[:MAX_CONTEST_SLIDES]:
         plan.append((kontestasi_label(pack, k), lambda k=k: _contest(pack, k)))

@@ -253,7 +253,12 @@ def _kritis_children(pack: Pack) -> list[str]:
 
 
 def first_screen(pack: Pack) -> FirstScreen:
-    """The model of the first screen (the rendering is :func:`section_jawaban`)."""
+    """The model of the first screen (the rendering is :func:`section_jawaban`); computed once
+    per pack (the command-centre edition opens with the same decisions)."""
+    return pack.once("layar_pertama", lambda: _first_screen(pack))
+
+
+def _first_screen(pack: Pack) -> FirstScreen:
     full, sub = contests_shown(pack)
     changes = _could_change(pack)
     own = own_status(pack) or {}
