@@ -266,6 +266,8 @@ def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, ba
         accounting = ingest.run_ingest(raw, processed, s)
         for message in accounting.messages:
             console.say(message)
+        for line in accounting.redone():
+            console.say(line)
         console.say(accounting.table(), block=True)
         console.say(sample.take_in(raw, processed).line())
     rec.done("ingest", parts, decision.run)

@@ -38,7 +38,8 @@ The rooms, in the order a row meets them:
   through :mod:`~analysis.ingest.cache`, the parse cache (sha256 + reader version).
 - :mod:`~analysis.ingest.kinds` — what each kind needs before its fates and keeps after them.
 - :mod:`~analysis.ingest.fates` — each row's fate; :mod:`~analysis.ingest.checks` — the
-  validator's verdicts and ingest's own checks; :mod:`~analysis.ingest.quarantine` — the
+  validator's verdicts and ingest's own checks; :mod:`~analysis.ingest.verdicts` — each row's
+  verdict kept with its file, so a re-run validates only new or changed files' rows; :mod:`~analysis.ingest.quarantine` — the
   rejected rows with their original values.
 - :mod:`~analysis.ingest.accounting` — the per-file balance, the ledger, the printed table.
 - :mod:`~analysis.ingest.schedule` — worker processes, prefetch, background writes, warm-up: only

@@ -18,6 +18,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -26,6 +27,9 @@ from analysis.ingest.checks import SUMMARY_SCHEMA
 from analysis.ingest.fates import DIGANTIKAN, DITERIMA, DITOLAK
 from analysis.ingest.specs import Spec, is_sirekap_record
 from analysis.schemas import ACCOUNTING, LEDGER
+
+if TYPE_CHECKING:
+    from analysis.ingest.verdicts import Reuse
 
 FILE_DUPLICATE = "duplikat"
 FILE_SKIPPED = "dilewati"  # not data (hidden, manifest, a pull's bookkeeping, a staged pull)
@@ -53,6 +57,12 @@ class Accounting:
     check_summary: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUMMARY_SCHEMA))
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (bench)
+    #: per validated dataset served by the verdict cache: what was validated, what was kept
+    reuse: list[Reuse] = field(default_factory=list)
+
+    def redone(self) -> list[str]:
+        """What the validation redid and what it took from the verdict cache, one line each."""
+        return [r.line() for r in self.reuse]
 
     @property
     def balanced(self) -> bool:

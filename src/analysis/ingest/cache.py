@@ -3,8 +3,9 @@ parses only the files it has not seen.
 
 A file's parse is found by (sha256 of its content, its path) and is valid only for the reader
 version and cache format that made it (:data:`analysis.read.READER_VERSION`, in ``meta.json``): a
-new reader empties the cache. Validation and the fates are recomputed on the whole drop each run,
-so the results are the same with or without the cache.
+new reader empties the cache. The fates are decided on the whole drop each run (row verdicts of
+unchanged files come from :mod:`analysis.ingest.verdicts`), so the results are the same with or
+without the cache.
 
 **One entry per kind, written atomically and verified on read.** An entry is three Parquet parts
 — rows, votes (each tagged ``_sha`` + ``sumber_file``) and the per-file outcomes, which also record

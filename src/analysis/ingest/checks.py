@@ -7,6 +7,8 @@ The validator's ``kunci_unik`` (duplicate key) check is resolved by supersession
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from analysis.ingest.frames import EMPTY_LIST
@@ -14,6 +16,9 @@ from analysis.ingest.specs import Spec
 from analysis.schemas import CHECK_SUMMARY
 from analysis.settings import Settings
 from analysis.validate.checks.common import region_kabkota, tps_kabkota
+
+if TYPE_CHECKING:
+    from analysis.ingest.verdicts import Bound
 
 SUMMARY_SCHEMA = CHECK_SUMMARY.polars_schema
 
@@ -32,10 +37,16 @@ def _unvalidated(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_validator(
-    dataset: str, df: pl.DataFrame, settings: Settings, messages: list[str]
+    dataset: str,
+    df: pl.DataFrame,
+    settings: Settings,
+    messages: list[str],
+    memo: Bound | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Flags (``_rid``, ``_alasan_v`` = reject reasons, ``peringatan``) and the summary; never
-    raises: a validator that cannot run leaves a message and the rows accepted with a warning."""
+    raises: a validator that cannot run leaves a message and the rows accepted with a warning.
+    ``memo``: the verdict cache of the batch's files (rows of unchanged files are not validated
+    again: :mod:`analysis.ingest.verdicts`)."""
     if df.is_empty():
         flags = df.select(
             pl.col("_rid"), EMPTY_LIST.alias("_alasan_v"), EMPTY_LIST.alias("peringatan")
@@ -49,7 +60,10 @@ def run_validator(
         )
         return _unvalidated(df), empty_summary()
     try:
-        out = validate(dataset, df.with_columns(pl.col("_rid").alias("_row_id")), settings)
+        if memo is not None and memo.serves(dataset):
+            out = memo.validate(dataset, df)
+        else:
+            out = validate(dataset, df.with_columns(pl.col("_rid").alias("_row_id")), settings)
     except Exception as exc:  # noqa: BLE001 - a validator failure must not lose the batch
         messages.append(f"[{dataset}] validasi gagal dijalankan: {type(exc).__name__}: {exc}")
         return _unvalidated(df), empty_summary()

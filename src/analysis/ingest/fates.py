@@ -17,12 +17,17 @@ resubmission never hides a good report.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from analysis.ingest import checks
 from analysis.ingest.frames import EMPTY_LIST, attach, lineage_ref
 from analysis.ingest.specs import Spec
 from analysis.settings import Settings
+
+if TYPE_CHECKING:
+    from analysis.ingest.verdicts import Bound
 
 DITERIMA, DITOLAK, DIGANTIKAN = "diterima", "ditolak", "digantikan"
 
@@ -46,16 +51,17 @@ def decide(
     settings: Settings,
     messages: list[str],
     validate_df: pl.DataFrame | None = None,
+    memo: Bound | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Give every row its fate: adds ``_status``, ``alasan`` (list), ``peringatan``,
     ``digantikan_oleh`` and ``_dup_of``; returns the rows and the check summary. ``validate_df``:
     the frame handed to the validator when it differs from ``df`` (official_region: long rows
-    carrying ``_rid``)."""
+    carrying ``_rid``); ``memo``: the verdict cache of the batch's files."""
     compare = _compared_columns(df)
     df = df.with_columns(lineage_ref().alias("_ref"))
     df = _mark_duplicates(df, spec, compare)
     df = df.with_columns(_empty_key_reason(spec).alias("_kosong"))
-    df, summary = _run_checks(df, spec, settings, messages, validate_df)
+    df, summary = _run_checks(df, spec, settings, messages, validate_df, memo)
     df = _gather_reasons(df)
     df = df.with_columns(
         pl.when(pl.col("alasan").list.len() > 0)
@@ -111,9 +117,11 @@ def _run_checks(
     settings: Settings,
     messages: list[str],
     validate_df: pl.DataFrame | None,
+    memo: Bound | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The validator's reasons (``_alasan_v``) and warnings (``peringatan``) on every row that is
-    neither a copy nor a collision."""
+    neither a copy nor a collision (which rows those are is decided here, over the whole batch,
+    before any verdict is taken from the cache)."""
     if not spec.validate_as:
         return df.with_columns(
             EMPTY_LIST.alias("_alasan_v"), EMPTY_LIST.alias("peringatan")
@@ -124,7 +132,7 @@ def _run_checks(
             spec.validate_as, to_check, validate_df, settings, messages
         )
     else:
-        flags, summary = checks.run_validator(spec.validate_as, to_check, settings, messages)
+        flags, summary = checks.run_validator(spec.validate_as, to_check, settings, messages, memo)
     return attach(df, flags), summary
 
 

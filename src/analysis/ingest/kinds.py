@@ -8,6 +8,8 @@ the fates of unchanged Sirekap copies. :func:`outputs` turns the decided rows in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from analysis import read
@@ -26,6 +28,9 @@ from analysis.schemas import (
 )
 from analysis.settings import Settings
 
+if TYPE_CHECKING:
+    from analysis.ingest.verdicts import Bound
+
 _DPT = ("pemilih_dpt", "pemilih_dpt_l", "pemilih_dpt_p")
 _NO_VOTES = {"_rid": pl.Int64, "nomor_urut": pl.Int64, "paslon_id": pl.String, "suara": pl.Int64}
 
@@ -37,9 +42,10 @@ def process_kind(
     refs: dict[str, pl.DataFrame],
     s: Settings,
     messages: list[str],
+    memo: Bound | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     """Decided rows, check summary and vote entries (D.Hasil: its long form) of one kind's batch
-    (``refs``: the reference datasets already made)."""
+    (``refs``: the reference datasets already made; ``memo``: the verdict cache of its files)."""
     validate_df = None
     copies = None
     if spec.kind == "official" and "_src_file" in rows.columns:
@@ -52,7 +58,7 @@ def process_kind(
         rows, validate_df = region_long(rows, votes)
     elif spec.kind == "incidents":
         rows = normalise_incidents(rows, messages)
-    decided, summary = decide(spec, rows, s, messages, validate_df)
+    decided, summary = decide(spec, rows, s, messages, validate_df, memo)
     if copies is not None and copies.height:
         decided = pl.concat([decided, copy_fates(copies, decided)], how="diagonal_relaxed")
     if spec.kind == "official_region":

@@ -43,6 +43,7 @@ from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
 from analysis.ingest.survey import REFUSED, NotRead, survey
+from analysis.ingest.verdicts import VerdictCache
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
@@ -75,7 +76,9 @@ def run_ingest(
     prefetch = schedule.Prefetch()
     if sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES:
         prefetch.start()
-    run = _Run(raw, processed, s, cache, prefetch, schedule.Warmup(s), t0=t0)
+    run = _Run(
+        raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0
+    )
     run.list_not_read(drop.not_read)
     try:
         out = run.ingest(found)
@@ -115,6 +118,7 @@ class _Run:
     cache: ParseCache
     prefetch: schedule.Prefetch
     warm: schedule.Warmup
+    verdicts: VerdictCache
     t0: float
     writer: schedule.Background = field(default_factory=schedule.Background)
     messages: list[str] = field(default_factory=list)
@@ -207,8 +211,9 @@ class _Run:
             if spec.validate_as:
                 self.warm.wait()  # never two threads in Great Expectations at once
             t_dec = time.perf_counter()
+            memo = self.verdicts.bound(batch.files)
             decided, summary, votes = process_kind(
-                spec, batch.rows, batch.votes, self.refs, self.settings, self.messages
+                spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo
             )
             self.timings[f"validasi_{kind}"] = round(time.perf_counter() - t_dec, 2)
             self.timings[f"rss_mb_{kind}"] = round(
@@ -261,7 +266,9 @@ class _Run:
         catalog.write(check_summary, CHECK_SUMMARY.name, root=root)
         self.timings["tulis_akhir"] = round(time.perf_counter() - t_end, 2)
         elapsed = time.perf_counter() - self.t0
-        return Accounting(files, self.messages, check_summary, elapsed, self.timings)
+        return Accounting(
+            files, self.messages, check_summary, elapsed, self.timings, self.verdicts.reports
+        )
 
 
 class _Kickoff:
@@ -360,6 +367,8 @@ def run(args: argparse.Namespace) -> int:
             acc = run_ingest(raw, folder, s)
         for m in acc.messages:
             console.say(m, stream=sys.stderr)
+        for line in acc.redone():
+            console.say(line)
         console.say(acc.table(), block=True)
         t = acc.totals()
         console.say(

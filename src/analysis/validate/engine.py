@@ -373,6 +373,9 @@ _FLAGS_SCHEMA = {
     "peringatan": pl.List(pl.String),
 }
 _SUMMARY_SCHEMA = CHECK_SUMMARY.polars_schema
+_GAGAL_TYPE = pl.List(
+    pl.Struct({"pemeriksaan": pl.String, "severity": pl.String, "pesan": pl.String})
+)
 
 
 def validate(
@@ -382,7 +385,7 @@ def validate(
     *,
     ref_tps: pl.DataFrame | None = None,
 ) -> ValidationOutcome:
-    """Validate one batch of a dataset with its GX suite.
+    """Validate one batch of a dataset with its GX suite: :func:`outcome` of :func:`verdicts`.
 
     Args:
         dataset: one of :data:`DATASETS`.
@@ -397,6 +400,19 @@ def validate(
         flags (one row per input row) and summary (one row per check × kab/kota).
     """
     t0 = time.perf_counter()
+    v = verdicts(dataset, df, settings, ref_tps=ref_tps)
+    return outcome(dataset, v, settings, time.perf_counter() - t0)
+
+
+def verdicts(
+    dataset: str,
+    df: pl.DataFrame,
+    settings: Settings | None = None,
+    *,
+    ref_tps: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Run the dataset's suite on one batch (arguments as :func:`validate`): each row's verdict
+    (:func:`_verdict_frame`)."""
     s = settings or default_settings()
     tbl = table(dataset)
     checks = checks_for(dataset, s)
@@ -407,10 +423,49 @@ def validate(
         failed = _run_gx(s.paths.resolved().expectations, dataset, checks, work)
     else:
         failed = {c.id: [] for c in checks}
-    fails = _failures(checks, work, failed)
-    flags = _flags(work, fails)
-    summary = _summary(dataset, checks, work, fails)
-    return ValidationOutcome(dataset, flags, summary, time.perf_counter() - t0)
+    return _verdict_frame(checks, work, _failures(checks, work, failed))
+
+
+def outcome(
+    dataset: str, verdicts: pl.DataFrame, settings: Settings | None = None, seconds: float = 0.0
+) -> ValidationOutcome:
+    """The flags and the summary of a batch from its rows' verdicts (:func:`verdicts`), wherever
+    each verdict was made: in this run or, for a row of an unchanged file, in an earlier one."""
+    checks = checks_for(dataset, settings or default_settings())
+    fails = (
+        verdicts.select("_row_id", "_kabkota", "_gagal")
+        .explode("_gagal")
+        .drop_nulls("_gagal")
+        .unnest("_gagal")
+    )
+    flags = _flags(verdicts, fails)
+    summary = _summary(dataset, checks, verdicts, fails)
+    return ValidationOutcome(dataset, flags, summary, seconds)
+
+
+def applied_column(c: Check) -> str:
+    """The verdict column saying whether check ``c`` applied to a row (its check column not null)."""
+    return f"_d_{c.id}"
+
+
+def _verdict_frame(checks: list[Check], work: pl.DataFrame, fails: pl.DataFrame) -> pl.DataFrame:
+    """One row per input row: ``_row_id``, ``_kabkota``, whether each check applied to it
+    (:func:`applied_column`) and its failures in check order (``_gagal``: check, severity,
+    message). For a table whose checks judge each row by its own values
+    (:attr:`~analysis.validate.model.Table.row_verdicts`) a verdict can be kept with its file."""
+    per_row = fails.group_by("_row_id").agg(
+        pl.struct("pemeriksaan", "severity", "pesan").alias("_gagal")
+    )
+    return (
+        work.select(
+            "_row_id",
+            "_kabkota",
+            *(pl.col(c.gx_column).is_not_null().alias(applied_column(c)) for c in checks),
+        )
+        .join(per_row, on="_row_id", how="left", maintain_order="left")
+        .with_columns(pl.col("_gagal").fill_null(pl.lit([], dtype=_GAGAL_TYPE)))
+        .cast({"_gagal": _GAGAL_TYPE})
+    )
 
 
 def _failures(
@@ -454,12 +509,13 @@ def _flags(work: pl.DataFrame, fails: pl.DataFrame) -> pl.DataFrame:
 def _summary(
     dataset: str, checks: list[Check], work: pl.DataFrame, fails: pl.DataFrame
 ) -> pl.DataFrame:
-    """One row per check × kab/kota: rows checked (check column not null) and rows failed."""
+    """One row per check × kab/kota: rows checked (the check applied) and rows failed
+    (``work``: the verdicts)."""
     if work.height == 0:
         return pl.DataFrame(schema=_SUMMARY_SCHEMA)
     checked = (
         work.group_by("_kabkota")
-        .agg(pl.col(c.gx_column).is_not_null().sum().alias(c.id) for c in checks)
+        .agg(pl.col(applied_column(c)).sum().alias(c.id) for c in checks)
         .unpivot(index="_kabkota", variable_name="pemeriksaan", value_name="n_diperiksa")
     )
     n_fail = fails.group_by("_kabkota", "pemeriksaan").agg(pl.len().alias("n_gagal"))

@@ -127,6 +127,11 @@ class Table:
         prepare: columns the checks read besides the canonical ones, added after conforming;
             it receives the batch and the TPS list (or None).
         added: columns the caller must add to the canonical frame, and what they are.
+        row_verdicts: every check judges a row by that row's own values, the settings and the
+            code alone (no window over other rows), except ``kunci_unik``, which ingest resolves
+            by supersession over the whole entity: a row's verdict can then be kept with its file
+            and reused while the file, the settings and the code are unchanged
+            (:mod:`analysis.ingest.verdicts`).
     """
 
     dataset: str
@@ -134,3 +139,4 @@ class Table:
     kabkota: Callable[[], pl.Expr]
     prepare: Callable[[pl.DataFrame, pl.DataFrame | None], pl.DataFrame] | None = None
     added: tuple[tuple[str, ...], str] = ((), "")
+    row_verdicts: bool = False

