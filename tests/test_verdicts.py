@@ -146,3 +146,28 @@ def test_a_cache_of_other_settings_code_or_damaged_is_not_used(drop, tmp_path):
     acc = run_ingest(drop, out, strict)
     assert _reuse(acc, TALLY.name) == Reuse(TALLY.name, 2, 4, 0, 0)
     _same_as_full(drop, out, tmp_path, strict)
+
+
+def test_files_whose_stat_is_unchanged_are_not_hashed_again(drop, tmp_path):
+    from analysis.incremental import drop_files
+
+    stats: dict[str, list] = {}
+    drop_files(drop, stats)  # as the daily run does before ingest
+    out = tmp_path / "out"
+    first = run_ingest(drop, out, default_settings(), known=stats)
+    n = len(stats)
+    assert (first.hashes_reused, first.hashes_read) == (n, 0)
+    assert first.redone()[0].startswith(f"sidik berkas: 0 berkas dibaca untuk sha256, {n} dari")
+    # b.csv rewritten after the stat cache was made: its stat differs, so it is read and hashed
+    hi = drop / "hitung_internal"
+    _csv(
+        hi / "b.csv",
+        _valid("1671011001004", "Walikota", "2024-11-27 16:30"),
+        _valid("1671011001005", "Walikota", "2024-11-27 16:35"),
+    )
+    again = run_ingest(drop, out, default_settings(), known=stats)
+    assert (again.hashes_reused, again.hashes_read) == (n - 1, 1)
+    ledger = catalog.read(ACCOUNTING.name, root=out)
+    b = ledger.filter(pl.col("path") == "hitung_internal/b.csv")
+    assert b["baris_diterima"].to_list() == [2]
+    _same_as_full(drop, out, tmp_path, default_settings())

@@ -263,7 +263,7 @@ def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, ba
         from analysis.reconcile import sample
 
         rec.forget("ingest")
-        accounting = ingest.run_ingest(raw, processed, s)
+        accounting = ingest.run_ingest(raw, processed, s, known=rec.stat_cache)
         for message in accounting.messages:
             console.say(message)
         for line in accounting.redone():

@@ -107,6 +107,24 @@ def _entry_kind(st: os.stat_result) -> str | None:
     return "khusus"
 
 
+def stat_key(st: os.stat_result) -> list[int]:
+    """What says a file is the one hashed before: size, modification time and inode (as git's
+    index does; a drop's files are written once and never edited in place)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def known_sha(path: Path, hit: list | None) -> str | None:
+    """The sha256 ``hit`` (a stat-cache entry ``[size, mtime_ns, inode, sha]``) recorded for the
+    regular file at ``path`` if its stat is still the one hashed; None: hash it."""
+    if hit is None:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return hit[3] if stat.S_ISREG(st.st_mode) and hit[:3] == stat_key(st) else None
+
+
 def drop_files(raw: Path, cache: dict[str, list]) -> dict[str, str]:
     """Every entry under ``raw`` (not following links): relative path → sha256 of a regular file's
     bytes, or what the entry is otherwise. ``cache`` (rel → [size, mtime_ns, inode, sha]) spares
@@ -128,7 +146,7 @@ def drop_files(raw: Path, cache: dict[str, list]) -> dict[str, str]:
                 out[rel] = kind
                 continue
             seen.add(rel)
-            key = [st.st_size, st.st_mtime_ns, st.st_ino]
+            key = stat_key(st)
             hit = cache.get(rel)
             if hit is not None and hit[:3] == key:
                 out[rel] = hit[3]

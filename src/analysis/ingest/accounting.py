@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analysis import catalog
+from analysis import catalog, fmt
 from analysis.ingest.checks import SUMMARY_SCHEMA
 from analysis.ingest.fates import DIGANTIKAN, DITERIMA, DITOLAK
 from analysis.ingest.specs import Spec, is_sirekap_record
@@ -59,10 +59,22 @@ class Accounting:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (bench)
     #: per validated dataset served by the verdict cache: what was validated, what was kept
     reuse: list[Reuse] = field(default_factory=list)
+    hashes_reused: int = 0  # files whose sha256 the daily run's stat cache gave (not read again)
+    hashes_read: int = 0  # files read to hash them
 
     def redone(self) -> list[str]:
-        """What the validation redid and what it took from the verdict cache, one line each."""
-        return [r.line() for r in self.reuse]
+        """What the run hashed and validated again and what it took from its caches, one line
+        each (Bahasa Indonesia)."""
+        hashed = (
+            [
+                f"sidik berkas: {fmt.angka(self.hashes_read)} berkas dibaca untuk sha256, "
+                f"{fmt.angka(self.hashes_reused)} dari catatan run sebelumnya (ukuran, waktu "
+                "ubah dan inode sama)"
+            ]
+            if self.hashes_reused
+            else []
+        )
+        return hashed + [r.line() for r in self.reuse]
 
     @property
     def balanced(self) -> bool:

@@ -19,12 +19,14 @@ import contextlib
 import resource
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from analysis import catalog, console
+from analysis.incremental import known_sha
 from analysis.ingest import accounting as acct
 from analysis.ingest import schedule
 from analysis.ingest.accounting import FILE_DUPLICATE, Accounting
@@ -60,9 +62,17 @@ def discover(raw: Path) -> list[tuple[Path, str]]:
 
 
 def run_ingest(
-    raw: Path, processed: Path, settings: Settings | None = None, echo: bool = False
+    raw: Path,
+    processed: Path,
+    settings: Settings | None = None,
+    echo: bool = False,
+    known: Mapping[str, list] | None = None,
 ) -> Accounting:
     """Read, validate and account for the drop at ``raw``; write everything under ``processed``.
+
+    ``known``: the daily run's stat cache of the drop (relative path → ``[size, mtime_ns, inode,
+    sha256]``, just brought up to date by :func:`analysis.incremental.drop_files`): a file whose
+    stat is still the one recorded is not hashed a second time.
 
     Returns the :class:`Accounting` (also written as ``mutu__neraca_berkas`` and in the ledger
     ``mutu__berkas``).
@@ -77,8 +87,9 @@ def run_ingest(
     if sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES:
         prefetch.start()
     run = _Run(
-        raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0
-    )
+        raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
+        known=known or {},
+    )  # fmt: skip
     run.list_not_read(drop.not_read)
     try:
         out = run.ingest(found)
@@ -120,6 +131,7 @@ class _Run:
     warm: schedule.Warmup
     verdicts: VerdictCache
     t0: float
+    known: Mapping[str, list] = field(default_factory=dict)  # the daily run's stat cache
     writer: schedule.Background = field(default_factory=schedule.Background)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -132,6 +144,7 @@ class _Run:
     summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
     quarantines: dict[str, pl.DataFrame] = field(default_factory=dict)
     files: dict[str, list[dict]] = field(default_factory=dict)  # accounting rows per kind
+    reused_hashes: int = 0  # files whose sha256 came from the daily run's stat cache
 
     def ingest(self, found: list[tuple[Path, str]]) -> Accounting:
         """1. hash and admit every file; 2. read and decide kind by kind; 3. write."""
@@ -160,12 +173,21 @@ class _Run:
             self.admit(path, kind, seen)
         kickoff.after()
 
+    def hashed(self, path: Path, rel: str) -> tuple[str, int]:
+        """The file's sha256 and size: from the daily run's stat cache when its stat is the one
+        hashed there, else read and hashed."""
+        sha = known_sha(path, self.known.get(rel))
+        if sha is not None:
+            self.reused_hashes += 1
+            return sha, self.known[rel][0]
+        return acct.sha256(path)
+
     def admit(self, path: Path, kind: str, seen: dict[str, str]) -> None:
         """Hash one file and queue it for its kind, unless it cannot be read, copies content
         already queued, or lies where no kind is expected (an accounting row says which)."""
         rel = path.relative_to(self.raw).as_posix()
         try:
-            sha, size = acct.sha256(path)
+            sha, size = self.hashed(path, rel)
         except OSError as exc:
             self.messages.append(f"{rel}: tidak bisa dibaca ({exc.strerror})")
             self.unread.append(
@@ -267,8 +289,9 @@ class _Run:
         self.timings["tulis_akhir"] = round(time.perf_counter() - t_end, 2)
         elapsed = time.perf_counter() - self.t0
         return Accounting(
-            files, self.messages, check_summary, elapsed, self.timings, self.verdicts.reports
-        )
+            files, self.messages, check_summary, elapsed, self.timings, self.verdicts.reports,
+            hashes_reused=self.reused_hashes, hashes_read=len(self.shas) - self.reused_hashes,
+        )  # fmt: skip
 
 
 class _Kickoff:
