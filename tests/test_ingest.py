@@ -209,6 +209,22 @@ HEADER = (
 )
 
 
+PASLON_1671 = "pkwkk-1671,1,1671001,C,false\npkwkk-1671,2,1671002,D,false\n"
+PASLON_16 = "pkwkp-16,1,1600001,A,false\npkwkp-16,2,1600002,B,false\n"
+
+
+def write_references(drop: Path, n_tps: int = 7, paslon: str = PASLON_1671) -> None:
+    """The TPS list (TPS 1…n of one desa in Kota Palembang, DPT 250) and the paslon rows given."""
+    (drop / "referensi").mkdir(parents=True, exist_ok=True)
+    (drop / "referensi" / "tps.csv").write_text(
+        "kode_tps,kode_desa,nomor_tps,pemilih_dpt,pemilih_dpt_l,pemilih_dpt_p\n"
+        + "".join(f"1671011001{i:03d},16.71.01.1001,{i},250,120,130\n" for i in range(1, n_tps + 1))
+    )
+    (drop / "referensi" / "paslon.csv").write_text(
+        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n" + paslon
+    )
+
+
 def _valid(tps: str, jenis: str, time: str, p1: int = 120) -> str:
     p2 = 198 - p1
     return f"{tps};{jenis};{time};Budi;250;200;2;1;203;{p1};{p2};;198;5;203"
@@ -241,16 +257,7 @@ def _pilkada(chart: dict | None, sah: int) -> dict:
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory):
     drop = tmp_path_factory.mktemp("messy")
-    (drop / "referensi").mkdir()
-    (drop / "referensi" / "tps.csv").write_text(
-        "kode_tps,kode_desa,nomor_tps,pemilih_dpt,pemilih_dpt_l,pemilih_dpt_p\n"
-        + "".join(f"167101100100{i},16.71.01.1001,{i},250,120,130\n" for i in range(1, 8))
-    )
-    (drop / "referensi" / "paslon.csv").write_text(
-        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n"
-        "pkwkp-16,1,1600001,A,false\npkwkp-16,2,1600002,B,false\n"
-        "pkwkk-1671,1,1671001,C,false\npkwkk-1671,2,1671002,D,false\n"
-    )
+    write_references(drop, 7, PASLON_16 + PASLON_1671)
     hi = drop / "hitung_internal"
     hi.mkdir()
     batch1 = [

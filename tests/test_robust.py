@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_ingest import write_references
 
 from analysis import catalog, read
 from analysis.ingest import run_ingest
@@ -56,15 +57,7 @@ def _record(chart: dict | None = None, ts: str = "2024-11-27 19:30:00") -> dict:
 
 
 def _base(drop: Path) -> Path:
-    (drop / "referensi").mkdir(parents=True)
-    (drop / "referensi" / "tps.csv").write_text(
-        "kode_tps,kode_desa,nomor_tps,pemilih_dpt,pemilih_dpt_l,pemilih_dpt_p\n"
-        + "".join(f"1671011001{i:03d},16.71.01.1001,{i},250,120,130\n" for i in range(1, 60))
-    )
-    (drop / "referensi" / "paslon.csv").write_text(
-        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n"
-        "pkwkk-1671,1,1671001,C,false\npkwkk-1671,2,1671002,D,false\n"
-    )
+    write_references(drop, 59)
     (drop / "hitung_internal").mkdir()
     (drop / "hitung_internal" / "a.csv").write_text(f"{HEADER}\n{_row(1)}\n")
     pull = drop / "kpu" / "20241127T2000" / "tps" / "pkwkk"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_ingest import HEADER, _pilkada, _valid
+from test_ingest import HEADER, _pilkada, _valid, write_references
 
 from analysis import catalog
 from analysis.ingest import CACHE_DIR, run_ingest
@@ -38,15 +38,7 @@ def _csv(path: Path, *rows: str) -> None:
 def drop(tmp_path: Path) -> Path:
     """Two tally files (one row breaking Σ paslon = suara_sah) and one KPU pull."""
     d = tmp_path / "drop"
-    (d / "referensi").mkdir(parents=True)
-    (d / "referensi" / "tps.csv").write_text(
-        "kode_tps,kode_desa,nomor_tps,pemilih_dpt,pemilih_dpt_l,pemilih_dpt_p\n"
-        + "".join(f"167101100100{i},16.71.01.1001,{i},250,120,130\n" for i in range(1, 8))
-    )
-    (d / "referensi" / "paslon.csv").write_text(
-        "kode_kontestasi,nomor_urut,paslon_id,nama_paslon,kolom_kosong\n"
-        "pkwkk-1671,1,1671001,C,false\npkwkk-1671,2,1671002,D,false\n"
-    )
+    write_references(d)
     hi = d / "hitung_internal"
     hi.mkdir()
     _csv(

@@ -174,16 +174,15 @@ def carried_result(job: PackJob, record: dict[str, Any]) -> PackResult:
 _PACK_FILE = re.compile(r"^([0-9]+(?:\.[0-9]+)*)\.")
 
 
-def sweep(out_dir: Path, carried: list[PackJob]) -> list[Path]:
+def sweep(out_dir: Path, carried: list[PackJob]) -> None:
     """Remove from the tier folders of a new generation every pack file but the carried packs'.
 
     A generation starts as a hard-link copy of the previous one, so a file the previous run made
     and this run does not (a unit out of scope, a page the current code no longer makes) would
-    otherwise stay, unlisted, beside the packs. What is rendered now is written afresh. Returns
-    the files removed (their links only: the previous generation keeps its own).
+    otherwise stay, unlisted, beside the packs. What is rendered now is written afresh. Only
+    this generation's links go: the previous generation keeps its own.
     """
     keep = {j.kode_wilayah for j in carried}
-    gone: list[Path] = []
     for tier in regions.TIERS:
         folder = out_dir / tier
         if not folder.is_dir():
@@ -192,8 +191,6 @@ def sweep(out_dir: Path, carried: list[PackJob]) -> list[Path]:
             m = _PACK_FILE.match(f.name)
             if f.is_file() and not (m and m.group(1) in keep):
                 f.unlink()
-                gone.append(f)
-    return gone
 
 
 def pack_record(r: PackResult, fp: str, data_time: str | None, gen: str) -> dict[str, Any]:

@@ -34,10 +34,9 @@ MIN_FONT_PX = 28  # the smallest text on a 1920×1080 screen (1,46vw); the style
 MAX_CONTEST_SLIDES = 3
 MAX_LIST = 6  # lines of a list on one slide
 MAX_ACTIONS = 4  # follow-up lines run to three lines each: four fill a slide
-# "Yang perlu diputuskan hari ini" on the first slide, under its tiles: three under one row of
-# tiles; two when two contests make the tiles taller (their labels wrap)
-MAX_OVERVIEW_DECISIONS = {1: 3}
-MIN_OVERVIEW_DECISIONS = 2
+# "Yang perlu diputuskan hari ini" on the first slide, under its tiles: three under one contest's
+# tiles; two when more contests make the tiles taller (their labels wrap)
+OVERVIEW_DECISIONS = (3, 2)
 
 
 def _tile(label: str, value: Html | str, note: str = "", kelas: str = "") -> str:
@@ -106,7 +105,7 @@ def _overview(pack: Pack, full: list[str]) -> str:
         tiles.append(
             _tile("Insiden kritis/tinggi terbuka", fmt.angka(serius), "", "merah" if serius else "")
         )
-    n = MAX_OVERVIEW_DECISIONS.get(len(full), MIN_OVERVIEW_DECISIONS)
+    n = OVERVIEW_DECISIONS[0] if len(full) <= 1 else OVERVIEW_DECISIONS[1]
     return (
         f'<div class="ubin-ubin">{"".join(tiles)}</div><p class="caveat">{esc(CAVEAT)}.</p>'
         f"{_decisions(pack, n)}"
