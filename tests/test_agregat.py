@@ -98,3 +98,29 @@ def test_no_aggregates_no_rows(tmp_path: Path):
     as_of = dt.datetime(2024, 11, 28, 14, 0, tzinfo=WIB)
     assert agregat.read_aggregates(tmp_path, as_of, KPU) is None
     assert agregat.against_itself(None, *_inputs()).is_empty()
+
+
+def test_a_pull_of_one_kabkota_renews_only_its_regions(tmp_path: Path):
+    """Election night: a later pull of one scope renews that scope's aggregates; every other
+    region keeps the one from the latest pull holding it, with that pull's time."""
+    _pull(
+        tmp_path,
+        "20241128T1330",
+        {"pkwkk/167401.json": _agg(100, 80, 5, 4), "pkwkk/167402.json": _agg(1, 1, 5, 1)},
+    )
+    later = _pull(tmp_path, "20241128T1500", {"pkwkk/167402.json": _agg(200, 120, 5, 5)})
+    (later / "ringkasan.json").write_text(json.dumps({"cakupan": "16.74.02"}), encoding="utf-8")
+    agg = agregat.read_aggregates(tmp_path, dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB), KPU)
+    assert agg.waktu_tarik == dt.datetime(2024, 11, 28, 8, 0, tzinfo=dt.UTC)
+    out = agregat.against_itself(agg, *_inputs())
+    got = out.select("kode_wilayah", "nomor_urut", "suara_agregat", "waktu_tarik").sort(
+        "kode_wilayah", "nomor_urut"
+    )
+    t1, t2 = (dt.datetime(2024, 11, 28, h, 30 * (h == 6), tzinfo=dt.UTC) for h in (6, 8))
+    assert got.rows() == [
+        ("16.74.01", 1, 100, t1),
+        ("16.74.01", 2, 80, t1),
+        ("16.74.02", 1, 200, t2),
+        ("16.74.02", 2, 120, t2),
+    ]
+    assert out["selisih"].to_list() == [0, 0, 0, 0]

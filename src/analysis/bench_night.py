@@ -57,8 +57,10 @@ def held_back(raw: Path, kab: str) -> list[Path]:
 
 
 def new_pull(raw: Path, kab: str) -> Path:
-    """A KPU pull 15 minutes after the drop's last one holding the kab/kota's TPS records (taken
-    from that last pull, per-TPS files or bundled lines alike); returns its folder."""
+    """A KPU pull of the kab/kota 15 minutes after the drop's last one: its TPS records (per-TPS
+    files or bundled lines alike) and its regions' aggregates, taken from that last pull, and its
+    scope in ``ringkasan.json`` (every other region keeps its aggregate from the pull before);
+    returns its folder."""
     pulls = sorted(p for p in (raw / "kpu").iterdir() if _PULL.match(p.name))
     last = pulls[-1]
     when = dt.datetime.strptime(last.name, "%Y%m%dT%H%M") + dt.timedelta(minutes=15)
@@ -75,6 +77,12 @@ def new_pull(raw: Path, kab: str) -> Path:
             needle = f'"kode_tps":"{kab}'
             with src.open(encoding="utf-8") as fin, dst.open("w", encoding="utf-8") as fout:
                 fout.writelines(line for line in fin if needle in line.replace(" ", "")[:40])
+    for src in sorted((last / "agregat").glob(f"*/{kab}*.json")):
+        dst = out / "agregat" / src.parent.name / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    summary = {"cakupan": regions.dotted(kab)}
+    (out / "ringkasan.json").write_text(json.dumps(summary), encoding="utf-8")
     return out
 
 

@@ -558,7 +558,11 @@ def _write_files(processed: Path, scope: str | None) -> None:
     units = file_units(processed, pl.concat(paths).unique().sort(), scope)
     for df, target in ((ledger, PAKET_SUMBER_BERKAS), (accounting, PAKET_NERACA_BERKAS)):
         if df is not None:
-            catalog.write(df.join(units, on="path", how="left"), target.name, processed)
+            # one order whatever order ingest left: a pack's fingerprint hashes its rows
+            catalog.write(
+                df.join(units, on="path", how="left"), target.name, processed,
+                sort=["path", "dataset"],
+            )  # fmt: skip
     if quarantine is not None:
         _write_quarantine(processed, quarantine, units)
 

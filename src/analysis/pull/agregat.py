@@ -86,10 +86,15 @@ def _scope(pull_dir: Path) -> str:
     return regions.NATIONAL
 
 
-def aggregates(pull_dir: Path, kpu: KpuSite, deepest: int = 4) -> tuple[pl.DataFrame, list[str]]:
+def aggregates(
+    pull_dir: Path, kpu: KpuSite, deepest: int = 4, taken: set[tuple[str, str]] | None = None
+) -> tuple[pl.DataFrame, list[str]]:
     """KPU's own figures for each region walked inside the pull's scope, down to ``deepest`` (an
     ancestor's aggregate covers TPS the pull does not hold): its chart and progres, from its own
-    file (``_AGG`` columns); and the files that are not an aggregate, each with its reason."""
+    file (``_AGG`` columns); and the files that are not an aggregate, each with its reason.
+
+    ``taken``: (jenis, KPU code) of regions already read from a later pull; their files are not
+    opened, and each region read here is added to it."""
     scope = _scope(pull_dir)
     width = regions.KPU_LENGTH[deepest]
     rows: list[tuple[Any, ...]] = []
@@ -98,6 +103,10 @@ def aggregates(pull_dir: Path, kpu: KpuSite, deepest: int = 4) -> tuple[pl.DataF
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
         if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
             continue
+        if taken is not None:
+            if (f.parent.name, f.stem) in taken:
+                continue
+            taken.add((f.parent.name, f.stem))
         rel = f.relative_to(pull_dir.parent.parent).as_posix()
         try:
             value = json.loads(f.read_bytes())

@@ -5,8 +5,8 @@ KPU's Sirekap site publishes, beside each TPS record, an aggregate per region (v
 differed from the sum of the records KPU itself published (docs/domain.md §5); the difference is
 news for leadership. The pull keeps the aggregates it walked (``kpu/<pull>/agregat/<jenis>/``,
 :mod:`analysis.pull.folder`); ingest reads only the records. Reconciliation sets the aggregates of
-the latest pull by the as-of time beside the records in force then (the same pull's records:
-``rekon__wilayah_kontestasi_paslon``'s ``suara_kpu``) and the desk's TPS list
+the latest pull by the as-of time that holds each region beside the records in force then
+(``rekon__wilayah_kontestasi_paslon``'s ``suara_kpu``) and the desk's TPS list
 (``rekon__wilayah_kontestasi``): ``rekon__agregat_wilayah_kontestasi_paslon``.
 
 Only the provinsi, kab/kota and kecamatan aggregates are compared (the tiers whose units read a
@@ -33,34 +33,54 @@ DEEPEST = 3
 
 @dataclass
 class KpuAggregates:
-    """KPU's aggregates of one pull as read (``pull.agregat.aggregates`` columns), its time and
-    the files that could not be read (each with its reason)."""
+    """KPU's aggregates as read (``pull.agregat.aggregates`` columns plus ``waktu_tarik``, the pull
+    each region's aggregate comes from), the latest of those pulls, and the files that could not
+    be read (each with its reason)."""
 
     rows: pl.DataFrame
     waktu_tarik: dt.datetime | None = None
     tidak_terbaca: list[str] = field(default_factory=list)
 
 
-def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:
-    """The drop's latest pull folder taken by ``as_of`` (hidden, staged pulls are not pulls)."""
+def pulls_by(raw: Path, as_of: dt.datetime) -> list[Path]:
+    """The drop's pull folders taken by ``as_of``, latest first (hidden, staged pulls are not
+    pulls)."""
     kpu = Path(raw) / "kpu"
     if not kpu.is_dir():
-        return None
+        return []
     taken = [
         p
         for p in kpu.iterdir()
         if p.is_dir() and read.PULL_RE.match(p.name) and read.path_pull(p.name) <= as_of
     ]
-    return max(taken, key=lambda p: p.name) if taken else None
+    return sorted(taken, key=lambda p: p.name, reverse=True)
+
+
+def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:
+    """The drop's latest pull folder taken by ``as_of``."""
+    pulls = pulls_by(raw, as_of)
+    return pulls[0] if pulls else None
 
 
 def read_aggregates(raw: Path, as_of: dt.datetime, kpu: KpuSite) -> KpuAggregates | None:
-    """The aggregates of the latest pull by ``as_of``; None when that pull holds none."""
-    pull = latest_pull(raw, as_of)
-    if pull is None or not (pull / "agregat").is_dir():
+    """Each region's aggregate from the latest pull by ``as_of`` that holds it: a pull of one
+    kab/kota (its scope in its ``ringkasan.json``) renews that kab/kota's aggregates and leaves
+    every other region's from the pull before. None when no pull holds any."""
+    taken: set[tuple[str, str]] = set()
+    parts: list[pl.DataFrame] = []
+    bad: list[str] = []
+    for pull in pulls_by(raw, as_of):
+        if not (pull / "agregat").is_dir():
+            continue
+        rows, why = aggregates(pull, kpu, DEEPEST, taken)
+        bad += why
+        when = read.path_pull(pull.name)
+        parts.append(rows.with_columns(pl.lit(when, pl.Datetime("us", "UTC")).alias("waktu_tarik")))
+    if not parts:
         return None
-    rows, bad = aggregates(pull, kpu, DEEPEST)
-    return KpuAggregates(rows, read.path_pull(pull.name), bad)
+    rows = pl.concat(parts)
+    latest = rows["waktu_tarik"].max() if not rows.is_empty() else None
+    return KpuAggregates(rows, latest, bad)  # type: ignore[arg-type]
 
 
 def _contest_and_number(agg: pl.DataFrame, ref_paslon: pl.DataFrame) -> pl.DataFrame:
@@ -118,7 +138,6 @@ def against_itself(
             pl.col("suara_tps").fill_null(0),
             pl.col("tps_tercatat").fill_null(0),
             pl.col("tps_desk").fill_null(0),
-            pl.lit(agg.waktu_tarik, pl.Datetime("us", "UTC")).alias("waktu_tarik"),
         )
         .with_columns(
             (pl.col("suara_agregat") - pl.col("suara_tps")).alias("selisih"),

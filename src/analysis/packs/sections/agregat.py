@@ -76,11 +76,16 @@ def agregat_item(pack: Pack) -> list[str]:
     per = per_region(a)
     odd = per.filter(pl.col("selisih_abs") > 0)
     odd_tps = per.filter(pl.col("selisih_tps").fill_null(0) != 0)
-    when = pack.waktu(a["waktu_tarik"][0])
+    first, last = a["waktu_tarik"].min(), a["waktu_tarik"].max()
+    when = (
+        f"Tarikan {pack.waktu(last)}"
+        if first == last
+        else f"Tarikan terakhir yang memuat tiap wilayah ({pack.waktu(first)} s.d. {pack.waktu(last)})"
+    )
     n, k = odd.height, pack.kode_wilayah
     parts = [
         "<h3>Agregat KPU dibanding catatan TPS-nya sendiri</h3>",
-        f"<p>Tarikan {esc(when)}: {esc(fmt.angka(per.height))} agregat wilayah × pemilihan "
+        f"<p>{esc(when)}: {esc(fmt.angka(per.height))} agregat wilayah × pemilihan "
         f"(wilayah ini dan di dalamnya, sampai kecamatan) dibandingkan; "
         + angka_el("agregat_berbeda", fmt.angka(n), n, wilayah=k)
         + " berbeda dari jumlah catatan TPS KPU sendiri; "
