@@ -140,6 +140,25 @@ def test_digit_helpers():
     assert digits.last_digit(x).tolist() == [0, 3, 7, 9, 5]
 
 
+def test_a_units_interval_does_not_move_when_another_units_counts_do():
+    """Issue 15: each unit draws from its own stream, so one kab/kota's new counts leave every
+    other unit's bootstrap interval (and so its pack) as it was."""
+    rng = np.random.default_rng(3)
+    groups = np.repeat([0, 1, 2], 200)
+    x = rng.integers(0, 600, groups.size)
+    streams = np.array([11, 22, 33], dtype=np.uint64)
+    before = digits.bootstrap_digit_means(x % 10, groups, 3, 500, 7, 30, streams)
+    x2 = x.copy()
+    x2[groups == 1] = rng.integers(0, 600, 200)  # unit 1 sends new counts
+    after = digits.bootstrap_digit_means(x2 % 10, groups, 3, 500, 7, 30, streams)
+    for part in (2, 3):  # lower, upper
+        assert before[part][[0, 2]].tolist() == after[part][[0, 2]].tolist()
+    share = [digits.bootstrap_share(v % 5 == 0, groups, 3, 500, 7, 30, streams) for v in (x, x2)]
+    assert share[0][2][[0, 2]].tolist() == share[1][2][[0, 2]].tolist()
+    keys = pl.DataFrame({"kode_wilayah": ["16.71", "16.74"], "kode_kontestasi": ["a", "b"]})
+    assert digits.group_streams(keys)[1] == digits.group_streams(keys.tail(1))[0]
+
+
 def _simulate(n_units: int, tps_per_unit: int, seed: int, rounded_units: int = 0):
     """Clean per-TPS counts of realistic size: DPT 150-600, turnout ~70%, 3 paslon whose shares
     vary between TPS around each kecamatan's own. The first ``rounded_units`` units have their

@@ -14,6 +14,7 @@ says "penapisan", not "temuan".
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,15 +42,21 @@ def second_digit(x: np.ndarray) -> np.ndarray:
     return (x // (10 ** (k - 1))) % 10
 
 
+def _streams(streams: np.ndarray | None, n_groups: int) -> np.ndarray:
+    return np.arange(n_groups, dtype=np.uint64) if streams is None else streams
+
+
 def bootstrap_digit_means(
-    digits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int, min_n: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    digits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int,
+    min_n: int = 1, streams: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Mean digit per group with a percentile bootstrap 95% interval.
 
     Resampling n digits with replacement from a group's digits is a multinomial draw from its
-    digit frequencies, so the bootstrap runs on 10-bin counts, vectorised over groups (in chunks
-    to bound memory). Groups with fewer than ``min_n`` digits get no interval (NaN).
-    Returns (n, mean, lower, upper) per group.
+    digit frequencies, so the bootstrap runs on 10-bin counts. Each group draws from its own
+    random stream, ``(seed, streams[group])`` (the group's index when None): its interval depends
+    on its own digits only, so new counts elsewhere leave it as it was. Groups with fewer than
+    ``min_n`` digits get no interval (NaN). Returns (n, mean, lower, upper) per group.
     """
     freq = np.zeros((n_groups, 10), dtype=np.int64)
     np.add.at(freq, (groups, digits), 1)
@@ -57,33 +64,40 @@ def bootstrap_digit_means(
     mean = np.divide(freq @ np.arange(10), n, out=np.full(n_groups, np.nan), where=n > 0)
     lo = np.full(n_groups, np.nan)
     hi = np.full(n_groups, np.nan)
-    rng = np.random.default_rng(seed)
-    ok = np.flatnonzero(n >= max(min_n, 1))
-    chunk = max(1, 4_000_000 // (samples * 10))
-    for start in range(0, ok.size, chunk):
-        idx = ok[start : start + chunk]
-        pv = freq[idx] / n[idx, None]
-        draws = rng.multinomial(n[idx], pv, size=(samples, idx.size))  # (B, g, 10)
-        means = (draws @ np.arange(10)) / n[idx]
-        lo[idx], hi[idx] = np.percentile(means, [2.5, 97.5], axis=0)
+    keys = _streams(streams, n_groups)
+    for g in np.flatnonzero(n >= max(min_n, 1)):
+        rng = np.random.default_rng((seed, int(keys[g])))
+        draws = rng.multinomial(n[g], freq[g] / n[g], size=samples)  # (B, 10)
+        lo[g], hi[g] = np.percentile((draws @ np.arange(10)) / n[g], [2.5, 97.5])
     return n, mean, lo, hi
 
 
 def bootstrap_share(
-    hits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int, min_n: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Share of True per group with a percentile bootstrap 95% interval (binomial draws)."""
+    hits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int,
+    min_n: int = 1, streams: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Share of True per group with a percentile bootstrap 95% interval (binomial draws, each
+    group from its own stream as in :func:`bootstrap_digit_means`)."""
     n = np.bincount(groups, minlength=n_groups)
     k = np.bincount(groups, weights=hits.astype(float), minlength=n_groups)
     share = np.divide(k, n, out=np.full(n_groups, np.nan), where=n > 0)
     lo = np.full(n_groups, np.nan)
     hi = np.full(n_groups, np.nan)
-    ok = np.flatnonzero(n >= max(min_n, 1))
-    if ok.size:
-        rng = np.random.default_rng(seed)
-        draws = rng.binomial(n[ok], share[ok], size=(samples, ok.size)) / n[ok]
-        lo[ok], hi[ok] = np.percentile(draws, [2.5, 97.5], axis=0)
+    keys = _streams(streams, n_groups)
+    for g in np.flatnonzero(n >= max(min_n, 1)):
+        rng = np.random.default_rng((seed, int(keys[g])))
+        lo[g], hi[g] = np.percentile(rng.binomial(n[g], share[g], size=samples) / n[g], [2.5, 97.5])
     return n, share, lo, hi
+
+
+def group_streams(keys: pl.DataFrame) -> np.ndarray:
+    """A random stream per unit × contest from its codes (the same unit, the same stream, in
+    every run and whatever other units the data holds)."""
+    text = keys.select(pl.concat_str("kode_wilayah", "kode_kontestasi", separator="|")).to_series()
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") for t in text],
+        dtype=np.uint64,
+    )
 
 
 # --- The digit tests ----------------------------------------------------------------------------
@@ -99,26 +113,27 @@ class Counts:
     g: np.ndarray
     n_groups: int
     samples: int
+    streams: np.ndarray  # each group's random stream (:func:`group_streams`)
 
 
 def _last_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= p.last_digit_min_value
     return bootstrap_digit_means(
-        last_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts
+        last_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams
     )
 
 
 def _second_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= 10
     return bootstrap_digit_means(
-        second_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts
+        second_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams
     )
 
 
 def _share_ending_0_5(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= p.last_digit_min_value
     ends = np.isin(c.x[m] % 10, (0, 5))
-    return bootstrap_share(ends, c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts)
+    return bootstrap_share(ends, c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams)
 
 
 @dataclass(frozen=True)
@@ -203,6 +218,7 @@ def _run_digit_tests(v: pl.DataFrame, p: Penapisan, samples: int) -> pl.DataFram
         v["g"].to_numpy().astype(np.int64),
         keys.height,
         samples,
+        group_streams(keys),
     )
     # cost is linear in samples: ~1.5 ms per unit × contest × test at 1000
     frames = [
