@@ -11,6 +11,7 @@ for a polars column. Nothing here reads the region tree; :mod:`analysis.referenc
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -217,6 +218,7 @@ def kpu_contest(jenis: str, code: str) -> str:
     return f"{jenis}-{code[: KPU_LENGTH[PILKADA_DEPTH[jenis]]]}"
 
 
+@lru_cache(maxsize=8192)  # a few thousand contests, asked of once per pack that reads them
 def contest_region(kode_kontestasi: str) -> str:
     """The dotted region a contest elects a head for: ``pkwkk-1671`` → ``16.71``; ``ppwp`` → ``00``."""
     if "-" not in kode_kontestasi:

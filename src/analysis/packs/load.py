@@ -374,12 +374,16 @@ def _load_count(pack: Pack, root: Path) -> None:
     )
     kont = _scan(PAKET_KONTESTASI, root)
     if kont is not None:
-        held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
-        kont = kont.with_columns(pl.Series("wilayah_kontestasi", held_in))
+        kont = derived(kont, "wilayah_kontestasi", _with_contest_region)
         pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
     _load_outlook(pack, root)
     pack.selisih = _load_selisih(root, unit)
     pack.status = _scan(PAKET_STATUS_WILAYAH, root, _unit_rows(unit))
+
+
+def _with_contest_region(kont: pl.DataFrame) -> pl.DataFrame:
+    held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
+    return kont.with_columns(pl.Series("wilayah_kontestasi", held_in, dtype=pl.String))
 
 
 def _load_outlook(pack: Pack, root: Path) -> None:
