@@ -180,6 +180,8 @@ def test_each_pack_is_carried_unless_its_own_inputs_changed(runs: tuple[Path, Pa
     shared = carry.run_parts(processed, plan)
     same = carry.decide(jobs, record, shared)
     assert same.render == [] and len(same.carried) == 7
+    # the national set computes them on two workers: the same fingerprints
+    assert carry.fingerprints(jobs, shared, workers=2, parallel_from=1) == same.fingerprints
     kec = "16.74.03"
     touched = {**record, kec: {**record[kec], "sidik": "lain"}}
     redo = carry.decide(jobs, touched, shared)

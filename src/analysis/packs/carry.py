@@ -139,16 +139,44 @@ def _files_there(job: PackJob, record: dict[str, Any]) -> bool:
     )
 
 
+#: From this many packs on, the fingerprints are computed on worker processes (below, starting
+#: them costs more than it saves: a province scope has a few dozen packs).
+PARALLEL_FROM = 120
+
+
+def _fingerprint_chunk(jobs: list[PackJob], shared: dict[str, Any]) -> dict[str, str]:
+    return {job.kode_wilayah: pack_fingerprint(job, shared) for job in jobs}
+
+
+def fingerprints(
+    jobs: list[PackJob],
+    shared: dict[str, Any],
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
+) -> dict[str, str]:
+    """Every pack's fingerprint; on ``workers`` spawned processes from ``parallel_from`` packs on
+    (spawn, as for the packs: a forked copy of a process that used vl-convert hangs)."""
+    if workers < 2 or len(jobs) < parallel_from:
+        return _fingerprint_chunk(jobs, shared)
+    import multiprocessing as mp
+
+    chunks = [jobs[i::workers] for i in range(workers)]  # interleaved: tiers spread evenly
+    with mp.get_context("spawn").Pool(workers) as pool:
+        parts = pool.starmap(_fingerprint_chunk, [(c, shared) for c in chunks])
+    out = {k: v for part in parts for k, v in part.items()}
+    return {job.kode_wilayah: out[job.kode_wilayah] for job in jobs}
+
+
 def decide(
-    jobs: list[PackJob], previous: dict[str, dict[str, Any]], shared: dict[str, Any]
-) -> Carry:
+    jobs: list[PackJob], previous: dict[str, dict[str, Any]], shared: dict[str, Any],
+    workers: int = 1,
+) -> Carry:  # fmt: skip
     """Fingerprint every pack; carry those equal to the previous record, render the others and
     every ancestor of one rendered."""
-    out = Carry()
+    out = Carry(fingerprints=fingerprints(jobs, shared, workers))
     changed: set[str] = set()
     for job in jobs:
-        fp = pack_fingerprint(job, shared)
-        out.fingerprints[job.kode_wilayah] = fp
+        fp = out.fingerprints[job.kode_wilayah]
         before = previous.get(job.kode_wilayah)
         if before is None or before.get("sidik") != fp or not _files_there(job, before):
             changed.add(job.kode_wilayah)

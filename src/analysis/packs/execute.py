@@ -334,7 +334,7 @@ def make_packs(
             before()
         before = None
         t0 = time.perf_counter()
-        picked = carry.decide(jobs, previous, carry.run_parts(processed.resolve(), plan))
+        picked = carry.decide(jobs, previous, carry.run_parts(processed.resolve(), plan), workers)
         result.fingerprints = picked.fingerprints
         if progress:
             _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
