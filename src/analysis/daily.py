@@ -59,6 +59,40 @@ def demo_times(date: dt.date, scope: str, s: Settings) -> tuple[dt.datetime, dt.
     return report_time(date, scope), demo_times(date - dt.timedelta(days=1), scope, s)[0]
 
 
+#: What a desk's data is timed by: (dataset, its time column). The newest of them is the time of
+#: the data a run has (readiness is daily: a date, not a time).
+DATA_TIMES = (
+    ("internal__tps_kontestasi_laporan", "waktu_laporan"),
+    ("sirekap__tps_kontestasi_tarikan", "waktu_tarik"),
+    ("dhasil__wilayah_kontestasi_paslon", "waktu_terima"),
+    ("insiden__laporan", "waktu_laporan"),
+)
+
+
+def data_clock(processed: Path, cap: dt.datetime) -> dt.datetime:
+    """A real drop's as-of time: its newest datum (:data:`DATA_TIMES`), no later than ``cap``
+    (the day's end or now, whichever is first); ``cap`` when the drop holds no timed row.
+
+    Not the clock: a run that finds nothing new then has the as-of of the run before, so every
+    stage after ingest is skipped as its inputs are the same (issue 15), and a pack says the time
+    of its data rather than the minute the machine ran."""
+    import polars as pl
+
+    from analysis import catalog
+
+    newest: list[dt.datetime] = []
+    for name, column in DATA_TIMES:
+        if not catalog.exists(name, processed):
+            continue
+        path = catalog.located(name, root=processed)
+        files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        if files:
+            value = pl.scan_parquet(files).select(pl.col(column).max()).collect().item()
+            if value is not None:
+                newest.append(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    return min(max(newest), cap) if newest else cap
+
+
 def _stage(name: str) -> float:
     console.say(f"\n== {name} ==", block=True)
     return time.perf_counter()
@@ -224,6 +258,8 @@ def _stages(
         "kode": incremental.code_fingerprint(),
     }
     _ingest(raw, processed, s, rec, base)
+    if not demo:
+        as_of = data_clock(processed, as_of)
     previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
     run_info = {
         "demo": demo,
