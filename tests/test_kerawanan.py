@@ -89,6 +89,30 @@ def test_classes_follow_the_tier_cutoffs_and_reasons_are_words():
     assert quiet["faktor_utama"] == "tidak ada faktor menonjol"
 
 
+def test_the_reasons_do_not_depend_on_the_order_rows_came_in():
+    """Issue 15: equal factors are listed in one order in every run (a tie once re-rendered a
+    pack whose data had not changed)."""
+    df = _inc([{"kode_wilayah": "16.71.01", "tingkat_keparahan": "kritis"} for _ in range(2)])
+    tps = pl.DataFrame({"kode_tps": [f"1671011001{i:03d}" for i in range(1, 11)]})
+    hits = pl.DataFrame(
+        {"kode_tps": ["1671011001001"], "penapisan": ["ocr_ratusan"], "kode_kontestasi": ["x"]}
+    )
+    ready = READINESS.conform(
+        pl.DataFrame(
+            {
+                "kode_wilayah": ["16.71"] * 2,
+                "tanggal": [dt.date(2024, 11, 26)] * 2,
+                "indikator": ["logistik_diterima", "nphd_dibayar"],
+                "nilai": [0.7, 0.7],
+            }
+        )
+    )
+    one = _score(df, "16.71", readiness=ready, screen_hits=hits, tps=tps)
+    other = _score(df.reverse(), "16.71", readiness=ready.reverse(), screen_hits=hits, tps=tps)
+    assert one["faktor_utama"] == other["faktor_utama"]
+    assert one["faktor_utama"].count("; ") == 2  # the top three
+
+
 def test_screen_hits_feed_the_anomaly_component():
     tps = pl.DataFrame({"kode_tps": [f"1671011001{i:03d}" for i in range(1, 11)]})
     hits = pl.DataFrame(

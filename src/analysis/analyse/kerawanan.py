@@ -319,8 +319,8 @@ def _factors(
     if not ready.is_empty():
         parts.append(_readiness_factors(scores, ready, k))
     f = pl.concat([p.cast(_FACTOR_SCHEMA) for p in parts]).filter(pl.col("poin") > 0.05)
-    return (
-        f.sort(["kode_wilayah", "poin"], descending=[False, True])
+    return (  # ties by their text: the same three in every run, whatever order the parts came in
+        f.sort(["kode_wilayah", "poin", "teks"], descending=[False, True, False])
         .group_by("kode_wilayah", maintain_order=True)
         .agg(pl.col("teks").head(3).str.join("; ").alias("faktor_utama"))
     )
