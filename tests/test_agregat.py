@@ -108,10 +108,18 @@ def test_a_pull_of_one_kabkota_renews_only_its_regions(tmp_path: Path):
         "20241128T1330",
         {"pkwkk/167401.json": _agg(100, 80, 5, 4), "pkwkk/167402.json": _agg(1, 1, 5, 1)},
     )
-    later = _pull(tmp_path, "20241128T1500", {"pkwkk/167402.json": _agg(200, 120, 5, 5)})
-    (later / "ringkasan.json").write_text(json.dumps({"cakupan": "16.74.02"}), encoding="utf-8")
+    later = _pull(
+        tmp_path,
+        "20241128T1500",
+        {
+            "pkwkk/167402.json": _agg(200, 120, 5, 5),
+            "pkwkk/167401.json": "<html>galat</html>",  # broken: the earlier one stands
+        },
+    )
+    (later / "ringkasan.json").write_text(json.dumps({"cakupan": "16.74"}), encoding="utf-8")
     agg = agregat.read_aggregates(tmp_path, dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB), KPU)
     assert agg.waktu_tarik == dt.datetime(2024, 11, 28, 8, 0, tzinfo=dt.UTC)
+    assert len(agg.tidak_terbaca) == 1 and "20241128T1500" in agg.tidak_terbaca[0]
     out = agregat.against_itself(agg, *_inputs())
     got = out.select("kode_wilayah", "nomor_urut", "suara_agregat", "waktu_tarik").sort(
         "kode_wilayah", "nomor_urut"

@@ -59,38 +59,58 @@ def demo_times(date: dt.date, scope: str, s: Settings) -> tuple[dt.datetime, dt.
     return report_time(date, scope), demo_times(date - dt.timedelta(days=1), scope, s)[0]
 
 
-#: What a desk's data is timed by: (dataset, its time column). The newest of them is the time of
-#: the data a run has (readiness is daily: a date, not a time).
+#: What a desk's data is timed by: (dataset, its time column). A readiness report counts from the
+#: start of its date (UTC), the day the analytics take it in (``tanggal <= as_of.date()``).
 DATA_TIMES = (
     ("internal__tps_kontestasi_laporan", "waktu_laporan"),
     ("sirekap__tps_kontestasi_tarikan", "waktu_tarik"),
     ("dhasil__wilayah_kontestasi_paslon", "waktu_terima"),
     ("insiden__laporan", "waktu_laporan"),
+    ("kesiapan__wilayah_tanggal_indikator", "tanggal"),
 )
 
 
-def data_clock(processed: Path, cap: dt.datetime) -> dt.datetime:
-    """A real drop's as-of time: its newest datum (:data:`DATA_TIMES`), no later than ``cap``
-    (the day's end or now, whichever is first); ``cap`` when the drop holds no timed row.
+def data_clock(processed: Path, raw: Path, cap: dt.datetime) -> dt.datetime:
+    """A real drop's as-of time: its newest datum up to ``cap`` (the day's end or now, whichever
+    is first) — the newest row of :data:`DATA_TIMES` or KPU pull folder (a pull whose records
+    all equal the pull before keeps none of them, but its aggregates count); ``cap`` when the
+    drop holds nothing timed.
 
     Not the clock: a run that finds nothing new then has the as-of of the run before, so every
     stage after ingest is skipped as its inputs are the same (issue 15), and a pack says the time
-    of its data rather than the minute the machine ran."""
+    of its data rather than the minute the machine ran. A datum later than ``cap`` (a device
+    whose clock runs ahead) is not taken: it would pin the as-of to the clock."""
     import polars as pl
 
-    from analysis import catalog
+    from analysis import catalog, read
+    from analysis.reconcile.agregat import pulls_by
 
+    limit = cap.astimezone(dt.UTC)
     newest: list[dt.datetime] = []
     for name, column in DATA_TIMES:
         if not catalog.exists(name, processed):
             continue
         path = catalog.located(name, root=processed)
         files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-        if files:
-            value = pl.scan_parquet(files).select(pl.col(column).max()).collect().item()
-            if value is not None:
-                newest.append(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    return min(max(newest), cap) if newest else cap
+        if not files:
+            continue
+        scan = pl.scan_parquet(files)
+        dtype = scan.collect_schema().get(column)
+        if dtype is None:
+            continue
+        t = pl.col(column).cast(pl.Datetime("us")) if dtype == pl.Date else pl.col(column)
+        zone = getattr(dtype, "time_zone", None)
+        t = t.dt.replace_time_zone("UTC") if zone is None else t.dt.convert_time_zone("UTC")
+        value = (
+            (scan.select(t.alias("t")).filter(pl.col("t") <= limit).select(pl.col("t").max()))
+            .collect()
+            .item()
+        )
+        if value is not None:
+            newest.append(value)
+    pulled = [t for p in pulls_by(raw, limit)[:1] if (t := read.path_pull(p.name)) is not None]
+    newest += pulled
+    return max(newest) if newest else cap
 
 
 def _stage(name: str) -> float:
@@ -259,7 +279,7 @@ def _stages(
     }
     _ingest(raw, processed, s, rec, base)
     if not demo:
-        as_of = data_clock(processed, as_of)
+        as_of = data_clock(processed, raw, as_of)
     previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
     run_info = {
         "demo": demo,

@@ -94,7 +94,8 @@ def aggregates(
     file (``_AGG`` columns); and the files that are not an aggregate, each with its reason.
 
     ``taken``: (jenis, KPU code) of regions already read from a later pull; their files are not
-    opened, and each region read here is added to it."""
+    opened, and each region read here is added to it (a file that is not an aggregate is listed
+    and leaves the region to an earlier pull: a broken file never hides a good aggregate)."""
     scope = _scope(pull_dir)
     width = regions.KPU_LENGTH[deepest]
     rows: list[tuple[Any, ...]] = []
@@ -103,10 +104,8 @@ def aggregates(
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
         if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
             continue
-        if taken is not None:
-            if (f.parent.name, f.stem) in taken:
-                continue
-            taken.add((f.parent.name, f.stem))
+        if taken is not None and (f.parent.name, f.stem) in taken:
+            continue
         rel = f.relative_to(pull_dir.parent.parent).as_posix()
         try:
             value = json.loads(f.read_bytes())
@@ -117,6 +116,8 @@ def aggregates(
         if reason is not None:
             bad.append(f"{rel}: {reason}")
             continue
+        if taken is not None:
+            taken.add((f.parent.name, f.stem))
         chart = shapes.chart_of(value, kpu.record) or {}
         progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
         for pid, votes in chart.items():
