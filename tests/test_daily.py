@@ -140,7 +140,8 @@ def _leader_and_counted(processed: Path, as_of, contest: str) -> tuple[int, floa
         pl.col("kode_desa").str.starts_with(SCOPE + ".")
     )
     tally = _current(catalog.read(TALLY.name, root=processed), as_of, "waktu_laporan").filter(
-        (pl.col("kode_kontestasi") == contest) & pl.col("kode_tps").is_in(ref_tps["kode_tps"])
+        (pl.col("kode_kontestasi") == contest)
+        & pl.col("kode_tps").is_in(ref_tps["kode_tps"].implode())
     )
     votes = catalog.read(TALLY_VOTES.name, root=processed).join(
         tally.select("kode_tps", "kode_kontestasi", "waktu_laporan"),
