@@ -83,7 +83,7 @@ def data_clock(processed: Path, raw: Path, cap: dt.datetime) -> dt.datetime:
     import polars as pl
 
     from analysis import catalog, read
-    from analysis.reconcile.agregat import pulls_by
+    from analysis.reconcile.agregat import latest_pull
 
     limit = cap.astimezone(dt.UTC)
     newest: list[dt.datetime] = []
@@ -108,8 +108,9 @@ def data_clock(processed: Path, raw: Path, cap: dt.datetime) -> dt.datetime:
         )
         if value is not None:
             newest.append(value)
-    pulled = [t for p in pulls_by(raw, limit)[:1] if (t := read.path_pull(p.name)) is not None]
-    newest += pulled
+    pull = latest_pull(raw, limit)
+    if pull is not None and (when := read.path_pull(pull.name)) is not None:
+        newest.append(when)
     return max(newest) if newest else cap
 
 
