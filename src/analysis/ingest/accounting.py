@@ -61,6 +61,7 @@ class Accounting:
     reuse: list[Reuse] = field(default_factory=list)
     hashes_reused: int = 0  # files whose sha256 the daily run's stat cache gave (not read again)
     hashes_read: int = 0  # files read to hash them
+    taken: list[str] = field(default_factory=list)  # kinds taken as they were (ingest.memo)
 
     def redone(self) -> list[str]:
         """What the run hashed and validated again and what it took from its caches, one line
@@ -74,7 +75,15 @@ class Accounting:
             if self.hashes_reused
             else []
         )
-        return hashed + [r.line() for r in self.reuse]
+        taken = (
+            [
+                "jenis yang berkas, referensi, kode dan pengaturannya sama dengan run sebelumnya "
+                f"(diambil apa adanya, tidak dibaca/divalidasi lagi): {', '.join(self.taken)}"
+            ]
+            if self.taken
+            else []
+        )
+        return hashed + taken + [r.line() for r in self.reuse]
 
     @property
     def balanced(self) -> bool:

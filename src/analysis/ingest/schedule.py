@@ -115,8 +115,15 @@ class Prefetch:
         self.pool: cf.ProcessPoolExecutor | None = None
         self.jobs: dict[str, tuple[TableFiles, list[tuple[TableFiles, cf.Future]]]] = {}
         self.calls: dict[str, tuple[Callable[..., Any], tuple, cf.Future]] = {}
+        self._started = False
+
+    def ensure_started(self) -> None:
+        """Start the workers unless they were started (or closed) before."""
+        if not self._started:
+            self.start()
 
     def start(self) -> None:
+        self._started = True
         try:
             with _workers_allocator():
                 ctx = multiprocessing.get_context("spawn")

@@ -42,6 +42,7 @@ from analysis.ingest.cache import CACHE_DIR, ParseCache
 from analysis.ingest.checks import SUMMARY_SCHEMA
 from analysis.ingest.fates import DITOLAK
 from analysis.ingest.kinds import canon, outputs, process_kind
+from analysis.ingest.memo import KindMemo, Outcome
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
 from analysis.ingest.survey import REFUSED, NotRead, survey
@@ -84,11 +85,12 @@ def run_ingest(
     drop = survey(raw)
     found = drop.read
     prefetch = schedule.Prefetch()
-    if sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES:
-        prefetch.start()
+    pool = sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES
+    if pool and not cache.known("tally"):
+        prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
-        known=known or {},
+        KindMemo(processed, s), known=known or {}, pool=pool,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
     try:
@@ -131,7 +133,9 @@ class _Run:
     warm: schedule.Warmup
     verdicts: VerdictCache
     t0: float
+    memo: KindMemo  # the kinds whose inputs are unchanged are taken as they are
     known: Mapping[str, list] = field(default_factory=dict)  # the daily run's stat cache
+    pool: bool = False  # enough files that worker processes are worth starting
     writer: schedule.Background = field(default_factory=schedule.Background)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -145,6 +149,8 @@ class _Run:
     quarantines: dict[str, pl.DataFrame] = field(default_factory=dict)
     files: dict[str, list[dict]] = field(default_factory=dict)  # accounting rows per kind
     reused_hashes: int = 0  # files whose sha256 came from the daily run's stat cache
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # kinds processed, to record
+    taken: list[str] = field(default_factory=list)  # kinds taken as they were
 
     def ingest(self, found: list[tuple[Path, str]]) -> Accounting:
         """1. hash and admit every file; 2. read and decide kind by kind; 3. write."""
@@ -224,7 +230,40 @@ class _Run:
         return read_official(self.by_kind[kind], self.raw, self.cache)
 
     def process(self, kind: str) -> None:
+        """One kind: taken as it was when nothing it depends on changed, else read, decided and
+        written (its outcome recorded for the next run)."""
+        items = self.by_kind[kind]
+        key = self.memo.key(kind, items, [r for r in REFERENCES if r != kind])
+        held = self.memo.recall(kind, key)
+        if held is not None:
+            self.take(kind, held)
+            return
+        self.memo.forget(kind)
+        n_messages = len(self.messages)
+        datasets = self.decide(kind)
+        self.outcomes[kind] = Outcome(
+            datasets, self.summaries.get(kind), self.quarantines.get(kind), self.files[kind],
+            self.messages[n_messages:],
+        )  # fmt: skip
+
+    def take(self, kind: str, held: Outcome) -> None:
+        """A kind's recorded outcome: its datasets are already in the processed folder."""
+        self.taken.append(kind)
+        self.messages.extend(held.messages)
+        if held.summary is not None:
+            self.summaries[kind] = held.summary
+        if held.quarantine is not None:
+            self.quarantines[kind] = held.quarantine
+        self.files[kind] = held.files
+        self.written.update(held.datasets)
+        name = SPECS[kind].name
+        if kind in REFERENCES:
+            self.refs[kind] = canon(name, catalog.read(name, root=self.processed))
+
+    def decide(self, kind: str) -> list[str]:
+        """Read, decide and write one kind; the names of the datasets it wrote."""
         spec = SPECS[kind]
+        written: list[str] = []
         t_read = time.perf_counter()
         batch = self.read(kind)
         self.timings[f"baca_{kind}"] = round(time.perf_counter() - t_read, 2)
@@ -251,9 +290,11 @@ class _Run:
                 self.refs[kind] = produced[spec.name]
             for name in list(produced):  # write each dataset as soon as it is final
                 self.write(canon(name, produced.pop(name)), name)
+                written.append(name)
         self.files[kind] = acct.kind_rows(
             spec, batch.files, counts, self.shas, self.messages, self.raw
         )
+        return written
 
     def write(self, df: pl.DataFrame, name: str) -> None:
         """Write a dataset in the background (Parquet writing releases the GIL)."""
@@ -265,6 +306,8 @@ class _Run:
     def finish(self) -> Accounting:
         t_end = time.perf_counter()
         self.writer.wait()
+        for kind, outcome in self.outcomes.items():  # the datasets are on disk: record them
+            self.memo.save(kind, self.by_kind[kind], outcome)
         rows = self.unread + [r for kind in ORDER for r in self.files.get(kind, [])]
         files = pl.DataFrame(rows, schema=acct.ACCOUNTING_SCHEMA).sort("path")
         summaries = [self.summaries[k] for k in ORDER if k in self.summaries]
@@ -291,6 +334,7 @@ class _Run:
         return Accounting(
             files, self.messages, check_summary, elapsed, self.timings, self.verdicts.reports,
             hashes_reused=self.reused_hashes, hashes_read=len(self.shas) - self.reused_hashes,
+            taken=list(self.taken),
         )  # fmt: skip
 
 
@@ -309,6 +353,8 @@ class _Kickoff:
         self.run = run
         self.tally_left = sum(1 for _, kind in found if kind == "tally")
         self.official_left = sum(1 for _, kind in found if kind == "official")
+        self.official_done = False
+        self.tally_done = False
 
     def before(self, kind: str) -> None:
         """Called before each file is hashed (tally files first, then Sirekap, then the rest)."""
@@ -330,22 +376,35 @@ class _Kickoff:
         self.run.warm.start()  # (if no file but tally files was found)
 
     def _official(self) -> None:
-        """The Sirekap read (the largest) in a worker, once."""
+        """The Sirekap read (the largest) in a worker, once; not when its files are those it
+        had in the last run (it will likely be taken as it was)."""
         run, prefetch = self.run, self.run.prefetch
         items = run.by_kind["official"]
-        if "official" in prefetch.calls or prefetch.pool is None or not items:
+        if self.official_done or not items or not run.pool:
+            return
+        self.official_done = True
+        if run.memo.same_files("official", items):
+            return
+        prefetch.ensure_started()
+        if prefetch.pool is None:
             return
         folder = run.processed / CACHE_DIR
         args = (list(items), run.raw, run.processed)
         prefetch.submit_call("official", schedule.handoff_job, read_official_alone, folder, *args)
 
     def _tally(self) -> None:
-        """The tally files not in the parse cache to the workers (as read_kind will ask), once."""
+        """The tally files not in the parse cache to the workers (as read_kind will ask), once;
+        a few new files are parsed in the main process (starting workers would cost more)."""
         run, prefetch = self.run, self.run.prefetch
-        if prefetch.pool is None or "tally" in prefetch.jobs:
+        if self.tally_done:
             return
+        self.tally_done = True
         known = run.cache.known("tally")
         new = [(p, rel, sha) for p, sha, _, rel in run.by_kind["tally"] if (sha, rel) not in known]
+        if run.pool and len(new) >= schedule.POOL_MIN_FILES:
+            prefetch.ensure_started()
+        if prefetch.pool is None:
+            return
         prefetch.submit("tally", new)
         prefetch.mark_nothing("tally")
 
