@@ -153,27 +153,33 @@ def fingerprints(
     shared: dict[str, Any],
     workers: int = 1,
     parallel_from: int = PARALLEL_FROM,
+    pool: Any = None,
 ) -> dict[str, str]:
     """Every pack's fingerprint; on ``workers`` spawned processes from ``parallel_from`` packs on
-    (spawn, as for the packs: a forked copy of a process that used vl-convert hangs)."""
+    (spawn, as for the packs: a forked copy of a process that used vl-convert hangs): those of
+    ``pool`` (a ``multiprocessing`` pool, e.g. the pack workers) when given."""
     if workers < 2 or len(jobs) < parallel_from:
         return _fingerprint_chunk(jobs, shared)
     import multiprocessing as mp
 
-    chunks = [jobs[i::workers] for i in range(workers)]  # interleaved: tiers spread evenly
-    with mp.get_context("spawn").Pool(workers) as pool:
-        parts = pool.starmap(_fingerprint_chunk, [(c, shared) for c in chunks])
+    n = 2 * workers  # interleaved: tiers spread evenly; two each, so neither worker idles
+    chunks = [(jobs[i::n], shared) for i in range(n)]
+    if pool is not None:
+        parts = pool.starmap(_fingerprint_chunk, chunks)
+    else:
+        with mp.get_context("spawn").Pool(workers) as own:
+            parts = own.starmap(_fingerprint_chunk, chunks)
     out = {k: v for part in parts for k, v in part.items()}
     return {job.kode_wilayah: out[job.kode_wilayah] for job in jobs}
 
 
 def decide(
     jobs: list[PackJob], previous: dict[str, dict[str, Any]], shared: dict[str, Any],
-    workers: int = 1,
+    workers: int = 1, pool: Any = None,
 ) -> Carry:  # fmt: skip
-    """Fingerprint every pack; carry those equal to the previous record, render the others and
-    every ancestor of one rendered."""
-    out = Carry(fingerprints=fingerprints(jobs, shared, workers))
+    """Fingerprint every pack (on ``pool`` when given); carry those equal to the previous record,
+    render the others and every ancestor of one rendered."""
+    out = Carry(fingerprints=fingerprints(jobs, shared, workers, pool=pool))
     changed: set[str] = set()
     for job in jobs:
         fp = out.fingerprints[job.kode_wilayah]

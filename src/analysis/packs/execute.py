@@ -23,13 +23,15 @@ index marks it, and the command exits non-zero with a summary. ``python -m analy
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import multiprocessing as mp
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,31 +199,58 @@ def _run_here(
     return results
 
 
+@dataclass
+class PackPool:
+    """A pool of spawned pack workers, each warming its kernel up as soon as it starts; ``used``
+    once a pack has been given to it (a pool that made no pack is stopped, not waited for)."""
+
+    pool: Any
+    used: bool = False
+
+
+@contextlib.contextmanager
+def pack_pool(
+    workers: int, notebook: Path, share: SharePlan | None, timeout: int = 300
+) -> Iterator[PackPool]:
+    """Start ``workers`` pack workers now (their kernels warm up while this process works on);
+    on leaving, a used pool is closed normally (each worker shuts its kernel down), any other
+    stopped."""
+    # spawn, not fork: a forked copy of a process that has used vl-convert hangs
+    ctx = mp.get_context("spawn")
+    held = PackPool(ctx.Pool(workers, _worker_init, (timeout, notebook, share)))
+    closed = False
+    try:
+        yield held
+        if held.used:
+            held.pool.close()
+            closed = True
+    finally:
+        if not closed:  # interrupted, failed or never used: stop the workers
+            held.pool.terminate()
+        held.pool.join()
+
+
 def _run_in_pool(
     order: list[PackJob], notebook: Path, workers: int, timeout: int,
     before: Callable[[], None] | None, new_bar: Callable[[], Any], share: SharePlan | None = None,
+    pool: PackPool | None = None,
 ) -> list[PackResult]:  # fmt: skip
-    """The packs on a pool of spawned workers, each with its own warm kernel."""
-    results: list[PackResult] = []
-    bar = None
-    # spawn, not fork: a forked copy of a process that has used vl-convert hangs
-    ctx = mp.get_context("spawn")
-    pool = ctx.Pool(workers, _worker_init, (timeout, notebook, share))
-    closed = False
-    try:
+    """The packs on a pool of spawned workers, each with its own warm kernel (``pool``: one
+    already started, left open for its owner)."""
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(pack_pool(workers, notebook, share, timeout))
+        results: list[PackResult] = []
         if before:
             before()
+        pool.used = True
         bar = new_bar()
-        for r in pool.imap_unordered(_run_job_in_worker, [(j, notebook) for j in order]):
-            _tick(bar, results, r)
-        pool.close()  # normal exit: each worker shuts its kernel down
-        closed = True
-    finally:
-        if bar is not None:
+        try:
+            jobs = [(j, notebook) for j in order]
+            for r in pool.pool.imap_unordered(_run_job_in_worker, jobs):
+                _tick(bar, results, r)
+        finally:
             bar.close()
-        if not closed:  # interrupted or failed: stop the workers
-            pool.terminate()
-        pool.join()
     return results
 
 
@@ -233,12 +262,14 @@ def execute_packs(
     execution_timeout: int = 300,
     before: Callable[[], None] | None = None,
     share: SharePlan | None = None,
+    pool: PackPool | None = None,
 ) -> list[PackResult]:
     """Execute ``jobs``; ``workers=0`` runs them in this process (one warm kernel).
 
     ``before`` (e.g. preparing the per-unit inputs) runs in this process while the workers start
     their kernels and import what the notebook imports. ``share``: each pack's annex and locked
-    edition (:mod:`.share`).
+    edition (:mod:`.share`). ``pool``: workers already started (:func:`pack_pool`), used
+    whatever the number of jobs.
     """
     from tqdm import tqdm
 
@@ -250,11 +281,13 @@ def execute_packs(
             total=len(jobs), desc="paket", unit="paket", disable=not progress, file=sys.stderr
         )
 
-    if workers <= 0 or len(jobs) == 1:
+    if pool is None and (workers <= 0 or len(jobs) == 1):
         results = _run_here(order, notebook, execution_timeout, before, new_bar, share)
     else:
         n = min(workers, len(jobs))
-        results = _run_in_pool(order, notebook, n, execution_timeout, before, new_bar, share)
+        results = _run_in_pool(
+            order, notebook, n, execution_timeout, before, new_bar, share, pool
+        )  # fmt: skip
     rank = {j.kode_wilayah: i for i, j in enumerate(jobs)}
     return sorted(results, key=lambda r: rank[r.kode_wilayah])
 
@@ -329,21 +362,26 @@ def make_packs(
     picked = None
     from analysis.packs import carry
 
-    if previous is not None:  # incremental: the inputs first, then only the packs that changed
-        if before:
-            before()
-        before = None
-        t0 = time.perf_counter()
-        picked = carry.decide(jobs, previous, carry.run_parts(processed.resolve(), plan), workers)
-        result.fingerprints = picked.fingerprints
-        if progress:
-            _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
-    todo = picked.render if picked is not None else jobs
-    if picked is not None:  # nothing stale: the new generation keeps only the carried packs' files
-        carry.sweep(out_dir, picked.carried)
-    with passphrases_hidden(share):
+    with passphrases_hidden(share), contextlib.ExitStack() as stack:
+        pool = None
+        if previous is not None:  # incremental: the inputs, then only the packs that changed
+            if workers >= 2 and len(jobs) > 1:  # the workers warm up while the inputs are made
+                pool = stack.enter_context(pack_pool(workers, notebook, plan))
+            if before:
+                before()
+            before = None
+            t0 = time.perf_counter()
+            shared = carry.run_parts(processed.resolve(), plan)
+            picked = carry.decide(jobs, previous, shared, workers, pool.pool if pool else None)
+            result.fingerprints = picked.fingerprints
+            if progress:
+                _say(f"sidik {len(jobs)} paket dihitung dalam {time.perf_counter() - t0:.1f} dtk")
+        todo = picked.render if picked is not None else jobs
+        if picked is not None:  # nothing stale: the new generation keeps only the carried packs'
+            carry.sweep(out_dir, picked.carried)
         made = execute_packs(
-            todo, notebook, workers=workers, progress=progress, before=before, share=plan
+            todo, notebook, workers=workers, progress=progress, before=before, share=plan,
+            pool=pool,
         ) if todo else []  # fmt: skip
     result.packs = _with_carried(jobs, made, picked, previous or {}, run.as_of)
     result.as_of = run.as_of
