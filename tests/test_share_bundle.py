@@ -126,6 +126,34 @@ def test_same_files_same_zip(tmp_path):
         assert {i.date_time for i in z.infolist()} == {(2024, 11, 28, 0, 0, 0)}
 
 
+def test_a_bundle_of_carried_packs_is_kept_with_the_time_it_was_made(tmp_path):
+    """An incremental run (analysis.packs.carry) keeps the zip of a recipient all of whose packs
+    were carried over, as it was made; a bundle holding a pack rendered again is made anew."""
+    result = _result(tmp_path)
+    make_bundles(result, SHARE, MADE)
+    before = {p.name: p.read_bytes() for p in (result.out_dir / "kiriman").glob("*.zip")}
+    for p in result.packs:  # 16.72.01 rendered again (and its ancestors), the rest carried
+        p.berubah = p.kode_wilayah not in ("16.71", "16.71.01")
+    p = next(p for p in result.packs if p.kode_wilayah == "16.72.01")
+    p.locked.write_text("terkunci 16.72.01, data baru", encoding="utf-8")
+    later = MADE + dt.timedelta(hours=1)
+    bundles = {b.id: b for b in make_bundles(result, SHARE, later)}
+    after = {p.name: p.read_bytes() for p in (result.out_dir / "kiriman").glob("*.zip")}
+    assert after["desk-16.71.zip"] == before["desk-16.71.zip"]  # kept, made at 07.30
+    assert bundles["desk-16.71"].files == sorted(_entries(bundles["desk-16.71"].path))
+    for changed in ("desk-16.72.zip", "kesbangpol-16.zip"):
+        assert after[changed] != before[changed]
+        with zipfile.ZipFile(result.out_dir / "kiriman" / changed) as z:
+            assert json.loads(z.read("manifes.json"))["dibuat_pada"].startswith("2024-11-28T08:30")
+    # a carried pack whose file is not the one in the zip (another size): written again
+    for p in result.packs:
+        p.berubah = False
+    p.locked.write_text("terkunci", encoding="utf-8")
+    make_bundles(result, SHARE, later)
+    with zipfile.ZipFile(result.out_dir / "kiriman" / "desk-16.72.zip") as z:
+        assert z.read("16.72.01.terkunci.html") == b"terkunci"
+
+
 def test_a_failed_pack_withholds_its_recipients_bundle(tmp_path):
     result = _result(tmp_path, failed="16.71.01")
     bundles = {b.id: b for b in make_bundles(result, SHARE, MADE)}

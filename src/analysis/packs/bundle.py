@@ -201,13 +201,40 @@ def write_bundle(
     return BundleResult(a.id, a.nama, a.tingkat, list(a.units), out, names, out.stat().st_size)
 
 
+def kept_bundle(a: Addressee, packs: list[PackResult], result: BriefResult) -> BundleResult | None:
+    """The zip an earlier run of the same report date made for ``a``, when every pack in it was
+    carried over by this run (the same files: :mod:`.carry`) and it holds exactly the files this
+    run would put in it, of the same sizes, for the same recipient, date and demo flag; its
+    manifest keeps the time it was made. None otherwise (the bundle is written again)."""
+    path = result.out_dir / FOLDER / f"{a.id}.zip"
+    if any(p.berubah is not False for p in packs) or not path.is_file():
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            doc = json.loads(z.read("manifes.json"))
+            names = sorted(z.namelist())
+        sizes = {r["nama"]: r["byte"] for r in doc["berkas"]}
+        want = {name: f.stat().st_size for p in packs for name, f, _ in _entries(p)}
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        return None
+    same = (
+        doc.get("format") == FORMAT
+        and doc.get("penerima") == {"id": a.id, "nama": a.nama, "tingkat": a.tingkat, "wilayah": list(a.units)}
+        and doc.get("tanggal_laporan") == result.date.isoformat()
+        and doc.get("data_simulasi") == result.demo
+        and sizes == want
+    )  # fmt: skip
+    if not same:
+        return None
+    return BundleResult(a.id, a.nama, a.tingkat, list(a.units), path, names, path.stat().st_size)
+
+
 def make_bundles(
     result: BriefResult, share: Share, made_at: dt.datetime | None = None
 ) -> list[BundleResult]:
-    """Every recipient's bundle of the run; earlier bundles of the same date are removed first."""
+    """Every recipient's bundle of the run: kept when every pack in it was carried over
+    (:func:`kept_bundle`), else written; any other zip of the date is removed."""
     folder = result.out_dir / FOLDER
-    for old in folder.glob("*.zip") if folder.is_dir() else []:
-        old.unlink()
     made_at = made_at or dt.datetime.now(dt.UTC)
     out = []
     for a in addressees(share, result.packs):
@@ -219,6 +246,10 @@ def make_bundles(
         elif failed:
             base.reason = f"laporan gagal dibuat: {', '.join(failed)}"
         else:
-            base = write_bundle(a, mine, result, made_at)
+            base = kept_bundle(a, mine, result) or write_bundle(a, mine, result, made_at)
         out.append(base)
+    made = {b.path.name for b in out if b.path is not None}
+    for old in folder.glob("*.zip") if folder.is_dir() else []:
+        if old.name not in made:
+            old.unlink()
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -39,19 +40,30 @@ def add_status(result: BriefResult, processed: Path) -> None:
         p.judul_status = headline(None, kids, ANAK_LABEL.get(p.tingkat, "wilayah"))
 
 
-def _annexes(p: PackResult) -> list[Path]:
+#: The names in each tier folder, listed once per index (a glob per pack is quadratic: 553 packs
+#: in folders of thousands of files took over a second).
+Listing = dict[Path, list[str]]
+
+
+def _annexes(p: PackResult, listing: Listing | None = None) -> list[Path]:
     """Other pages made for this pack (``<kode>.<something>.html`` beside its page)."""
     if p.html is None or not p.html.parent.is_dir():
         return []
-    return sorted(
-        f
-        for f in p.html.parent.glob(f"{p.kode_wilayah}.*.html")
-        if f.name != p.html.name and not f.name.endswith(".terkunci.html")
-    )
+    folder = p.html.parent
+    listing = {} if listing is None else listing
+    if folder not in listing:
+        listing[folder] = sorted(os.listdir(folder))
+    start = f"{p.kode_wilayah}."
+    return [
+        folder / n
+        for n in listing[folder]
+        if n.startswith(start) and n.endswith(".html") and n != p.html.name
+        and not n.endswith(".terkunci.html")
+    ]  # fmt: skip
 
 
-def _links(p: PackResult, out_dir: Path) -> str:
-    rel = [(p.ipynb, "notebook")] + [(f, "lampiran") for f in _annexes(p)]
+def _links(p: PackResult, out_dir: Path, listing: Listing | None = None) -> str:
+    rel = [(p.ipynb, "notebook")] + [(f, "lampiran") for f in _annexes(p, listing)]
     return " · ".join(
         f'<a href="{html.escape(f.relative_to(out_dir).as_posix(), quote=True)}">{label}</a>'
         for f, label in rel
@@ -132,7 +144,7 @@ def _carried_note(result: BriefResult) -> str:
     return f"; {angka(n)} diperbarui di run ini, {angka(len(result.packs) - n)} tetap"
 
 
-def _row(p: PackResult, result: BriefResult) -> str:
+def _row(p: PackResult, result: BriefResult, listing: Listing | None = None) -> str:
     target = p.html if p.status == "ok" and p.html else p.ipynb
     link = target.relative_to(result.out_dir).as_posix()
     label = (
@@ -155,16 +167,17 @@ def _row(p: PackResult, result: BriefResult) -> str:
         f"<br><small>{html.escape(p.kode_wilayah)} · "
         f"{TINGKAT_SINGKAT.get(p.tingkat, html.escape(p.tingkat))} · data per {html.escape(waktu)}"
         f"{_CHANGED.get(p.berubah, '')}</small></td><td>{state}</td>"
-        f"<td><small>{_links(p, result.out_dir)}</small></td>"
+        f"<td><small>{_links(p, result.out_dir, listing)}</small></td>"
         f'<td class="angka">{_ukuran(p.size_bytes) if p.status == "ok" else "–"}</td>'
         f"<td>{_share_cell(result, p)}</td></tr>"
     )
 
 
-def render_index(result: BriefResult) -> str:
+def render_index(result: BriefResult, listing: Listing | None = None) -> str:
     """The index page: every pack with data time, status headline, links and size."""
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
-    rows = [_row(p, result) for p in result.packs]
+    listing = {} if listing is None else listing
+    rows = [_row(p, result, listing) for p in result.packs]
     n_fail = len(result.failed)
     ringkas = (
         f"{angka(len(result.packs) - n_fail)} dari {angka(len(result.packs))} laporan berhasil dibuat"
@@ -219,14 +232,15 @@ span.ok {{ color: #1f6f3a; font-weight: 700; }}
 def write_index(result: BriefResult) -> Path:
     """Write ``index.html`` and ``index.json`` into the report date's folder."""
     result.out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(result.index, render_index(result))
+    listing: Listing = {}
+    write_text_atomic(result.index, render_index(result, listing))
     records = []
     for p in result.packs:
         d = asdict(p)
         d["ipynb"] = p.ipynb.relative_to(result.out_dir).as_posix()
         d["html"] = p.html.relative_to(result.out_dir).as_posix() if p.html else None
         d["seconds"] = round(p.seconds, 3)
-        d["lampiran"] = [f.relative_to(result.out_dir).as_posix() for f in _annexes(p)]
+        d["lampiran"] = [f.relative_to(result.out_dir).as_posix() for f in _annexes(p, listing)]
         d["share"] = {
             "locked": _rel(result, p.locked),
             "annex": _rel(result, p.annex),
