@@ -113,15 +113,17 @@ def stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def known_sha(path: Path, hit: list | None) -> str | None:
+def known_sha(path: Path, hit: list | None, st: os.stat_result | None = None) -> str | None:
     """The sha256 ``hit`` (a stat-cache entry ``[size, mtime_ns, inode, sha]``) recorded for the
-    regular file at ``path`` if its stat is still the one hashed; None: hash it."""
+    regular file at ``path`` if its stat (``st``, taken just before by the caller's own walk, or
+    asked now) is still the one hashed; None: hash it."""
     if hit is None:
         return None
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
+    if st is None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
     return hit[3] if stat.S_ISREG(st.st_mode) and hit[:3] == stat_key(st) else None
 
 

@@ -45,7 +45,7 @@ from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.memo import KindMemo, Outcome
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
-from analysis.ingest.survey import REFUSED, NotRead, survey
+from analysis.ingest.survey import REFUSED, NotRead, Survey, survey
 from analysis.ingest.verdicts import VerdictCache
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
@@ -90,7 +90,7 @@ def run_ingest(
         prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
-        KindMemo(processed, s), known=known or {}, pool=pool,
+        KindMemo(processed, s), known=known or {}, pool=pool, drop=drop,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
     try:
@@ -136,6 +136,7 @@ class _Run:
     memo: KindMemo  # the kinds whose inputs are unchanged are taken as they are
     known: Mapping[str, list] = field(default_factory=dict)  # the daily run's stat cache
     pool: bool = False  # enough files that worker processes are worth starting
+    drop: Survey | None = None  # the walk of the drop (each file's relative path and stat)
     writer: schedule.Background = field(default_factory=schedule.Background)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -180,18 +181,24 @@ class _Run:
         kickoff.after()
 
     def hashed(self, path: Path, rel: str) -> tuple[str, int]:
-        """The file's sha256 and size: from the daily run's stat cache when its stat is the one
-        hashed there, else read and hashed."""
-        sha = known_sha(path, self.known.get(rel))
+        """The file's sha256 and size: from the daily run's stat cache when its stat (as the walk
+        of the drop took it) is the one hashed there, else read and hashed."""
+        st = self.drop.stats.get(rel) if self.drop is not None else None
+        sha = known_sha(path, self.known.get(rel), st)
         if sha is not None:
             self.reused_hashes += 1
             return sha, self.known[rel][0]
         return acct.sha256(path)
 
+    def rel(self, path: Path) -> str:
+        """A file's path relative to the drop (as the walk found it, when it did)."""
+        held = self.drop.rel_by_path.get(str(path)) if self.drop is not None else None
+        return held if held is not None else path.relative_to(self.raw).as_posix()
+
     def admit(self, path: Path, kind: str, seen: dict[str, str]) -> None:
         """Hash one file and queue it for its kind, unless it cannot be read, copies content
         already queued, or lies where no kind is expected (an accounting row says which)."""
-        rel = path.relative_to(self.raw).as_posix()
+        rel = self.rel(path)
         try:
             sha, size = self.hashed(path, rel)
         except OSError as exc:

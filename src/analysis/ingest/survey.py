@@ -48,6 +48,10 @@ class Survey:
 
     raw: Path
     read: list[tuple[Path, str]] = field(default_factory=list)
+    #: per file to read (by its path relative to the drop), the stat the walk took of it: ingest
+    #: compares it with the stat record instead of asking the file system again
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
+    rel_by_path: dict[str, str] = field(default_factory=dict)  # str(path) → relative path
     not_read: list[NotRead] = field(default_factory=list)
 
 
@@ -55,7 +59,7 @@ def survey(raw: Path) -> Survey:
     """Every entry under ``raw`` (path order): files to read, and the others with their fate."""
     out = Survey(raw)
     _walk(out, raw, (), None)
-    out.read.sort(key=lambda x: x[0].relative_to(raw).as_posix())
+    out.read.sort(key=lambda x: out.rel_by_path[str(x[0])])
     out.not_read.sort(key=lambda n: n.rel)
     return out
 
@@ -143,4 +147,7 @@ def _entry(
     if fate is not None:
         out.not_read.append(NotRead(rel, *fate, st.st_size))
         return
-    out.read.append((Path(entry.path), read.kind_of(rel) or "unknown"))
+    path = Path(entry.path)
+    out.read.append((path, read.kind_of(rel) or "unknown"))
+    out.rel_by_path[str(path)] = rel
+    out.stats[rel] = st

@@ -35,7 +35,7 @@ def skip_reason(name: str) -> str | None:
 
 def kind_of(rel: str) -> str | None:
     """Which reader a drop-relative path goes to (catalog layout), None for a file to skip."""
-    parts = [x.lower() for x in Path(rel).parts]
+    parts = [x.lower() for x in rel.split("/") if x and x != "."]
     name = parts[-1]
     if skip_reason(name) is not None:
         return None
