@@ -73,6 +73,11 @@ def test_an_unchanged_drop_takes_every_kind_with_the_same_outcome(drop, tmp_path
         assert df.equals(before[name]), name
     said = "\n".join(again.redone())
     assert "diambil apa adanya" in said and "tally" in said
+    # daily-brief --full decides every kind again, to the same outcome
+    full = run_ingest(drop, out, default_settings(), take_unchanged=False)
+    assert full.taken == [] and full.files.equals(first.files)
+    for name, df in _outputs(out).items():
+        assert df.equals(before[name]), name
 
 
 def test_a_new_incident_file_leaves_the_count_as_it_was(drop, tmp_path):

@@ -278,7 +278,7 @@ def _stages(
         "pengaturan": incremental.settings_fingerprint(s),
         "kode": incremental.code_fingerprint(),
     }
-    _ingest(raw, processed, s, rec, base)
+    _ingest(raw, processed, s, rec, base, plan.full)
     if not demo:
         as_of = data_clock(processed, raw, as_of)
     previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
@@ -309,7 +309,9 @@ def _stages(
     return (result is None or result.ok) and not failed and flashed
 
 
-def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict) -> None:
+def _ingest(
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, full: bool = False
+) -> None:
     t0 = _stage(f"ingest + validate: {raw}")
     files, change = rec.drop_parts(raw)
     parts = {"berkas": files, "versi_pembaca": incremental.reader_version(), **base}
@@ -320,7 +322,9 @@ def _ingest(raw: Path, processed: Path, s: Settings, rec: incremental.Record, ba
         from analysis.reconcile import sample
 
         rec.forget("ingest")
-        accounting = ingest.run_ingest(raw, processed, s, known=rec.stat_cache)
+        accounting = ingest.run_ingest(
+            raw, processed, s, known=rec.stat_cache, take_unchanged=not full
+        )
         for message in accounting.messages:
             console.say(message)
         for line in accounting.redone():

@@ -90,7 +90,9 @@ def _stats(name: str, root: Path) -> list[list]:
 class KindMemo:
     """The record of each kind's key and outcome under ``processed/_cache/jenis``."""
 
-    def __init__(self, processed: Path, settings: Settings) -> None:
+    def __init__(self, processed: Path, settings: Settings, take: bool = True) -> None:
+        """``take=False``: nothing is taken (every kind decided again), outcomes still recorded."""
+        self.take = take
         self.processed = processed
         self.dir = processed / CACHE_DIR / MEMO_DIR
         self.base = base_parts(settings)
@@ -120,13 +122,13 @@ class KindMemo:
     def same_files(self, kind: str, items: list) -> bool:
         """Whether the kind's files are those of its record (before its key can be known: the
         Sirekap read is not started in a worker for a kind that will likely be taken)."""
-        m = self._manifest(kind)
+        m = self._manifest(kind) if self.take else None
         return m is not None and m.get("berkas") == files_part(items)
 
     def recall(self, kind: str, key: str) -> Outcome | None:
         """The kind's recorded outcome when its key is ``key`` and its dataset files are those it
         wrote; None otherwise (the kind is then processed)."""
-        m = self._manifest(kind)
+        m = self._manifest(kind) if self.take else None
         if m is None or m.get("kunci") != key:
             return None
         try:

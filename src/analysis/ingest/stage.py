@@ -68,8 +68,12 @@ def run_ingest(
     settings: Settings | None = None,
     echo: bool = False,
     known: Mapping[str, list] | None = None,
+    take_unchanged: bool = True,
 ) -> Accounting:
     """Read, validate and account for the drop at ``raw``; write everything under ``processed``.
+
+    ``take_unchanged``: a kind whose inputs are those of the last run is taken as it was
+    (:mod:`analysis.ingest.memo`); False decides every kind again (``daily-brief --full``).
 
     ``known``: the daily run's stat cache of the drop (relative path → ``[size, mtime_ns, inode,
     sha256]``, just brought up to date by :func:`analysis.incremental.drop_files`): a file whose
@@ -90,7 +94,7 @@ def run_ingest(
         prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
-        KindMemo(processed, s), known=known or {}, pool=pool, drop=drop,
+        KindMemo(processed, s, take_unchanged), known=known or {}, pool=pool, drop=drop,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
     try:
