@@ -62,8 +62,16 @@ def _annexes(p: PackResult, listing: Listing | None = None) -> list[Path]:
     ]  # fmt: skip
 
 
+#: How the index names a page made beside a pack, by the end of its file name.
+_PAGE_LABELS = ((".layar.html", "layar"), (".lampiran.html", "lampiran"))
+
+
+def _page_label(f: Path) -> str:
+    return next((label for end, label in _PAGE_LABELS if f.name.endswith(end)), "halaman lain")
+
+
 def _links(p: PackResult, out_dir: Path, listing: Listing | None = None) -> str:
-    rel = [(p.ipynb, "notebook")] + [(f, "lampiran") for f in _annexes(p, listing)]
+    rel = [(p.ipynb, "notebook")] + [(f, _page_label(f)) for f in _annexes(p, listing)]
     return " · ".join(
         f'<a href="{html.escape(f.relative_to(out_dir).as_posix(), quote=True)}">{label}</a>'
         for f, label in rel
