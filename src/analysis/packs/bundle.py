@@ -132,6 +132,11 @@ def _zip(files: dict[str, bytes], when: tuple[int, int, int, int, int, int]) -> 
     return buf.getvalue()
 
 
+def _recipient(a: Addressee) -> dict[str, object]:
+    """Who a bundle is for, as its manifest says."""
+    return {"id": a.id, "nama": a.nama, "tingkat": a.tingkat, "wilayah": list(a.units)}
+
+
 def manifest(
     a: Addressee, result: BriefResult, rows: list[dict], made_at: dt.datetime
 ) -> dict[str, object]:
@@ -140,7 +145,7 @@ def manifest(
         "format": FORMAT,
         "klasifikasi": "TERBATAS",
         "data_simulasi": result.demo,
-        "penerima": {"id": a.id, "nama": a.nama, "tingkat": a.tingkat, "wilayah": list(a.units)},
+        "penerima": _recipient(a),
         "tanggal_laporan": result.date.isoformat(),
         "dibuat_pada": made_at.isoformat(timespec="seconds"),
         "berkas": rows,
@@ -219,7 +224,7 @@ def kept_bundle(a: Addressee, packs: list[PackResult], result: BriefResult) -> B
         return None
     same = (
         doc.get("format") == FORMAT
-        and doc.get("penerima") == {"id": a.id, "nama": a.nama, "tingkat": a.tingkat, "wilayah": list(a.units)}
+        and doc.get("penerima") == _recipient(a)
         and doc.get("tanggal_laporan") == result.date.isoformat()
         and doc.get("data_simulasi") == result.demo
         and sizes == want

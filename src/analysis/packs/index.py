@@ -45,12 +45,11 @@ def add_status(result: BriefResult, processed: Path) -> None:
 Listing = dict[Path, list[str]]
 
 
-def _annexes(p: PackResult, listing: Listing | None = None) -> list[Path]:
+def _annexes(p: PackResult, listing: Listing) -> list[Path]:
     """Other pages made for this pack (``<kode>.<something>.html`` beside its page)."""
     if p.html is None or not p.html.parent.is_dir():
         return []
     folder = p.html.parent
-    listing = {} if listing is None else listing
     if folder not in listing:
         listing[folder] = sorted(os.listdir(folder))
     start = f"{p.kode_wilayah}."
@@ -70,7 +69,7 @@ def _page_label(f: Path) -> str:
     return next((label for end, label in _PAGE_LABELS if f.name.endswith(end)), "halaman lain")
 
 
-def _links(p: PackResult, out_dir: Path, listing: Listing | None = None) -> str:
+def _links(p: PackResult, out_dir: Path, listing: Listing) -> str:
     rel = [(p.ipynb, "notebook")] + [(f, _page_label(f)) for f in _annexes(p, listing)]
     return " · ".join(
         f'<a href="{html.escape(f.relative_to(out_dir).as_posix(), quote=True)}">{label}</a>'
@@ -152,7 +151,7 @@ def _carried_note(result: BriefResult) -> str:
     return f"; {angka(n)} diperbarui di run ini, {angka(len(result.packs) - n)} tetap"
 
 
-def _row(p: PackResult, result: BriefResult, listing: Listing | None = None) -> str:
+def _row(p: PackResult, result: BriefResult, listing: Listing) -> str:
     target = p.html if p.status == "ok" and p.html else p.ipynb
     link = target.relative_to(result.out_dir).as_posix()
     label = (

@@ -10,7 +10,6 @@ records held and the desk's TPS list. Pure: it reads the folder and writes nothi
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -101,6 +100,7 @@ def aggregates(
     width = regions.KPU_LENGTH[deepest]
     rows: list[tuple[Any, ...]] = []
     bad: list[str] = []
+    check = shapes.agregat(kpu.record)
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
         if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
             continue
@@ -108,41 +108,25 @@ def aggregates(
             continue
         rel = f.relative_to(pull_dir.parent.parent).as_posix()
         try:
-            st = f.stat()
-            reason, entries = _read_one(str(f), st.st_size, st.st_mtime_ns, kpu.record)
-        except OSError as exc:
-            reason, entries = f"bukan JSON agregat ({type(exc).__name__})", ()
+            value = json.loads(f.read_bytes())
+        except (OSError, ValueError) as exc:
+            bad.append(f"{rel}: bukan JSON agregat ({type(exc).__name__})")
+            continue
+        reason = check(value)
         if reason is not None:
             bad.append(f"{rel}: {reason}")
             continue
         if taken is not None:
             taken.add((f.parent.name, f.stem))
-        rows += [(f.parent.name, f.stem, *e, rel) for e in entries]
+        chart = shapes.chart_of(value, kpu.record) or {}
+        progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
+        for pid, votes in chart.items():
+            if pid.isdigit():
+                total, masuk = progres.get("total"), progres.get("progres")
+                rows.append(
+                    (f.parent.name, f.stem, pid, _int(votes), _int(total), _int(masuk), rel)
+                )
     return pl.DataFrame(rows, schema=_AGG, orient="row"), bad
-
-
-@functools.lru_cache(maxsize=1 << 17)
-def _read_one(
-    path: str, size: int, mtime_ns: int, record: str
-) -> tuple[str | None, tuple[tuple[str, int | None, int | None, int | None], ...]]:
-    """One aggregate file: why it is not one (else None), and per paslon id its votes, TPS total
-    and TPS in. Kept per file (its path, size and modification time): reconcile reads the same
-    pull for the previous report and for this one, thousands of files each time."""
-    with open(path, "rb") as fh:  # an OSError is raised, not kept: it may pass
-        data = fh.read()
-    try:
-        value = json.loads(data)
-    except ValueError as exc:
-        return f"bukan JSON agregat ({type(exc).__name__})", ()
-    reason = shapes.agregat(record)(value)
-    if reason is not None:
-        return reason, ()
-    chart = shapes.chart_of(value, record) or {}
-    progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
-    total, masuk = _int(progres.get("total")), _int(progres.get("progres"))
-    return None, tuple(
-        (pid, _int(votes), total, masuk) for pid, votes in chart.items() if pid.isdigit()
-    )
 
 
 def _int(v: object) -> int | None:
