@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.packs.carry import frame_sha
+from analysis.incremental import frame_sha
 
 
 def test_a_frames_fingerprint_is_its_values_not_its_memory_layout():

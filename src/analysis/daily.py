@@ -35,6 +35,7 @@ from analysis.settings import Settings, code_version, default_settings
 
 if TYPE_CHECKING:
     from analysis.packs.results import BriefResult
+    from analysis.reconcile.inputs import ReconInputs
 
 
 def demo_scope_for(scope: str) -> str:
@@ -360,17 +361,41 @@ def _reconcile(
     }
     decision = rec.decide("reconcile", parts)
     console.say(decision.line())
+    inputs = None
     if decision.run:
         rec.forget("reconcile")
+        inputs = reconcile.load_inputs(processed)
         for t in times:
-            if demo or not reconcile.has_history(processed, t):
-                reconcile.run_reconcile(processed, t, s, raw=raw)
+            _replay(raw, processed, s, rec, base, demo, t, inputs)
     previous = previous or reconcile.previous_run(processed, as_of)
     if decision.run:
-        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw)
+        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs)
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous
+
+
+def _replay(
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, demo: bool,
+    t: dt.datetime, inputs: ReconInputs,
+) -> None:  # fmt: skip
+    """One earlier run the report compares with. A real desk's is a record: made only if absent.
+    A demo's is a reconstruction: made again unless the one kept was made of the same inputs (the
+    data known by then, the pulls taken by then, the run before it, code and settings)."""
+    from analysis import reconcile
+    from analysis.reconcile.agregat import pulls_key
+
+    if not demo:
+        if not reconcile.has_history(processed, t):
+            reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs)
+        return
+    shas = {rel: sha for rel, sha in rec.drop.items() if len(sha) == 64} if rec.drop else None
+    pulls = pulls_key(raw, t, shas)
+    key = reconcile.replay_key(inputs, t, pulls, processed, base)
+    if reconcile.kept_key(processed, t) == key:
+        console.say(f"rekonsiliasi per {t.isoformat()}: masukannya sama, diambil apa adanya")
+        return
+    reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, key=key)
 
 
 def _write_run_info(processed: Path, facts: dict, rec: incremental.Record, gen_id: str) -> None:

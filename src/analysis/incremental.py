@@ -28,10 +28,13 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.publish import write_text_atomic
 from analysis.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: The record of a processed generation: per stage, the hashes of its inputs; the stat cache.
 RECORD = "sidik.json"
@@ -58,6 +61,25 @@ def digest(value: Any) -> str:
     """sha256 of a JSON-able value (keys sorted): the same value gives the same hash anywhere."""
     text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def frame_sha(df: pl.DataFrame) -> str:
+    """sha256 of a frame's schema and values, row by row (categoricals as text).
+
+    Values, not bytes: two equal frames read from two generations can lay their strings out
+    differently in memory, so their Arrow IPC bytes differ although every value is the same (on
+    the national demo that re-rendered all 553 packs after one kab/kota's new files). Polars' row
+    hash is fixed for a pinned version (``uv.lock``, and the version is hashed too) and seed."""
+    import polars as pl  # here: a run that finds nothing new never imports polars
+
+    cats = [c for c, t in df.schema.items() if isinstance(t, pl.Categorical | pl.Enum)]
+    if cats:
+        df = df.with_columns(pl.col(cats).cast(pl.String))
+    h = hashlib.sha256(repr(list(df.schema.items())).encode())
+    h.update(pl.__version__.encode())
+    if df.width:
+        h.update(df.hash_rows(seed=0).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -200,6 +222,7 @@ class Record:
     stages: dict[str, dict[str, str]] = field(default_factory=dict)
     stat_cache: dict[str, list] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
+    drop: dict[str, str] = field(default_factory=dict)  # the drop as this run found it (rel → sha)
 
     @classmethod
     def load(cls, folder: Path, previous: str | None, generation: str) -> Record:
@@ -218,6 +241,7 @@ class Record:
         brought up to date on the way."""
         before = {rel: v[3] for rel, v in self.stat_cache.items()}
         now = drop_files(raw, self.stat_cache)
+        self.drop = now
         return digest(now), files_change(before, {k: v for k, v in now.items() if len(v) == 64})
 
     def decide(

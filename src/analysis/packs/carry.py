@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,27 +45,10 @@ RECORD = "sidik.json"
 _RUN_TIMES = frozenset({"generated_at"})
 
 
-def frame_sha(df: pl.DataFrame) -> str:
-    """sha256 of a frame's schema and values, row by row (categoricals as text).
-
-    Values, not bytes: two equal frames read from two generations can lay their strings out
-    differently in memory, so their Arrow IPC bytes differ although every value is the same (on
-    the national demo that re-rendered all 553 packs after one kab/kota's new files). Polars' row
-    hash is fixed for a pinned version (``uv.lock``, and the version is hashed too) and seed."""
-    cats = [c for c, t in df.schema.items() if isinstance(t, pl.Categorical | pl.Enum)]
-    if cats:
-        df = df.with_columns(pl.col(cats).cast(pl.String))
-    h = hashlib.sha256(repr(list(df.schema.items())).encode())
-    h.update(pl.__version__.encode())
-    if df.width:
-        h.update(df.hash_rows(seed=0).to_numpy().tobytes())
-    return h.hexdigest()
-
-
 def _value(v: Any) -> Any:
     """A JSON-able stand-in for a Pack field: frames by their hash, settings by theirs."""
     if isinstance(v, pl.DataFrame):
-        return frame_sha(v)
+        return incremental.frame_sha(v)
     if isinstance(v, dict):
         return {str(k): _value(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
     if isinstance(v, Settings):

@@ -32,6 +32,7 @@ from analysis.reconcile.history import (
     has_history,
     history_dir,
     history_runs,
+    kept_key,
     load_history,
     previous_run,
     write_result,
@@ -42,7 +43,14 @@ from analysis.reconcile.perkiraan import estimate
 from analysis.reconcile.perubahan import changes_since
 from analysis.reconcile.projection import project
 from analysis.reconcile.result import OUTPUTS, ReconResult, reconcile
-from analysis.reconcile.stage import add_arguments, bench_reconcile, run, run_reconcile, summary
+from analysis.reconcile.stage import (
+    add_arguments,
+    bench_reconcile,
+    replay_key,
+    run,
+    run_reconcile,
+    summary,
+)
 from analysis.reconcile.tps import reconcile_tps
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
 
@@ -58,6 +66,7 @@ __all__ = [
     "estimate",
     "has_history",
     "history_dir",
+    "kept_key",
     "history_runs",
     "load_history",
     "load_inputs",
@@ -67,6 +76,7 @@ __all__ = [
     "project",
     "reconcile",
     "reconcile_tps",
+    "replay_key",
     "roll_up_paslon",
     "roll_up_status",
     "run",

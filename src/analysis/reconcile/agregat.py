@@ -16,12 +16,13 @@ pack); a desa's aggregate serves the pull's incremental fetch.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from analysis import read
+from analysis import incremental, read
 from analysis.domain import regions
 from analysis.pull.agregat import aggregates, region_contest
 from analysis.schemas import RECON_AGREGAT
@@ -54,6 +55,21 @@ def pulls_by(raw: Path, as_of: dt.datetime) -> list[Path]:
         if p.is_dir() and read.PULL_RE.match(p.name) and read.path_pull(p.name) <= as_of
     ]
     return sorted(taken, key=lambda p: p.name, reverse=True)
+
+
+def pulls_key(raw: Path, as_of: dt.datetime, shas: Mapping[str, str] | None = None) -> str:
+    """The content of the pulls taken by ``as_of``: every file under them, by path relative to the
+    drop and sha256. ``shas``: the run's hashes of every file of the drop (its stat cache, just
+    brought up to date); without them the pulls' files are walked and hashed here."""
+    listed: list[tuple[str, str]] = []
+    for pull in pulls_by(raw, as_of):
+        prefix = pull.relative_to(raw).as_posix() + "/"
+        if shas is not None:
+            listed += sorted((rel, sha) for rel, sha in shas.items() if rel.startswith(prefix))
+            continue
+        for path in sorted(p for p in pull.rglob("*") if p.is_file()):
+            listed.append((path.relative_to(raw).as_posix(), incremental.file_sha256(path)))
+    return incremental.digest(listed)
 
 
 def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:

@@ -26,6 +26,8 @@ from analysis.settings import Settings, default_settings
 
 HISTORY = "history"
 META = "meta.json"
+#: In ``meta.json``: what the run was made of (:func:`analysis.reconcile.stage.replay_key`).
+KEY = "sidik_masukan"
 FOLDER_TIME = "%Y%m%dT%H%M"
 
 
@@ -72,6 +74,14 @@ def previous_run(processed: Path, as_of: dt.datetime) -> dt.datetime | None:
 def has_history(processed: Path, as_of: dt.datetime) -> bool:
     """True when a run as of exactly ``as_of`` is kept."""
     return any(t == as_utc(as_of) for t, _ in history_runs(processed))
+
+
+def kept_key(processed: Path, as_of: dt.datetime) -> str | None:
+    """The key kept with the run as of ``as_of`` (what it was made of), None if none is."""
+    for t, folder in history_runs(processed):
+        if t == as_utc(as_of):
+            return json.loads((folder / META).read_text()).get(KEY)
+    return None
 
 
 def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
@@ -138,9 +148,10 @@ def _keep(names: list[str], processed: Path, hist: Path, meta: dict) -> None:
 
 
 def write_result(
-    result: ReconResult, processed: Path, settings: Settings | None = None
+    result: ReconResult, processed: Path, settings: Settings | None = None, key: str | None = None
 ) -> tuple[Path, Path]:
-    """Write rekon__* to ``processed`` and a copy to its history folder; returns both folders."""
+    """Write rekon__* to ``processed`` and a copy to its history folder (with ``key``, what the run
+    was made of, when given); returns both folders."""
     processed = Path(processed)
     frames = result.frames()  # keys were checked where each frame was built
     _write_current(frames, processed)
@@ -149,6 +160,7 @@ def write_result(
         "as_of": result.as_of.isoformat(),
         "previous_as_of": result.previous_as_of.isoformat() if result.previous_as_of else None,
         "timings": result.timings,
+        **({KEY: key} if key else {}),
     }
     _keep(list(frames), processed, hist, meta)
     return processed, hist

@@ -9,6 +9,7 @@ names; :data:`INPUTS` maps each to its dataset.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,31 @@ INPUTS: dict[str, tuple[Dataset, list[str]]] = {
     "sampel_tps": (REF_SAMPEL_TPS, ["kode_tps"]),
     "sampel": (REF_SAMPEL, list(REF_SAMPEL.columns)),
 }
+
+
+#: When each time-stamped input's row became known: a run as of T reads only the rows known by T
+#: (the report's, the pull's, the recap file's receipt time; a recap file without one always
+#: counts). :mod:`.versions` and :mod:`.rekap` bound their versions by the same columns.
+KNOWN_AT: dict[str, str] = {
+    "tally_tps": "waktu_laporan",
+    "tally_votes": "waktu_laporan",
+    "official_tps": "waktu_tarik",
+    "official_votes": "waktu_tarik",
+    "official_region": "waktu_terima",
+}
+
+
+def known_by(inputs: ReconInputs, as_of: dt.datetime) -> ReconInputs:
+    """The inputs as a run as of ``as_of`` sees them: each time-stamped one cut to the rows known
+    by then (what comes after cannot move a figure of that run, so two runs whose cut inputs are
+    equal give the same result: :func:`analysis.reconcile.stage.replay_key`)."""
+    t = as_utc(as_of)
+    cut = {}
+    for name, col in KNOWN_AT.items():
+        df = getattr(inputs, name)
+        known = pl.col(col) <= t
+        cut[name] = df.filter(known | pl.col(col).is_null() if name == "official_region" else known)
+    return dataclasses.replace(inputs, **cut)
 
 
 def as_utc(t: dt.datetime) -> dt.datetime:

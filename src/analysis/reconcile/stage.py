@@ -13,21 +13,30 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import polars as pl
 
-from analysis import catalog, fmt
+from analysis import catalog, fmt, incremental
 from analysis.reconcile.agregat import read_aggregates
 from analysis.reconcile.history import (
     desk_zone,
     has_history,
     history_dir,
+    kept_key,
     load_history,
     previous_run,
     write_result,
 )
-from analysis.reconcile.inputs import INPUTS, ReconcileError, ReconInputs, as_utc, load_inputs
+from analysis.reconcile.inputs import (
+    INPUTS,
+    ReconcileError,
+    ReconInputs,
+    as_utc,
+    known_by,
+    load_inputs,
+)
 from analysis.reconcile.perubahan import changes_since
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
@@ -65,13 +74,16 @@ def run_reconcile(
     settings: Settings | None = None,
     previous_as_of: dt.datetime | None = None,
     raw: Path | None = None,
+    inputs: ReconInputs | None = None,
+    key: str | None = None,
 ) -> ReconResult:
     """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
     ``previous_as_of`` defaults to the latest kept run before ``as_of``; changes are computed
     against that run (read from history when kept there, else recomputed from the inputs).
     ``raw``: the drop, whose latest pull's KPU aggregates are set against KPU's own records
-    (:mod:`analysis.reconcile.agregat`; none without it).
+    (:mod:`analysis.reconcile.agregat`; none without it). ``inputs``: the processed folder's
+    inputs when already read; ``key``: the run's :func:`replay_key`, kept with it.
     """
     s = settings or default_settings()
     tol = s.election.tolerances.reconcile_votes
@@ -79,7 +91,7 @@ def run_reconcile(
     processed = Path(processed)
     timings: dict[str, float] = {}
     with timed(timings, "baca"):
-        inputs = load_inputs(processed)
+        inputs = known_by(inputs if inputs is not None else load_inputs(processed), as_of)
         kpu = s.kpu_pull.sites[s.kpu_pull.site]
         agg = read_aggregates(raw, as_utc(as_of), kpu) if raw is not None else None
     if agg is not None:
@@ -93,8 +105,29 @@ def run_reconcile(
             _changes(result, processed, inputs, prev_t, tol)
     result.run = _run_row(result, time.perf_counter() - t0, tol)
     with timed(result.timings, "tulis"):
-        write_result(result, processed, s)
+        write_result(result, processed, s, key)
     return result
+
+
+def replay_key(
+    inputs: ReconInputs, as_of: dt.datetime, pulls: str, processed: Path, parts: dict[str, str]
+) -> str:
+    """What a run as of ``as_of`` is made of: the inputs known by then (by value,
+    :func:`~analysis.reconcile.inputs.known_by`), the KPU pulls taken by then (``pulls``:
+    :func:`~analysis.reconcile.agregat.pulls_key`), the kept run it is compared with (its own
+    key), and ``parts`` (code, settings). A demo's replayed run whose key is the one kept with it
+    is the same run: it is not made again (issue 15)."""
+    cut = known_by(inputs, as_of)
+    prev_t = previous_run(processed, as_of)
+    return incremental.digest(
+        {
+            "masukan": {f.name: incremental.frame_sha(getattr(cut, f.name)) for f in fields(cut)},
+            "waktu_acuan": as_utc(as_of).isoformat(),
+            "tarikan": pulls,
+            "sebelumnya": (kept_key(processed, prev_t) or prev_t.isoformat()) if prev_t else "",
+            **parts,
+        }
+    )
 
 
 # --- the command line -----------------------------------------------------------------------------
