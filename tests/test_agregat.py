@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis import incremental
 from analysis.reconcile import agregat
 from analysis.schemas import PASLON
 from analysis.settings import default_settings
@@ -132,3 +133,30 @@ def test_a_pull_of_one_kabkota_renews_only_its_regions(tmp_path: Path):
         ("16.74.02", 2, 120, t2),
     ]
     assert out["selisih"].to_list() == [0, 0, 0, 0]
+
+
+def test_kept_aggregates_are_those_read_and_a_new_pull_changes_the_key(tmp_path: Path):
+    """A run over the same pulls reads what the last run kept (equal to a fresh read); the key
+    follows the pulls' content, so a pull that arrives, or a file that changes, is read anew."""
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    _pull(raw, "20241128T1330", {"pkwkk/167401.json": _agg(100, 80, 5, 4), "pkwkk/x.json": "?"})
+    as_of = dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB)
+    key = agregat.pulls_key(raw, as_of)
+    fresh = agregat.read_aggregates(raw, as_of, KPU)
+    first = agregat.read_aggregates_kept(raw, as_of, KPU, processed, key)
+    (raw / "kpu" / "20241128T1330" / "agregat" / "pkwkk" / "167401.json").unlink()
+    kept = agregat.read_aggregates_kept(raw, as_of, KPU, processed, key)  # not read from raw
+    for got in (first, kept):
+        assert got.rows.equals(fresh.rows) and got.waktu_tarik == fresh.waktu_tarik
+        assert got.tidak_terbaca == fresh.tidak_terbaca
+    assert agregat.pulls_key(raw, as_of) != key
+    _pull(raw, "20241128T1500", {"pkwkk/167401.json": _agg(1, 1, 5, 5)})
+    assert agregat.pulls_key(raw, as_of) not in {
+        key,
+        agregat.pulls_key(raw, as_of - dt.timedelta(hours=2)),  # before the new pull
+    }
+    shas = {
+        p.relative_to(raw).as_posix(): incremental.file_sha256(p)
+        for p in raw.rglob("*") if p.is_file()
+    }  # fmt: skip
+    assert agregat.pulls_key(raw, as_of, shas) == agregat.pulls_key(raw, as_of)

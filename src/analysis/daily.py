@@ -369,7 +369,8 @@ def _reconcile(
             _replay(raw, processed, s, rec, base, demo, t, inputs)
     previous = previous or reconcile.previous_run(processed, as_of)
     if decision.run:
-        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs)
+        pulls = _pulls(raw, rec, base, as_of)
+        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs, pulls=pulls)
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous
@@ -383,19 +384,26 @@ def _replay(
     A demo's is a reconstruction: made again unless the one kept was made of the same inputs (the
     data known by then, the pulls taken by then, the run before it, code and settings)."""
     from analysis import reconcile
-    from analysis.reconcile.agregat import pulls_key
 
+    pulls = _pulls(raw, rec, base, t)
     if not demo:
         if not reconcile.has_history(processed, t):
-            reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs)
+            reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, pulls=pulls)
         return
-    shas = {rel: sha for rel, sha in rec.drop.items() if len(sha) == 64} if rec.drop else None
-    pulls = pulls_key(raw, t, shas)
     key = reconcile.replay_key(inputs, t, pulls, processed, base)
     if reconcile.kept_key(processed, t) == key:
         console.say(f"rekonsiliasi per {t.isoformat()}: masukannya sama, diambil apa adanya")
         return
-    reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, key=key)
+    reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, key=key, pulls=pulls)
+
+
+def _pulls(raw: Path, rec: incremental.Record, base: dict, t: dt.datetime) -> str:
+    """The key of the KPU pulls a run as of ``t`` takes: their files' content hashes (from the
+    run's walk of the drop), code and settings."""
+    from analysis.reconcile.agregat import pulls_key
+
+    shas = {rel: sha for rel, sha in rec.drop.items() if len(sha) == 64} if rec.drop else None
+    return incremental.digest({"tarikan": pulls_key(raw, t, shas), **base})
 
 
 def _write_run_info(processed: Path, facts: dict, rec: incremental.Record, gen_id: str) -> None:

@@ -250,8 +250,10 @@ def _warm_validator(settings: Settings) -> None:
 
 
 class Warmup:
-    """The validator's warm-up, once per run, in a daemon thread. :meth:`wait` before validating:
-    never two threads in Great Expectations at once."""
+    """The validator's warm-up, once per run, in a daemon thread. Great Expectations is entered by
+    one thread at a time (:data:`analysis.validate.engine.GX_LOCK`): a batch's first GX run waits
+    there for the warm-up, after the work that needs no GX. :meth:`wait` at the end of an ingest
+    that validated, so no warm-up outlives it."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

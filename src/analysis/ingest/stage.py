@@ -108,6 +108,8 @@ def run_ingest(
         return out
     finally:
         prefetch.close()
+        if any(SPECS[kind].validate_as for kind in run.outcomes):
+            run.warm.wait()  # a kind was validated: no warm-up outlives the stage
         with contextlib.suppress(BaseException):
             cache.wait()
 
@@ -274,8 +276,6 @@ class _Run:
         self.timings[f"baca_{kind}"] = round(time.perf_counter() - t_read, 2)
         counts: dict[str, dict] = {}
         if batch.rows is not None and batch.rows.height:
-            if spec.validate_as:
-                self.warm.wait()  # never two threads in Great Expectations at once
             t_dec = time.perf_counter()
             memo = self.verdicts.bound(batch.files)
             decided, summary, votes = process_kind(

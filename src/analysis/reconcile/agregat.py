@@ -16,6 +16,7 @@ pack); a desa's aggregate serves the pull's incremental fetch.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import polars as pl
 
 from analysis import incremental, read
 from analysis.domain import regions
+from analysis.publish import write_durably
 from analysis.pull.agregat import aggregates, region_contest
 from analysis.schemas import RECON_AGREGAT
 from analysis.settings import KpuSite
@@ -94,9 +96,47 @@ def read_aggregates(raw: Path, as_of: dt.datetime, kpu: KpuSite) -> KpuAggregate
         parts.append(rows.with_columns(pl.lit(when, pl.Datetime("us", "UTC")).alias("waktu_tarik")))
     if not parts:
         return None
-    rows = pl.concat(parts)
+    return _aggregates_of(pl.concat(parts), bad)
+
+
+def _aggregates_of(rows: pl.DataFrame, bad: list[str]) -> KpuAggregates:
     latest = rows["waktu_tarik"].max() if not rows.is_empty() else None
     return KpuAggregates(rows, latest, bad)  # type: ignore[arg-type]
+
+
+#: Where :func:`read_aggregates_kept` keeps what it read (under the processed folder's cache).
+KEPT_DIR = Path("_cache") / "agregat"
+#: Entries kept: a province demo's night replays eight as-of times per run.
+KEPT_MAX = 16
+
+
+def read_aggregates_kept(
+    raw: Path, as_of: dt.datetime, kpu: KpuSite, processed: Path, key: str
+) -> KpuAggregates | None:
+    """:func:`read_aggregates`, kept under ``processed`` by ``key`` (the pulls' content with
+    :func:`pulls_key`, code and settings: the caller's): a run over the same pulls reads one
+    Parquet file instead of every pull's thousands of JSON files. An entry that cannot be read
+    is read again from the pulls."""
+    folder = Path(processed) / KEPT_DIR
+    meta, part = folder / f"{key}.json", folder / f"{key}.parquet"
+    try:
+        m = json.loads(meta.read_text(encoding="utf-8"))
+        if m["kosong"]:
+            return None
+        return _aggregates_of(pl.read_parquet(part), list(m["tidak_terbaca"]))
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError):
+        pass
+    agg = read_aggregates(raw, as_of, kpu)
+    folder.mkdir(parents=True, exist_ok=True)
+    if agg is not None:
+        write_durably(part, lambda p: agg.rows.write_parquet(p))
+    record = {"kosong": agg is None, "tidak_terbaca": agg.tidak_terbaca if agg else []}
+    write_durably(meta, lambda p: p.write_text(json.dumps(record), encoding="utf-8"))
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[KEPT_MAX:]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".parquet").unlink(missing_ok=True)
+    return agg
 
 
 def _contest_and_number(agg: pl.DataFrame, ref_paslon: pl.DataFrame) -> pl.DataFrame:

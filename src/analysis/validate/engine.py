@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,10 @@ def _fingerprint(defs: list[dict[str, Any]]) -> str:
 
 _CONTEXTS: dict[str, Any] = {}
 _SYNCED: dict[tuple[str, str], tuple[str, Any]] = {}
+#: Great Expectations is entered by one thread at a time: ingest warms it up (imports it, loads
+#: every checkpoint) in a thread while it reads and prepares a batch, and the batch's first GX run
+#: waits here for the warm-up, not before the work that needs no GX.
+GX_LOCK = threading.RLock()
 
 
 def _gx_context(root: Path) -> Any:
@@ -262,9 +267,10 @@ def sync_suites(settings: Settings | None = None) -> Path:
     """
     s = settings or default_settings()
     root = s.paths.resolved().expectations
-    for d, defs in suite_definitions(s).items():
-        _checkpoint(root, d, defs)
-    prune(root)
+    with GX_LOCK:
+        for d, defs in suite_definitions(s).items():
+            _checkpoint(root, d, defs)
+        prune(root)
     return root
 
 
@@ -335,19 +341,21 @@ def _run_gx(
     root: Path, dataset: str, checks: list[Check], work: pl.DataFrame
 ) -> dict[str, list[int]]:
     """Run the dataset's checkpoint on ``work``; failing _row_id per check id."""
-    cp = _checkpoint(root, dataset, [expectation_dict(c) for c in checks])
     gx_cols = list(dict.fromkeys(c.gx_column for c in checks))
     batch, distinct = _distinct(work, gx_cols)
-    try:
-        result = cp.run(batch_parameters={"dataframe": batch.to_pandas()})
-    except Exception as exc:  # GX wraps data problems in many exception types
-        raise ValidationInputError(
-            f"{dataset}: Great Expectations could not run the suite: {type(exc).__name__}: {exc}"
-        ) from exc
-    finally:
-        store = _gx_context(root).validation_results_store
-        for k in store.list_keys():  # results live in memory: drop them once read
-            store.remove_key(k)
+    with GX_LOCK:
+        cp = _checkpoint(root, dataset, [expectation_dict(c) for c in checks])
+        try:
+            result = cp.run(batch_parameters={"dataframe": batch.to_pandas()})
+        except Exception as exc:  # GX wraps data problems in many exception types
+            raise ValidationInputError(
+                f"{dataset}: Great Expectations could not run the suite: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            store = _gx_context(root).validation_results_store
+            for k in store.list_keys():  # results live in memory: drop them once read
+                store.remove_key(k)
     failed = _failed_rows(dataset, result)
     if distinct is not None and any(failed.values()):
         rep = work.select("_row_id", *gx_cols).join(
