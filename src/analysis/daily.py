@@ -385,11 +385,12 @@ def _replay(
     data known by then, the pulls taken by then, the run before it, code and settings)."""
     from analysis import reconcile
 
-    pulls = _pulls(raw, rec, base, t)
     if not demo:
         if not reconcile.has_history(processed, t):
+            pulls = _pulls(raw, rec, base, t)
             reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, pulls=pulls)
         return
+    pulls = _pulls(raw, rec, base, t)
     key = reconcile.replay_key(inputs, t, pulls, processed, base)
     if reconcile.kept_key(processed, t) == key:
         console.say(f"rekonsiliasi per {t.isoformat()}: masukannya sama, diambil apa adanya")

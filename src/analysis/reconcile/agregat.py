@@ -25,6 +25,7 @@ import polars as pl
 
 from analysis import incremental, read
 from analysis.domain import regions
+from analysis.ingest.cache import CACHE_DIR
 from analysis.publish import write_durably
 from analysis.pull.agregat import aggregates, region_contest
 from analysis.schemas import RECON_AGREGAT
@@ -105,7 +106,7 @@ def _aggregates_of(rows: pl.DataFrame, bad: list[str]) -> KpuAggregates:
 
 
 #: Where :func:`read_aggregates_kept` keeps what it read (under the processed folder's cache).
-KEPT_DIR = Path("_cache") / "agregat"
+KEPT_DIR = Path(CACHE_DIR) / "agregat"
 #: Entries kept: a province demo's night replays eight as-of times per run.
 KEPT_MAX = 16
 

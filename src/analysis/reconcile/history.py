@@ -71,36 +71,40 @@ def previous_run(processed: Path, as_of: dt.datetime) -> dt.datetime | None:
     return before[-1] if before else None
 
 
+def _kept(processed: Path, as_of: dt.datetime) -> Path | None:
+    """The folder of the run kept as of exactly ``as_of``, or None."""
+    return next((f for t, f in history_runs(processed) if t == as_utc(as_of)), None)
+
+
 def has_history(processed: Path, as_of: dt.datetime) -> bool:
     """True when a run as of exactly ``as_of`` is kept."""
-    return any(t == as_utc(as_of) for t, _ in history_runs(processed))
+    return _kept(processed, as_of) is not None
 
 
 def kept_key(processed: Path, as_of: dt.datetime) -> str | None:
     """The key kept with the run as of ``as_of`` (what it was made of), None if none is."""
-    for t, folder in history_runs(processed):
-        if t == as_utc(as_of):
-            return json.loads((folder / META).read_text()).get(KEY)
-    return None
+    folder = _kept(processed, as_of)
+    return json.loads((folder / META).read_text()).get(KEY) if folder is not None else None
 
 
 def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
     """A kept run, read back from its history folder."""
-    for t, folder in history_runs(processed):
-        if t != as_utc(as_of):
-            continue
-        meta = json.loads((folder / META).read_text())
-        frames = {}
-        for attr, ds in OUTPUTS.items():
-            # a folder kept before the datasets were renamed holds recon_*.parquet: the catalogue
-            # reads those (analysis.catalog.LEGACY_FILES); an absent dataset is empty
-            frames[attr] = catalog.read(ds.name, root=folder)
-        prev = meta.get("previous_as_of")
-        return ReconResult(
-            as_of=t, previous_as_of=dt.datetime.fromisoformat(prev) if prev else None, **frames
+    folder = _kept(processed, as_of)
+    if folder is None:
+        raise FileNotFoundError(
+            f"{Path(processed) / HISTORY}: no reconciliation kept as of {as_of.isoformat()}"
         )
-    raise FileNotFoundError(
-        f"{Path(processed) / HISTORY}: no reconciliation kept as of {as_of.isoformat()}"
+    meta = json.loads((folder / META).read_text())
+    frames = {}
+    for attr, ds in OUTPUTS.items():
+        # a folder kept before the datasets were renamed holds recon_*.parquet: the catalogue
+        # reads those (analysis.catalog.LEGACY_FILES); an absent dataset is empty
+        frames[attr] = catalog.read(ds.name, root=folder)
+    prev = meta.get("previous_as_of")
+    return ReconResult(
+        as_of=as_utc(as_of),
+        previous_as_of=dt.datetime.fromisoformat(prev) if prev else None,
+        **frames,
     )
 
 
