@@ -154,6 +154,21 @@ def test_a_cache_of_other_settings_code_or_damaged_is_not_used(drop, tmp_path):
     _same_as_full(drop, out, tmp_path, strict)
 
 
+def test_a_new_tps_list_has_every_row_validated_again(drop, tmp_path):
+    """A verdict holds for the references its rows were prepared against: rows of unchanged files
+    read differently against a new TPS list (a TPS dropped from it)."""
+    s = default_settings()
+    out = tmp_path / "out"
+    run_ingest(drop, out, s)
+    write_references(drop, n_tps=3)  # TPS 004 (b.csv) and the others after it are gone
+    acc = run_ingest(drop, out, s)
+    assert _reuse(acc, TALLY.name) == Reuse(TALLY.name, 2, 4, 0, 0)
+    assert _reuse(acc, OFFICIAL_TPS.name) == Reuse(OFFICIAL_TPS.name, 2, 2, 0, 0)
+    rejected = catalog.read(QUARANTINE.name, root=out).filter(pl.col("dataset") == TALLY.name)
+    assert "hitung_internal/b.csv" in rejected["sumber_file"].to_list()
+    _same_as_full(drop, out, tmp_path, s)
+
+
 def test_files_whose_stat_is_unchanged_are_not_hashed_again(drop, tmp_path):
     from analysis.incremental import drop_files
 

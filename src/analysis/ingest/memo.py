@@ -108,6 +108,12 @@ class KindMemo:
         self.keys[kind] = k
         return k
 
+    def references(self, kind: str, refs: Iterable[str]) -> str:
+        """The digest of the keys of the reference kinds ``refs`` made before ``kind`` in this run
+        (what the verdicts of its rows depend on besides their files,
+        :mod:`analysis.ingest.verdicts`)."""
+        return incremental.digest({r: self.keys[r] for r in refs if r in self.keys and r != kind})
+
     def _manifest(self, kind: str) -> dict | None:
         try:
             m = json.loads((self.dir / f"{kind}.json").read_text())

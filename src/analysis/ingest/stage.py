@@ -277,7 +277,8 @@ class _Run:
         counts: dict[str, dict] = {}
         if batch.rows is not None and batch.rows.height:
             t_dec = time.perf_counter()
-            memo = self.verdicts.bound(batch.files)
+            refs = self.memo.references(kind, REFERENCES)
+            memo = self.verdicts.bound(batch.rows, batch.files, refs)
             decided, summary, votes = process_kind(
                 spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo
             )

@@ -3,16 +3,19 @@
 
 Only tables whose checks judge a row by its own values (:attr:`Table.row_verdicts
 <analysis.validate.model.Table.row_verdicts>`: the C.Hasil datasets) are served. A verdict is
-found by the row's file (path and content hash, as the parse cache keys it) and a 64-bit hash of
-everything the row carries when it is handed to the validator (its values after the references
-filled and checked it: DPT from the TPS list, Σ paslon votes, foreign paslon); it is valid only
-for the fingerprint that made it: this cache's format, the code and configuration
-(:func:`analysis.incremental.code_fingerprint`), the settings, and the versions of polars (its
-hash) and Great Expectations. A new fingerprint, a file that changed, or a row that now reads
-differently (a new TPS list) is validated again. What is decided over the whole entity —
-duplicates across files, colliding versions, supersession, the per-file accounting — is not kept
-here: ingest decides it over every row each run, so a run served from the cache gives the same
-rows, fates and check summary as a full one.
+found by the row's file (path and content hash, as the parse cache keys it, together as one 64-bit
+file key) and the row's position among that file's rows: what a row carries when it is handed to
+the validator (its values after the references filled and checked it: DPT from the TPS list,
+Σ paslon votes, foreign paslon) follows from its file's content, its place in it and the
+references. A verdict is valid only for the fingerprint that made it: this cache's format, the
+code and configuration (:func:`analysis.incremental.code_fingerprint`), the settings, the versions
+of polars (its hash) and Great Expectations, and the reference datasets the kind was prepared
+against (the keys of the reference kinds, :mod:`analysis.ingest.memo`). A new fingerprint — a new
+TPS list included — or a file that changed is validated again. Integer keys: finding a million
+rows' verdicts is a join of two integer columns, not a hash of every value of every row. What is
+decided over the whole entity — duplicates across files, colliding versions, supersession, the
+per-file accounting — is not kept here: ingest decides it over every row each run, so a run served
+from the cache gives the same rows, fates and check summary as a full one.
 
 **Written atomically and verified on read**, like the parse cache: one entry per dataset, a
 Parquet part under a name of its own (``<dataset>--<token>.parquet``, never rewritten in place)
@@ -44,12 +47,11 @@ if TYPE_CHECKING:
     from analysis.validate.engine import ValidationOutcome
 
 VERDICT_DIR = "validasi"
-VERDICT_FORMAT = 1
-#: A row's key in the cache: its file, the file's content hash, the hash of the row's values.
-KEY = ("sumber_file", "_fsha", "_h")
+VERDICT_FORMAT = 2
+#: A row's key in the cache: its file (path and content hash as one 64-bit key), its position
+#: among the file's rows.
+KEY = ("_fkey", "_pos")
 _HASH_SEED = 20241127
-#: Columns that are not the row's own values (its place in this run's batch).
-_NOT_HASHED = ("_rid",)
 
 
 def _version(package: str) -> str:
@@ -74,21 +76,46 @@ def deciding_parts(settings: Settings) -> dict[str, str]:
     }
 
 
-def fingerprint(dataset: str, settings: Settings) -> str:
-    """What a verdict of ``dataset`` depends on besides the row: this cache's format and
-    :func:`deciding_parts`."""
-    parts = {"format": VERDICT_FORMAT, "dataset": dataset, **deciding_parts(settings)}
+def fingerprint(dataset: str, settings: Settings, references: str = "") -> str:
+    """What a verdict of ``dataset`` depends on besides the row's file and place in it: this
+    cache's format, :func:`deciding_parts` and ``references`` (the digest of the reference kinds'
+    keys the batch was prepared against)."""
+    parts = {
+        "format": VERDICT_FORMAT,
+        "dataset": dataset,
+        "referensi": references,
+        **deciding_parts(settings),
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def row_keys(df: pl.DataFrame, files: pl.DataFrame) -> pl.DataFrame:
-    """``_rid`` and :data:`KEY` of every row of ``df`` (``files``: path, sha256 of the batch)."""
-    own = [c for c in df.columns if c not in _NOT_HASHED]
+def file_starts(rows: pl.DataFrame, files: pl.DataFrame) -> pl.DataFrame:
+    """Per file of the batch ``rows`` (``_rid`` in path then row order, so each file's rows are
+    one run of ids): ``sumber_file``, its first ``_rid`` and ``_fkey`` (path and sha256 hashed
+    together; ``files``: path, sha256 of the batch), in ``_rid`` order."""
+    ids = rows.select("_rid", "sumber_file").sort("_rid")
+    starts = ids.filter(pl.col("sumber_file").ne_missing(pl.col("sumber_file").shift(1)))
     shas = files.select(pl.col("path").alias("sumber_file"), pl.col("sha256").alias("_fsha"))
-    return (
-        df.select("_rid", "sumber_file", pl.struct(own).hash(seed=_HASH_SEED).alias("_h"))
-        .join(shas.unique("sumber_file"), on="sumber_file", how="left", maintain_order="left")
-        .select("_rid", *KEY)
+    return starts.join(
+        shas.unique("sumber_file"), on="sumber_file", how="left", maintain_order="left"
+    ).select(
+        "sumber_file",
+        pl.col("_rid").alias("_first"),
+        pl.struct("sumber_file", "_fsha").hash(seed=_HASH_SEED).alias("_fkey"),
+    )
+
+
+def row_keys(df: pl.DataFrame, starts: pl.DataFrame) -> pl.DataFrame:
+    """``_rid``, ``_fkey`` and ``_pos`` of every row of ``df`` (a part of the batch whose files
+    begin at ``starts``, :func:`file_starts`): integer work only."""
+    first = starts["_first"]
+    at = pl.Series(first.search_sorted(df["_rid"], side="right")) - 1
+    return pl.DataFrame(
+        {
+            "_rid": df["_rid"],
+            "_fkey": starts["_fkey"].gather(at),
+            "_pos": df["_rid"] - first.gather(at),
+        }
     )
 
 
@@ -123,8 +150,8 @@ def reuse_of(dataset: str, keys: pl.DataFrame, validated: pl.DataFrame) -> Reuse
     """Counts of :class:`Reuse`: a file counts as validated when any of its rows was."""
     done = keys.join(validated.select("_rid"), on="_rid", how="semi")
     kept = keys.join(validated.select("_rid"), on="_rid", how="anti")
-    touched = set(done["sumber_file"].unique().to_list())
-    untouched = set(kept["sumber_file"].unique().to_list()) - touched
+    touched = set(done["_fkey"].unique().to_list())
+    untouched = set(kept["_fkey"].unique().to_list()) - touched
     return Reuse(dataset, len(touched), done.height, len(untouched), kept.height)
 
 
@@ -146,8 +173,11 @@ class VerdictCache:
 
         return dataset in TABLES and TABLES[dataset].row_verdicts
 
-    def validate(self, dataset: str, df: pl.DataFrame, files: pl.DataFrame) -> ValidationOutcome:
-        """Validate the batch ``df`` (``_rid`` unique; ``files``: path, sha256 of its files): the
+    def validate(
+        self, dataset: str, df: pl.DataFrame, starts: pl.DataFrame, references: str
+    ) -> ValidationOutcome:
+        """Validate ``df``, rows of the batch whose files begin at ``starts`` (:func:`file_starts`)
+        and which was prepared against ``references`` (:func:`fingerprint`): the
         rows the cache holds a verdict for are served from it, the others go through the suite;
         the outcome is made from all verdicts at once (:func:`analysis.validate.engine.outcome`),
         the entry replaced when anything was validated, and what was redone recorded in
@@ -156,8 +186,8 @@ class VerdictCache:
 
         t0 = time.perf_counter()
         columns = verdict_columns(dataset, self.settings)
-        keys = row_keys(df, files)
-        held = self.recall(dataset, columns)
+        keys = row_keys(df, starts)
+        held = self.recall(dataset, columns, references)
         hits = (
             keys.join(held, on=list(KEY), how="inner", maintain_order="left")
             if held is not None
@@ -173,23 +203,24 @@ class VerdictCache:
         self.reports.append(reuse_of(dataset, keys, todo))
         kept = keys.join(every, on="_rid").select(*KEY, *columns).unique(list(KEY))
         if todo.height or held is None or held.height != kept.height:  # new, or stale entries
-            self.save(dataset, kept.sort(list(KEY)))
+            self.save(dataset, kept.sort(list(KEY)), references)
         out = engine.outcome(dataset, every.rename({"_rid": "_row_id"}), self.settings)
         out.seconds = time.perf_counter() - t0
         return out
 
-    def bound(self, files: pl.DataFrame) -> Bound:
-        """This cache for one kind's batch, whose files are ``files`` (path, sha256)."""
-        return Bound(self, files)
+    def bound(self, rows: pl.DataFrame, files: pl.DataFrame, references: str) -> Bound:
+        """This cache for one kind's batch ``rows``, whose files are ``files`` (path, sha256),
+        prepared against ``references`` (the digest of the reference kinds' keys)."""
+        return Bound(self, rows, files, references)
 
     # --- reading ----------------------------------------------------------------------------
 
-    def recall(self, dataset: str, columns: list[str]) -> pl.DataFrame | None:
+    def recall(self, dataset: str, columns: list[str], references: str) -> pl.DataFrame | None:
         """The dataset's kept verdicts (:data:`KEY` + ``columns``), or None when there is no
         entry this fingerprint made, or it fails verification."""
         try:
             m = json.loads((self.dir / f"{dataset}.json").read_text())
-            if m.get("fingerprint") != fingerprint(dataset, self.settings):
+            if m.get("fingerprint") != fingerprint(dataset, self.settings, references):
                 return None
             part = self.dir / m["file"]
             if "/" in m["file"] or part.stat().st_size != m["size"]:
@@ -203,7 +234,7 @@ class VerdictCache:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def save(self, dataset: str, verdicts: pl.DataFrame) -> None:
+    def save(self, dataset: str, verdicts: pl.DataFrame, references: str) -> None:
         """Replace the dataset's entry by ``verdicts`` (:data:`KEY` + verdict columns), durably."""
         self.dir.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex[:12]
@@ -213,7 +244,7 @@ class VerdictCache:
         )
         manifest = {
             "format": VERDICT_FORMAT,
-            "fingerprint": fingerprint(dataset, self.settings),
+            "fingerprint": fingerprint(dataset, self.settings, references),
             "file": part.name,
             "size": part.stat().st_size,
             "rows": verdicts.height,
@@ -225,15 +256,21 @@ class VerdictCache:
                 p.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bound:
-    """A :class:`VerdictCache` for one kind's batch (the files its rows come from)."""
+    """A :class:`VerdictCache` for one kind's batch (its rows, the files they come from and the
+    digest of the references it was prepared against)."""
 
     cache: VerdictCache
+    rows: pl.DataFrame
     files: pl.DataFrame
+    references: str
+    _starts: pl.DataFrame | None = None
 
     def serves(self, dataset: str) -> bool:
         return self.cache.serves(dataset)
 
     def validate(self, dataset: str, df: pl.DataFrame) -> ValidationOutcome:
-        return self.cache.validate(dataset, df, self.files)
+        if self._starts is None:
+            self._starts = file_starts(self.rows, self.files)
+        return self.cache.validate(dataset, df, self._starts, self.references)
