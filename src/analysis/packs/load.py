@@ -18,6 +18,7 @@ import polars as pl
 from analysis import catalog, fmt
 from analysis.domain import regions
 from analysis.packs import PACK_TIERS
+from analysis.packs.rows import Condition, Eq, Inside, Missing, select, where_expr
 from analysis.schemas import (
     PAKET_INSIDEN,
     PAKET_KARANTINA,
@@ -220,6 +221,13 @@ def _scan(ds: Dataset, root: Path, pred: pl.Expr | None = None) -> pl.DataFrame 
     return df.filter(pred) if pred is not None else df
 
 
+def _rows(ds: Dataset, root: Path, *conditions: Condition) -> pl.DataFrame | None:
+    """The rows of a prepared table matching any of ``conditions``, in file order, found through
+    the table's indexes (:mod:`analysis.packs.rows`): what ``_scan`` with their expression gives."""
+    df = table(ds, root)
+    return None if df is None else select(df, *conditions)
+
+
 _DERIVED: dict[tuple[int, str], tuple[pl.DataFrame, object]] = {}
 
 
@@ -240,9 +248,9 @@ def derived(df: pl.DataFrame, name: str, fn: Callable[[pl.DataFrame], object]) -
 # --- Loading one unit ------------------------------------------------------------------------------
 
 
-def _unit_rows(unit: str) -> pl.Expr:
+def _unit_rows(unit: str) -> tuple[Condition, ...]:
     """The unit's own row and its children's rows (tables carrying ``kode_induk``)."""
-    return (pl.col("kode_wilayah") == unit) | (pl.col("kode_induk") == unit)
+    return Eq("kode_wilayah", [unit]), Eq("kode_induk", [unit])
 
 
 def _check_parameters(tanggal: str | dt.date, tingkat: str, kode_wilayah: str) -> dt.date:
@@ -314,7 +322,7 @@ def load_pack(
         prepare_pack_inputs(root, s)
     run = read_run_info(root)
     as_of, prev = _prepared_times(root, run)
-    wil = _scan(PAKET_WILAYAH, root, _unit_rows(kode_wilayah))
+    wil = _rows(PAKET_WILAYAH, root, *_unit_rows(kode_wilayah))
     nama, zona, tz = _identity(wil, kode_wilayah)
     anak = (
         wil.filter(pl.col("kode_induk") == kode_wilayah)
@@ -336,12 +344,13 @@ def _load_recap(pack: Pack, root: Path) -> None:
     """The official recapitulation inside the unit (reconcile's rekon__rekap_* tables, small:
     a row per recapitulated region, read once per kernel)."""
     unit = pack.kode_wilayah
-    inside = regions.inside_expr("kode_wilayah", unit)
-    pack.rekap = _scan(REKAP_WILAYAH, root, inside)
-    pack.rekap_suara = _scan(REKAP_PASLON, root, _unit_rows(unit) | (pl.col("penetapan") & inside))
-    pack.rekap_progres = _scan(REKAP_PROGRES, root, inside)
-    pack.rekap_revisi = _scan(REKAP_REVISI, root, inside)
-    pack.agregat = _scan(RECON_AGREGAT, root, inside)
+    inside = Inside("kode_wilayah", unit)
+    pack.rekap = _rows(REKAP_WILAYAH, root, inside)
+    own = where_expr(*_unit_rows(unit))
+    pack.rekap_suara = _scan(REKAP_PASLON, root, own | (pl.col("penetapan") & where_expr(inside)))
+    pack.rekap_progres = _rows(REKAP_PROGRES, root, inside)
+    pack.rekap_revisi = _rows(REKAP_REVISI, root, inside)
+    pack.agregat = _rows(RECON_AGREGAT, root, inside)
 
 
 def _recap_codes(pack: Pack) -> set[str]:
@@ -366,19 +375,17 @@ def _recap_codes(pack: Pack) -> set[str]:
 def _load_count(pack: Pack, root: Path) -> None:
     """The count and its comparison with KPU: the unit's and its children's rows."""
     unit = pack.kode_wilayah
-    pack.hitung = _scan(PAKET_WILAYAH_KONTESTASI, root, _unit_rows(unit))
-    pack.suara = _scan(PAKET_WILAYAH_KONTESTASI_PASLON, root, _unit_rows(unit))
-    pack.progres = _scan(PAKET_PROGRES, root, pl.col("kode_wilayah") == unit)
-    pack.perubahan = _scan(
-        PAKET_PERUBAHAN, root, pl.col("kode_wilayah").is_in([unit, *pack.kode_anak])
-    )
+    pack.hitung = _rows(PAKET_WILAYAH_KONTESTASI, root, *_unit_rows(unit))
+    pack.suara = _rows(PAKET_WILAYAH_KONTESTASI_PASLON, root, *_unit_rows(unit))
+    pack.progres = _rows(PAKET_PROGRES, root, Eq("kode_wilayah", [unit]))
+    pack.perubahan = _rows(PAKET_PERUBAHAN, root, Eq("kode_wilayah", [unit, *pack.kode_anak]))
     kont = _scan(PAKET_KONTESTASI, root)
     if kont is not None:
         kont = derived(kont, "wilayah_kontestasi", _with_contest_region)
         pack.kontestasi = kont.filter(regions.inside_expr("wilayah_kontestasi", unit))
     _load_outlook(pack, root)
     pack.selisih = _load_selisih(root, unit)
-    pack.status = _scan(PAKET_STATUS_WILAYAH, root, _unit_rows(unit))
+    pack.status = _rows(PAKET_STATUS_WILAYAH, root, *_unit_rows(unit))
 
 
 def _with_contest_region(kont: pl.DataFrame) -> pl.DataFrame:
@@ -389,11 +396,8 @@ def _with_contest_region(kont: pl.DataFrame) -> pl.DataFrame:
 def _load_outlook(pack: Pack, root: Path) -> None:
     """The projections and the two questions of the contests around the unit."""
     unit = pack.kode_wilayah
-
-    def around(kode: str) -> bool:
-        region = regions.contest_region(kode)
-        return regions.is_inside(region, unit) or regions.is_inside(unit, region)
-
+    # a contest is around the unit when its region holds the unit or lies in it
+    around = (Eq(_CONTEST_REGION, [*regions.ancestors(unit), unit]), Inside(_CONTEST_REGION, unit))
     for attr, ds in (
         ("proyeksi", PAKET_PROYEKSI),
         ("proyeksi_paslon", PAKET_PROYEKSI_PASLON),
@@ -402,9 +406,25 @@ def _load_outlook(pack: Pack, root: Path) -> None:
     ):
         df = table(ds, root)
         if df is not None:
-            codes = [k for k in df["kode_kontestasi"].unique().to_list() if around(k)]
-            setattr(pack, attr, df.filter(pl.col("kode_kontestasi").is_in(codes)))
+            on = derived(df, _CONTEST_REGION, _contest_regions)
+            setattr(pack, attr, select(df, *around, on=on))
     pack.sampel = table(PAKET_SAMPEL, root)
+
+
+_CONTEST_REGION = "_wilayah_kontestasi"
+
+
+def _contest_regions(df: pl.DataFrame) -> pl.DataFrame:
+    """The region each row's contest elects a head for (null without a contest code)."""
+    codes = df["kode_kontestasi"].drop_nulls().unique().to_list()
+    held_in = {k: regions.contest_region(k) for k in codes}
+    return pl.DataFrame(
+        {
+            _CONTEST_REGION: df["kode_kontestasi"].replace_strict(
+                held_in, default=None, return_dtype=pl.String
+            )
+        }
+    )
 
 
 def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:
@@ -440,52 +460,53 @@ def holds_unplaced(pack: Pack) -> bool:
     return regions.is_inside(scope, pack.kode_wilayah)
 
 
-def own_files_expr(pack: Pack) -> pl.Expr:
+def own_files(pack: Pack) -> tuple[Condition, ...]:
     """The input files a pack's annexes list: those whose unit (``kode_wilayah_berkas``) lies in
     the pack's unit, and the unplaced ones where :func:`holds_unplaced`. A file shared by several
     kab/kota (incidents, readiness) belongs to their province and is listed there."""
-    mine = regions.inside_expr("kode_wilayah_berkas", pack.kode_wilayah).fill_null(False)
-    if holds_unplaced(pack):
-        return mine | pl.col("kode_wilayah_berkas").is_null()
-    return mine
+    mine = Inside("kode_wilayah_berkas", pack.kode_wilayah)
+    return (mine, Missing("kode_wilayah_berkas")) if holds_unplaced(pack) else (mine,)
+
+
+def own_files_expr(pack: Pack) -> pl.Expr:
+    """:func:`own_files` as an expression."""
+    return where_expr(*own_files(pack))
 
 
 def _load_context(pack: Pack, root: Path) -> None:
     """Incidents, readiness, data quality, sources and the analytics of the unit."""
     unit, kab = pack.kode_wilayah, _kabkota_of(pack)
-    pack.insiden = _scan(PAKET_INSIDEN, root, regions.inside_expr("kode_lokasi_paket", unit))
-    pack.kesiapan = _scan(PAKET_KESIAPAN, root, regions.inside_expr("kode_wilayah", unit))
-    files = own_files_expr(pack)
-    checks = regions.inside_expr("kode_kabkota", unit)
+    pack.insiden = _rows(PAKET_INSIDEN, root, Inside("kode_lokasi_paket", unit))
+    pack.kesiapan = _rows(PAKET_KESIAPAN, root, Inside("kode_wilayah", unit))
+    files = own_files(pack)
+    checks: tuple[Condition, ...] = (Inside("kode_kabkota", unit),)
     if holds_unplaced(pack):
-        checks = checks | pl.col("kode_kabkota").is_null()
+        checks = (*checks, Missing("kode_kabkota"))
     for key, ds, pred in (
         ("pemeriksaan", PAKET_VALIDASI, checks),
         ("berkas", PAKET_NERACA_BERKAS, files),
         ("karantina", PAKET_KARANTINA, files),
     ):
-        df = _scan(ds, root, pred)
+        df = _rows(ds, root, *pred)
         if df is not None:
             pack.kualitas[key] = df
-    pack.sumber = _scan(PAKET_SUMBER_BERKAS, root, files)
+    pack.sumber = _rows(PAKET_SUMBER_BERKAS, root, *files)
     scored = [unit] if pack.tingkat == "kecamatan" else pack.kode_anak
-    pack.kerawanan = _scan(PAKET_KERAWANAN, root, pl.col("kode_wilayah").is_in(scored))
-    pack.tindak_lanjut = _scan(PAKET_TINDAK_LANJUT, root, _followup_rows(pack))
-    pack.penapisan = _scan(PAKET_PENAPISAN_TPS, root, regions.inside_expr("kode_desa", unit))
-    pack.penapisan_wilayah = _scan(
-        PAKET_PENAPISAN_WILAYAH, root, regions.inside_expr("kode_wilayah", kab)
-    )
+    pack.kerawanan = _rows(PAKET_KERAWANAN, root, Eq("kode_wilayah", scored))
+    pack.tindak_lanjut = _rows(PAKET_TINDAK_LANJUT, root, *_followup_rows(pack))
+    pack.penapisan = _rows(PAKET_PENAPISAN_TPS, root, Inside("kode_desa", unit))
+    pack.penapisan_wilayah = _rows(PAKET_PENAPISAN_WILAYAH, root, Inside("kode_wilayah", kab))
 
 
-def _followup_rows(pack: Pack) -> pl.Expr:
+def _followup_rows(pack: Pack) -> tuple[Condition, ...]:
     """The follow-up items a pack uses: those placed inside its unit (its list) and those of the
     incidents it shows (their action and owner), so its fingerprint does not move with another
     unit's items (analysis.packs.carry)."""
-    mine = regions.inside_expr("kode_wilayah", pack.kode_wilayah)
+    mine = Inside("kode_wilayah", pack.kode_wilayah)
     if pack.insiden is None or pack.insiden.is_empty():
-        return mine
-    ids = ("insiden:" + pack.insiden["id_insiden"]).implode()
-    return mine | pl.col("id_masalah").is_in(ids)
+        return (mine,)
+    ids = ("insiden:" + pack.insiden["id_insiden"]).drop_nulls()
+    return mine, Eq("id_masalah", ids.to_list())
 
 
 def _load_names(pack: Pack, root: Path) -> None:
@@ -499,7 +520,7 @@ def _load_names(pack: Pack, root: Path) -> None:
         odd = pack.agregat.filter((pl.col("selisih") != 0) | (pl.col("selisih_tps") != 0))
         desa |= set(odd["kode_wilayah"].to_list())
     if desa:
-        names = _scan(PAKET_WILAYAH, root, pl.col("kode_wilayah").is_in(sorted(desa)))
+        names = _rows(PAKET_WILAYAH, root, Eq("kode_wilayah", sorted(desa)))
         pack.nama_wilayah.update(zip(names["kode_wilayah"], names["nama"], strict=True))
     kn = table(PAKET_NAMA_KONTESTASI, root)
     if kn is not None:
