@@ -146,18 +146,17 @@ def verdict_columns(dataset: str, settings: Settings) -> list[str]:
     return ["_kabkota", *applied, "_gagal"]
 
 
-def reuse_of(dataset: str, keys: pl.DataFrame, validated: pl.DataFrame) -> Reuse:
-    """Counts of :class:`Reuse`: a file counts as validated when any of its rows was."""
-    done = keys.join(validated.select("_rid"), on="_rid", how="semi")
-    kept = keys.join(validated.select("_rid"), on="_rid", how="anti")
-    touched = set(done["_fkey"].unique().to_list())
-    untouched = set(kept["_fkey"].unique().to_list()) - touched
-    return Reuse(dataset, len(touched), done.height, len(untouched), kept.height)
+def reuse_of(dataset: str, validated: pl.DataFrame, served: pl.DataFrame) -> Reuse:
+    """Counts of :class:`Reuse` from the keys of the rows ``validated`` and ``served`` from the
+    cache: a file counts as validated when any of its rows was."""
+    touched = set(validated["_fkey"].unique().to_list())
+    untouched = set(served["_fkey"].unique().to_list()) - touched
+    return Reuse(dataset, len(touched), validated.height, len(untouched), served.height)
 
 
 @dataclass
 class VerdictCache:
-    """Verdicts of rows by (file, content hash, row hash), one verified entry per dataset."""
+    """Verdicts of rows by (file key, position in the file), one verified entry per dataset."""
 
     processed: Path
     settings: Settings
@@ -188,22 +187,27 @@ class VerdictCache:
         columns = verdict_columns(dataset, self.settings)
         keys = row_keys(df, starts)
         held = self.recall(dataset, columns, references)
-        hits = (
-            keys.join(held, on=list(KEY), how="inner", maintain_order="left")
-            if held is not None
-            else keys.clear().with_columns(pl.lit(None).alias(c) for c in columns)
-        )
-        todo = df.join(hits.select("_rid"), on="_rid", how="anti", maintain_order="left")
+        if held is None:
+            held = keys.clear().select(*KEY, *(pl.lit(None).alias(c) for c in columns))
+        # one join, aligned with df's rows: a row without a kept verdict has no "_held"
+        aligned = keys.join(
+            held.with_columns(pl.lit(True).alias("_held")), on=list(KEY), how="left",
+            maintain_order="left",
+        )  # fmt: skip
+        miss = aligned["_held"].is_null()
+        hits = aligned.filter(~miss)
+        todo_keys = aligned.filter(miss).select("_rid", *KEY)
         parts = [hits.select("_rid", *columns)]
-        if todo.height:
-            todo = todo.with_columns(pl.col("_rid").alias("_row_id"))
+        if todo_keys.height:
+            todo = df.filter(miss).with_columns(pl.col("_rid").alias("_row_id"))
             new = engine.verdicts(dataset, todo, self.settings)
             parts.append(new.rename({"_row_id": "_rid"}).select("_rid", *columns))
         every = pl.concat(parts, how="vertical_relaxed").sort("_rid")
-        self.reports.append(reuse_of(dataset, keys, todo))
-        kept = keys.join(every, on="_rid").select(*KEY, *columns).unique(list(KEY))
-        if todo.height or held is None or held.height != kept.height:  # new, or stale entries
-            self.save(dataset, kept.sort(list(KEY)), references)
+        self.reports.append(reuse_of(dataset, todo_keys, hits))
+        if todo_keys.height or held.height != hits.height:  # new, or stale entries
+            made = todo_keys.join(every, on="_rid").select(*KEY, *columns)
+            kept = pl.concat([hits.select(*KEY, *columns), made], how="vertical_relaxed")
+            self.save(dataset, kept.unique(list(KEY)).sort(list(KEY)), references)
         out = engine.outcome(dataset, every.rename({"_rid": "_row_id"}), self.settings)
         out.seconds = time.perf_counter() - t0
         return out
