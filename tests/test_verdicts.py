@@ -153,6 +153,19 @@ def test_a_cache_of_other_settings_code_or_damaged_is_not_used(drop, tmp_path):
     assert _reuse(acc, TALLY.name) == Reuse(TALLY.name, 2, 4, 0, 0)
     _same_as_full(drop, out, tmp_path, strict)
 
+    # an entry whose keys repeat (not one the cache wrote, though its size and count check out):
+    # not used, every row validated again, and the run goes on
+    m = json.loads(manifest.read_text())
+    part = manifest.parent / m["file"]
+    held = pl.read_parquet(part)
+    pl.concat([held, held]).write_parquet(part)
+    manifest.write_text(json.dumps({**m, "size": part.stat().st_size, "rows": 2 * held.height}))
+    shutil.rmtree(out / CACHE_DIR / MEMO_DIR)
+    acc = run_ingest(drop, out, strict)
+    assert _reuse(acc, TALLY.name) == Reuse(TALLY.name, 2, 4, 0, 0)
+    assert acc.balanced
+    _same_as_full(drop, out, tmp_path, strict)
+
 
 def test_a_new_tps_list_has_every_row_validated_again(drop, tmp_path):
     """A verdict holds for the references its rows were prepared against: rows of unchanged files

@@ -232,6 +232,8 @@ class VerdictCache:
             held = pl.read_parquet(part)
             if held.height != m["rows"] or not set((*KEY, *columns)) <= set(held.columns):
                 return None
+            if held.select(pl.struct(*KEY).is_duplicated().any()).item():
+                return None  # not an entry save() wrote: a key has one verdict
             return held.select(*KEY, *columns)
         except Exception:  # noqa: BLE001 - an unreadable entry is just a cold cache
             return None
