@@ -76,7 +76,7 @@ def deciding_parts(settings: Settings) -> dict[str, str]:
     }
 
 
-def fingerprint(dataset: str, settings: Settings, references: str = "") -> str:
+def fingerprint(dataset: str, settings: Settings, references: str) -> str:
     """What a verdict of ``dataset`` depends on besides the row's file and place in it: this
     cache's format, :func:`deciding_parts` and ``references`` (the digest of the reference kinds'
     keys the batch was prepared against)."""

@@ -388,16 +388,20 @@ def _load_count(pack: Pack, root: Path) -> None:
     pack.status = _rows(PAKET_STATUS_WILAYAH, root, *_unit_rows(unit))
 
 
-def _with_contest_region(kont: pl.DataFrame) -> pl.DataFrame:
-    held_in = [regions.contest_region(k) for k in kont["kode_kontestasi"]]
-    return kont.with_columns(pl.Series("wilayah_kontestasi", held_in, dtype=pl.String))
+def _with_contest_region(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with ``wilayah_kontestasi``: the region each row's contest elects a head for."""
+    codes = df["kode_kontestasi"].drop_nulls().unique().to_list()
+    held_in = {k: regions.contest_region(k) for k in codes}
+    region = df["kode_kontestasi"].replace_strict(held_in, default=None, return_dtype=pl.String)
+    return df.with_columns(region.alias("wilayah_kontestasi"))
 
 
 def _load_outlook(pack: Pack, root: Path) -> None:
     """The projections and the two questions of the contests around the unit."""
     unit = pack.kode_wilayah
     # a contest is around the unit when its region holds the unit or lies in it
-    around = (Eq(_CONTEST_REGION, [*regions.ancestors(unit), unit]), Inside(_CONTEST_REGION, unit))
+    region = "wilayah_kontestasi"
+    around = (Eq(region, [*regions.ancestors(unit), unit]), Inside(region, unit))
     for attr, ds in (
         ("proyeksi", PAKET_PROYEKSI),
         ("proyeksi_paslon", PAKET_PROYEKSI_PASLON),
@@ -406,25 +410,9 @@ def _load_outlook(pack: Pack, root: Path) -> None:
     ):
         df = table(ds, root)
         if df is not None:
-            on = derived(df, _CONTEST_REGION, _contest_regions)
+            on = derived(df, region, _with_contest_region)
             setattr(pack, attr, select(df, *around, on=on))
     pack.sampel = table(PAKET_SAMPEL, root)
-
-
-_CONTEST_REGION = "_wilayah_kontestasi"
-
-
-def _contest_regions(df: pl.DataFrame) -> pl.DataFrame:
-    """The region each row's contest elects a head for (null without a contest code)."""
-    codes = df["kode_kontestasi"].drop_nulls().unique().to_list()
-    held_in = {k: regions.contest_region(k) for k in codes}
-    return pl.DataFrame(
-        {
-            _CONTEST_REGION: df["kode_kontestasi"].replace_strict(
-                held_in, default=None, return_dtype=pl.String
-            )
-        }
-    )
 
 
 def _load_selisih(root: Path, unit: str) -> pl.DataFrame | None:
@@ -466,11 +454,6 @@ def own_files(pack: Pack) -> tuple[Condition, ...]:
     kab/kota (incidents, readiness) belongs to their province and is listed there."""
     mine = Inside("kode_wilayah_berkas", pack.kode_wilayah)
     return (mine, Missing("kode_wilayah_berkas")) if holds_unplaced(pack) else (mine,)
-
-
-def own_files_expr(pack: Pack) -> pl.Expr:
-    """:func:`own_files` as an expression."""
-    return where_expr(*own_files(pack))
 
 
 def _load_context(pack: Pack, root: Path) -> None:
