@@ -135,20 +135,66 @@ def test_a_pull_of_one_kabkota_renews_only_its_regions(tmp_path: Path):
     assert out["selisih"].to_list() == [0, 0, 0, 0]
 
 
-def test_kept_aggregates_are_those_read_and_a_new_pull_changes_the_key(tmp_path: Path):
-    """A run over the same pulls reads what the last run kept (equal to a fresh read); the key
-    follows the pulls' content, so a pull that arrives, or a file that changes, is read anew."""
-    raw, processed = tmp_path / "raw", tmp_path / "processed"
+def _same(got: agregat.KpuAggregates, fresh: agregat.KpuAggregates) -> None:
+    assert got.rows.equals(fresh.rows) and got.waktu_tarik == fresh.waktu_tarik
+    assert got.tidak_terbaca == fresh.tidak_terbaca
+
+
+def test_each_pull_is_read_once_and_kept_as_a_fresh_read_gives_it(tmp_path: Path):
+    """Each pull's aggregates are kept by its files' content (with code and settings): after a
+    new pull only that pull's files are read, the earlier one's come from what was kept, and the
+    result is a fresh read's — the later pull's regions, its broken file leaving the region to
+    the earlier pull."""
+    raw, kept = tmp_path / "raw", agregat.Kept(tmp_path / "processed", "kode+pengaturan")
+    early = _pull(
+        raw,
+        "20241128T1330",
+        {
+            "pkwkk/167401.json": _agg(100, 80, 5, 4),
+            "pkwkk/167402.json": _agg(1, 1, 5, 1),
+            "pkwkk/x.json": "?",
+        },
+    )
+    as_of = dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB)
+    _same(agregat.read_aggregates(raw, as_of, KPU, kept), agregat.read_aggregates(raw, as_of, KPU))
+    folder = kept.processed / agregat.KEPT_DIR
+    (entry,) = [(p, p.stat().st_mtime_ns) for p in folder.glob("*.parquet")]
+    later = _pull(
+        raw,
+        "20241128T1500",
+        {"pkwkk/167402.json": _agg(200, 120, 5, 5), "pkwkk/167401.json": "<html>galat</html>"},
+    )
+    (later / "ringkasan.json").write_text(json.dumps({"cakupan": "16.74"}), encoding="utf-8")
+    got = agregat.read_aggregates(raw, as_of, KPU, kept)
+    rows = got.rows.select("kode", "paslon_id", "suara_agregat", "waktu_tarik").sort("kode")
+    t1, t2 = (dt.datetime(2024, 11, 28, h, 30 * (h == 6), tzinfo=dt.UTC) for h in (6, 8))
+    assert rows.rows() == [
+        ("167401", "1000001", 100, t1),
+        ("167401", "1000002", 80, t1),
+        ("167402", "1000001", 200, t2),
+        ("167402", "1000002", 120, t2),
+    ]
+    assert [why.split(":")[0] for why in got.tidak_terbaca] == [
+        "kpu/20241128T1500/agregat/pkwkk/167401.json",
+        "kpu/20241128T1330/agregat/pkwkk/x.json",
+    ]
+    _same(got, agregat.read_aggregates(raw, as_of, KPU))
+    assert len(list(folder.glob("*.parquet"))) == 2  # one per pull
+    assert entry[0].stat().st_mtime_ns == entry[1]  # the earlier pull's, as it was kept
+    (early / "agregat" / "pkwkk" / "167401.json").write_text("?", encoding="utf-8")
+    changed = agregat.read_aggregates(raw, as_of, KPU, kept)  # its content changed: read anew
+    _same(changed, agregat.read_aggregates(raw, as_of, KPU))
+    assert "167401" not in changed.rows["kode"].to_list()
+    agregat.read_aggregates(raw, as_of, KPU, agregat.Kept(kept.processed, "kode lain"))
+    assert len(list(folder.glob("*.parquet"))) == 5  # other code or settings: each read anew
+
+
+def test_the_pulls_key_follows_the_pulls_content(tmp_path: Path):
+    raw = tmp_path / "raw"
     _pull(raw, "20241128T1330", {"pkwkk/167401.json": _agg(100, 80, 5, 4), "pkwkk/x.json": "?"})
     as_of = dt.datetime(2024, 11, 28, 16, 0, tzinfo=WIB)
     key = agregat.pulls_key(raw, as_of)
-    fresh = agregat.read_aggregates(raw, as_of, KPU)
-    first = agregat.read_aggregates_kept(raw, as_of, KPU, processed, key)
     (raw / "kpu" / "20241128T1330" / "agregat" / "pkwkk" / "167401.json").unlink()
-    kept = agregat.read_aggregates_kept(raw, as_of, KPU, processed, key)  # not read from raw
-    for got in (first, kept):
-        assert got.rows.equals(fresh.rows) and got.waktu_tarik == fresh.waktu_tarik
-        assert got.tidak_terbaca == fresh.tidak_terbaca
     assert agregat.pulls_key(raw, as_of) != key
     _pull(raw, "20241128T1500", {"pkwkk/167401.json": _agg(1, 1, 5, 5)})
     assert agregat.pulls_key(raw, as_of) not in {

@@ -35,6 +35,7 @@ from analysis.settings import Settings, code_version, default_settings
 
 if TYPE_CHECKING:
     from analysis.packs.results import BriefResult
+    from analysis.reconcile.agregat import Kept
     from analysis.reconcile.inputs import ReconInputs
 
 
@@ -369,8 +370,8 @@ def _reconcile(
             _replay(raw, processed, s, rec, base, demo, t, inputs)
     previous = previous or reconcile.previous_run(processed, as_of)
     if decision.run:
-        pulls = _pulls(raw, rec, base, as_of)
-        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs, pulls=pulls)
+        kept = _kept(processed, rec, base)
+        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept)
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous
@@ -387,15 +388,16 @@ def _replay(
 
     if not demo:
         if not reconcile.has_history(processed, t):
-            pulls = _pulls(raw, rec, base, t)
-            reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, pulls=pulls)
+            kept = _kept(processed, rec, base)
+            reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, kept=kept)
         return
     pulls = _pulls(raw, rec, base, t)
     key = reconcile.replay_key(inputs, t, pulls, processed, base)
     if reconcile.kept_key(processed, t) == key:
         console.say(f"rekonsiliasi per {t.isoformat()}: masukannya sama, diambil apa adanya")
         return
-    reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, key=key, pulls=pulls)
+    kept = _kept(processed, rec, base)
+    reconcile.run_reconcile(processed, t, s, raw=raw, inputs=inputs, key=key, kept=kept)
 
 
 def _pulls(raw: Path, rec: incremental.Record, base: dict, t: dt.datetime) -> str:
@@ -403,8 +405,19 @@ def _pulls(raw: Path, rec: incremental.Record, base: dict, t: dt.datetime) -> st
     run's walk of the drop), code and settings."""
     from analysis.reconcile.agregat import pulls_key
 
-    shas = {rel: sha for rel, sha in rec.drop.items() if len(sha) == 64} if rec.drop else None
-    return incremental.digest({"tarikan": pulls_key(raw, t, shas), **base})
+    return incremental.digest({"tarikan": pulls_key(raw, t, _shas(rec)), **base})
+
+
+def _kept(processed: Path, rec: incremental.Record, base: dict) -> Kept:
+    """Where each KPU pull's reading is kept, under code and settings, with the run's hashes."""
+    from analysis.reconcile.agregat import Kept
+
+    return Kept(processed, incremental.digest(base), _shas(rec))
+
+
+def _shas(rec: incremental.Record) -> dict[str, str] | None:
+    """The drop's files' sha256 from the run's walk of the drop (None when it has none)."""
+    return {rel: sha for rel, sha in rec.drop.items() if len(sha) == 64} if rec.drop else None
 
 
 def _write_run_info(processed: Path, facts: dict, rec: incremental.Record, gen_id: str) -> None:

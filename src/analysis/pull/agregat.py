@@ -11,6 +11,7 @@ records held and the desk's TPS list. Pure: it reads the folder and writes nothi
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,47 +87,63 @@ def _scope(pull_dir: Path) -> str:
     return regions.NATIONAL
 
 
-def aggregates(
+@dataclass
+class PullAggregates:
+    """What one pull's aggregate files say: the rows (``_AGG`` columns) of the regions read, every
+    region whose file is an aggregate (``jenis_pemilihan``, ``kode``; a chart without a paslon is
+    still that region's aggregate), and each file that is not one, with its region and reason."""
+
+    rows: pl.DataFrame
+    regions: list[tuple[str, str]] = field(default_factory=list)
+    bad: list[tuple[str, str, str]] = field(default_factory=list)  # (jenis, kode, "file: why")
+
+
+def read_pull_aggregates(
     pull_dir: Path, kpu: KpuSite, deepest: int = 4, taken: set[tuple[str, str]] | None = None
-) -> tuple[pl.DataFrame, list[str]]:
+) -> PullAggregates:
     """KPU's own figures for each region walked inside the pull's scope, down to ``deepest`` (an
     ancestor's aggregate covers TPS the pull does not hold): its chart and progres, from its own
-    file (``_AGG`` columns); and the files that are not an aggregate, each with its reason.
+    file; and the files that are not an aggregate, each with its reason.
 
     ``taken``: (jenis, KPU code) of regions already read from a later pull; their files are not
-    opened, and each region read here is added to it (a file that is not an aggregate is listed
-    and leaves the region to an earlier pull: a broken file never hides a good aggregate)."""
+    opened (a file that is not an aggregate is listed and leaves the region to an earlier pull: a
+    broken file never hides a good aggregate)."""
     scope = _scope(pull_dir)
     width = regions.KPU_LENGTH[deepest]
+    out = PullAggregates(pl.DataFrame(schema=_AGG))
     rows: list[tuple[Any, ...]] = []
-    bad: list[str] = []
     check = shapes.agregat(kpu.record)
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
         if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
             continue
-        if taken is not None and (f.parent.name, f.stem) in taken:
+        region = (f.parent.name, f.stem)
+        if taken is not None and region in taken:
             continue
         rel = f.relative_to(pull_dir.parent.parent).as_posix()
         try:
             value = json.loads(f.read_bytes())
         except (OSError, ValueError) as exc:
-            bad.append(f"{rel}: bukan JSON agregat ({type(exc).__name__})")
+            out.bad.append((*region, f"{rel}: bukan JSON agregat ({type(exc).__name__})"))
             continue
         reason = check(value)
         if reason is not None:
-            bad.append(f"{rel}: {reason}")
+            out.bad.append((*region, f"{rel}: {reason}"))
             continue
-        if taken is not None:
-            taken.add((f.parent.name, f.stem))
+        out.regions.append(region)
         chart = shapes.chart_of(value, kpu.record) or {}
         progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
         for pid, votes in chart.items():
             if pid.isdigit():
                 total, masuk = progres.get("total"), progres.get("progres")
-                rows.append(
-                    (f.parent.name, f.stem, pid, _int(votes), _int(total), _int(masuk), rel)
-                )
-    return pl.DataFrame(rows, schema=_AGG, orient="row"), bad
+                rows.append((*region, pid, _int(votes), _int(total), _int(masuk), rel))
+    out.rows = pl.DataFrame(rows, schema=_AGG, orient="row")
+    return out
+
+
+def aggregates(pull_dir: Path, kpu: KpuSite, deepest: int = 4) -> tuple[pl.DataFrame, list[str]]:
+    """:func:`read_pull_aggregates` as rows and the unreadable files' reasons."""
+    read = read_pull_aggregates(pull_dir, kpu, deepest)
+    return read.rows, [why for _, _, why in read.bad]
 
 
 def _int(v: object) -> int | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from analysis import incremental, read
 from analysis.domain import regions
 from analysis.ingest.cache import CACHE_DIR
 from analysis.publish import write_durably
-from analysis.pull.agregat import aggregates, region_contest
+from analysis.pull.agregat import PullAggregates, read_pull_aggregates, region_contest
 from analysis.schemas import RECON_AGREGAT
 from analysis.settings import KpuSite
 
@@ -64,15 +65,18 @@ def pulls_key(raw: Path, as_of: dt.datetime, shas: Mapping[str, str] | None = No
     """The content of the pulls taken by ``as_of``: every file under them, by path relative to the
     drop and sha256. ``shas``: the run's hashes of every file of the drop (its stat cache, just
     brought up to date); without them the pulls' files are walked and hashed here."""
-    listed: list[tuple[str, str]] = []
-    for pull in pulls_by(raw, as_of):
-        prefix = pull.relative_to(raw).as_posix() + "/"
-        if shas is not None:
-            listed += sorted((rel, sha) for rel, sha in shas.items() if rel.startswith(prefix))
-            continue
-        for path in sorted(p for p in pull.rglob("*") if p.is_file()):
-            listed.append((path.relative_to(raw).as_posix(), incremental.file_sha256(path)))
-    return incremental.digest(listed)
+    return incremental.digest([f for pull in pulls_by(raw, as_of) for f in _files(raw, pull, shas)])
+
+
+def _files(raw: Path, pull: Path, shas: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """Every file under one pull: path relative to the drop and sha256 (from ``shas`` if given)."""
+    prefix = pull.relative_to(raw).as_posix() + "/"
+    if shas is not None:
+        return sorted((rel, sha) for rel, sha in shas.items() if rel.startswith(prefix))
+    return [
+        (path.relative_to(raw).as_posix(), incremental.file_sha256(path))
+        for path in sorted(p for p in pull.rglob("*") if p.is_file())
+    ]
 
 
 def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:
@@ -81,23 +85,60 @@ def latest_pull(raw: Path, as_of: dt.datetime) -> Path | None:
     return pulls[0] if pulls else None
 
 
-def read_aggregates(raw: Path, as_of: dt.datetime, kpu: KpuSite) -> KpuAggregates | None:
+@dataclass(frozen=True)
+class Kept:
+    """Where and under what each pull's reading is kept: the processed folder, ``base`` (code and
+    settings: the caller's digest) and the run's hashes of the drop's files (relative path →
+    sha256; None: the pull's files are hashed here)."""
+
+    processed: Path
+    base: str
+    shas: Mapping[str, str] | None = None
+
+
+def read_aggregates(
+    raw: Path, as_of: dt.datetime, kpu: KpuSite, kept: Kept | None = None
+) -> KpuAggregates | None:
     """Each region's aggregate from the latest pull by ``as_of`` that holds it: a pull of one
     kab/kota (its scope in its ``ringkasan.json``) renews that kab/kota's aggregates and leaves
-    every other region's from the pull before. None when no pull holds any."""
+    every other region's from the pull before. None when no pull holds any.
+
+    ``kept``: each pull's reading is kept under the processed folder by its files' content
+    (:func:`read_pull_kept`): a run after a new pull reads that pull's JSON files and one Parquet
+    file for each pull before it."""
     taken: set[tuple[str, str]] = set()
     parts: list[pl.DataFrame] = []
     bad: list[str] = []
     for pull in pulls_by(raw, as_of):
         if not (pull / "agregat").is_dir():
             continue
-        rows, why = aggregates(pull, kpu, DEEPEST, taken)
-        bad += why
+        if kept is None:
+            one = read_pull_aggregates(pull, kpu, DEEPEST, taken)  # taken regions: not opened
+        else:
+            one = _not_taken(read_pull_kept(raw, pull, kpu, kept), taken)
+        taken.update(one.regions)
+        bad += [why for _, _, why in one.bad]
         when = read.path_pull(pull.name)
-        parts.append(rows.with_columns(pl.lit(when, pl.Datetime("us", "UTC")).alias("waktu_tarik")))
+        parts.append(
+            one.rows.with_columns(pl.lit(when, pl.Datetime("us", "UTC")).alias("waktu_tarik"))
+        )
     if not parts:
         return None
     return _aggregates_of(pl.concat(parts), bad)
+
+
+def _not_taken(one: PullAggregates, taken: set[tuple[str, str]]) -> PullAggregates:
+    """A pull's reading without the regions a later pull already gave."""
+    if not taken:
+        return one
+    later = pl.DataFrame(
+        list(taken), schema={"jenis_pemilihan": pl.String, "kode": pl.String}, orient="row"
+    )
+    return PullAggregates(
+        one.rows.join(later, on=["jenis_pemilihan", "kode"], how="anti", maintain_order="left"),
+        [r for r in one.regions if r not in taken],
+        [b for b in one.bad if (b[0], b[1]) not in taken],
+    )
 
 
 def _aggregates_of(rows: pl.DataFrame, bad: list[str]) -> KpuAggregates:
@@ -105,39 +146,43 @@ def _aggregates_of(rows: pl.DataFrame, bad: list[str]) -> KpuAggregates:
     return KpuAggregates(rows, latest, bad)  # type: ignore[arg-type]
 
 
-#: Where :func:`read_aggregates_kept` keeps what it read (under the processed folder's cache).
+#: Where :func:`read_pull_kept` keeps each pull's reading (under the processed folder's cache).
 KEPT_DIR = Path(CACHE_DIR) / "agregat"
-#: Entries kept: a province demo's night replays eight as-of times per run.
-KEPT_MAX = 16
+#: Pulls kept: a count night brings a pull every quarter hour; the least recently used go first.
+KEPT_MAX = 256
 
 
-def read_aggregates_kept(
-    raw: Path, as_of: dt.datetime, kpu: KpuSite, processed: Path, key: str
-) -> KpuAggregates | None:
-    """:func:`read_aggregates`, kept under ``processed`` by ``key`` (the pulls' content with
-    :func:`pulls_key`, code and settings: the caller's): a run over the same pulls reads one
-    Parquet file instead of every pull's thousands of JSON files. An entry that cannot be read
-    is read again from the pulls."""
-    folder = Path(processed) / KEPT_DIR
+def read_pull_kept(raw: Path, pull: Path, kpu: KpuSite, kept: Kept) -> PullAggregates:
+    """:func:`~analysis.pull.agregat.read_pull_aggregates` of one pull, kept under the processed
+    folder by the pull's files' content, code and settings: a pull already read is one Parquet
+    file instead of its thousands of JSON files. An entry that cannot be read is read again from
+    the pull."""
+    folder = kept.processed / KEPT_DIR
+    key = incremental.digest(
+        {"tarikan": _files(raw, pull, kept.shas), "dasar": kept.base, "kedalaman": DEEPEST}
+    )
     meta, part = folder / f"{key}.json", folder / f"{key}.parquet"
     try:
         m = json.loads(meta.read_text(encoding="utf-8"))
-        if m["kosong"]:
-            return None
-        return _aggregates_of(pl.read_parquet(part), list(m["tidak_terbaca"]))
+        one = PullAggregates(
+            pl.read_parquet(part),
+            [(j, k) for j, k in m["wilayah"]],
+            [(j, k, why) for j, k, why in m["tidak_terbaca"]],
+        )
+        os.utime(meta)  # recently used
+        return one
     except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError):
         pass
-    agg = read_aggregates(raw, as_of, kpu)
+    one = read_pull_aggregates(pull, kpu, DEEPEST)
     folder.mkdir(parents=True, exist_ok=True)
-    if agg is not None:
-        write_durably(part, lambda p: agg.rows.write_parquet(p))
-    record = {"kosong": agg is None, "tidak_terbaca": agg.tidak_terbaca if agg else []}
+    write_durably(part, lambda p: one.rows.write_parquet(p))
+    record = {"wilayah": one.regions, "tidak_terbaca": one.bad}
     write_durably(meta, lambda p: p.write_text(json.dumps(record), encoding="utf-8"))
     entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[KEPT_MAX:]:
         old.unlink(missing_ok=True)
         old.with_suffix(".parquet").unlink(missing_ok=True)
-    return agg
+    return one
 
 
 def _contest_and_number(agg: pl.DataFrame, ref_paslon: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis import catalog, fmt, incremental
-from analysis.reconcile.agregat import read_aggregates, read_aggregates_kept
+from analysis.reconcile.agregat import Kept, read_aggregates
 from analysis.reconcile.history import (
     desk_zone,
     has_history,
@@ -76,7 +76,7 @@ def run_reconcile(
     raw: Path | None = None,
     inputs: ReconInputs | None = None,
     key: str | None = None,
-    pulls: str | None = None,
+    kept: Kept | None = None,
 ) -> ReconResult:
     """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
@@ -84,9 +84,9 @@ def run_reconcile(
     against that run (read from history when kept there, else recomputed from the inputs).
     ``raw``: the drop, whose latest pull's KPU aggregates are set against KPU's own records
     (:mod:`analysis.reconcile.agregat`; none without it). ``inputs``: the processed folder's
-    inputs when already read; ``key``: the run's :func:`replay_key`, kept with it; ``pulls``: the
-    key of the pulls taken by ``as_of`` (with code and settings), under which their aggregates are
-    kept (:func:`~analysis.reconcile.agregat.read_aggregates_kept`).
+    inputs when already read; ``key``: the run's :func:`replay_key`, kept with it; ``kept``: where
+    and under what each pull's reading of its aggregates is kept
+    (:func:`~analysis.reconcile.agregat.read_pull_kept`).
     """
     s = settings or default_settings()
     tol = s.election.tolerances.reconcile_votes
@@ -96,12 +96,7 @@ def run_reconcile(
     with timed(timings, "baca"):
         inputs = known_by(inputs if inputs is not None else load_inputs(processed), as_of)
         kpu = s.kpu_pull.sites[s.kpu_pull.site]
-        if raw is None:
-            agg = None
-        elif pulls is not None:
-            agg = read_aggregates_kept(raw, as_utc(as_of), kpu, processed, pulls)
-        else:
-            agg = read_aggregates(raw, as_utc(as_of), kpu)
+        agg = None if raw is None else read_aggregates(raw, as_utc(as_of), kpu, kept)
     if agg is not None:
         for reason in agg.tidak_terbaca:
             print(f"agregat KPU tidak terbaca, dilewati: {reason}")
