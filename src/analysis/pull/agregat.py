@@ -110,8 +110,9 @@ def read_pull_aggregates(
     broken file never hides a good aggregate)."""
     scope = _scope(pull_dir)
     width = regions.KPU_LENGTH[deepest]
-    out = PullAggregates(pl.DataFrame(schema=_AGG))
     rows: list[tuple[Any, ...]] = []
+    read: list[tuple[str, str]] = []
+    bad: list[tuple[str, str, str]] = []
     check = shapes.agregat(kpu.record)
     for f in sorted((pull_dir / "agregat").glob("*/*.json")):
         if len(f.stem) > width or not regions.is_inside(regions.dotted(f.stem), scope):
@@ -123,21 +124,20 @@ def read_pull_aggregates(
         try:
             value = json.loads(f.read_bytes())
         except (OSError, ValueError) as exc:
-            out.bad.append((*region, f"{rel}: bukan JSON agregat ({type(exc).__name__})"))
+            bad.append((*region, f"{rel}: bukan JSON agregat ({type(exc).__name__})"))
             continue
         reason = check(value)
         if reason is not None:
-            out.bad.append((*region, f"{rel}: {reason}"))
+            bad.append((*region, f"{rel}: {reason}"))
             continue
-        out.regions.append(region)
+        read.append(region)
         chart = shapes.chart_of(value, kpu.record) or {}
         progres = value.get("progres") if isinstance(value.get("progres"), dict) else {}
         for pid, votes in chart.items():
             if pid.isdigit():
                 total, masuk = progres.get("total"), progres.get("progres")
                 rows.append((*region, pid, _int(votes), _int(total), _int(masuk), rel))
-    out.rows = pl.DataFrame(rows, schema=_AGG, orient="row")
-    return out
+    return PullAggregates(pl.DataFrame(rows, schema=_AGG, orient="row"), read, bad)
 
 
 def aggregates(pull_dir: Path, kpu: KpuSite, deepest: int = 4) -> tuple[pl.DataFrame, list[str]]:
