@@ -66,10 +66,6 @@ def read_kind(
     rows, votes, files, new = _parse_or_recall(kind, items, raw, cache, previous, take_tables)
     if new:
         cache.save(kind, rows, votes, files)
-    if rows is not None and kind in read.COERCE and "nilai_asli" in rows.columns:
-        # the original cells are only needed for rejected rows: quarantine takes them back from
-        # the parse cache (ParseCache.originals), which keeps every row's
-        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias("nilai_asli"))
     if extra is not None:
         if extra[0] is not None:
             rows = pl.concat([r for r in (rows, extra[0]) if r is not None], how="diagonal_relaxed")
@@ -114,7 +110,7 @@ def _number_rows(
     kind: str, rows: pl.DataFrame, votes: pl.DataFrame | None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """A stable global row order (path, then row within the file) as ``_rid``, carried to the
-    votes; table kinds are typed here, the whole batch at once (they are read as text)."""
+    votes (table kinds come typed from :func:`typed_parse`)."""
     # files by number in path order: sorting and joining on integers, not on path and hash text,
     # costs a fraction of the memory (a path holds one content in a batch)
     names = sorted(rows["sumber_file"].unique().drop_nulls().to_list())
@@ -134,13 +130,17 @@ def _number_rows(
             .join(rows.select("_f", "_i", "_rid"), on=["_f", "_i"], how="inner")
             .drop("_f", "_i")
         )
-    rows = rows.drop("_f")
-    if "_sha" in rows.columns:  # only the cache and the votes join above need it
-        rows = rows.drop("_sha")
+    rows = rows.drop("_f", "_sha", strict=False)  # only the cache and the join above need _sha
     if kind in read.COERCE:
-        typed = read.coerce(read.FileRead(kind, rows=rows.drop("_i").rename({"_rid": "_i"})))
-        rows = typed.rows.rename({"_i": "_rid"}).drop("nilai_asli")
-        votes = typed.votes.rename({"_i": "_rid"}) if typed.votes is not None else None
+        # the original cells are only needed for rejected rows: quarantine takes them back from
+        # the parse cache (ParseCache.originals), which keeps every row's; ``_rid`` stands where
+        # the typing put ``_i``
+        order = [
+            "_rid" if c == "_i" else c for c in rows.columns if c not in ("_rid", "nilai_asli")
+        ]
+        rows = rows.select(order)
+        if votes is not None:
+            votes = votes.sort("_rid", "nomor_urut", maintain_order=True)
     return rows, votes
 
 
@@ -159,22 +159,49 @@ def _parse_new(
     others = [it for it in items if not is_sirekap_record(kind, it[0])]
     rows, votes, files = _parse_sirekap_records(records) if records else ([], [], [])
     if kind in read.COERCE:
-        r, f = _parse_tables(kind, others, take_tables)
-        return rows + r, votes, files_frame(files + f)
+        r, v, f = _parse_tables(kind, others, take_tables)
+        return rows + r, votes + v, files_frame(files + f)
     r, v, f = _parse_one_by_one(kind, others, raw, previous, cached)
     return rows + r, votes + v, files_frame(files + f)
 
 
 def _parse_tables(
     kind: str, items: list[Item], take_tables: TakeTables | None
-) -> tuple[list[pl.DataFrame], list[tuple]]:
-    """Table files (CSV/xlsx): every file's text rows in one frame, parsed ahead if it was."""
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[tuple]]:
+    """Table files (CSV/xlsx): every file's rows in one frame (parsed ahead if it was), typed."""
     table_files = [(p, rel, sha) for p, sha, _, rel in items]
     done = take_tables(kind, table_files) if take_tables is not None else None
     frame, outcome = done or read.read_tables_raw(kind, table_files)
     sizes = {rel: (sha, size) for _, sha, size, rel in items}
     files = [(rel, *sizes[rel], err, notes) for rel, err, notes in outcome]
-    return ([frame] if frame is not None and frame.height else []), files
+    if frame is None or not frame.height:
+        return [], [], files
+    rows, votes = typed_parse(kind, frame)
+    return [rows], ([votes] if votes is not None else []), files
+
+
+def typed_parse(kind: str, text: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Table rows just parsed as text (``_sha``, ``sumber_file``, ``_i`` within the file) typed
+    row by row (:func:`analysis.read.coerce`), each with its file and place, and their votes so
+    tagged: the parse cache keeps them typed, so a re-run types only the files it has not seen
+    (typing one file or a whole batch gives the same rows)."""
+    numbered = text.with_row_index("_k").with_columns(pl.col("_k").cast(pl.Int64))
+    place = numbered.select("_k", pl.col("_i").alias("_i_file"), "_sha", "sumber_file")
+    typed = read.coerce(read.FileRead(kind, rows=numbered.drop("_i").rename({"_k": "_i"})))
+    at = place.drop("sumber_file").rename({"_k": "_i"})
+    rows = (
+        typed.rows.join(at, on="_i", how="left", maintain_order="left")
+        .with_columns(pl.col("_i_file").alias("_i"))
+        .drop("_i_file")
+    )
+    if typed.votes is None:
+        return rows, None
+    votes = (
+        typed.votes.join(place.rename({"_k": "_i"}), on="_i", how="left", maintain_order="left")
+        .with_columns(pl.col("_i_file").alias("_i"))
+        .drop("_i_file")
+    )
+    return rows, votes
 
 
 def _parse_one_by_one(

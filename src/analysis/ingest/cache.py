@@ -1,5 +1,7 @@
 """The parse cache: every file's parsed rows kept under ``processed/_cache``, so a daily re-run
-parses only the files it has not seen.
+parses only the files it has not seen. Table files (CSV/xlsx) are kept typed, with their vote
+entries (:func:`analysis.ingest.batch.typed_parse`), and their original cells (``nilai_asli``, for
+the quarantine): a re-run types only the new files too.
 
 A file's parse is found by (sha256 of its content, its path) and is valid only for the reader
 version and cache format that made it (:data:`analysis.read.READER_VERSION`, in ``meta.json``): a
@@ -35,7 +37,7 @@ from analysis.ingest.schedule import Background
 from analysis.publish import write_durably
 
 CACHE_DIR = "_cache"
-CACHE_FORMAT = 2  # 2: one manifest per kind naming parts that are never rewritten in place
+CACHE_FORMAT = 3  # 2: one manifest per kind naming parts never rewritten in place; 3: tables typed
 PARTS = ("rows", "votes", "files")
 _COUNTS = {"rows": "_n_rows", "votes": "_n_votes"}
 
