@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from analysis.analyse import digits, screens
+from analysis.analyse import digits, intervals, screens
 from analysis.schemas import OFFICIAL_TPS, OFFICIAL_VOTES, TALLY, TALLY_VOTES
 
 T0 = dt.datetime(2024, 11, 27, 9, tzinfo=dt.UTC)
@@ -157,6 +158,31 @@ def test_a_units_interval_does_not_move_when_another_units_counts_do():
     assert share[0][2][[0, 2]].tolist() == share[1][2][[0, 2]].tolist()
     keys = pl.DataFrame({"kode_wilayah": ["16.71", "16.74"], "kode_kontestasi": ["a", "b"]})
     assert digits.group_streams(keys)[1] == digits.group_streams(keys.tail(1))[0]
+
+
+def test_kept_intervals_give_the_same_screens_and_only_changed_units_draw_again(
+    tmp_path: Path,
+) -> None:
+    """Issue 15: the intervals of the last run are kept; a run over the same counts draws
+    nothing and gives the same screens as drawing afresh, and one unit's new counts redraw only
+    that unit's intervals (its three tests)."""
+    tps, votes = _simulate(n_units=12, tps_per_unit=40, seed=4)
+    fresh = digits.digit_screens(tps, votes, tier="kecamatan")
+    first = intervals.load(tmp_path)
+    assert digits.digit_screens(tps, votes, tier="kecamatan", memo=first).equals(fresh)
+    intervals.save(tmp_path, first)
+    again = intervals.load(tmp_path)
+    assert digits.digit_screens(tps, votes, tier="kecamatan", memo=again).equals(fresh)
+    assert first.drawn == 3 * 12 and again.drawn == 0
+    unit = pl.col("kode_tps").str.starts_with("160101")  # the first kecamatan sends new counts
+    changed = votes.with_columns(
+        pl.when(unit & (pl.col("nomor_urut") == 1)).then(pl.col("suara") + 7).otherwise("suara")
+    )
+    intervals.save(tmp_path, again)
+    third = intervals.load(tmp_path)
+    out = digits.digit_screens(tps, changed, tier="kecamatan", memo=third)
+    assert out.equals(digits.digit_screens(tps, changed, tier="kecamatan"))
+    assert third.drawn == 3
 
 
 def _simulate(n_units: int, tps_per_unit: int, seed: int, rounded_units: int = 0):

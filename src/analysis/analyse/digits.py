@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from analysis.analyse.intervals import IntervalMemo, interval_key
 from analysis.analyse.screens import in_force, voters_expr
 from analysis.domain.regions import NATIONAL, TIERS, ancestor_expr, inside_expr
 from analysis.settings import Penapisan, Settings, default_settings
@@ -48,15 +49,17 @@ def _streams(streams: np.ndarray | None, n_groups: int) -> np.ndarray:
 
 def bootstrap_digit_means(
     digits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int,
-    min_n: int = 1, streams: np.ndarray | None = None,
+    min_n: int = 1, streams: np.ndarray | None = None, memo: IntervalMemo | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Mean digit per group with a percentile bootstrap 95% interval.
 
     Resampling n digits with replacement from a group's digits is a multinomial draw from its
     digit frequencies, so the bootstrap runs on 10-bin counts. Each group draws from its own
     random stream, ``(seed, streams[group])`` (the group's index when None): its interval depends
-    on its own digits only, so new counts elsewhere leave it as it was. Groups with fewer than
-    ``min_n`` digits get no interval (NaN). Returns (n, mean, lower, upper) per group.
+    on its own digits only, so new counts elsewhere leave it as it was — and ``memo`` (intervals
+    kept from the last run, :mod:`analysis.analyse.intervals`) gives it without drawing when its
+    frequencies are those of then. Groups with fewer than ``min_n`` digits get no interval (NaN).
+    Returns (n, mean, lower, upper) per group.
     """
     freq = np.zeros((n_groups, 10), dtype=np.int64)
     np.add.at(freq, (groups, digits), 1)
@@ -66,18 +69,24 @@ def bootstrap_digit_means(
     hi = np.full(n_groups, np.nan)
     keys = _streams(streams, n_groups)
     for g in np.flatnonzero(n >= max(min_n, 1)):
-        rng = np.random.default_rng((seed, int(keys[g])))
-        draws = rng.multinomial(n[g], freq[g] / n[g], size=samples)  # (B, 10)
-        lo[g], hi[g] = np.percentile((draws @ np.arange(10)) / n[g], [2.5, 97.5])
+        key = interval_key("rerata", seed, int(keys[g]), samples, freq[g].tolist())
+        held = memo.get(key) if memo is not None else None
+        if held is None:
+            rng = np.random.default_rng((seed, int(keys[g])))
+            draws = rng.multinomial(n[g], freq[g] / n[g], size=samples)  # (B, 10)
+            held = tuple(np.percentile((draws @ np.arange(10)) / n[g], [2.5, 97.5]).tolist())
+            if memo is not None:
+                memo.put(key, *held)
+        lo[g], hi[g] = held
     return n, mean, lo, hi
 
 
 def bootstrap_share(
     hits: np.ndarray, groups: np.ndarray, n_groups: int, samples: int, seed: int,
-    min_n: int = 1, streams: np.ndarray | None = None,
+    min_n: int = 1, streams: np.ndarray | None = None, memo: IntervalMemo | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Share of True per group with a percentile bootstrap 95% interval (binomial draws, each
-    group from its own stream as in :func:`bootstrap_digit_means`)."""
+    group from its own stream and ``memo`` as in :func:`bootstrap_digit_means`)."""
     n = np.bincount(groups, minlength=n_groups)
     k = np.bincount(groups, weights=hits.astype(float), minlength=n_groups)
     share = np.divide(k, n, out=np.full(n_groups, np.nan), where=n > 0)
@@ -85,8 +94,15 @@ def bootstrap_share(
     hi = np.full(n_groups, np.nan)
     keys = _streams(streams, n_groups)
     for g in np.flatnonzero(n >= max(min_n, 1)):
-        rng = np.random.default_rng((seed, int(keys[g])))
-        lo[g], hi[g] = np.percentile(rng.binomial(n[g], share[g], size=samples) / n[g], [2.5, 97.5])
+        key = interval_key("porsi", seed, int(keys[g]), samples, int(n[g]), int(k[g]))
+        held = memo.get(key) if memo is not None else None
+        if held is None:
+            rng = np.random.default_rng((seed, int(keys[g])))
+            draws = rng.binomial(n[g], share[g], size=samples) / n[g]
+            held = tuple(np.percentile(draws, [2.5, 97.5]).tolist())
+            if memo is not None:
+                memo.put(key, *held)
+        lo[g], hi[g] = held
     return n, share, lo, hi
 
 
@@ -114,26 +130,43 @@ class Counts:
     n_groups: int
     samples: int
     streams: np.ndarray  # each group's random stream (:func:`group_streams`)
+    memo: IntervalMemo | None = None  # intervals kept from the last run
 
 
 def _last_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= p.last_digit_min_value
     return bootstrap_digit_means(
-        last_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams
+        last_digit(c.x[m]),
+        c.g[m],
+        c.n_groups,
+        c.samples,
+        seed,
+        p.digit_min_counts,
+        c.streams,
+        c.memo,
     )
 
 
 def _second_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= 10
     return bootstrap_digit_means(
-        second_digit(c.x[m]), c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams
+        second_digit(c.x[m]),
+        c.g[m],
+        c.n_groups,
+        c.samples,
+        seed,
+        p.digit_min_counts,
+        c.streams,
+        c.memo,
     )
 
 
 def _share_ending_0_5(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= p.last_digit_min_value
     ends = np.isin(c.x[m] % 10, (0, 5))
-    return bootstrap_share(ends, c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams)
+    return bootstrap_share(
+        ends, c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams, c.memo
+    )
 
 
 @dataclass(frozen=True)
@@ -204,7 +237,9 @@ def _flag(p: Penapisan) -> pl.Expr:
     return outside & ((pl.col("nilai") - pl.col("harapan")).abs() >= floor)
 
 
-def _run_digit_tests(v: pl.DataFrame, p: Penapisan, samples: int) -> pl.DataFrame:
+def _run_digit_tests(
+    v: pl.DataFrame, p: Penapisan, samples: int, memo: IntervalMemo | None = None
+) -> pl.DataFrame:
     """Every test of :data:`DIGIT_TESTS` per unit × contest of ``v`` (which has kode_wilayah)."""
     keys = (
         v.select("kode_wilayah", "kode_kontestasi")
@@ -219,6 +254,7 @@ def _run_digit_tests(v: pl.DataFrame, p: Penapisan, samples: int) -> pl.DataFram
         keys.height,
         samples,
         group_streams(keys),
+        memo,
     )
     # cost is linear in samples: ~1.5 ms per unit × contest × test at 1000
     frames = [
@@ -240,6 +276,7 @@ def digit_screens(
     settings: Settings | None = None,
     current: bool = False,
     samples: int | None = None,
+    memo: IntervalMemo | None = None,
 ) -> pl.DataFrame:
     """Digit screens and turnout–share correlation per unit of ``tier`` × contest.
 
@@ -249,13 +286,14 @@ def digit_screens(
     the correlation), ``ditandai`` (the interval excludes ``harapan`` and ``|nilai − harapan|`` ≥
     ``penapisan.digit_min_deviation``). Units with fewer than ``penapisan.digit_min_counts``
     counts are left out. The counts are the per-paslon vote counts of every TPS in the unit.
-    ``samples`` overrides ``penapisan.bootstrap_samples`` (the cost is linear in it).
+    ``samples`` overrides ``penapisan.bootstrap_samples`` (the cost is linear in it); ``memo``:
+    the intervals kept from the last run (:mod:`analysis.analyse.intervals`), the same figures.
     """
     s = settings or default_settings()
     p = s.penapisan
     cur, v = in_force(tps, votes, as_of, current)
     v = v.with_columns(_unit_col(tier)).filter(pl.col("kode_wilayah").is_not_null())
-    digits = _run_digit_tests(v, p, samples or p.bootstrap_samples)
+    digits = _run_digit_tests(v, p, samples or p.bootstrap_samples, memo)
     corr = _turnout_share_correlation(cur, v, tier, p.correlation_abs)
     out = pl.concat([digits, corr], how="diagonal_relaxed").with_columns(
         pl.col("uji").replace_strict(TEST_LABELS, default=pl.col("uji")).alias("uji_label")
