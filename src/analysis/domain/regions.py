@@ -354,12 +354,23 @@ def undotted_expr(col: str | pl.Expr) -> pl.Expr:
     return _col(col).str.replace_all(".", "", literal=True)
 
 
+#: The pieces (start, length) of a 13-digit TPS code that give its provinsi, kab/kota, kecamatan
+#: and desa codes.
+TPS_CUTS = ((0, 2), (2, 2), (4, 2), (6, 4))
+
+
+def tps_prefix_length(to_depth: int) -> int:
+    """How many leading characters of a TPS code :func:`tps_ancestor_expr` reads at
+    ``to_depth``: codes that share them share their units down to that depth."""
+    return sum(length for _, length in TPS_CUTS[:to_depth])
+
+
 def tps_ancestor_expr(col: str | pl.Expr, to_depth: int) -> pl.Expr:
     """The dotted unit at ``to_depth`` (1 provinsi … 4 desa) of a 13-digit TPS code column."""
     c = _col(col)
     if to_depth == 0:
         return pl.lit(NATIONAL)
-    cuts = ((0, 2), (2, 2), (4, 2), (6, 4))[:to_depth]
+    cuts = TPS_CUTS[:to_depth]
     pieces: list[pl.Expr] = []
     for i, (start, length) in enumerate(cuts):
         if i:

@@ -229,6 +229,12 @@ def _tps_levels(col: str, deepest: int) -> list[pl.Expr]:
     ]
 
 
+def _prefix(col: str, deepest: int) -> pl.Expr:
+    """``_awal``: the part of a TPS code that decides its units down to ``deepest``
+    (:func:`_tps_levels` reads no further), so grouping by it first loses nothing."""
+    return pl.col(col).str.slice(0, regions.tps_prefix_length(deepest)).alias("_awal")
+
+
 def _in_force(df: pl.DataFrame, time_col: str, as_of: dt.datetime | None) -> pl.DataFrame:
     """The version of each TPS × contest in force as of ``as_of`` (latest time <= as_of)."""
     if as_of is not None:
@@ -330,7 +336,6 @@ def _turnout(
                 pl.lit(None, pl.Int64).alias(f"pemilih_dpt_{name}"),
                 pl.lit(None, pl.Int64).alias(f"pengguna_{name}"),
             )
-    tps = tps.with_columns(_tps_levels("kode_tps", 4))
     aggs = [
         pl.col("pemilih_dpt_internal")
         .filter(pl.col("pengguna_internal").is_not_null())
@@ -348,8 +353,12 @@ def _turnout(
             if f"pengguna_{c}_internal" in tps.columns
         ],
     ]
+    # summed per desa first (every unit above is a sum of its desa), then per unit of each tier
+    desa = tps.group_by(_prefix("kode_tps", 4), "kode_kontestasi").agg(aggs)
+    sums = [pl.col(c).sum() for c in desa.columns if c not in ("_awal", "kode_kontestasi")]
+    desa = desa.with_columns(_tps_levels("_awal", 4))
     out = [
-        tps.group_by(pl.col(f"_tingkat_{d}").alias("kode_wilayah"), "kode_kontestasi").agg(aggs)
+        desa.group_by(pl.col(f"_tingkat_{d}").alias("kode_wilayah"), "kode_kontestasi").agg(sums)
         for d in range(5)
     ]
     return pl.concat(out).with_columns(
@@ -410,11 +419,15 @@ def _progress(
         )
     if expected is not None:
         f = f.join(expected, on=["kode_tps", "kode_kontestasi"], how="semi")
-    f = f.with_columns(_tps_levels("kode_tps", 3))
+    # counted per kecamatan first (every unit above is a sum of its kecamatan), then per tier
+    kec = f.group_by(_prefix("kode_tps", 3), "kode_kontestasi", "sumber", "waktu").agg(
+        pl.len().alias("tps_baru")
+    )
+    kec = kec.with_columns(_tps_levels("_awal", 3))
     out = [
-        f.group_by(
+        kec.group_by(
             pl.col(f"_tingkat_{d}").alias("kode_wilayah"), "kode_kontestasi", "sumber", "waktu"
-        ).agg(pl.len().alias("tps_baru"))
+        ).agg(pl.col("tps_baru").sum().cast(pl.UInt32))
         for d in range(4)
     ]
     return (
