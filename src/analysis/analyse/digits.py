@@ -65,19 +65,12 @@ def bootstrap_digit_means(
     np.add.at(freq, (groups, digits), 1)
     n = freq.sum(axis=1)
     mean = np.divide(freq @ np.arange(10), n, out=np.full(n_groups, np.nan), where=n > 0)
-    lo = np.full(n_groups, np.nan)
-    hi = np.full(n_groups, np.nan)
-    keys = _streams(streams, n_groups)
-    for g in np.flatnonzero(n >= max(min_n, 1)):
-        key = interval_key("rerata", seed, int(keys[g]), samples, freq[g].tolist())
-        held = memo.get(key) if memo is not None else None
-        if held is None:
-            rng = np.random.default_rng((seed, int(keys[g])))
-            draws = rng.multinomial(n[g], freq[g] / n[g], size=samples)  # (B, 10)
-            held = tuple(np.percentile((draws @ np.arange(10)) / n[g], [2.5, 97.5]).tolist())
-            if memo is not None:
-                memo.put(key, *held)
-        lo[g], hi[g] = held
+    lo, hi = _intervals(
+        np.flatnonzero(n >= max(min_n, 1)), n_groups, _streams(streams, n_groups), seed, memo,
+        lambda g: ("rerata", samples, freq[g].tolist()),
+        # resampled digit sums: multinomial draws of the 10 bins, (B, 10) @ digits
+        lambda rng, g: (rng.multinomial(n[g], freq[g] / n[g], size=samples) @ np.arange(10)) / n[g],
+    )  # fmt: skip
     return n, mean, lo, hi
 
 
@@ -90,20 +83,34 @@ def bootstrap_share(
     n = np.bincount(groups, minlength=n_groups)
     k = np.bincount(groups, weights=hits.astype(float), minlength=n_groups)
     share = np.divide(k, n, out=np.full(n_groups, np.nan), where=n > 0)
+    lo, hi = _intervals(
+        np.flatnonzero(n >= max(min_n, 1)), n_groups, _streams(streams, n_groups), seed, memo,
+        lambda g: ("porsi", samples, int(n[g]), int(k[g])),
+        lambda rng, g: rng.binomial(n[g], share[g], size=samples) / n[g],
+    )  # fmt: skip
+    return n, share, lo, hi
+
+
+def _intervals(
+    groups: np.ndarray, n_groups: int, streams: np.ndarray, seed: int, memo: IntervalMemo | None,
+    what: Callable[[int], tuple], draw: Callable[[np.random.Generator, int], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The 2.5 and 97.5 percentiles of ``draw(rng, g)`` for each group ``g`` of ``groups``, drawn
+    from the group's own stream ``(seed, streams[g])`` — or taken from ``memo`` when ``what(g)``
+    (what decides the draws besides seed and stream) is that of an interval kept there; NaN for
+    the other groups."""
     lo = np.full(n_groups, np.nan)
     hi = np.full(n_groups, np.nan)
-    keys = _streams(streams, n_groups)
-    for g in np.flatnonzero(n >= max(min_n, 1)):
-        key = interval_key("porsi", seed, int(keys[g]), samples, int(n[g]), int(k[g]))
+    for g in groups:
+        key = interval_key(seed, int(streams[g]), *what(g))
         held = memo.get(key) if memo is not None else None
         if held is None:
-            rng = np.random.default_rng((seed, int(keys[g])))
-            draws = rng.binomial(n[g], share[g], size=samples) / n[g]
-            held = tuple(np.percentile(draws, [2.5, 97.5]).tolist())
+            rng = np.random.default_rng((seed, int(streams[g])))
+            held = tuple(np.percentile(draw(rng, g), [2.5, 97.5]).tolist())
             if memo is not None:
                 memo.put(key, *held)
         lo[g], hi[g] = held
-    return n, share, lo, hi
+    return lo, hi
 
 
 def group_streams(keys: pl.DataFrame) -> np.ndarray:
