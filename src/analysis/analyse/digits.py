@@ -140,32 +140,21 @@ class Counts:
     memo: IntervalMemo | None = None  # intervals kept from the last run
 
 
+def _digit_mean(c: Counts, m: np.ndarray, digits: np.ndarray, p: Penapisan, seed: int) -> Interval:
+    """The mean of ``digits`` (of the counts ``m`` selects) per group, with its interval."""
+    return bootstrap_digit_means(
+        digits, c.g[m], c.n_groups, c.samples, seed, p.digit_min_counts, c.streams, c.memo
+    )
+
+
 def _last_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= p.last_digit_min_value
-    return bootstrap_digit_means(
-        last_digit(c.x[m]),
-        c.g[m],
-        c.n_groups,
-        c.samples,
-        seed,
-        p.digit_min_counts,
-        c.streams,
-        c.memo,
-    )
+    return _digit_mean(c, m, last_digit(c.x[m]), p, seed)
 
 
 def _second_digit_mean(c: Counts, p: Penapisan, seed: int) -> Interval:
     m = c.x >= 10
-    return bootstrap_digit_means(
-        second_digit(c.x[m]),
-        c.g[m],
-        c.n_groups,
-        c.samples,
-        seed,
-        p.digit_min_counts,
-        c.streams,
-        c.memo,
-    )
+    return _digit_mean(c, m, second_digit(c.x[m]), p, seed)
 
 
 def _share_ending_0_5(c: Counts, p: Penapisan, seed: int) -> Interval:
