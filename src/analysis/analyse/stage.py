@@ -16,6 +16,7 @@ exception: it is history, kept as it was until a run can update it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -37,8 +38,8 @@ from analysis.analyse.inputs import (
     resolve_processed_dir,
     run_times,
 )
+from analysis.catalog import CACHE_DIR
 from analysis.domain import regions
-from analysis.ingest.cache import CACHE_DIR
 from analysis.schemas import (
     ANALITIK_KERAWANAN,
     ANALITIK_LANGKAH,
@@ -130,7 +131,8 @@ def _digit_screens(ctx: Context) -> pl.DataFrame:
     out = digits.digit_screens(
         cur, votes, "kabkota", settings=ctx.settings, current=True, memo=memo
     )
-    intervals.save(folder, memo)
+    with contextlib.suppress(OSError):  # not kept: the next run draws them again
+        intervals.save(folder, memo)
     return out
 
 

@@ -66,6 +66,10 @@ def read_kind(
     rows, votes, files, new = _parse_or_recall(kind, items, raw, cache, previous, take_tables)
     if new:
         cache.save(kind, rows, votes, files)
+    if rows is not None and kind in read.COERCE and "nilai_asli" in rows.columns:
+        # the original cells are only needed for rejected rows: quarantine takes them back from
+        # the parse cache (ParseCache.originals), which keeps every row's
+        rows = rows.drop("nilai_asli")
     if extra is not None:
         if extra[0] is not None:
             rows = pl.concat([r for r in (rows, extra[0]) if r is not None], how="diagonal_relaxed")
@@ -131,16 +135,12 @@ def _number_rows(
             .drop("_f", "_i")
         )
     rows = rows.drop("_f", "_sha", strict=False)  # only the cache and the join above need _sha
-    if kind in read.COERCE:
-        # the original cells are only needed for rejected rows: quarantine takes them back from
-        # the parse cache (ParseCache.originals), which keeps every row's; ``_rid`` stands where
-        # the typing put ``_i``
-        order = [
-            "_rid" if c == "_i" else c for c in rows.columns if c not in ("_rid", "nilai_asli")
-        ]
-        rows = rows.select(order)
+    if kind in read.COERCE:  # ``_rid`` stands where the typing put ``_i``
+        rows = rows.select(["_rid" if c == "_i" else c for c in rows.columns if c != "_rid"])
         if votes is not None:
-            votes = votes.sort("_rid", "nomor_urut", maintain_order=True)
+            votes = votes.select("_rid", "nomor_urut", "paslon_id", "suara").sort(
+                "_rid", "nomor_urut", maintain_order=True
+            )
     return rows, votes
 
 

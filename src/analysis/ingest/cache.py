@@ -24,24 +24,43 @@ rows (a valid file can never read as 0 rows from it).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 
 from analysis import read
+from analysis.catalog import CACHE_DIR
 from analysis.ingest.schedule import Background
 from analysis.publish import write_durably
 
-CACHE_DIR = "_cache"
 CACHE_FORMAT = 3  # 2: one manifest per kind naming parts never rewritten in place; 3: tables typed
 PARTS = ("rows", "votes", "files")
 _COUNTS = {"rows": "_n_rows", "votes": "_n_votes"}
 
 Key = tuple[str, str]  # (sha256, path relative to the drop)
+
+
+@lru_cache(maxsize=1)
+def typing_key() -> str:
+    """What decides a table file's typed rows besides its content: the readers and the typing
+    (``analysis/read``), the region rules and the schemas they use. An entry of a typed kind
+    (:data:`analysis.read.COERCE`) made under another key is not used: a fix to the typing reaches
+    every file, not only the new ones (the reader version is bumped by hand; this is not)."""
+    from analysis import schemas
+    from analysis.domain import regions
+
+    files = sorted(Path(read.__file__).parent.glob("*.py"))
+    files += [Path(regions.__file__), Path(schemas.__file__)]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -91,6 +110,8 @@ class ParseCache:
         try:
             m = json.loads((self.dir / f"{kind}.json").read_text())
             if m.get("format") != CACHE_FORMAT or m.get("reader_version") != read.READER_VERSION:
+                return None
+            if kind in read.COERCE and m.get("typing") != typing_key():
                 return None
             out = {}
             for part, entry in m["parts"].items():
@@ -209,7 +230,7 @@ class ParseCache:
         files = _with_counts(files, rows, votes)
         token = uuid.uuid4().hex[:12]
         entries: dict[str, dict[str, object]] = {}
-        manifest = {**meta, "parts": entries}
+        manifest = {**meta, "typing": typing_key(), "parts": entries}
         for part, df in (("rows", rows), ("votes", votes), ("files", files)):
             if df is None:
                 continue

@@ -25,8 +25,8 @@ from pathlib import Path
 import polars as pl
 
 from analysis import incremental, read
+from analysis.catalog import CACHE_DIR
 from analysis.domain import regions
-from analysis.ingest.cache import CACHE_DIR
 from analysis.publish import write_durably
 from analysis.pull.agregat import PullAggregates, read_pull_aggregates, region_contest
 from analysis.schemas import RECON_AGREGAT
