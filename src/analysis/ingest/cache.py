@@ -24,7 +24,6 @@ rows (a valid file can never read as 0 rows from it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import read
+from analysis import incremental, read
 from analysis.catalog import CACHE_DIR
 from analysis.ingest.schedule import Background
 from analysis.publish import write_durably
@@ -57,10 +56,7 @@ def typing_key() -> str:
 
     files = sorted(Path(read.__file__).parent.glob("*.py"))
     files += [Path(regions.__file__), Path(schemas.__file__)]
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
-    return h.hexdigest()
+    return incremental.digest([(f.name, incremental.file_sha256(f)) for f in files])
 
 
 def _fsync_dir(folder: Path) -> None:
