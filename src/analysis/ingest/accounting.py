@@ -29,6 +29,7 @@ from analysis.ingest.specs import Spec, is_sirekap_record
 from analysis.schemas import ACCOUNTING, LEDGER
 
 if TYPE_CHECKING:
+    from analysis.ingest.partitions import PartReuse
     from analysis.ingest.verdicts import Reuse
 
 FILE_DUPLICATE = "duplikat"
@@ -62,6 +63,8 @@ class Accounting:
     hashes_reused: int = 0  # files whose sha256 the daily run's stat cache gave (not read again)
     hashes_read: int = 0  # files read to hash them
     taken: list[str] = field(default_factory=list)  # kinds taken as they were (ingest.memo)
+    #: per kind decided by kab/kota: parts decided again and kept (ingest.partitions)
+    parts: list[PartReuse] = field(default_factory=list)
 
     def redone(self) -> list[str]:
         """What the run hashed and validated again and what it took from its caches, one line
@@ -83,7 +86,7 @@ class Accounting:
             if self.taken
             else []
         )
-        return hashed + taken + [r.line() for r in self.reuse]
+        return hashed + taken + [r.line() for r in (*self.parts, *self.reuse)]
 
     @property
     def balanced(self) -> bool:

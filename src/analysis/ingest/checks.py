@@ -146,6 +146,20 @@ _TPS_LISTED = (("_tolak_ingest", "tolak"), ("_warn_ingest", "peringatan"))
 _TPS_LISTED_REASON = "Kode TPS harus ada di daftar TPS (referensi/tps.csv)"
 
 
+def summary_order(spec: Spec, settings: Settings) -> list[str]:
+    """The checks of a kind in the order its summary lists them: the validator's (as
+    :func:`analysis.validate.engine.outcome` orders them), then ingest's own (as
+    :func:`own_summary` does); within each check the rows go by kode_kabkota, nulls last. A
+    summary put together from parts (:mod:`analysis.ingest.partitions`) is sorted back by it."""
+    ids: list[str] = []
+    if spec.validate_as:
+        from analysis.validate import checks_for
+
+        ids += [c.id for c in checks_for(spec.validate_as, settings) if c.id != "kunci_unik"]
+    ids += [check for check, _, _ in _OWN_CHECKS]
+    return ids + ["tps_terdaftar"]
+
+
 def own_summary(spec: Spec, df: pl.DataFrame) -> pl.DataFrame:
     """Summary rows for the checks ingest itself makes (unreadable cells, colliding versions,
     empty keys of an unvalidated kind, TPS codes not in the TPS list)."""

@@ -147,6 +147,20 @@ def mark_unlisted_tps(kind: str, rows: pl.DataFrame, ref_tps: pl.DataFrame) -> p
     )
 
 
+def prepared_votes(
+    kind: str, rows: pl.DataFrame, votes: pl.DataFrame, refs: dict[str, pl.DataFrame]
+) -> pl.DataFrame:
+    """The vote entries as the datasets keep them: KPU's placed on the paslon list by paslon id
+    (``rows``: the batch rows they belong to); the internal count's as they were read."""
+    if kind != "official":
+        return votes
+    return read.map_paslon(
+        votes.select("_rid", "paslon_id", "suara", "nomor_urut"),
+        rows.select("_rid", "kode_kontestasi"),
+        _ref_paslon_table(refs.get("ref_paslon")),
+    ).drop("kode_kontestasi")
+
+
 def prepare_votes_rows(
     kind: str, rows: pl.DataFrame, votes: pl.DataFrame, refs: dict[str, pl.DataFrame]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -155,12 +169,7 @@ def prepare_votes_rows(
     ref_paslon = _ref_paslon_table(refs.get("ref_paslon"))
     ref_tps = refs.get("ref_tps")
     has_tps_list = ref_tps is not None and ref_tps.height > 0
-    if kind == "official":
-        votes = read.map_paslon(
-            votes.select("_rid", "paslon_id", "suara", "nomor_urut"),
-            rows.select("_rid", "kode_kontestasi"),
-            ref_paslon,
-        ).drop("kode_kontestasi")
+    votes = prepared_votes(kind, rows, votes, refs)
     if kind == "tally" and has_tps_list:
         rows = _dpt_from_ref(rows, ref_tps)
     stats = vote_stats(votes, rows, ref_paslon)

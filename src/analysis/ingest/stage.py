@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from analysis import catalog, console
-from analysis.incremental import known_sha
+from analysis.incremental import digest, known_sha
 from analysis.ingest import accounting as acct
 from analysis.ingest import schedule
 from analysis.ingest.accounting import FILE_DUPLICATE, Accounting
@@ -43,10 +43,18 @@ from analysis.ingest.checks import SUMMARY_SCHEMA
 from analysis.ingest.fates import DITOLAK
 from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.memo import KindMemo, Outcome
+from analysis.ingest.partitions import (
+    PARTITIONED,
+    Decided,
+    PartReuse,
+    PartStore,
+    decide_by_part,
+)
 from analysis.ingest.quarantine import quarantine
-from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS
+from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS, Spec
 from analysis.ingest.survey import REFUSED, NotRead, Survey, survey
-from analysis.ingest.verdicts import VerdictCache
+from analysis.ingest.verdicts import Bound, VerdictCache
+from analysis.publish import disk_full
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
@@ -90,13 +98,19 @@ def run_ingest(
     found = drop.read
     prefetch = schedule.Prefetch()
     pool = sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES
-    if pool and not cache.known("tally"):
+    again = bool(cache.known("tally"))
+    if pool and not again:
         prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
         KindMemo(processed, s, take_unchanged), drop, known=known or {}, pool=pool,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
+    if again:
+        # a re-run: its files are hashed from the stat record and read from the parse cache, so
+        # Great Expectations' import (seconds of pure Python, needed by any kind that changed)
+        # starts now instead of after the hashing
+        run.warm.start()
     try:
         out = run.ingest(found)
         t_wait = time.perf_counter()
@@ -158,6 +172,7 @@ class _Run:
     reused_hashes: int = 0  # files whose sha256 came from the daily run's stat cache
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # kinds processed, to record
     taken: list[str] = field(default_factory=list)  # kinds taken as they were
+    parts: list[PartReuse] = field(default_factory=list)  # what deciding per kab/kota redid
 
     def ingest(self, found: list[tuple[Path, str]]) -> Accounting:
         """1. hash and admit every file; 2. read and decide kind by kind; 3. write."""
@@ -279,9 +294,12 @@ class _Run:
             t_dec = time.perf_counter()
             refs = self.memo.references(kind, REFERENCES)
             memo = self.verdicts.bound(batch.rows, batch.files, refs)
-            decided, summary, votes = process_kind(
-                spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo
-            )
+            if kind in PARTITIONED:
+                decided, summary, votes = self.decide_by_part(spec, batch, memo, refs)
+            else:
+                decided, summary, votes = process_kind(
+                    spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo
+                )
             self.timings[f"validasi_{kind}"] = round(time.perf_counter() - t_dec, 2)
             self.timings[f"rss_mb_{kind}"] = round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -301,6 +319,35 @@ class _Run:
             spec, batch.files, counts, self.shas, self.messages, self.raw
         )
         return written
+
+    def decide_by_part(
+        self, spec: Spec, batch: KindBatch, memo: Bound, refs: str
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+        """A big kind decided per kab/kota (:mod:`~analysis.ingest.partitions`): the parts whose
+        rows are those of the last run taken as they were; the new parts stored once the
+        datasets are written."""
+        store = PartStore(self.processed, spec.kind, self.memo.take)
+        base = digest({"jenis": spec.kind, "referensi": refs, **self.memo.base})
+        out = decide_by_part(
+            spec, batch.rows, batch.votes, batch.files, self.refs, self.settings, self.messages,
+            memo, store, base,
+        )  # fmt: skip
+        self.parts.append(out.reuse)
+        self.writer.submit(f"bagian-{spec.kind}", self.store_parts, store, out)
+        return out.rows, out.summary, out.votes
+
+    def store_parts(self, store: PartStore, out: Decided) -> None:
+        """Record the kind's parts; a store that cannot be written costs the next run time, not
+        this run (unless the disk is full: that stops the run, as any write does)."""
+        try:
+            store.save(out.keys, out.held, out.new_rows, out.new_summary)
+        except Exception as exc:
+            if disk_full(exc):
+                raise
+            self.messages.append(
+                f"[{SPECS[store.kind].name}] keputusan per kab/kota tidak tersimpan untuk run "
+                f"berikutnya: {type(exc).__name__}: {exc}"
+            )
 
     def write(self, df: pl.DataFrame, name: str) -> None:
         """Write a dataset in the background (Parquet writing releases the GIL)."""
@@ -340,7 +387,7 @@ class _Run:
         return Accounting(
             files, self.messages, check_summary, elapsed, self.timings, self.verdicts.reports,
             hashes_reused=self.reused_hashes, hashes_read=len(self.shas) - self.reused_hashes,
-            taken=list(self.taken),
+            taken=list(self.taken), parts=list(self.parts),
         )  # fmt: skip
 
 

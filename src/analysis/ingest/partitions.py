@@ -1,0 +1,321 @@
+"""The big kinds decided per kab/kota: on count night one kab/kota's new files leave the others'
+decisions as they were (issue 15, "work proportional to what changed").
+
+Every rule that gives a row of the internal count or of the Sirekap pulls its fate looks only at
+rows of the same TPS × contest (duplicates, colliding versions, supersession, unchanged snapshots,
+empty records) or at the row alone (the validator's checks, :attr:`Table.row_verdicts
+<analysis.validate.model.Table.row_verdicts>`). So the rows split by the kab/kota of their TPS code
+(a *part*; rows whose code names none form one part of their own) are decided part by part with
+the same outcome as all at once, and a part whose rows are those of the last run is not decided
+again: its decided rows and its check summary rows are taken from here.
+
+A part's key is the hash of what decides its rows: the kind, :func:`~analysis.ingest.memo.base_parts`
+(code, configuration, settings, library and reader versions), the reference kinds' keys, and the
+part's rows in batch order, each named by its file (path and content hash, one 64-bit key) and its
+place in it (position, sheet, row). A row's values follow from these; its batch order decides ties
+between versions, and a row that became an unchanged copy of another pull leaves the list. A new,
+changed or removed file, a new TPS list, code or settings: the parts it touches are decided again.
+
+Rows are stored without their run's ``_rid`` but with their file key and position, and numbered
+again from the batch they join (:func:`~analysis.ingest.verdicts.file_starts`). The summary rows of
+a part are those whose kode_kabkota is the part's (checked before a part is stored: a part whose
+summary rows do not split so is not stored, nor is any part of a batch whose deciding said a
+message). Put together, rows go back into batch order and summary rows into the order a batch
+decided at once gives (:func:`~analysis.ingest.checks.summary_order`) — tested in
+``tests/test_partitions.py`` against a run that decides everything.
+
+**Written atomically and verified on read** like the other caches: each run's newly decided parts
+go to one Parquet file of rows and one of summary rows under names of their own, and the manifest
+``<kind>.json`` (written last) names per part its key and file; files no part names any more are
+removed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from analysis import fmt, incremental
+from analysis.ingest.cache import CACHE_DIR, _fsync_dir
+from analysis.ingest.checks import summary_order
+from analysis.ingest.fates import copy_fates
+from analysis.ingest.kinds import prepared_votes, process_kind
+from analysis.ingest.specs import Spec
+from analysis.ingest.verdicts import Bound, file_starts, row_keys
+from analysis.publish import write_durably
+from analysis.settings import Settings
+from analysis.validate.checks.common import tps_kabkota
+
+#: The kinds decided part by part.
+PARTITIONED = frozenset({"tally", "official"})
+PART_DIR = "bagian"  # under the kind records' folder (analysis.ingest.memo.MEMO_DIR)
+PART_FORMAT = 1
+#: The part of rows whose TPS code names no kab/kota.
+NO_KABKOTA = ""
+_PART = "_bagian"
+_HASH_SEED = 20241203
+
+
+def part_of() -> pl.Expr:
+    """A row's part: the kab/kota of its TPS code (every version of a TPS × contest is in the
+    same part, as the code is part of the entity)."""
+    return tps_kabkota("kode_tps").fill_null(NO_KABKOTA).alias(_PART)
+
+
+def _summary_part() -> pl.Expr:
+    return pl.col("kode_kabkota").fill_null(NO_KABKOTA).alias(_PART)
+
+
+def part_keys(rows: pl.DataFrame, starts: pl.DataFrame, base: str) -> dict[str, str]:
+    """Each part's key (``base``: the digest of the kind, deciding parts and references)."""
+    keys = row_keys(rows, starts)
+    lineage = (
+        rows.select("_rid", part_of(), "sumber_sheet", "sumber_baris")
+        .with_columns(keys["_fkey"], keys["_pos"])
+        .sort("_rid")
+        .select(
+            _PART,
+            pl.struct("_fkey", "_pos", "sumber_sheet", "sumber_baris")
+            .hash(seed=_HASH_SEED)
+            .alias("_h"),
+        )
+    )
+    per_part = lineage.group_by(_PART, maintain_order=True).agg(pl.col("_h"), pl.len().alias("_n"))
+    per_part = per_part.with_columns(pl.col("_h").hash(seed=_HASH_SEED))
+    return {
+        p: incremental.digest([base, p, int(h), int(n)])
+        for p, h, n in per_part.select(_PART, "_h", "_n").iter_rows()
+    }
+
+
+@dataclass(frozen=True)
+class PartReuse:
+    """What deciding one kind redid: parts (and rows) decided, and taken from the store."""
+
+    dataset: str
+    parts_decided: int
+    rows_decided: int
+    parts_kept: int
+    rows_kept: int
+
+    def line(self) -> str:
+        """The decision in words (Bahasa Indonesia)."""
+        return (
+            f"keputusan {self.dataset}: {fmt.angka(self.parts_decided)} kab/kota diputuskan "
+            f"ulang ({fmt.angka(self.rows_decided)} baris), {fmt.angka(self.parts_kept)} "
+            f"tetap ({fmt.angka(self.rows_kept)} baris)"
+        )
+
+
+class PartStore:
+    """One kind's decided parts under ``processed/_cache/jenis/bagian``."""
+
+    def __init__(self, processed: Path, kind: str, take: bool = True) -> None:
+        """``take=False``: no part is taken (all decided again); the parts are still stored."""
+        from analysis.ingest.memo import MEMO_DIR
+
+        self.dir = processed / CACHE_DIR / MEMO_DIR / PART_DIR
+        self.kind = kind
+        self.take = take
+
+    def _manifest(self) -> dict:
+        try:
+            m = json.loads((self.dir / f"{self.kind}.json").read_text())
+            if m.get("format") == PART_FORMAT and isinstance(m.get("bagian"), dict):
+                return m
+        except (OSError, ValueError):
+            pass
+        return {"format": PART_FORMAT, "bagian": {}, "berkas": {}}
+
+    def held(self, keys: dict[str, str]) -> dict[str, str]:
+        """The parts of ``keys`` stored under the same key, with the file token holding them
+        (only tokens whose files are there at their recorded sizes)."""
+        if not self.take:
+            return {}
+        m = self._manifest()
+        good = {t for t, sizes in m["berkas"].items() if self._intact(t, sizes)}
+        return {
+            p: entry["berkas"]
+            for p, entry in m["bagian"].items()
+            if keys.get(p) == entry.get("kunci") and entry.get("berkas") in good
+        }
+
+    def _paths(self, token: str) -> tuple[Path, Path]:
+        return (
+            self.dir / f"{self.kind}--{token}.baris.parquet",
+            self.dir / f"{self.kind}--{token}.ringkasan.parquet",
+        )
+
+    def _intact(self, token: str, sizes: list[int]) -> bool:
+        try:
+            return [p.stat().st_size for p in self._paths(token)] == list(sizes)
+        except OSError:
+            return False
+
+    def load(self, held: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """The stored rows and summary rows of the ``held`` parts (None when a file cannot be
+        read: those parts are then decided again)."""
+        rows, summary = [], []
+        try:
+            for token in sorted(set(held.values())):
+                parts = pl.Series([p for p, t in held.items() if t == token], dtype=pl.String)
+                for out, path in zip((rows, summary), self._paths(token), strict=True):
+                    df = pl.read_parquet(path)
+                    out.append(df.filter(pl.col(_PART).is_in(parts.implode())))
+        except Exception:  # noqa: BLE001 - an unreadable store is just parts decided again
+            return None
+        return (
+            pl.concat(rows, how="diagonal_relaxed"),
+            pl.concat(summary, how="diagonal_relaxed"),
+        )
+
+    def save(
+        self,
+        keys: dict[str, str],
+        held: dict[str, str],
+        rows: pl.DataFrame | None,
+        summary: pl.DataFrame | None,
+    ) -> None:
+        """Record this run's parts: ``held`` as they are, the newly decided ``rows`` and
+        ``summary`` (with their part, file key and position) in files of their own; the files no
+        part names any more are removed."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        files: dict[str, list[int]] = {}
+        parts = {p: {"kunci": keys[p], "berkas": t} for p, t in held.items()}
+        m = self._manifest()
+        for t in set(held.values()):
+            files[t] = m["berkas"][t]
+        if rows is not None and summary is not None and rows.height:
+            token = uuid.uuid4().hex[:12]
+            for df, path in zip((rows, summary), self._paths(token), strict=True):
+                write_durably(
+                    path, lambda t, df=df: df.write_parquet(t, compression="lz4", statistics=False)
+                )
+            files[token] = [p.stat().st_size for p in self._paths(token)]
+            for p in rows[_PART].unique().to_list():
+                parts[p] = {"kunci": keys[p], "berkas": token}
+        manifest = {"format": PART_FORMAT, "bagian": parts, "berkas": files}
+        write_durably(self.dir / f"{self.kind}.json", lambda p: p.write_text(json.dumps(manifest)))
+        _fsync_dir(self.dir)
+        for p in self.dir.glob(f"{self.kind}--*.parquet"):
+            if p.name.split("--", 1)[1].split(".", 1)[0] not in files:
+                p.unlink(missing_ok=True)
+
+
+@dataclass
+class Decided:
+    """One kind's batch decided: rows with their fates, check summary, vote entries, what was
+    redone, and the parts to store (written after the datasets, :meth:`PartStore.save`)."""
+
+    rows: pl.DataFrame
+    summary: pl.DataFrame
+    votes: pl.DataFrame | None
+    reuse: PartReuse
+    keys: dict[str, str]
+    held: dict[str, str]
+    new_rows: pl.DataFrame | None
+    new_summary: pl.DataFrame | None
+
+
+def decide_by_part(
+    spec: Spec,
+    rows: pl.DataFrame,
+    votes: pl.DataFrame | None,
+    files: pl.DataFrame,
+    refs: dict[str, pl.DataFrame],
+    settings: Settings,
+    messages: list[str],
+    memo: Bound,
+    store: PartStore,
+    base: str,
+) -> Decided:
+    """The batch's rows decided: the parts held by ``store`` under the same key taken from it, the
+    others decided together (:func:`~analysis.ingest.kinds.process_kind`), all put back in batch
+    order; unchanged Sirekap copies take their fates last, as in a batch decided at once."""
+    copies = None
+    if "_src_file" in rows.columns:
+        copies = rows.filter(pl.col("_src_file").is_not_null())
+        rows = rows.filter(pl.col("_src_file").is_null())
+    starts = file_starts(memo.rows, files)
+    keys = part_keys(rows, starts, base)
+    held = store.held(keys)
+    stored = store.load(held) if held else None
+    if stored is None:
+        held = {}
+    in_held = part_of().is_in(pl.Series(list(held), dtype=pl.String).implode())
+    todo = rows.filter(~in_held)
+    said: list[str] = []
+    parts: list[pl.DataFrame] = []
+    summaries: list[pl.DataFrame] = []
+    vote_parts: list[pl.DataFrame] = []
+    new_rows = new_summary = None
+    if todo.height or not held:
+        todo_votes = _votes_of(votes, todo)
+        decided, summary, todo_votes = process_kind(
+            spec, todo, todo_votes, refs, settings, said, memo
+        )
+        parts.append(decided)
+        summaries.append(summary)
+        if todo_votes is not None:
+            vote_parts.append(todo_votes)
+        new_rows, new_summary = _to_store(decided, summary, starts, said)
+    if stored is not None:
+        kept_rows, kept_summary = stored
+        kept_rows = _numbered(kept_rows, starts)
+        parts.append(kept_rows)
+        summaries.append(kept_summary.drop(_PART))
+        kept_votes = _votes_of(votes, kept_rows)
+        if kept_votes is not None:
+            batch_rows = rows.join(kept_rows.select("_rid"), on="_rid", how="semi")
+            vote_parts.append(prepared_votes(spec.kind, batch_rows, kept_votes, refs))
+    messages.extend(said)
+    out = pl.concat(parts, how="diagonal_relaxed").select(parts[0].columns).sort("_rid")
+    if copies is not None and copies.height:
+        out = pl.concat([out, copy_fates(copies, out)], how="diagonal_relaxed")
+    order = {c: i for i, c in enumerate(summary_order(spec, settings))}
+    summary = (
+        pl.concat(summaries, how="vertical_relaxed")
+        .with_columns(pl.col("pemeriksaan").replace_strict(order, default=len(order)).alias("_o"))
+        .sort("_o", "kode_kabkota", nulls_last=True, maintain_order=True)
+        .drop("_o")
+    )
+    reuse = PartReuse(
+        spec.dataset, len(keys) - len(held), todo.height, len(held), rows.height - todo.height
+    )  # fmt: skip
+    all_votes = pl.concat(vote_parts, how="vertical_relaxed") if vote_parts else votes
+    return Decided(out, summary, all_votes, reuse, keys, held, new_rows, new_summary)
+
+
+def _votes_of(votes: pl.DataFrame | None, rows: pl.DataFrame) -> pl.DataFrame | None:
+    if votes is None:
+        return None
+    return votes.join(rows.select("_rid"), on="_rid", how="semi")
+
+
+def _numbered(stored: pl.DataFrame, starts: pl.DataFrame) -> pl.DataFrame:
+    """Stored rows numbered in this batch: their file's first ``_rid`` plus their position."""
+    first = stored.select("_fkey").join(
+        starts.select("_fkey", "_first"), on="_fkey", how="left", maintain_order="left"
+    )
+    return stored.with_columns((first["_first"] + stored["_pos"]).alias("_rid")).drop(
+        _PART, "_fkey", "_pos"
+    )
+
+
+def _to_store(
+    decided: pl.DataFrame, summary: pl.DataFrame, starts: pl.DataFrame, said: list[str]
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """The newly decided rows and summary rows as stored (part, file key, position), or
+    (None, None) when they cannot be stored: the deciding said something (a validator that did
+    not run), or a summary row is not of a decided part."""
+    if said or not decided.height:
+        return None, None
+    rows = decided.with_columns(part_of()).with_columns(row_keys(decided, starts).drop("_rid"))
+    summary = summary.with_columns(_summary_part())
+    if not set(summary[_PART].unique().to_list()) <= set(rows[_PART].unique().to_list()):
+        return None, None
+    return rows, summary
