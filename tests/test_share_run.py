@@ -101,3 +101,26 @@ def test_kernels_never_see_the_passphrase(folders, monkeypatch, tmp_path):
     assert "sandi: None" in page and PASS not in page
     assert PASS not in p.ipynb.read_text(encoding="utf-8")
     assert os.environ[ENV] == PASS  # restored for the caller
+
+
+def _env_of_worker(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def test_workers_a_daily_run_starts_early_never_see_the_passphrase(monkeypatch):
+    """The daily run's pack workers start before the packs stage (analysis.packs.execute.EarlyWorkers):
+    the share plan holds the keys, the workers' environment has no passphrase, the caller's is
+    given back when the run ends."""
+    import contextlib
+
+    from analysis.packs.execute import EarlyWorkers
+
+    monkeypatch.setenv(ENV, PASS)
+    with contextlib.ExitStack() as stack:
+        early = EarlyWorkers(stack, 2, SHARE, "16.74", 1, demo=True)
+        early.start()
+        assert early.pool is not None and early.plan is not None
+        assert set(early.plan.keys) == {"kabkota"} and early.plan.notes == ()
+        assert early.pool.pool.apply(_env_of_worker, (ENV,)) is None
+        assert ENV not in os.environ  # hidden while the run goes on
+    assert os.environ[ENV] == PASS

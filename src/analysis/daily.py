@@ -19,6 +19,7 @@ exit codes and the one-line messages are :mod:`analysis.runguard`'s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -34,6 +35,9 @@ from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from analysis.packs.execute import EarlyWorkers
     from analysis.packs.results import BriefResult
     from analysis.reconcile.agregat import Kept
     from analysis.reconcile.inputs import ReconInputs
@@ -280,40 +284,51 @@ def _stages(
         "pengaturan": incremental.settings_fingerprint(s),
         "kode": incremental.code_fingerprint(),
     }
-    _ingest(raw, processed, s, rec, base, plan.full)
-    if not demo:
-        as_of = data_clock(processed, raw, as_of)
-    previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
-    run_info = {
-        "demo": demo,
-        "raw": str(raw),
-        "drop": raw.name,
-        "as_of": as_of.isoformat(),
-        "previous_as_of": previous.isoformat() if previous else None,
-        "tanggal": date.isoformat(),
-        "scope": plan.scope,
-        "code_version": code_version(),
-    }
-    _write_run_info(processed, run_info, rec, gen_id)
-    failed = _analyse(processed, s, rec, base)
-    from analysis.packs import kilat  # flash reports of new kritis problems (issue 15, item 4)
+    from analysis.packs.execute import EarlyWorkers
 
-    flashed = kilat.run_stage(processed, reports / date.isoformat(), plan.scope, as_of, previous, demo, gen_id, s)  # fmt: skip
-    result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, ids)
-    for line in failed:
-        console.say(line, stream=sys.stderr)
-    if not rec.ran:
-        console.say(
-            "\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap", block=True
-        )
-        raise publish.Unchanged
-    rec.save()
-    return (result is None or result.ok) and not failed and flashed
+    # the pack workers start as soon as a stage runs, and stop when the run ends
+    with contextlib.ExitStack() as stack:
+        early = EarlyWorkers(stack, workers, s.share, plan.scope, plan.depth, demo)
+        _ingest(raw, processed, s, rec, base, plan.full, on_run=early.start)
+        if not demo:
+            as_of = data_clock(processed, raw, as_of)
+        if rec.ran:
+            early.start()
+        previous = _reconcile(raw, processed, s, rec, base, plan, demo, as_of, previous)
+        if rec.ran:
+            early.start()
+        run_info = {
+            "demo": demo,
+            "raw": str(raw),
+            "drop": raw.name,
+            "as_of": as_of.isoformat(),
+            "previous_as_of": previous.isoformat() if previous else None,
+            "tanggal": date.isoformat(),
+            "scope": plan.scope,
+            "code_version": code_version(),
+        }
+        _write_run_info(processed, run_info, rec, gen_id)
+        failed = _analyse(processed, s, rec, base)
+        from analysis.packs import kilat  # flash reports of new kritis problems (issue 15, item 4)
+
+        flashed = kilat.run_stage(processed, reports / date.isoformat(), plan.scope, as_of, previous, demo, gen_id, s)  # fmt: skip
+        result = _packs(processed, reports, plan, workers, s, date, rec, base, run_info, ids, early)
+        for line in failed:
+            console.say(line, stream=sys.stderr)
+        if not rec.ran:
+            console.say(
+                "\ntidak ada yang baru: tidak ada yang ditulis; generasi yang terbit tetap",
+                block=True,
+            )
+            raise publish.Unchanged
+        rec.save()
+        return (result is None or result.ok) and not failed and flashed
 
 
 def _ingest(
-    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, full: bool = False
-) -> None:
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict,
+    full: bool = False, on_run: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
     t0 = _stage(f"ingest + validate: {raw}")
     files, change = rec.drop_parts(raw)
     parts = {"berkas": files, "versi_pembaca": incremental.reader_version(), **base}
@@ -324,6 +339,8 @@ def _ingest(
         from analysis.reconcile import sample
 
         rec.forget("ingest")
+        if on_run is not None:
+            on_run()
         accounting = ingest.run_ingest(
             raw, processed, s, known=rec.stat_cache, take_unchanged=not full
         )
@@ -456,6 +473,7 @@ def _analyse(processed: Path, s: Settings, rec: incremental.Record, base: dict) 
 def _packs(
     processed: Path, reports: Path, plan: Plan, workers: int, s: Settings, date: dt.date,
     rec: incremental.Record, base: dict, facts: dict, ids: tuple[str, str | None, str | None],
+    early: EarlyWorkers | None = None,
 ) -> BriefResult | None:  # fmt: skip
     """The packs of the scope: prepared inputs and packs only where their inputs changed."""
     from analysis.packs import carry, execute
@@ -487,7 +505,7 @@ def _packs(
     result = execute.make_packs(
         date=date, scope=plan.scope, depth=plan.depth, processed_dir=processed,
         reports_dir=reports, workers=workers, share=s.share, prepare=prepare.run,
-        previous=day_record.get("paket", {}),
+        previous=day_record.get("paket", {}), early=early,
     )  # fmt: skip
     rec.done("inputs", inputs, True)
     records = {

@@ -230,6 +230,42 @@ def pack_pool(
         held.pool.join()
 
 
+class EarlyWorkers:
+    """The pack workers of a daily run, started as soon as the run knows it has work (when a stage
+    before the packs runs), so their kernels warm up beside ingest, reconcile and analyse — which
+    keep about one core busy — instead of beside the pack inputs. The run's share plan is made
+    when they start (the passphrases read), and the passphrases are then out of the environment
+    until the run ends, as :func:`make_packs` does for its own workers. Unused workers are stopped
+    when the run ends."""
+
+    def __init__(
+        self, stack: contextlib.ExitStack, workers: int, share: Share, scope: str, depth: int,
+        demo: bool,
+    ) -> None:  # fmt: skip
+        self.stack, self.workers, self.share = stack, workers, share
+        self.scope, self.depth, self.demo = scope, depth, demo
+        self.pool: PackPool | None = None
+        self.plan: SharePlan | None = None
+
+    def notebook_is(self, notebook: Path) -> bool:
+        """Whether these workers run ``notebook`` (they warm the default pack notebook up)."""
+        return Path(notebook).resolve() == DEFAULT_NOTEBOOK.resolve()
+
+    def start(self) -> None:
+        """Start the workers (once; not for fewer than two workers or a single pack)."""
+        if self.pool is not None or self.workers < 2:
+            return
+        from analysis.packs.plan import plan_units
+        from analysis.packs.share import passphrases_hidden, plan_share
+
+        units = plan_units(self.scope, self.depth)
+        if len(units) < 2:
+            return
+        self.plan = plan_share(self.share, {t for _, t, _ in units}, self.demo, say=_say)
+        self.stack.enter_context(passphrases_hidden(self.share))
+        self.pool = self.stack.enter_context(pack_pool(self.workers, DEFAULT_NOTEBOOK, self.plan))
+
+
 def _run_in_pool(
     order: list[PackJob], notebook: Path, workers: int, timeout: int,
     before: Callable[[], None] | None, new_bar: Callable[[], Any], share: SharePlan | None = None,
@@ -322,6 +358,7 @@ def make_packs(
     prepare: bool = True,
     share: Share | None = None,
     previous: dict[str, dict[str, Any]] | None = None,
+    early: EarlyWorkers | None = None,
 ) -> BriefResult:
     """Make the packs of ``scope`` and its descendants down to ``depth`` tiers for ``date``, with
     their annexes, locked editions and bundles per recipient (``share``, default: the settings').
@@ -334,6 +371,9 @@ def make_packs(
     is incremental (:mod:`.carry`): the inputs are prepared first, every pack is fingerprinted, and
     only those whose fingerprint changed (and their ancestors) are rendered; the others are
     carried as they are in the new generation.
+
+    ``early``: workers the daily run started before this stage (with their share plan, made when
+    they started), used instead of starting new ones.
     """
     start = time.perf_counter()
     paths = default_settings().paths.resolved()
@@ -356,16 +396,20 @@ def make_packs(
     from analysis.packs.share import passphrases_hidden, plan_share
 
     share = share or default_settings().share
-    plan = plan_share(share, {j.tingkat for j in jobs}, run.demo, say=_say)
+    started = early.pool if early is not None and early.notebook_is(notebook) else None
+    if started is not None and early is not None and early.plan is not None:
+        plan = early.plan
+    else:
+        plan = plan_share(share, {j.tingkat for j in jobs}, run.demo, say=_say)
     result.share_notes = list(plan.notes)
     before = (lambda: _prepare_with_notice(processed.resolve(), progress)) if prepare else None
     picked = None
     from analysis.packs import carry
 
     with passphrases_hidden(share), contextlib.ExitStack() as stack:
-        pool = None
+        pool = started
         if previous is not None:  # incremental: the inputs, then only the packs that changed
-            if workers >= 2 and len(jobs) > 1:  # the workers warm up while the inputs are made
+            if pool is None and workers >= 2 and len(jobs) > 1:  # warm up beside the inputs
                 pool = stack.enter_context(pack_pool(workers, notebook, plan))
             if before:
                 before()
