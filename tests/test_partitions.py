@@ -8,6 +8,7 @@ The drop is the demo of Kalimantan Utara (5 kab/kota); ingest and Great Expectat
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from analysis.ingest import CACHE_DIR, run_ingest
 from analysis.ingest.memo import MEMO_DIR
 from analysis.ingest.partitions import PART_DIR, PartReuse
 from analysis.ingest.specs import DATASETS
+from analysis.ingest.verdicts import VERDICT_DIR
 from analysis.schemas import ACCOUNTING, CHECK_SUMMARY, OFFICIAL_TPS, QUARANTINE, TALLY
 from analysis.settings import load_settings
 
@@ -60,6 +62,8 @@ def test_one_kabkota_decided_again_the_others_kept_same_as_deciding_all(drops, t
     s = load_settings()
     out = tmp_path / "out"
     first = run_ingest(growing, out, s)
+    verdicts = out / CACHE_DIR / VERDICT_DIR / f"{TALLY.name}.json"
+    n_verdicts = json.loads(verdicts.read_text())["rows"]
     n_parts = _parts(first, TALLY.name).parts_decided
     assert _parts(first, TALLY.name).parts_kept == 0 and n_parts >= 5
     shutil.copy2(full / LATE, growing / LATE)
@@ -68,6 +72,8 @@ def test_one_kabkota_decided_again_the_others_kept_same_as_deciding_all(drops, t
     assert (tally.parts_decided, tally.parts_kept) == (1, n_parts - 1)
     assert f"keputusan {TALLY.name}: 1 kab/kota diputuskan ulang" in "\n".join(again.redone())
     assert "official" in again.taken  # its files did not change
+    # the verdicts of the kept parts' rows stay in the verdict cache beside the new file's
+    assert json.loads(verdicts.read_text())["rows"] > n_verdicts
     assert again.balanced
 
     # the later pull: its records supersede the earlier pulls' in the kab/kota it covers
@@ -87,4 +93,11 @@ def test_one_kabkota_decided_again_the_others_kept_same_as_deciding_all(drops, t
     (out / CACHE_DIR / MEMO_DIR / "tally.json").unlink()  # the kind is not taken whole
     redone = run_ingest(growing, out, s)
     assert _parts(redone, TALLY.name).parts_kept == 0
+    _same(out, want)
+
+    # a manifest that is no manifest: every part decided again, the run goes on
+    (out / CACHE_DIR / MEMO_DIR / PART_DIR / "tally.json").write_text('{"format": 1, "bagian": {}}')
+    (out / CACHE_DIR / MEMO_DIR / "tally.json").unlink()
+    redone = run_ingest(growing, out, s)
+    assert _parts(redone, TALLY.name).parts_kept == 0 and redone.balanced
     _same(out, want)

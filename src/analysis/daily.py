@@ -286,7 +286,7 @@ def _stages(
     }
     from analysis.packs.execute import EarlyWorkers
 
-    # the pack workers start as soon as a stage runs, and stop when the run ends
+    # the pack workers start when ingest or reconcile runs, and stop when the run ends
     with contextlib.ExitStack() as stack:
         early = EarlyWorkers(stack, workers, s.share, plan.scope, plan.depth, demo)
         _ingest(raw, processed, s, rec, base, plan.full, on_run=early.start)

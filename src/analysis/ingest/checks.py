@@ -150,29 +150,35 @@ def summary_order(spec: Spec, settings: Settings) -> list[str]:
     """The checks of a kind in the order its summary lists them: the validator's (as
     :func:`analysis.validate.engine.outcome` orders them), then ingest's own (as
     :func:`own_summary` does); within each check the rows go by kode_kabkota, nulls last. A
-    summary put together from parts (:mod:`analysis.ingest.partitions`) is sorted back by it."""
+    summary put together from parts (:mod:`analysis.ingest.partitions`) is sorted back by it
+    (one home each: :func:`~analysis.validate.checks_for` and :func:`_own_checks`)."""
     ids: list[str] = []
     if spec.validate_as:
         from analysis.validate import checks_for
 
         ids += [c.id for c in checks_for(spec.validate_as, settings) if c.id != "kunci_unik"]
-    ids += [check for check, _, _ in _OWN_CHECKS]
-    return ids + ["tps_terdaftar"]
+    every_column = [col for col, _ in _TPS_LISTED]
+    return ids + list(dict.fromkeys(check for check, *_ in _own_checks(spec, every_column)))
 
 
-def own_summary(spec: Spec, df: pl.DataFrame) -> pl.DataFrame:
-    """Summary rows for the checks ingest itself makes (unreadable cells, colliding versions,
-    empty keys of an unvalidated kind, TPS codes not in the TPS list)."""
+def _own_checks(spec: Spec, columns: list[str]) -> list[tuple[str, pl.Expr, str, str]]:
+    """Ingest's own checks of a kind, in summary order: (pemeriksaan, failure, alasan, tingkat)."""
     checks: list[tuple[str, pl.Expr, str, str]] = [
         (check, failed, alasan, "tolak")
         for check, failed, alasan in _OWN_CHECKS
         if not (check == "wajib_terisi_kunci" and spec.validate_as)  # the validator's covers it
     ]
-    checks += [
+    return checks + [
         ("tps_terdaftar", pl.col(col).list.len() > 0, _TPS_LISTED_REASON, tingkat)
         for col, tingkat in _TPS_LISTED
-        if col in df.columns
+        if col in columns
     ]
+
+
+def own_summary(spec: Spec, df: pl.DataFrame) -> pl.DataFrame:
+    """Summary rows for the checks ingest itself makes (unreadable cells, colliding versions,
+    empty keys of an unvalidated kind, TPS codes not in the TPS list)."""
+    checks = _own_checks(spec, df.columns)
     w = df.with_columns(kabkota_expr(df.columns).alias("kode_kabkota"))
     parts = [
         w.group_by("kode_kabkota")

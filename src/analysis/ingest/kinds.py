@@ -47,10 +47,7 @@ def process_kind(
     """Decided rows, check summary and vote entries (D.Hasil: its long form) of one kind's batch
     (``refs``: the reference datasets already made; ``memo``: the verdict cache of its files)."""
     validate_df = None
-    copies = None
-    if spec.kind == "official" and "_src_file" in rows.columns:
-        copies = rows.filter(pl.col("_src_file").is_not_null())
-        rows = rows.filter(pl.col("_src_file").is_null())
+    rows, copies = split_copies(rows)
     if spec.kind in WITH_VOTES:
         votes = votes if votes is not None else pl.DataFrame(schema=_NO_VOTES)
         rows, votes = prepare_votes_rows(spec.kind, rows, votes, refs)
@@ -59,11 +56,28 @@ def process_kind(
     elif spec.kind == "incidents":
         rows = normalise_incidents(rows, messages)
     decided, summary = decide(spec, rows, s, messages, validate_df, memo)
-    if copies is not None and copies.height:
-        decided = pl.concat([decided, copy_fates(copies, decided)], how="diagonal_relaxed")
+    decided = with_copies(decided, copies)
     if spec.kind == "official_region":
         return decided.drop("nomor_urut"), summary, validate_df
     return decided, summary, votes
+
+
+def split_copies(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The rows to decide, and apart from them the unchanged Sirekap copies (rows with
+    ``_src_file``: a record a later pull repeats), which take their fates from the records they
+    copy once those are decided (:func:`with_copies`)."""
+    if "_src_file" not in rows.columns:
+        return rows, None
+    return rows.filter(pl.col("_src_file").is_null()), rows.filter(
+        pl.col("_src_file").is_not_null()
+    )
+
+
+def with_copies(decided: pl.DataFrame, copies: pl.DataFrame | None) -> pl.DataFrame:
+    """The decided rows followed by the copies with their fates (:func:`copy_fates`)."""
+    if copies is None or not copies.height:
+        return decided
+    return pl.concat([decided, copy_fates(copies, decided)], how="diagonal_relaxed")
 
 
 # --- Before the fates -----------------------------------------------------------------------------

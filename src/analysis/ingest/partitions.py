@@ -42,10 +42,9 @@ import polars as pl
 from analysis import fmt, incremental
 from analysis.ingest.cache import CACHE_DIR, _fsync_dir
 from analysis.ingest.checks import summary_order
-from analysis.ingest.fates import copy_fates
-from analysis.ingest.kinds import prepared_votes, process_kind
+from analysis.ingest.kinds import prepared_votes, process_kind, split_copies, with_copies
 from analysis.ingest.specs import Spec
-from analysis.ingest.verdicts import Bound, file_starts, row_keys
+from analysis.ingest.verdicts import Bound, row_keys
 from analysis.publish import write_durably
 from analysis.settings import Settings
 from analysis.validate.checks.common import tps_kabkota
@@ -133,16 +132,20 @@ class PartStore:
 
     def held(self, keys: dict[str, str]) -> dict[str, str]:
         """The parts of ``keys`` stored under the same key, with the file token holding them
-        (only tokens whose files are there at their recorded sizes)."""
+        (only tokens whose files are there at their recorded sizes; none from a damaged
+        manifest)."""
         if not self.take:
             return {}
         m = self._manifest()
-        good = {t for t, sizes in m["berkas"].items() if self._intact(t, sizes)}
-        return {
-            p: entry["berkas"]
-            for p, entry in m["bagian"].items()
-            if keys.get(p) == entry.get("kunci") and entry.get("berkas") in good
-        }
+        try:
+            good = {t for t, sizes in m["berkas"].items() if self._intact(t, sizes)}
+            return {
+                p: entry["berkas"]
+                for p, entry in m["bagian"].items()
+                if keys.get(p) == entry.get("kunci") and entry.get("berkas") in good
+            }
+        except (AttributeError, KeyError, TypeError):
+            return {}
 
     def _paths(self, token: str) -> tuple[Path, Path]:
         return (
@@ -153,7 +156,7 @@ class PartStore:
     def _intact(self, token: str, sizes: list[int]) -> bool:
         try:
             return [p.stat().st_size for p in self._paths(token)] == list(sizes)
-        except OSError:
+        except (OSError, TypeError):
             return False
 
     def load(self, held: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
@@ -209,7 +212,8 @@ class PartStore:
 @dataclass
 class Decided:
     """One kind's batch decided: rows with their fates, check summary, vote entries, what was
-    redone, and the parts to store (written after the datasets, :meth:`PartStore.save`)."""
+    redone, and what to store for the next run (:meth:`PartStore.save`: the parts' keys, those
+    kept, the newly decided rows and summary rows)."""
 
     rows: pl.DataFrame
     summary: pl.DataFrame
@@ -225,7 +229,6 @@ def decide_by_part(
     spec: Spec,
     rows: pl.DataFrame,
     votes: pl.DataFrame | None,
-    files: pl.DataFrame,
     refs: dict[str, pl.DataFrame],
     settings: Settings,
     messages: list[str],
@@ -235,12 +238,10 @@ def decide_by_part(
 ) -> Decided:
     """The batch's rows decided: the parts held by ``store`` under the same key taken from it, the
     others decided together (:func:`~analysis.ingest.kinds.process_kind`), all put back in batch
-    order; unchanged Sirekap copies take their fates last, as in a batch decided at once."""
-    copies = None
-    if "_src_file" in rows.columns:
-        copies = rows.filter(pl.col("_src_file").is_not_null())
-        rows = rows.filter(pl.col("_src_file").is_null())
-    starts = file_starts(memo.rows, files)
+    order; unchanged Sirekap copies take their fates last, as in a batch decided at once
+    (``memo``: the verdict cache bound to the whole batch, whose file starts number the rows)."""
+    rows, copies = split_copies(rows)
+    starts = memo.starts
     keys = part_keys(rows, starts, base)
     held = store.held(keys)
     stored = store.load(held) if held else None
@@ -274,8 +275,7 @@ def decide_by_part(
             vote_parts.append(prepared_votes(spec.kind, batch_rows, kept_votes, refs))
     messages.extend(said)
     out = pl.concat(parts, how="diagonal_relaxed").select(parts[0].columns).sort("_rid")
-    if copies is not None and copies.height:
-        out = pl.concat([out, copy_fates(copies, out)], how="diagonal_relaxed")
+    out = with_copies(out, copies)
     order = {c: i for i, c in enumerate(summary_order(spec, settings))}
     summary = (
         pl.concat(summaries, how="vertical_relaxed")

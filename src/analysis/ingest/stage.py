@@ -45,7 +45,6 @@ from analysis.ingest.kinds import canon, outputs, process_kind
 from analysis.ingest.memo import KindMemo, Outcome
 from analysis.ingest.partitions import (
     PARTITIONED,
-    Decided,
     PartReuse,
     PartStore,
     decide_by_part,
@@ -98,18 +97,18 @@ def run_ingest(
     found = drop.read
     prefetch = schedule.Prefetch()
     pool = sum(1 for _, kind in found if kind == "tally") >= schedule.POOL_MIN_FILES
-    again = bool(cache.known("tally"))
-    if pool and not again:
+    cached = bool(cache.known("tally"))
+    if pool and not cached:
         prefetch.start()  # a cold cache: the workers start while the files are hashed
     run = _Run(
         raw, processed, s, cache, prefetch, schedule.Warmup(s), VerdictCache(processed, s), t0,
         KindMemo(processed, s, take_unchanged), drop, known=known or {}, pool=pool,
     )  # fmt: skip
     run.list_not_read(drop.not_read)
-    if again:
-        # a re-run: its files are hashed from the stat record and read from the parse cache, so
-        # Great Expectations' import (seconds of pure Python, needed by any kind that changed)
-        # starts now instead of after the hashing
+    if cached and known:
+        # a daily re-run: its files are hashed from the stat record and read from the parse
+        # cache, so Great Expectations' import (seconds of pure Python, needed by any kind that
+        # changed) starts now instead of after the hashing (_Kickoff)
         run.warm.start()
     try:
         out = run.ingest(found)
@@ -173,6 +172,7 @@ class _Run:
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # kinds processed, to record
     taken: list[str] = field(default_factory=list)  # kinds taken as they were
     parts: list[PartReuse] = field(default_factory=list)  # what deciding per kab/kota redid
+    late_messages: list[str] = field(default_factory=list)  # said by background jobs
 
     def ingest(self, found: list[tuple[Path, str]]) -> Accounting:
         """1. hash and admit every file; 2. read and decide kind by kind; 3. write."""
@@ -324,27 +324,34 @@ class _Run:
         self, spec: Spec, batch: KindBatch, memo: Bound, refs: str
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
         """A big kind decided per kab/kota (:mod:`~analysis.ingest.partitions`): the parts whose
-        rows are those of the last run taken as they were; the new parts stored once the
-        datasets are written."""
+        rows are those of the last run taken as they were; the newly decided parts stored in the
+        background (a cold run holds its decided rows until they are written)."""
         store = PartStore(self.processed, spec.kind, self.memo.take)
         base = digest({"jenis": spec.kind, "referensi": refs, **self.memo.base})
         out = decide_by_part(
-            spec, batch.rows, batch.votes, batch.files, self.refs, self.settings, self.messages,
-            memo, store, base,
+            spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo, store,
+            base,
         )  # fmt: skip
         self.parts.append(out.reuse)
-        self.writer.submit(f"bagian-{spec.kind}", self.store_parts, store, out)
+        self.writer.submit(
+            f"bagian-{spec.kind}", self.store_parts, store, out.keys, out.held, out.new_rows,
+            out.new_summary,
+        )  # fmt: skip
         return out.rows, out.summary, out.votes
 
-    def store_parts(self, store: PartStore, out: Decided) -> None:
+    def store_parts(
+        self, store: PartStore, keys: dict[str, str], held: dict[str, str],
+        rows: pl.DataFrame | None, summary: pl.DataFrame | None,
+    ) -> None:  # fmt: skip
         """Record the kind's parts; a store that cannot be written costs the next run time, not
-        this run (unless the disk is full: that stops the run, as any write does)."""
+        this run (unless the disk is full: that stops the run, as any write does). Its message
+        is said at the end of the run, not in a kind's record."""
         try:
-            store.save(out.keys, out.held, out.new_rows, out.new_summary)
+            store.save(keys, held, rows, summary)
         except Exception as exc:
             if disk_full(exc):
                 raise
-            self.messages.append(
+            self.late_messages.append(
                 f"[{SPECS[store.kind].name}] keputusan per kab/kota tidak tersimpan untuk run "
                 f"berikutnya: {type(exc).__name__}: {exc}"
             )
@@ -359,6 +366,7 @@ class _Run:
     def finish(self) -> Accounting:
         t_end = time.perf_counter()
         self.writer.wait()
+        self.messages.extend(self.late_messages)
         for kind, outcome in self.outcomes.items():  # the datasets are on disk: record them
             self.memo.save(kind, self.by_kind[kind], outcome)
         rows = self.unread + [r for kind in ORDER for r in self.files.get(kind, [])]
@@ -399,7 +407,8 @@ class _Kickoff:
     of pure Python to import: the warm-up starts at the first file that is not a tally file, so it
     runs while the big files are hashed and the references read, not while the thousands of small
     tally files are (each read gives the GIL back and waits up to a switch interval to take it
-    again behind the import).
+    again behind the import). A daily re-run, whose files are hashed from the stat record and
+    read from the parse cache, starts it before the hashing (:func:`run_ingest`).
     """
 
     def __init__(self, run: _Run, found: list[tuple[Path, str]]) -> None:

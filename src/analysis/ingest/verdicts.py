@@ -14,8 +14,9 @@ against (the keys of the reference kinds, :mod:`analysis.ingest.memo`). A new fi
 TPS list included — or a file that changed is validated again. Integer keys: finding a million
 rows' verdicts is a join of two integer columns, not a hash of every value of every row. What is
 decided over the whole entity — duplicates across files, colliding versions, supersession, the
-per-file accounting — is not kept here: ingest decides it over every row each run, so a run served
-from the cache gives the same rows, fates and check summary as a full one.
+per-file accounting — is not kept here: ingest decides it over every row of a part that changed
+(:mod:`analysis.ingest.partitions`), so a run served from the cache gives the same rows, fates and
+check summary as a full one.
 
 **Written atomically and verified on read**, like the parse cache: one entry per dataset, a
 Parquet part under a name of its own (``<dataset>--<token>.parquet``, never rewritten in place)
@@ -179,7 +180,8 @@ class VerdictCache:
         and which was prepared against ``references`` (:func:`fingerprint`): the
         rows the cache holds a verdict for are served from it, the others go through the suite;
         the outcome is made from all verdicts at once (:func:`analysis.validate.engine.outcome`),
-        the entry replaced when anything was validated, and what was redone recorded in
+        the entry replaced when anything was validated (keeping the verdicts of every file of the
+        batch, and only those), and what was redone recorded in
         :attr:`reports`. Raises what the validator raises (nothing is then kept)."""
         from analysis.validate import engine
 
@@ -204,10 +206,13 @@ class VerdictCache:
             parts.append(new.rename({"_row_id": "_rid"}).select("_rid", *columns))
         every = pl.concat(parts, how="vertical_relaxed").sort("_rid")
         self.reports.append(reuse_of(dataset, todo_keys, hits))
-        if todo_keys.height or held.height != hits.height:  # new, or stale entries
+        # the entry keeps the verdicts of every file of the batch, also of rows not handed over
+        # this time (a kind decided per kab/kota validates only the parts that changed)
+        current = held.filter(pl.col("_fkey").is_in(starts["_fkey"].implode()))
+        if todo_keys.height or current.height != held.height:  # new, or files gone
             made = todo_keys.join(every, on="_rid").select(*KEY, *columns)
-            kept = pl.concat([hits.select(*KEY, *columns), made], how="vertical_relaxed")
-            self.save(dataset, kept.unique(list(KEY)).sort(list(KEY)), references)
+            kept = pl.concat([current, made], how="vertical_relaxed")
+            self.save(dataset, kept.sort(list(KEY)), references)
         out = engine.outcome(dataset, every.rename({"_rid": "_row_id"}), self.settings)
         out.seconds = time.perf_counter() - t0
         return out
@@ -276,7 +281,12 @@ class Bound:
     def serves(self, dataset: str) -> bool:
         return self.cache.serves(dataset)
 
-    def validate(self, dataset: str, df: pl.DataFrame) -> ValidationOutcome:
+    @property
+    def starts(self) -> pl.DataFrame:
+        """Where each file of the batch begins (:func:`file_starts`), computed once."""
         if self._starts is None:
             self._starts = file_starts(self.rows, self.files)
-        return self.cache.validate(dataset, df, self._starts, self.references)
+        return self._starts
+
+    def validate(self, dataset: str, df: pl.DataFrame) -> ValidationOutcome:
+        return self.cache.validate(dataset, df, self.starts, self.references)

@@ -231,12 +231,12 @@ def pack_pool(
 
 
 class EarlyWorkers:
-    """The pack workers of a daily run, started as soon as the run knows it has work (when a stage
-    before the packs runs), so their kernels warm up beside ingest, reconcile and analyse — which
+    """The pack workers of a daily run, started as soon as the run knows it has work (when ingest
+    or reconcile runs), so their kernels warm up beside ingest, reconcile and analyse — which
     keep about one core busy — instead of beside the pack inputs. The run's share plan is made
-    when they start (the passphrases read), and the passphrases are then out of the environment
-    until the run ends, as :func:`make_packs` does for its own workers. Unused workers are stopped
-    when the run ends."""
+    when they start (the passphrases read; its notes said then), and the passphrases are out of
+    the environment from then until the run ends, as :func:`make_packs` does for its own
+    workers. The workers stop when the run ends, used or not."""
 
     def __init__(
         self, stack: contextlib.ExitStack, workers: int, share: Share, scope: str, depth: int,
@@ -261,9 +261,13 @@ class EarlyWorkers:
         units = plan_units(self.scope, self.depth)
         if len(units) < 2:
             return
-        self.plan = plan_share(self.share, {t for _, t, _ in units}, self.demo, say=_say)
+        plan = plan_share(self.share, {t for _, t, _ in units}, self.demo, say=_say)
         self.stack.enter_context(passphrases_hidden(self.share))
-        self.pool = self.stack.enter_context(pack_pool(self.workers, DEFAULT_NOTEBOOK, self.plan))
+        self.pool = self.stack.enter_context(pack_pool(self.workers, DEFAULT_NOTEBOOK, plan))
+        # closed normally when the run ends, even unused (long warm by then): each worker shuts
+        # its kernel down instead of leaving it to notice its parent is gone
+        self.pool.used = True
+        self.plan = plan
 
 
 def _run_in_pool(
