@@ -176,3 +176,31 @@ def test_a_recipient_outside_the_run_gets_no_bundle(tmp_path):
 def test_recipient_ids_are_file_names(bad):
     with pytest.raises(ValueError):
         Share.model_validate({"recipients": {"kabkota": [{"id": bad, "name": "x", "units": []}]}})
+
+
+@pytest.mark.parametrize(
+    ("units", "descendants"),
+    [
+        (("16",), True),
+        (("16.71", "32"), True),
+        (("16.7",), True),
+        (("00",), True),
+        (("16.71", "16"), False),
+        (("99",), True),
+    ],
+)
+def test_bundle_members_are_the_units_and_their_descendants(units, descendants):
+    """The packs a bundle takes, found by code order, are those its units hold (checked against
+    the definition, pack by pack)."""
+    from analysis.domain import regions
+    from analysis.packs.bundle import Addressee, members
+
+    codes = ["00", "16", "16.7", "16.71", "16.71.01", "16.72", "16.710", "32", "32.01", "3"]
+    packs = [PackResult(c, "kabkota", c, "ok", None, None, 0, 0.0) for c in reversed(codes)]
+    a = Addressee("x", "X", "kabkota", units, descendants)
+    want = sorted(
+        c
+        for c in codes
+        if (any(regions.is_inside(c, u) for u in units) if descendants else c in units)
+    )
+    assert [p.kode_wilayah for p in members(a, packs)] == want

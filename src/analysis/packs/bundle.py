@@ -13,9 +13,11 @@ their time, so the same files give the same zip.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -83,13 +85,23 @@ def _expand(r: Recipient, tier: str, packs: list[PackResult]) -> list[Addressee]
 
 def members(a: Addressee, packs: list[PackResult]) -> list[PackResult]:
     """The packs of the run that belong in ``a``'s bundle: its units' (and their descendants')."""
-
-    def belongs(p: PackResult) -> bool:
-        if a.descendants:
-            return any(regions.is_inside(p.kode_wilayah, u) for u in a.units)
-        return p.kode_wilayah in a.units
-
-    return sorted((p for p in packs if belongs(p)), key=lambda p: p.kode_wilayah)
+    if not a.descendants:
+        units = set(a.units)
+        return sorted((p for p in packs if p.kode_wilayah in units), key=lambda p: p.kode_wilayah)
+    if regions.NATIONAL in a.units:
+        return sorted(packs, key=lambda p: p.kode_wilayah)
+    # a unit's descendants' codes start with its code and a dot: in code order, one run from the
+    # unit's own code on
+    ordered = sorted(packs, key=lambda p: p.kode_wilayah)
+    codes = [p.kode_wilayah for p in ordered]
+    picked: dict[str, PackResult] = {}
+    for u in a.units:
+        for p in itertools.takewhile(
+            lambda p, u=u: regions.is_inside(p.kode_wilayah, u),
+            ordered[bisect.bisect_left(codes, u) :],
+        ):
+            picked[p.kode_wilayah] = p
+    return [picked[c] for c in sorted(picked)]
 
 
 def _entries(p: PackResult) -> list[tuple[str, Path, str]]:

@@ -3,8 +3,10 @@ notebook, annexes) and size; and the archive page listing every report date (``r
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
+import itertools
 import json
 import os
 from dataclasses import asdict
@@ -52,13 +54,16 @@ def _annexes(p: PackResult, listing: Listing) -> list[Path]:
     folder = p.html.parent
     if folder not in listing:
         listing[folder] = sorted(os.listdir(folder))
+    names = listing[folder]
     start = f"{p.kode_wilayah}."
-    return [
-        folder / n
-        for n in listing[folder]
-        if n.startswith(start) and n.endswith(".html") and n != p.html.name
-        and not n.endswith(".terkunci.html")
-    ]  # fmt: skip
+    mine = []
+    # the sorted names that start with the pack's code are one run: found by bisection
+    for n in itertools.takewhile(
+        lambda n: n.startswith(start), names[bisect.bisect_left(names, start) :]
+    ):
+        if n.endswith(".html") and n != p.html.name and not n.endswith(".terkunci.html"):
+            mine.append(folder / n)
+    return mine
 
 
 #: How the index names a page made beside a pack, by the end of its file name.
