@@ -170,3 +170,24 @@ def test_demo_drop_holds_its_sample_reported_first(tmp_path):
     assert rest.select(pl.corr("jauh", "_t_int", method="spearman")).item() > 0.1
     first = tc.filter(pl.col("kode_tps").is_in(pvt.sample["kode_tps"].implode()))
     assert first["_t_int"].quantile(0.9) < rest["_t_int"].median()
+
+
+def test_the_redraw_check_is_kept_by_what_decides_it(tmp_path, monkeypatch):
+    """Drawing the sample again is checked once per sample, TPS list and code: a second read with
+    the same inputs takes the kept answer, a changed TPS list draws again."""
+    drop = _drop(tmp_path)
+    memo = tmp_path / "cache" / sample.REDRAW_MEMO
+    listed = _codes()
+    assert sample.read_sample(drop, listed, memo).record["dapat_diulang"] is True
+    assert memo.is_file()
+    in_sample = sample.read_sample(drop, listed).rows["kode_tps"]
+    other = listed.filter(~listed.is_in(in_sample.implode()))
+    drawn = []
+    real = sample._redraws
+    monkeypatch.setattr(sample, "_redraws", lambda *a: drawn.append(1) or real(*a))
+    assert sample.read_sample(drop, listed, memo).record["dapat_diulang"] is True
+    assert drawn == []  # kept
+    # one TPS that was not drawn leaves the list: the draw is made again (and gives another list)
+    changed = listed.filter(listed != other[0])
+    again = sample.read_sample(drop, changed, memo).record
+    assert drawn == [1] and again["dapat_diulang"] is not None

@@ -221,8 +221,47 @@ def _redraws(rows: pl.DataFrame, record: dict, listed: pl.Series) -> bool | None
     return again["kode_tps"].to_list() == rows["kode_tps"].sort().to_list()
 
 
-def read_sample(raw: Path, listed: pl.Series) -> Intake:
-    """The sample of the drop at ``raw`` checked against its record and the TPS list ``listed``."""
+#: Where :func:`take_in` keeps the redraw checks it made (in the processed folder's cache).
+REDRAW_MEMO = "sampel.json"
+
+
+def _redraws_kept(
+    rows: pl.DataFrame, record: dict, listed: pl.Series, memo: Path | None
+) -> bool | None:
+    """:func:`_redraws`, kept in ``memo`` by what decides it (the recorded way of drawing, the
+    sample's codes, the TPS list's codes, the code): drawing the national sample again costs about
+    2 s, and every ingest checks it."""
+    if memo is None:
+        return _redraws(rows, record, listed)
+    from analysis import incremental
+    from analysis.publish import write_text_atomic
+
+    key = incremental.digest(
+        {
+            "cara": {k: record.get(k) for k in ("lingkup", "ukuran", "seed", "minimal_per_strata")},
+            "sampel": incremental.frame_sha(rows.select(pl.col("kode_tps").sort())),
+            "daftar": incremental.frame_sha(listed.sort().to_frame()),
+            "kode": incremental.code_fingerprint(),
+        }
+    )
+    try:
+        kept = json.loads(memo.read_text(encoding="utf-8"))
+        if isinstance(kept, dict) and kept.get("kunci") == key:
+            return kept.get("ulang")
+    except (OSError, ValueError):
+        pass
+    again = _redraws(rows, record, listed)
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(memo, json.dumps({"kunci": key, "ulang": again}))
+    except OSError:
+        pass  # the next run draws again
+    return again
+
+
+def read_sample(raw: Path, listed: pl.Series, memo: Path | None = None) -> Intake:
+    """The sample of the drop at ``raw`` checked against its record and the TPS list ``listed``
+    (``memo``: where the redraw check is kept, :func:`_redraws_kept`)."""
     folder = Path(raw) / FOLDER
     path = folder / LIST_FILE
     if not path.exists():
@@ -237,7 +276,7 @@ def read_sample(raw: Path, listed: pl.Series) -> Intake:
         )
     rows, row_problems = _rows(data, listed)
     problems += row_problems
-    again = _redraws(rows, record, listed) if record else None
+    again = _redraws_kept(rows, record, listed, memo) if record else None
     dibaca = data.count(b"\n") - 1
     out = {
         "berkas": f"{FOLDER}/{LIST_FILE}",
@@ -282,7 +321,7 @@ def _utc(text: object) -> dt.datetime | None:
 def take_in(raw: Path, processed: Path) -> Intake:
     """Read the drop's sample (if any) and write ``ref__sampel_tps`` and ``ref__sampel``."""
     listed = catalog.read(TPS.name, processed)["kode_tps"]
-    intake = read_sample(raw, listed)
+    intake = read_sample(raw, listed, processed / catalog.CACHE_DIR / REDRAW_MEMO)
     catalog.write(intake.rows, REF_SAMPEL_TPS.name, processed)
     record = (
         pl.DataFrame([intake.record], schema=REF_SAMPEL.polars_schema)
