@@ -35,8 +35,6 @@ from analysis.domain import regions
 from analysis.settings import Settings, code_version, default_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from analysis.packs.execute import EarlyWorkers
     from analysis.packs.results import BriefResult
     from analysis.reconcile.agregat import Kept
@@ -286,10 +284,11 @@ def _stages(
     }
     from analysis.packs.execute import EarlyWorkers
 
-    # the pack workers start when ingest or reconcile runs, and stop when the run ends
+    # the pack workers start after ingest or reconcile when a stage ran, and stop when the run
+    # ends (not during ingest: its own processes and memory peak come first)
     with contextlib.ExitStack() as stack:
         early = EarlyWorkers(stack, workers, s.share, plan.scope, plan.depth, demo)
-        _ingest(raw, processed, s, rec, base, plan.full, on_run=early.start)
+        _ingest(raw, processed, s, rec, base, plan.full)
         if not demo:
             as_of = data_clock(processed, raw, as_of)
         if rec.ran:
@@ -326,9 +325,8 @@ def _stages(
 
 
 def _ingest(
-    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict,
-    full: bool = False, on_run: Callable[[], None] | None = None,
-) -> None:  # fmt: skip
+    raw: Path, processed: Path, s: Settings, rec: incremental.Record, base: dict, full: bool = False
+) -> None:
     t0 = _stage(f"ingest + validate: {raw}")
     files, change = rec.drop_parts(raw)
     parts = {"berkas": files, "versi_pembaca": incremental.reader_version(), **base}
@@ -339,8 +337,6 @@ def _ingest(
         from analysis.reconcile import sample
 
         rec.forget("ingest")
-        if on_run is not None:
-            on_run()
         accounting = ingest.run_ingest(
             raw, processed, s, known=rec.stat_cache, take_unchanged=not full
         )

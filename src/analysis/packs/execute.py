@@ -231,9 +231,10 @@ def pack_pool(
 
 
 class EarlyWorkers:
-    """The pack workers of a daily run, started as soon as the run knows it has work (when ingest
-    or reconcile runs), so their kernels warm up beside ingest, reconcile and analyse — which
-    keep about one core busy — instead of beside the pack inputs. The run's share plan is made
+    """The pack workers of a daily run, started as soon as the run knows it has work (after
+    ingest, or reconcile, when a stage ran), so their kernels warm up beside reconcile and
+    analyse — which keep about one core busy — instead of beside the pack inputs (not beside
+    ingest, whose own processes and memory peak come first). The run's share plan is made
     when they start (the passphrases read; its notes said then), and the passphrases are out of
     the environment from then until the run ends, as :func:`make_packs` does for its own
     workers. The workers stop when the run ends, used or not."""
