@@ -93,20 +93,29 @@ def part_keys(rows: pl.DataFrame, starts: pl.DataFrame, base: str) -> dict[str, 
 
 @dataclass(frozen=True)
 class PartReuse:
-    """What deciding one kind redid: parts (and rows) decided, and taken from the store."""
+    """What deciding one kind redid: kab/kota (and rows) decided, and taken from the store; the
+    part of rows whose TPS code names no kab/kota is not counted as one, but said apart
+    (``unplaced``: None when there is none, else whether it was decided again)."""
 
     dataset: str
     parts_decided: int
     rows_decided: int
     parts_kept: int
     rows_kept: int
+    unplaced: bool | None = None
 
     def line(self) -> str:
         """The decision in words (Bahasa Indonesia)."""
+        apart = (
+            ""
+            if self.unplaced is None
+            else "; baris tanpa kode kab/kota yang sah: "
+            + ("diputuskan ulang" if self.unplaced else "tetap")
+        )
         return (
             f"keputusan {self.dataset}: {fmt.angka(self.parts_decided)} kab/kota diputuskan "
             f"ulang ({fmt.angka(self.rows_decided)} baris), {fmt.angka(self.parts_kept)} "
-            f"tetap ({fmt.angka(self.rows_kept)} baris)"
+            f"tetap ({fmt.angka(self.rows_kept)} baris){apart}"
         )
 
 
@@ -283,8 +292,11 @@ def decide_by_part(
         .sort("_o", "kode_kabkota", nulls_last=True, maintain_order=True)
         .drop("_o")
     )
+    placed = [p for p in keys if p != NO_KABKOTA]
+    n_kept = sum(1 for p in placed if p in held)
     reuse = PartReuse(
-        spec.dataset, len(keys) - len(held), todo.height, len(held), rows.height - todo.height
+        spec.dataset, len(placed) - n_kept, todo.height, n_kept, rows.height - todo.height,
+        None if NO_KABKOTA not in keys else NO_KABKOTA not in held,
     )  # fmt: skip
     all_votes = pl.concat(vote_parts, how="vertical_relaxed") if vote_parts else votes
     return Decided(out, summary, all_votes, reuse, keys, held, new_rows, new_summary)
