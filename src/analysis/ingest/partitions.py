@@ -69,12 +69,15 @@ def _summary_part() -> pl.Expr:
     return pl.col("kode_kabkota").fill_null(NO_KABKOTA).alias(_PART)
 
 
-def part_keys(rows: pl.DataFrame, starts: pl.DataFrame, base: str) -> dict[str, str]:
-    """Each part's key (``base``: the digest of the kind, deciding parts and references)."""
+def part_keys(
+    rows: pl.DataFrame, part: pl.Series, starts: pl.DataFrame, base: str
+) -> dict[str, str]:
+    """Each part's key (``part``: each row's part, :func:`part_of`; ``base``: the digest of the
+    kind, deciding parts and references)."""
     keys = row_keys(rows, starts)
     lineage = (
-        rows.select("_rid", part_of(), "sumber_sheet", "sumber_baris")
-        .with_columns(keys["_fkey"], keys["_pos"])
+        rows.select("_rid", "sumber_sheet", "sumber_baris")
+        .with_columns(part.alias(_PART), keys["_fkey"], keys["_pos"])
         .sort("_rid")
         .select(
             _PART,
@@ -251,13 +254,13 @@ def decide_by_part(
     (``memo``: the verdict cache bound to the whole batch, whose file starts number the rows)."""
     rows, copies = split_copies(rows)
     starts = memo.starts
-    keys = part_keys(rows, starts, base)
+    part = rows.select(part_of()).to_series()  # once: the keys and the split both need it
+    keys = part_keys(rows, part, starts, base)
     held = store.held(keys)
     stored = store.load(held) if held else None
     if stored is None:
         held = {}
-    in_held = part_of().is_in(pl.Series(list(held), dtype=pl.String).implode())
-    todo = rows.filter(~in_held)
+    todo = rows.filter(~part.is_in(pl.Series(list(held), dtype=pl.String).implode()))
     said: list[str] = []
     parts: list[pl.DataFrame] = []
     summaries: list[pl.DataFrame] = []
