@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import altair as alt
-import pandas as pd
 import polars as pl
 import vl_convert as vlc
 
@@ -47,14 +46,15 @@ class ChartError(ValueError):
     """A chart was asked for with data it cannot draw (too many rows, missing columns)."""
 
 
-def _frame(df: pl.DataFrame | pd.DataFrame, needed: tuple[str, ...], name: str) -> pd.DataFrame:
-    pdf = df.to_pandas() if isinstance(df, pl.DataFrame) else df.copy()
-    missing = [c for c in needed if c not in pdf.columns]
+def _frame(df: pl.DataFrame, needed: tuple[str, ...], name: str) -> pl.DataFrame:
+    """``df`` checked: the columns a chart needs, no more rows than Altair takes. Altair reads a
+    polars frame itself (through narwhals), so a kernel never imports pandas (~2 s of its start)."""
+    missing = [c for c in needed if c not in df.columns]
     if missing:
         raise ChartError(f"grafik {name}: kolom tidak ada: {missing}")
-    if len(pdf) > MAX_ROWS:
-        raise ChartError(f"grafik {name}: {len(pdf)} baris > {MAX_ROWS}; agregasikan dulu")
-    return pdf
+    if df.height > MAX_ROWS:
+        raise ChartError(f"grafik {name}: {df.height} baris > {MAX_ROWS}; agregasikan dulu")
+    return df
 
 
 def svg(chart: alt.TopLevelMixin) -> str:
@@ -82,14 +82,17 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def turnout_vs_target(df: pl.DataFrame | pd.DataFrame) -> str:
+def turnout_vs_target(df: pl.DataFrame) -> str:
     """Turnout against target per child unit.
 
     ``df``: one row per child unit with ``nama``, ``partisipasi`` (share 0..1) and ``target``.
     """
     pdf = _frame(df, ("nama", "partisipasi", "target"), "partisipasi")
-    pdf = pdf.dropna(subset=["partisipasi"])
-    tinggi = max(60, 18 * len(pdf))
+    shown = pl.col("partisipasi").is_not_null()
+    if pdf.schema["partisipasi"].is_float():
+        shown = shown & pl.col("partisipasi").is_not_nan()
+    pdf = pdf.filter(shown)
+    tinggi = max(60, 18 * pdf.height)
     base = alt.Chart(pdf).encode(
         y=alt.Y("nama:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
     )
@@ -105,7 +108,7 @@ def turnout_vs_target(df: pl.DataFrame | pd.DataFrame) -> str:
     return svg(_config((bars + target).properties(width=LEBAR - 150, height=tinggi)))
 
 
-def internal_vs_kpu(df: pl.DataFrame | pd.DataFrame) -> str:
+def internal_vs_kpu(df: pl.DataFrame) -> str:
     """Votes per paslon, internal count beside KPU's, for one contest.
 
     ``df``: one row per paslon × sumber with ``paslon`` (label), ``sumber`` ("Hitung internal" |
@@ -125,12 +128,12 @@ def internal_vs_kpu(df: pl.DataFrame | pd.DataFrame) -> str:
                 scale=alt.Scale(domain=list(_WARNA_SUMBER), range=list(_WARNA_SUMBER.values())),
             ),
         )
-        .properties(width=LEBAR - 140, height=max(60, 34 * pdf["paslon"].nunique()))
+        .properties(width=LEBAR - 140, height=max(60, 34 * pdf["paslon"].n_unique()))
     )
     return svg(_config(chart))
 
 
-def count_progress(df: pl.DataFrame | pd.DataFrame) -> str:
+def count_progress(df: pl.DataFrame) -> str:
     """Coverage of the internal count and of KPU over time, for one unit and contest.
 
     ``df``: one row per sumber × waktu with ``waktu`` (local, naive datetime), ``sumber`` and
@@ -159,7 +162,7 @@ def count_progress(df: pl.DataFrame | pd.DataFrame) -> str:
     return svg(_config(chart))
 
 
-def projection_over_night(df: pl.DataFrame | pd.DataFrame) -> str:
+def projection_over_night(df: pl.DataFrame) -> str:
     """Projected share ± margin of error per paslon over the night, for one contest.
 
     ``df``: one row per run × metode × paslon with ``waktu`` (local, naive datetime), ``paslon``
@@ -181,7 +184,7 @@ def projection_over_night(df: pl.DataFrame | pd.DataFrame) -> str:
     return svg(_config((bars + lines).properties(width=LEBAR - 60, height=180)))
 
 
-def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
+def incidents_by_stage(df: pl.DataFrame) -> str:
     """Incidents by stage and category: a grid of counts, with the kritis/tinggi share of each cell.
 
     ``df``: one row per tahapan × kategori × tingkat_keparahan with ``tahapan``, ``kategori``
@@ -190,15 +193,20 @@ def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
     """
     pdf = _frame(df, ("tahapan", "kategori", "jumlah"), "insiden")
     if "tingkat_keparahan" not in pdf.columns:
-        pdf = pdf.assign(tingkat_keparahan=None)
-    pdf = pdf.assign(
-        serius=pdf["jumlah"].where(pdf["tingkat_keparahan"].isin(["kritis", "tinggi"]), 0)
+        pdf = pdf.with_columns(pl.lit(None, dtype=pl.String).alias("tingkat_keparahan"))
+    serius = pl.col("tingkat_keparahan").is_in(["kritis", "tinggi"]).fill_null(False)
+    pdf = pdf.with_columns(pl.when(serius).then(pl.col("jumlah")).otherwise(0).alias("serius"))
+    cells = pdf.group_by("tahapan", "kategori", maintain_order=True).agg(
+        pl.col("jumlah").sum(), pl.col("serius").sum()
     )
-    cells = pdf.groupby(["tahapan", "kategori"], as_index=False, sort=False)[
-        ["jumlah", "serius"]
-    ].sum()
-    tahapan = list(dict.fromkeys(pdf["tahapan"]))  # keep the caller's order (the schedule's)
-    kategori = cells.groupby("kategori")["jumlah"].sum().sort_values(ascending=False).index.tolist()
+    tahapan = list(dict.fromkeys(pdf["tahapan"].to_list()))  # the caller's order (the schedule's)
+    kategori = (
+        cells.group_by("kategori")
+        .agg(pl.col("jumlah").sum())
+        .sort("kategori")
+        .sort("jumlah", descending=True, maintain_order=True)["kategori"]
+        .to_list()
+    )
     base = alt.Chart(cells).encode(
         x=alt.X(
             "tahapan:N", title=None, sort=tahapan, axis=alt.Axis(labelAngle=-40, labelLimit=110)
@@ -217,7 +225,7 @@ def incidents_by_stage(df: pl.DataFrame | pd.DataFrame) -> str:
         color=alt.condition("datum.jumlah > 10", alt.value("white"), alt.value("black")),
     )
     n_x = max(1, len(tahapan))
-    n_y = max(1, cells["kategori"].nunique())
+    n_y = max(1, cells["kategori"].n_unique())
     chart = (rect + text).properties(width=min(LEBAR - 150, 34 * n_x), height=22 * n_y)
     return svg(_config(chart))
 
