@@ -12,7 +12,8 @@ and how it is computed. From the same tables come the suites of the GX file cont
 per row.
 
 Importing this package does not import Great Expectations (that costs seconds); the first
-validation does.
+validation does, through :mod:`.gx_import` (which defers the two modules GX loads only for an
+expectation the suites never use).
 """
 
 from __future__ import annotations

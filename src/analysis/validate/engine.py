@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import threading
 import time
@@ -32,6 +31,7 @@ import polars as pl
 from analysis.schemas import BY_NAME, CHECK_SUMMARY
 from analysis.settings import Settings, default_settings
 from analysis.validate.checks import DATASETS, checks_for, table
+from analysis.validate.gx_import import import_gx
 from analysis.validate.model import GX_SEVERITY, Check, Table, ValidationInputError
 
 _GX_TYPES = {
@@ -139,9 +139,7 @@ def _gx_context(root: Path) -> Any:
     key = str(root)
     if key in _CONTEXTS:
         return _CONTEXTS[key]
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-
+    gx = import_gx()
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", context_root_dir=str(root))
     if not _context_configured(ctx):
@@ -211,7 +209,7 @@ def _stored(getter: Any, name: str) -> Any:
 
 def _suite(ctx: Any, dataset: str, defs: list[dict[str, Any]], fp: str) -> tuple[Any, bool]:
     """The dataset's stored suite, rewritten when its fingerprint differs; (suite, rewritten)."""
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     suite = _stored(ctx.suites, dataset)
@@ -228,7 +226,7 @@ def _suite(ctx: Any, dataset: str, defs: list[dict[str, Any]], fp: str) -> tuple
 
 def _checkpoint(root: Path, dataset: str, defs: list[dict[str, Any]]) -> Any:
     """The dataset's checkpoint, its suite in sync with ``defs`` (rewritten only on change)."""
-    import great_expectations as gx
+    gx = import_gx()
 
     fp = _fingerprint(defs)
     cached = _SYNCED.get((str(root), dataset))
