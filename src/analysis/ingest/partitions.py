@@ -24,38 +24,34 @@ message). Put together, rows go back into batch order and summary rows into the 
 decided at once gives (:func:`~analysis.ingest.checks.summary_order`) — tested in
 ``tests/test_partitions.py`` against a run that decides everything.
 
-**Written atomically and verified on read** like the other caches: each run's newly decided parts
-go to one Parquet file of rows and one of summary rows under names of their own, and the manifest
-``<kind>.json`` (written last) names per part its key and file; files no part names any more are
-removed.
+Kept in a :class:`~analysis.partstore.PartStore` (written atomically, verified on read): each run's
+newly decided parts go to one Parquet file of rows and one of summary rows.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from analysis import fmt, incremental
-from analysis.ingest.cache import CACHE_DIR, _fsync_dir
+from analysis.ingest.cache import CACHE_DIR
 from analysis.ingest.checks import summary_order
 from analysis.ingest.kinds import prepared_votes, process_kind, split_copies, with_copies
 from analysis.ingest.specs import Spec
 from analysis.ingest.verdicts import Bound, row_keys
-from analysis.publish import write_durably
+from analysis.partstore import PART, PartStore
 from analysis.settings import Settings
 from analysis.validate.checks.common import tps_kabkota
 
 #: The kinds decided part by part.
 PARTITIONED = frozenset({"tally", "official"})
 PART_DIR = "bagian"  # under the kind records' folder (analysis.ingest.memo.MEMO_DIR)
-PART_FORMAT = 1
+FRAMES = ("baris", "ringkasan")  # a part's decided rows, its check summary rows
 #: The part of rows whose TPS code names no kab/kota.
 NO_KABKOTA = ""
-_PART = "_bagian"
+_PART = PART
 _HASH_SEED = 20241203
 
 
@@ -122,103 +118,12 @@ class PartReuse:
         )
 
 
-class PartStore:
-    """One kind's decided parts under ``processed/_cache/jenis/bagian``."""
+def part_store(processed: Path, kind: str, take: bool = True) -> PartStore:
+    """One big kind's decided parts under ``processed/_cache/jenis/bagian``: its rows
+    (``baris``) and its check summary rows (``ringkasan``); ``take=False``: none taken."""
+    from analysis.ingest.memo import MEMO_DIR
 
-    def __init__(self, processed: Path, kind: str, take: bool = True) -> None:
-        """``take=False``: no part is taken (all decided again); the parts are still stored."""
-        from analysis.ingest.memo import MEMO_DIR
-
-        self.dir = processed / CACHE_DIR / MEMO_DIR / PART_DIR
-        self.kind = kind
-        self.take = take
-
-    def _manifest(self) -> dict:
-        try:
-            m = json.loads((self.dir / f"{self.kind}.json").read_text())
-            if m.get("format") == PART_FORMAT and isinstance(m.get("bagian"), dict):
-                return m
-        except (OSError, ValueError):
-            pass
-        return {"format": PART_FORMAT, "bagian": {}, "berkas": {}}
-
-    def held(self, keys: dict[str, str]) -> dict[str, str]:
-        """The parts of ``keys`` stored under the same key, with the file token holding them
-        (only tokens whose files are there at their recorded sizes; none from a damaged
-        manifest)."""
-        if not self.take:
-            return {}
-        m = self._manifest()
-        try:
-            good = {t for t, sizes in m["berkas"].items() if self._intact(t, sizes)}
-            return {
-                p: entry["berkas"]
-                for p, entry in m["bagian"].items()
-                if keys.get(p) == entry.get("kunci") and entry.get("berkas") in good
-            }
-        except (AttributeError, KeyError, TypeError):
-            return {}
-
-    def _paths(self, token: str) -> tuple[Path, Path]:
-        return (
-            self.dir / f"{self.kind}--{token}.baris.parquet",
-            self.dir / f"{self.kind}--{token}.ringkasan.parquet",
-        )
-
-    def _intact(self, token: str, sizes: list[int]) -> bool:
-        try:
-            return [p.stat().st_size for p in self._paths(token)] == list(sizes)
-        except (OSError, TypeError):
-            return False
-
-    def load(self, held: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-        """The stored rows and summary rows of the ``held`` parts (None when a file cannot be
-        read: those parts are then decided again)."""
-        rows, summary = [], []
-        try:
-            for token in sorted(set(held.values())):
-                parts = pl.Series([p for p, t in held.items() if t == token], dtype=pl.String)
-                for out, path in zip((rows, summary), self._paths(token), strict=True):
-                    df = pl.read_parquet(path)
-                    out.append(df.filter(pl.col(_PART).is_in(parts.implode())))
-        except Exception:  # noqa: BLE001 - an unreadable store is just parts decided again
-            return None
-        return (
-            pl.concat(rows, how="diagonal_relaxed"),
-            pl.concat(summary, how="diagonal_relaxed"),
-        )
-
-    def save(
-        self,
-        keys: dict[str, str],
-        held: dict[str, str],
-        rows: pl.DataFrame | None,
-        summary: pl.DataFrame | None,
-    ) -> None:
-        """Record this run's parts: ``held`` as they are, the newly decided ``rows`` and
-        ``summary`` (with their part, file key and position) in files of their own; the files no
-        part names any more are removed."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        files: dict[str, list[int]] = {}
-        parts = {p: {"kunci": keys[p], "berkas": t} for p, t in held.items()}
-        m = self._manifest()
-        for t in set(held.values()):
-            files[t] = m["berkas"][t]
-        if rows is not None and summary is not None and rows.height:
-            token = uuid.uuid4().hex[:12]
-            for df, path in zip((rows, summary), self._paths(token), strict=True):
-                write_durably(
-                    path, lambda t, df=df: df.write_parquet(t, compression="lz4", statistics=False)
-                )
-            files[token] = [p.stat().st_size for p in self._paths(token)]
-            for p in rows[_PART].unique().to_list():
-                parts[p] = {"kunci": keys[p], "berkas": token}
-        manifest = {"format": PART_FORMAT, "bagian": parts, "berkas": files}
-        write_durably(self.dir / f"{self.kind}.json", lambda p: p.write_text(json.dumps(manifest)))
-        _fsync_dir(self.dir)
-        for p in self.dir.glob(f"{self.kind}--*.parquet"):
-            if p.name.split("--", 1)[1].split(".", 1)[0] not in files:
-                p.unlink(missing_ok=True)
+    return PartStore(processed / CACHE_DIR / MEMO_DIR / PART_DIR, kind, FRAMES, take)
 
 
 @dataclass

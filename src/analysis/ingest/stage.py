@@ -46,13 +46,14 @@ from analysis.ingest.memo import KindMemo, Outcome
 from analysis.ingest.partitions import (
     PARTITIONED,
     PartReuse,
-    PartStore,
     decide_by_part,
+    part_store,
 )
 from analysis.ingest.quarantine import quarantine
 from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SPECS, Spec
 from analysis.ingest.survey import REFUSED, NotRead, Survey, survey
 from analysis.ingest.verdicts import Bound, VerdictCache
+from analysis.partstore import PartStore
 from analysis.publish import disk_full
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
@@ -326,7 +327,7 @@ class _Run:
         """A big kind decided per kab/kota (:mod:`~analysis.ingest.partitions`): the parts whose
         rows are those of the last run taken as they were; the newly decided parts stored in the
         background (a cold run holds its decided rows until they are written)."""
-        store = PartStore(self.processed, spec.kind, self.memo.take)
+        store = part_store(self.processed, spec.kind, self.memo.take)
         base = digest({"jenis": spec.kind, "referensi": refs, **self.memo.base})
         out = decide_by_part(
             spec, batch.rows, batch.votes, self.refs, self.settings, self.messages, memo, store,
@@ -347,7 +348,7 @@ class _Run:
         this run (unless the disk is full: that stops the run, as any write does). Its message
         is said at the end of the run, not in a kind's record."""
         try:
-            store.save(keys, held, rows, summary)
+            store.save(keys, held, None if rows is None or summary is None else (rows, summary))
         except Exception as exc:
             if disk_full(exc):
                 raise
