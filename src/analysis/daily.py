@@ -384,7 +384,11 @@ def _reconcile(
     previous = previous or reconcile.previous_run(processed, as_of)
     if decision.run:
         kept = _kept(processed, rec, base)
-        reconcile.run_reconcile(processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept)
+        result = reconcile.run_reconcile(
+            processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True
+        )
+        if result.bagian is not None:
+            console.say(result.bagian.reuse.line())
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous

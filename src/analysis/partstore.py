@@ -21,8 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.ingest.cache import _fsync_dir
-from analysis.publish import write_durably
+from analysis.publish import _fsync, write_durably
 
 #: The column naming each stored row's part.
 PART = "_bagian"
@@ -115,7 +114,7 @@ class PartStore:
                 parts[p] = {"kunci": keys[p], "berkas": token}
         manifest = {"format": FORMAT, "bagian": parts, "berkas": files}
         write_durably(self.dir / f"{self.kind}.json", lambda p: p.write_text(json.dumps(manifest)))
-        _fsync_dir(self.dir)
+        _fsync(self.dir)  # the manifest's rename too
         for p in self.dir.glob(f"{self.kind}--*.parquet"):
             if p.name.split("--", 1)[1].split(".", 1)[0] not in files:
                 p.unlink(missing_ok=True)

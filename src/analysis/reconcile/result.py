@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analysis.domain.regions import NATIONAL
+from analysis.partstore import PartStore
 from analysis.reconcile.agregat import KpuAggregates, against_itself
 from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
+from analysis.reconcile.parts import TpsParts, reconcile_tps_by_part
 from analysis.reconcile.projection import project
 from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.sample import record_of
@@ -85,6 +87,7 @@ class ReconResult:
     rekap_revisi: pl.DataFrame = field(default_factory=REKAP_REVISI.empty)
     agregat: pl.DataFrame = field(default_factory=RECON_AGREGAT.empty)
     timings: dict[str, float] = field(default_factory=dict)
+    bagian: TpsParts | None = None  # the TPS rows per kab/kota, when kept (.parts); not written
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Dataset name -> frame, conformed to its schema (private ``_`` keys dropped)."""
@@ -124,16 +127,24 @@ def reconcile(
     detail: bool = True,
     settings: Settings | None = None,
     aggregates: KpuAggregates | None = None,
+    tps_store: PartStore | None = None,
 ) -> ReconResult:
     """Reconcile as of ``as_of`` (pure: no files read or written).
 
     ``detail=False`` skips the per-contest outcome, the projections and the two questions, the
     recapitulation and KPU's aggregates (enough for "what changed"). ``aggregates``: KPU's
     aggregates of the latest pull by ``as_of``; the recap's schedule is ``settings.rekapitulasi``.
+    ``tps_store``: the TPS rows kept per kab/kota (:mod:`.parts`); the parts it holds under the
+    same inputs are taken from it (the result's ``bagian`` says what to store for the next run).
     """
     timings: dict[str, float] = {}
+    bagian = None
     with timed(timings, "tps"):
-        tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of)
+        if tps_store is None:
+            tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of)
+        else:
+            bagian = reconcile_tps_by_part(inputs, as_of, tolerance, previous_as_of, tps_store)
+            tp, tps = bagian.tps_paslon, bagian.tps
     with timed(timings, "wilayah"):
         dhasil = in_force(inputs.official_region, as_utc(as_of))
         wil = roll_up_paslon(tp, dhasil, tolerance)
@@ -147,6 +158,7 @@ def reconcile(
         wilayah_status=stat,
         kontestasi=RECON_KONTESTASI.empty(),
         timings=timings,
+        bagian=bagian,
     )
     if detail:
         with timed(timings, "kontestasi"):

@@ -12,13 +12,16 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
 import polars as pl
 
 from analysis import catalog, fmt, incremental
+from analysis.partstore import PartStore
 from analysis.reconcile.agregat import Kept, read_aggregates
 from analysis.reconcile.history import (
     desk_zone,
@@ -37,6 +40,7 @@ from analysis.reconcile.inputs import (
     known_by,
     load_inputs,
 )
+from analysis.reconcile.parts import part_store
 from analysis.reconcile.perubahan import changes_since
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
@@ -77,6 +81,7 @@ def run_reconcile(
     inputs: ReconInputs | None = None,
     key: str | None = None,
     kept: Kept | None = None,
+    by_part: bool = False,
 ) -> ReconResult:
     """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
@@ -86,7 +91,9 @@ def run_reconcile(
     (:mod:`analysis.reconcile.agregat`; none without it). ``inputs``: the processed folder's
     inputs when already read; ``key``: the run's :func:`replay_key`, kept with it; ``kept``: where
     and under what each pull's reading of its aggregates is kept
-    (:func:`~analysis.reconcile.agregat.read_pull_kept`).
+    (:func:`~analysis.reconcile.agregat.read_pull_kept`). ``by_part``: the TPS rows are kept per
+    kab/kota in the folder's cache and taken from it where their inputs are the same
+    (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time).
     """
     s = settings or default_settings()
     tol = s.election.tolerances.reconcile_votes
@@ -101,15 +108,50 @@ def run_reconcile(
         for reason in agg.tidak_terbaca:
             print(f"agregat KPU tidak terbaca, dilewati: {reason}")
     prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
-    result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg)
+    store = part_store(processed) if by_part else None
+    result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg, tps_store=store)
     result.timings = {**timings, **result.timings}
+    saving = _save_parts(result, store)
     if prev_t is not None:
         with timed(result.timings, "perubahan"):
             _changes(result, processed, inputs, prev_t, tol)
     result.run = _run_row(result, time.perf_counter() - t0, tol)
     with timed(result.timings, "tulis"):
         write_result(result, processed, s, key)
+    with timed(result.timings, "simpan_bagian"):
+        saving()
     return result
+
+
+def _save_parts(result: ReconResult, store: PartStore | None) -> Callable[[], None]:
+    """Store the run's TPS parts in a thread beside the rest of the run; returns the wait for it,
+    which raises what the writing raised (a store that cannot be written costs the next run time
+    only: it says so; a full disk stops the run, as any write does)."""
+    if store is None or result.bagian is None:
+        return lambda: None
+    failed: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            result.bagian.save(store)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=save, name="rekon-bagian", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            from analysis.publish import disk_full
+
+            if disk_full(failed[0]):
+                raise failed[0]
+            print(
+                f"bagian rekonsiliasi per TPS tidak tersimpan (run berikutnya menghitung ulang): {failed[0]}"
+            )
+
+    return wait
 
 
 def replay_key(

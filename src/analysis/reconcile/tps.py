@@ -156,15 +156,19 @@ def reconcile_tps(
     as_of: dt.datetime,
     tolerance: int = 0,
     previous_as_of: dt.datetime | None = None,
+    cmap: dict[str, int] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rekon__tps_kontestasi_paslon, rekon__tps_kontestasi) as of ``as_of``.
 
     Grain: one row per TPS × contest × paslon, and one row per TPS × contest. Both carry the
     private integer keys (``_vid``, ``_pid``; dropped when written) that later steps join on.
+    ``cmap``: the contests' integer keys when the inputs are some kab/kota's rows of a whole run
+    (:mod:`.parts`); by default those of the inputs.
     """
     as_of = as_utc(as_of)
     previous_as_of = as_utc(previous_as_of) if previous_as_of is not None else None
-    cmap = contest_ids(inputs.ref_paslon, inputs.tally_tps, inputs.official_tps)
+    if cmap is None:
+        cmap = contest_ids(inputs.ref_paslon, inputs.tally_tps, inputs.official_tps)
     now = in_force(inputs, cmap, as_of, previous_as_of)
     contests = pl.Series(list(cmap), dtype=pl.String)
     expected = with_pid(expected_pairs(inputs.ref_tps, contests), cmap, TPS.name)

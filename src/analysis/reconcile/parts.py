@@ -1,0 +1,179 @@
+"""Reconciliation per TPS kept per kab/kota between runs: on count night one kab/kota's new reports
+leave the other kab/kota's TPS rows as they were (issue 15, "work proportional to what changed").
+
+Every figure and status of ``rekon__tps_kontestasi`` and ``rekon__tps_kontestasi_paslon`` is made
+from the rows of the same TPS × contest only (:mod:`.versions`, :mod:`.tps`): its versions of the
+desk's reports and of KPU's pulls, and its line in the TPS list. So the TPS rows split by the
+kab/kota of their TPS code (a *part*) are reconciled part by part with the same outcome as all at
+once, and a part whose inputs are those of the last run is not reconciled again: its rows are
+taken from the :class:`~analysis.partstore.PartStore` under ``processed/_cache/rekon``.
+
+A part's key is the hash of what makes its rows: the code, the tolerance, the contests' integer
+keys (:func:`~analysis.reconcile.keys.contest_ids`), and the part's rows of the five inputs by value
+(in any order: the sums of their row hashes), each with whether it is known by the as-of time and, for KPU's pulls, whether it
+was known at the previous report (the window of a revision). Put together, the rows go back into
+key order, the order a whole run gives them — tested in ``tests/test_reconcile_parts.py`` and by
+the incremental run's equality with a full one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from analysis import fmt, incremental
+from analysis.domain.regions import KPU_LENGTH
+from analysis.ingest.cache import CACHE_DIR
+from analysis.partstore import PART, PartStore
+from analysis.reconcile.inputs import ReconInputs
+from analysis.reconcile.keys import contest_ids
+from analysis.reconcile.tps import reconcile_tps
+
+#: The inputs whose rows make a TPS's reconciliation, and the time each row became known by.
+TPS_INPUTS: dict[str, str | None] = {
+    "tally_tps": "waktu_laporan",
+    "tally_votes": "waktu_laporan",
+    "official_tps": "waktu_tarik",
+    "official_votes": "waktu_tarik",
+    "ref_tps": None,
+}
+#: KPU's inputs, whose rows' being known at the previous report opens a revision's window.
+_PULLS = frozenset({"official_tps", "official_votes"})
+STORE_DIR = "rekon"  # under processed/_cache
+KIND = "tps"
+FRAMES = ("tps_paslon", "tps")
+FORMAT = 1
+_SEED = 20241203
+
+
+def part_of() -> pl.Expr:
+    """A row's part: the kab/kota digits of its TPS code (every key of a row starts with them)."""
+    return pl.col("kode_tps").str.slice(0, KPU_LENGTH[2]).alias(PART)
+
+
+def part_store(processed: Path, take: bool = True) -> PartStore:
+    """The reconciled TPS rows per kab/kota of a processed folder."""
+    return PartStore(Path(processed) / CACHE_DIR / STORE_DIR, KIND, FRAMES, take)
+
+
+@dataclass(frozen=True)
+class TpsReuse:
+    """What reconciling the TPS rows redid: kab/kota (and TPS × contest rows) reconciled, and
+    taken as they were."""
+
+    parts_done: int
+    rows_done: int
+    parts_kept: int
+    rows_kept: int
+
+    def line(self) -> str:
+        """The decision in words (Bahasa Indonesia)."""
+        return (
+            f"rekonsiliasi per TPS: {fmt.angka(self.parts_done)} kab/kota dihitung ulang "
+            f"({fmt.angka(self.rows_done)} TPS × kontestasi), {fmt.angka(self.parts_kept)} tetap "
+            f"({fmt.angka(self.rows_kept)})"
+        )
+
+
+def _flags(name: str, as_of: dt.datetime, previous_as_of: dt.datetime | None) -> list[pl.Expr]:
+    """Per row, what of its time the result depends on (known by as-of; at the previous report)."""
+    t = TPS_INPUTS[name]
+    if t is None:
+        return []
+    out = [(pl.col(t) <= as_of).alias("_diketahui")]
+    if name in _PULLS:
+        prev = pl.col(t) <= previous_as_of if previous_as_of is not None else pl.lit(None)
+        out.append(prev.alias("_sebelumnya"))
+    return out
+
+
+def part_keys(
+    inputs: ReconInputs,
+    as_of: dt.datetime,
+    previous_as_of: dt.datetime | None,
+    base: str,
+) -> dict[str, str]:
+    """Each part's key: ``base`` (code, tolerance, contests' keys) and its rows of every input,
+    by value, in any order."""
+    per_input: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for name in TPS_INPUTS:
+        df = getattr(inputs, name)
+        h = df.with_columns(*_flags(name, as_of, previous_as_of)).hash_rows(seed=_SEED)
+        half = 1 << 32  # each row's hash in two halves, summed exactly: any order, no overflow
+        sums = (
+            pl.DataFrame({PART: df.select(part_of()).to_series(), "_h": h})
+            .group_by(PART)
+            .agg(
+                (pl.col("_h") // half).cast(pl.Int64).sum().alias("_hi"),
+                (pl.col("_h") % half).cast(pl.Int64).sum().alias("_lo"),
+                pl.len().alias("_n"),
+            )
+        )
+        per_input[name] = {p: (int(a), int(b), int(n)) for p, a, b, n in sums.iter_rows()}
+    parts = sorted({p for rows in per_input.values() for p in rows})
+    return {
+        p: incremental.digest([base, p, [per_input[n].get(p, (0, 0, 0)) for n in TPS_INPUTS]])
+        for p in parts
+    }
+
+
+def _only(inputs: ReconInputs, parts: list[str]) -> ReconInputs:
+    """``inputs`` with the five TPS inputs cut to the rows of ``parts``."""
+    wanted = pl.Series(parts, dtype=pl.String).implode()
+    cut = {n: getattr(inputs, n).filter(part_of().is_in(wanted)) for n in TPS_INPUTS}
+    return dataclasses.replace(inputs, **cut)
+
+
+@dataclass
+class TpsParts:
+    """The TPS rows reconciled part by part, and what to store for the next run."""
+
+    tps_paslon: pl.DataFrame
+    tps: pl.DataFrame
+    reuse: TpsReuse
+    keys: dict[str, str]
+    held: dict[str, str]
+    new: tuple[pl.DataFrame, pl.DataFrame] | None
+
+    def save(self, store: PartStore) -> None:
+        """Record this run's parts in ``store``."""
+        store.save(self.keys, self.held, self.new)
+
+
+def reconcile_tps_by_part(
+    inputs: ReconInputs,
+    as_of: dt.datetime,
+    tolerance: int,
+    previous_as_of: dt.datetime | None,
+    store: PartStore,
+) -> TpsParts:
+    """:func:`~analysis.reconcile.tps.reconcile_tps`, the parts ``store`` holds under the same key
+    taken from it, the others reconciled together; every row in key order."""
+    cmap = contest_ids(inputs.ref_paslon, inputs.tally_tps, inputs.official_tps)
+    base = incremental.digest(
+        [FORMAT, incremental.code_fingerprint(), tolerance, sorted(cmap.items())]
+    )
+    keys = part_keys(inputs, as_of, previous_as_of, base)
+    held = store.held(keys)
+    stored = store.load(held) if held else None
+    if stored is None:
+        held = {}
+    todo = [p for p in keys if p not in held]
+    tp, tps = reconcile_tps(
+        _only(inputs, todo) if held else inputs, as_of, tolerance, previous_as_of, cmap
+    )
+    new = (tp.with_columns(part_of()), tps.with_columns(part_of())) if todo else None
+    n_done = tps.height
+    if stored is not None:
+        kept_tp, kept_tps = (
+            s.drop(PART).select(f.columns).cast(f.schema)
+            for s, f in zip(stored, (tp, tps), strict=True)
+        )
+        tp = pl.concat([tp, kept_tp]).sort("_vid")
+        tps = pl.concat([tps, kept_tps]).sort("_pid")
+    reuse = TpsReuse(len(todo), n_done, len(held), tps.height - n_done)
+    return TpsParts(tp, tps, reuse, keys, held, new)
