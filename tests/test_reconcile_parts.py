@@ -75,3 +75,10 @@ def test_a_damaged_store_costs_time_only(inputs, tmp_path: Path):
     (store.dir / "tps.json").write_text("{not json")
     assert _check(inputs, store).parts_kept == 0
     assert _check(inputs, store).parts_done == 0
+
+
+def test_a_full_run_takes_nothing_and_stores_every_part(inputs, tmp_path: Path):
+    _check(inputs, part_store(tmp_path))
+    full = _check(inputs, part_store(tmp_path, take=False))
+    assert full.parts_kept == 0 and full.parts_done > 100
+    assert _check(inputs, part_store(tmp_path)).parts_done == 0

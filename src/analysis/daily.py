@@ -385,8 +385,9 @@ def _reconcile(
     if decision.run:
         kept = _kept(processed, rec, base)
         result = reconcile.run_reconcile(
-            processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True
-        )
+            processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True,
+            take_parts=not plan.full,
+        )  # fmt: skip
         if result.bagian is not None:
             console.say(result.bagian.reuse.line())
     rec.done("reconcile", parts, decision.run)

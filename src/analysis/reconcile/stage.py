@@ -82,6 +82,7 @@ def run_reconcile(
     key: str | None = None,
     kept: Kept | None = None,
     by_part: bool = False,
+    take_parts: bool = True,
 ) -> ReconResult:
     """Reconcile the processed data as of ``as_of``, write rekon__* and keep the run in history.
 
@@ -93,7 +94,8 @@ def run_reconcile(
     and under what each pull's reading of its aggregates is kept
     (:func:`~analysis.reconcile.agregat.read_pull_kept`). ``by_part``: the TPS rows are kept per
     kab/kota in the folder's cache and taken from it where their inputs are the same
-    (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time).
+    (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time);
+    ``take_parts=False`` (``--full``): every part reconciled again, and stored.
     """
     s = settings or default_settings()
     tol = s.election.tolerances.reconcile_votes
@@ -108,7 +110,7 @@ def run_reconcile(
         for reason in agg.tidak_terbaca:
             print(f"agregat KPU tidak terbaca, dilewati: {reason}")
     prev_t = as_utc(previous_as_of) if previous_as_of else previous_run(processed, as_of)
-    store = part_store(processed) if by_part else None
+    store = part_store(processed, take_parts) if by_part else None
     result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg, tps_store=store)
     result.timings = {**timings, **result.timings}
     saving = _save_parts(result, store)
