@@ -82,3 +82,22 @@ def test_a_full_run_takes_nothing_and_stores_every_part(inputs, tmp_path: Path):
     full = _check(inputs, part_store(tmp_path, take=False))
     assert full.parts_kept == 0 and full.parts_done > 100
     assert _check(inputs, part_store(tmp_path)).parts_done == 0
+
+
+def test_desk_times_and_a_kabkota_without_any_row_yet(inputs, tmp_path: Path):
+    """The daily job reconciles as of the desk's local time (WIB); a kab/kota whose only rows are
+    in the TPS list (no contest known there yet) is a result too, kept like the others."""
+    from zoneinfo import ZoneInfo
+
+    quiet = inputs.ref_tps.head(1).with_columns(
+        pl.lit("9901012001001").alias("kode_tps"), pl.lit("99.01.01.2001").alias("kode_desa")
+    )
+    more = dataclasses.replace(inputs, ref_tps=pl.concat([inputs.ref_tps, quiet]))
+    wib = ZoneInfo("Asia/Jakarta")
+    store = part_store(tmp_path)
+    for _ in range(2):
+        got = reconcile_tps_by_part(more, AS_OF.astimezone(wib), 0, PREV.astimezone(wib), store)
+        want_tp, want_tps = reconcile_tps(more, AS_OF, 0, PREV)
+        assert got.tps.equals(want_tps) and got.tps_paslon.equals(want_tp)
+        got.save(store)
+    assert got.reuse.parts_done == 0 and "9901" in store.held(got.keys)

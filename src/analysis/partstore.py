@@ -93,24 +93,28 @@ class PartStore:
         keys: dict[str, str],
         held: dict[str, str],
         frames: tuple[pl.DataFrame, ...] | None,
+        parts_done: list[str] | None = None,
     ) -> None:
         """Record this run's parts: ``held`` as they are, the newly computed ``frames`` (each row
-        with its part; the first frame says which parts they are) in files of their own; the files
-        no part names any more are removed."""
+        with its part) in files of their own, as the parts ``parts_done`` (by default those the
+        first frame's rows name); the files no part names any more are removed."""
         self.dir.mkdir(parents=True, exist_ok=True)
         files: dict[str, list[int]] = {}
         parts = {p: {"kunci": keys[p], "berkas": t} for p, t in held.items()}
         m = self._manifest()
         for t in set(held.values()):
             files[t] = m["berkas"][t]
-        if frames is not None and frames[0].height:
+        done = parts_done if parts_done is not None else []
+        if frames is not None and parts_done is None:
+            done = frames[0][PART].unique().to_list()
+        if frames is not None and done:
             token = uuid.uuid4().hex[:12]
             for df, path in zip(frames, self._paths(token), strict=True):
                 write_durably(
                     path, lambda t, df=df: df.write_parquet(t, compression="lz4", statistics=False)
                 )
             files[token] = [p.stat().st_size for p in self._paths(token)]
-            for p in frames[0][PART].unique().to_list():
+            for p in done:
                 parts[p] = {"kunci": keys[p], "berkas": token}
         manifest = {"format": FORMAT, "bagian": parts, "berkas": files}
         write_durably(self.dir / f"{self.kind}.json", lambda p: p.write_text(json.dumps(manifest)))

@@ -29,7 +29,7 @@ from analysis import fmt, incremental
 from analysis.domain.regions import KPU_LENGTH
 from analysis.ingest.cache import CACHE_DIR
 from analysis.partstore import PART, PartStore
-from analysis.reconcile.inputs import ReconInputs
+from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.keys import contest_ids
 from analysis.reconcile.tps import reconcile_tps
 
@@ -114,7 +114,9 @@ def part_keys(
             )
         )
         per_input[name] = {p: (int(a), int(b), int(n)) for p, a, b, n in sums.iter_rows()}
-    parts = sorted({p for rows in per_input.values() for p in rows})
+    parts = sorted(
+        {p for rows in per_input.values() for p in rows}, key=lambda p: (p is None, p or "")
+    )
     return {
         p: incremental.digest([base, p, [per_input[n].get(p, (0, 0, 0)) for n in TPS_INPUTS]])
         for p in parts
@@ -138,10 +140,13 @@ class TpsParts:
     keys: dict[str, str]
     held: dict[str, str]
     new: tuple[pl.DataFrame, pl.DataFrame] | None
+    done: list[str] = dataclasses.field(default_factory=list)  # the parts ``new`` holds
 
     def save(self, store: PartStore) -> None:
-        """Record this run's parts in ``store``."""
-        store.save(self.keys, self.held, self.new)
+        """Record this run's parts in ``store`` (a part without rows too: a kab/kota with no TPS
+        row yet is as much a result as one with)."""
+        if self.keys:
+            store.save(self.keys, self.held, self.new, self.done)
 
 
 def reconcile_tps_by_part(
@@ -153,11 +158,16 @@ def reconcile_tps_by_part(
 ) -> TpsParts:
     """:func:`~analysis.reconcile.tps.reconcile_tps`, the parts ``store`` holds under the same key
     taken from it, the others reconciled together; every row in key order."""
+    as_of = as_utc(as_of)
+    previous_as_of = as_utc(previous_as_of) if previous_as_of is not None else None
     cmap = contest_ids(inputs.ref_paslon, inputs.tally_tps, inputs.official_tps)
     base = incremental.digest(
         [FORMAT, incremental.code_fingerprint(), tolerance, sorted(cmap.items())]
     )
     keys = part_keys(inputs, as_of, previous_as_of, base)
+    if None in keys:  # a row without a TPS code: reconciled whole, which names it (ReconcileError)
+        tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of, cmap)
+        return TpsParts(tp, tps, TpsReuse(0, tps.height, 0, 0), {}, {}, None)
     held = store.held(keys)
     stored = store.load(held) if held else None
     if stored is None:
@@ -167,6 +177,7 @@ def reconcile_tps_by_part(
         _only(inputs, todo) if held else inputs, as_of, tolerance, previous_as_of, cmap
     )
     new = (tp.with_columns(part_of()), tps.with_columns(part_of())) if todo else None
+    done = todo if held else list(keys)
     n_done = tps.height
     if stored is not None:
         kept_tp, kept_tps = (
@@ -176,4 +187,4 @@ def reconcile_tps_by_part(
         tp = pl.concat([tp, kept_tp]).sort("_vid")
         tps = pl.concat([tps, kept_tps]).sort("_pid")
     reuse = TpsReuse(len(todo), n_done, len(held), tps.height - n_done)
-    return TpsParts(tp, tps, reuse, keys, held, new)
+    return TpsParts(tp, tps, reuse, keys, held, new, done)

@@ -114,14 +114,16 @@ def run_reconcile(
     result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg, tps_store=store)
     result.timings = {**timings, **result.timings}
     saving = _save_parts(result, store)
-    if prev_t is not None:
-        with timed(result.timings, "perubahan"):
-            _changes(result, processed, inputs, prev_t, tol)
-    result.run = _run_row(result, time.perf_counter() - t0, tol)
-    with timed(result.timings, "tulis"):
-        write_result(result, processed, s, key)
-    with timed(result.timings, "simpan_bagian"):
-        saving()
+    try:
+        if prev_t is not None:
+            with timed(result.timings, "perubahan"):
+                _changes(result, processed, inputs, prev_t, tol)
+        result.run = _run_row(result, time.perf_counter() - t0, tol)
+        with timed(result.timings, "tulis"):
+            write_result(result, processed, s, key)
+    finally:
+        with timed(result.timings, "simpan_bagian"):
+            saving()
     return result
 
 
