@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.publish import _fsync, write_durably
+from analysis.publish import _fsync, disk_full, write_durably
 
 #: The column naming each stored row's part.
 PART = "_bagian"
@@ -122,3 +122,21 @@ class PartStore:
         for p in self.dir.glob(f"{self.kind}--*.parquet"):
             if p.name.split("--", 1)[1].split(".", 1)[0] not in files:
                 p.unlink(missing_ok=True)
+
+    def try_save(
+        self,
+        keys: dict[str, str],
+        held: dict[str, str],
+        frames: tuple[pl.DataFrame, ...] | None,
+        parts_done: list[str] | None = None,
+    ) -> str | None:
+        """:meth:`save`; a store that cannot be written costs the next run time only, so its
+        failure is returned as text for the run to say (a full disk is raised: that stops the
+        run, as any write does)."""
+        try:
+            self.save(keys, held, frames, parts_done)
+        except Exception as exc:
+            if disk_full(exc):
+                raise
+            return f"{type(exc).__name__}: {exc}"
+        return None

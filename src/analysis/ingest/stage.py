@@ -54,7 +54,6 @@ from analysis.ingest.specs import DATASETS, ORDER, PROCESS_ORDER, REFERENCES, SP
 from analysis.ingest.survey import REFUSED, NotRead, Survey, survey
 from analysis.ingest.verdicts import Bound, VerdictCache
 from analysis.partstore import PartStore
-from analysis.publish import disk_full
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
@@ -344,17 +343,15 @@ class _Run:
         self, store: PartStore, keys: dict[str, str], held: dict[str, str],
         rows: pl.DataFrame | None, summary: pl.DataFrame | None,
     ) -> None:  # fmt: skip
-        """Record the kind's parts; a store that cannot be written costs the next run time, not
-        this run (unless the disk is full: that stops the run, as any write does). Its message
-        is said at the end of the run, not in a kind's record."""
-        try:
-            store.save(keys, held, None if rows is None or summary is None else (rows, summary))
-        except Exception as exc:
-            if disk_full(exc):
-                raise
+        """Record the kind's parts (:meth:`~analysis.partstore.PartStore.try_save`); a failure's
+        message is said at the end of the run, not in a kind's record."""
+        failed = store.try_save(
+            keys, held, None if rows is None or summary is None else (rows, summary)
+        )
+        if failed:
             self.late_messages.append(
                 f"[{SPECS[store.kind].name}] keputusan per kab/kota tidak tersimpan untuk run "
-                f"berikutnya: {type(exc).__name__}: {exc}"
+                f"berikutnya: {failed}"
             )
 
     def write(self, df: pl.DataFrame, name: str) -> None:

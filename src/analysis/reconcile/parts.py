@@ -142,11 +142,11 @@ class TpsParts:
     new: tuple[pl.DataFrame, pl.DataFrame] | None
     done: list[str] = dataclasses.field(default_factory=list)  # the parts ``new`` holds
 
-    def save(self, store: PartStore) -> None:
+    def try_save(self, store: PartStore) -> str | None:
         """Record this run's parts in ``store`` (a part without rows too: a kab/kota with no TPS
-        row yet is as much a result as one with)."""
-        if self.keys:
-            store.save(self.keys, self.held, self.new, self.done)
+        row yet is as much a result as one with); a failure as text
+        (:meth:`~analysis.partstore.PartStore.try_save`)."""
+        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
 
 
 def reconcile_tps_by_part(
@@ -177,7 +177,6 @@ def reconcile_tps_by_part(
         _only(inputs, todo) if held else inputs, as_of, tolerance, previous_as_of, cmap
     )
     new = (tp.with_columns(part_of()), tps.with_columns(part_of())) if todo else None
-    done = todo if held else list(keys)
     n_done = tps.height
     if stored is not None:
         kept_tp, kept_tps = (
@@ -187,4 +186,4 @@ def reconcile_tps_by_part(
         tp = pl.concat([tp, kept_tp]).sort("_vid")
         tps = pl.concat([tps, kept_tps]).sort("_pid")
     reuse = TpsReuse(len(todo), n_done, len(held), tps.height - n_done)
-    return TpsParts(tp, tps, reuse, keys, held, new, done)
+    return TpsParts(tp, tps, reuse, keys, held, new, todo)

@@ -12,15 +12,14 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
 import polars as pl
 
 from analysis import catalog, fmt, incremental
+from analysis.ingest.schedule import Background
 from analysis.partstore import PartStore
 from analysis.reconcile.agregat import Kept, read_aggregates
 from analysis.reconcile.history import (
@@ -40,7 +39,7 @@ from analysis.reconcile.inputs import (
     known_by,
     load_inputs,
 )
-from analysis.reconcile.parts import part_store
+from analysis.reconcile.parts import TpsParts, part_store
 from analysis.reconcile.perubahan import changes_since
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
@@ -113,7 +112,9 @@ def run_reconcile(
     store = part_store(processed, take_parts) if by_part else None
     result = reconcile(inputs, as_of, tol, prev_t, settings=s, aggregates=agg, tps_store=store)
     result.timings = {**timings, **result.timings}
-    saving = _save_parts(result, store)
+    saving = Background()  # the parts are stored beside the rest of the run
+    if store is not None and result.bagian is not None:
+        saving.submit("rekon-bagian", _store_parts, result.bagian, store)
     try:
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
@@ -123,39 +124,18 @@ def run_reconcile(
             write_result(result, processed, s, key)
     finally:
         with timed(result.timings, "simpan_bagian"):
-            saving()
+            saving.wait()
     return result
 
 
-def _save_parts(result: ReconResult, store: PartStore | None) -> Callable[[], None]:
-    """Store the run's TPS parts in a thread beside the rest of the run; returns the wait for it,
-    which raises what the writing raised (a store that cannot be written costs the next run time
-    only: it says so; a full disk stops the run, as any write does)."""
-    if store is None or result.bagian is None:
-        return lambda: None
-    failed: list[BaseException] = []
-
-    def save() -> None:
-        try:
-            result.bagian.save(store)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
-            failed.append(exc)
-
-    thread = threading.Thread(target=save, name="rekon-bagian", daemon=True)
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            from analysis.publish import disk_full
-
-            if disk_full(failed[0]):
-                raise failed[0]
-            print(
-                f"bagian rekonsiliasi per TPS tidak tersimpan (run berikutnya menghitung ulang): {failed[0]}"
-            )
-
-    return wait
+def _store_parts(parts: TpsParts, store: PartStore) -> None:
+    """Record the run's TPS parts; a store that cannot be written is said, and costs the next
+    run time only (:meth:`~analysis.partstore.PartStore.try_save`)."""
+    failed = parts.try_save(store)
+    if failed:
+        print(
+            f"bagian rekonsiliasi per TPS tidak tersimpan (run berikutnya menghitung ulang): {failed}"
+        )
 
 
 def replay_key(
