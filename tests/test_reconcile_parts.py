@@ -101,3 +101,49 @@ def test_desk_times_and_a_kabkota_without_any_row_yet(inputs, tmp_path: Path):
         assert got.tps.equals(want_tps) and got.tps_paslon.equals(want_tp)
         assert got.try_save(store) is None
     assert got.reuse.parts_done == 0 and "9901" in store.held(got.keys)
+
+
+def _sample(inputs):
+    """Every seventh TPS of the list, as a valid PVT sample stratified by kab/kota."""
+    codes = inputs.ref_tps.select("kode_tps").sort("kode_tps").gather_every(7)
+    meta = {"lingkup": "00", "tingkat_strata": "kabkota", "sah": True, "sha256": "ab", "pesan": ""}
+    return codes, meta
+
+
+def test_projections_kept_per_contest_give_what_projecting_all_gives(inputs, tmp_path: Path):
+    """Contests outside the kab/kota whose reports changed keep their projections; the governor's
+    contest of its province and its regent's are projected again; together, what a whole
+    projection gives (both stratified methods and the sample's)."""
+    from analysis.reconcile.projection import project
+    from analysis.reconcile.projection_parts import project_by_contest, projection_store
+    from analysis.settings import default_settings
+
+    cfg = default_settings().proyeksi
+    sample, meta = _sample(inputs)
+    tps_store = part_store(tmp_path)
+    store = projection_store(tps_store)
+
+    def check(inp):
+        parts = reconcile_tps_by_part(inp, AS_OF, 0, PREV, tps_store)
+        assert parts.try_save(tps_store) is None
+        got = project_by_contest(parts.tps, parts.tps_paslon, sample, meta, cfg, parts.keys, store)
+        want_k, want_p = project(parts.tps, parts.tps_paslon, sample, meta, cfg)
+        assert got.kontestasi.equals(want_k) and got.paslon.equals(want_p)
+        assert got.try_save(store) is None
+        return got.reuse, parts.tps
+
+    first, tps = check(inputs)
+    n = tps["kode_kontestasi"].n_unique()
+    assert (first.done, first.kept) == (n, 0)
+    assert check(inputs)[0].done == 0
+    changed, part = _one_kabkota_changed(inputs)
+    one, _ = check(changed)
+    touched = tps.filter(part_of() == part)["kode_kontestasi"].n_unique()
+    assert (one.done, one.kept) == (touched, n - touched) and 0 < touched < n / 10
+    # another sample: every contest again
+    other = projection_store(tps_store)
+    parts = reconcile_tps_by_part(changed, AS_OF, 0, PREV, tps_store)
+    again = project_by_contest(
+        parts.tps, parts.tps_paslon, sample.head(50), meta, cfg, parts.keys, other
+    )
+    assert again.reuse.kept == 0

@@ -388,8 +388,9 @@ def _reconcile(
             processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True,
             take_parts=not plan.full,
         )  # fmt: skip
-        if result.bagian is not None:
-            console.say(result.bagian.reuse.line())
+        for kept in (result.bagian, result.bagian_proyeksi):
+            if kept is not None:
+                console.say(kept.reuse.line())
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous

@@ -18,6 +18,11 @@ from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.parts import TpsParts, reconcile_tps_by_part
 from analysis.reconcile.projection import project
+from analysis.reconcile.projection_parts import (
+    ProjectionParts,
+    project_by_contest,
+    projection_store,
+)
 from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.sample import record_of
 from analysis.reconcile.tps import reconcile_tps
@@ -88,6 +93,7 @@ class ReconResult:
     agregat: pl.DataFrame = field(default_factory=RECON_AGREGAT.empty)
     timings: dict[str, float] = field(default_factory=dict)
     bagian: TpsParts | None = None  # the TPS rows per kab/kota, when kept (.parts); not written
+    bagian_proyeksi: ProjectionParts | None = None  # the projections per contest, when kept
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Dataset name -> frame, conformed to its schema (private ``_`` keys dropped)."""
@@ -109,10 +115,16 @@ def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
 
 
 def _outlook(
-    inputs: ReconInputs, tp: pl.DataFrame, tps: pl.DataFrame, wil: pl.DataFrame, s: Settings
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(rekon__proyeksi_*, rekon__kepastian_*): the projections and the two questions."""
-    proj, proj_paslon = project(tps, tp, inputs.sampel_tps, record_of(inputs.sampel), s.proyeksi)
+    inputs: ReconInputs, tp: pl.DataFrame, tps: pl.DataFrame, wil: pl.DataFrame, s: Settings,
+    kept: ProjectionParts | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:  # fmt: skip
+    """(rekon__proyeksi_*, rekon__kepastian_*): the projections (``kept``: already made contest
+    by contest, :mod:`.projection_parts`) and the two questions."""
+    if kept is not None:
+        proj, proj_paslon = kept.kontestasi, kept.paslon
+    else:
+        meta = record_of(inputs.sampel)
+        proj, proj_paslon = project(tps, tp, inputs.sampel_tps, meta, s.proyeksi)
     nat = wil.filter(pl.col("kode_wilayah") == NATIONAL)
     e = s.election
     return proj, proj_paslon, decidedness(nat, tps, tp, e.reserve_share, e.max_voters_per_tps)
@@ -165,8 +177,13 @@ def reconcile(
             result.kontestasi = outcome(wil, stat)
         with timed(timings, "proyeksi"):
             s = settings or default_settings()
+            if tps_store is not None and bagian is not None and bagian.keys:
+                result.bagian_proyeksi = project_by_contest(
+                    tps, tp, inputs.sampel_tps, record_of(inputs.sampel), s.proyeksi,
+                    bagian.keys, projection_store(tps_store),
+                )  # fmt: skip
             result.proyeksi, result.proyeksi_paslon, result.kepastian = _outlook(
-                inputs, tp, tps, wil, s
+                inputs, tp, tps, wil, s, result.bagian_proyeksi
             )
         with timed(timings, "rekap"):
             rekap = recap(inputs.official_region, wil, stat, as_utc(as_of), s.rekapitulasi)

@@ -41,6 +41,7 @@ from analysis.reconcile.inputs import (
 )
 from analysis.reconcile.parts import TpsParts, part_store
 from analysis.reconcile.perubahan import changes_since
+from analysis.reconcile.projection_parts import ProjectionParts, projection_store
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
 from analysis.settings import Settings, default_settings
@@ -114,7 +115,10 @@ def run_reconcile(
     result.timings = {**timings, **result.timings}
     saving = Background()  # the parts are stored beside the rest of the run
     if store is not None and result.bagian is not None:
-        saving.submit("rekon-bagian", _store_parts, result.bagian, store)
+        saving.submit("rekon-bagian", _store_parts, result.bagian, store, "per TPS")
+    if store is not None and result.bagian_proyeksi is not None:
+        kept = projection_store(store)
+        saving.submit("rekon-proyeksi", _store_parts, result.bagian_proyeksi, kept, "proyeksi")
     try:
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
@@ -128,13 +132,14 @@ def run_reconcile(
     return result
 
 
-def _store_parts(parts: TpsParts, store: PartStore) -> None:
-    """Record the run's TPS parts; a store that cannot be written is said, and costs the next
-    run time only (:meth:`~analysis.partstore.PartStore.try_save`)."""
+def _store_parts(parts: TpsParts | ProjectionParts, store: PartStore, what: str) -> None:
+    """Record the run's TPS parts (or its projections per contest, ``what`` says which); a store
+    that cannot be written is said, and costs the next run time only
+    (:meth:`~analysis.partstore.PartStore.try_save`)."""
     failed = parts.try_save(store)
     if failed:
         print(
-            f"bagian rekonsiliasi per TPS tidak tersimpan (run berikutnya menghitung ulang): {failed}"
+            f"bagian rekonsiliasi {what} tidak tersimpan (run berikutnya menghitung ulang): {failed}"
         )
 
 
