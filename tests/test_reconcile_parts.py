@@ -114,21 +114,21 @@ def test_projections_kept_per_contest_give_what_projecting_all_gives(inputs, tmp
     """Contests outside the kab/kota whose reports changed keep their projections; the governor's
     contest of its province and its regent's are projected again; together, what a whole
     projection gives (both stratified methods and the sample's)."""
+    from analysis.reconcile.contest_parts import contest_store, project_by_contest
     from analysis.reconcile.projection import project
-    from analysis.reconcile.projection_parts import project_by_contest, projection_store
     from analysis.settings import default_settings
 
     cfg = default_settings().proyeksi
     sample, meta = _sample(inputs)
     tps_store = part_store(tmp_path)
-    store = projection_store(tps_store)
+    store = contest_store(tps_store, "proyeksi")
 
     def check(inp):
         parts = reconcile_tps_by_part(inp, AS_OF, 0, PREV, tps_store)
         assert parts.try_save(tps_store) is None
         got = project_by_contest(parts.tps, parts.tps_paslon, sample, meta, cfg, parts.keys, store)
         want_k, want_p = project(parts.tps, parts.tps_paslon, sample, meta, cfg)
-        assert got.kontestasi.equals(want_k) and got.paslon.equals(want_p)
+        assert got.frames[0].equals(want_k) and got.frames[1].equals(want_p)
         assert got.try_save(store) is None
         return got.reuse, parts.tps
 
@@ -141,9 +141,60 @@ def test_projections_kept_per_contest_give_what_projecting_all_gives(inputs, tmp
     touched = tps.filter(part_of() == part)["kode_kontestasi"].n_unique()
     assert (one.done, one.kept) == (touched, n - touched) and 0 < touched < n / 10
     # another sample: every contest again
-    other = projection_store(tps_store)
+    other = contest_store(tps_store, "proyeksi")
     parts = reconcile_tps_by_part(changed, AS_OF, 0, PREV, tps_store)
     again = project_by_contest(
         parts.tps, parts.tps_paslon, sample.head(50), meta, cfg, parts.keys, other
     )
     assert again.reuse.kept == 0
+
+
+def test_roll_ups_kept_per_contest_give_what_rolling_up_all_gives(inputs, tmp_path: Path):
+    """The region roll-ups of the contests outside a changed kab/kota are kept; a D.Hasil row
+    that arrives for one contest makes that contest alone rolled up again."""
+    from analysis.reconcile.contest_parts import contest_store, roll_ups_by_contest
+    from analysis.reconcile.rekap import in_force
+    from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
+
+    tps_store = part_store(tmp_path)
+    store = contest_store(tps_store, "wilayah")
+
+    def check(inp, dhasil):
+        parts = reconcile_tps_by_part(inp, AS_OF, 0, PREV, tps_store)
+        assert parts.try_save(tps_store) is None
+        got = roll_ups_by_contest(parts.tps_paslon, parts.tps, dhasil, 0, parts.keys, store)
+        wil = roll_up_paslon(parts.tps_paslon, dhasil, 0)
+        assert got.frames[0].equals(wil)
+        assert got.frames[1].equals(roll_up_status(parts.tps, wil, dhasil, 0))
+        assert got.try_save(store) is None
+        return got.reuse, parts.tps
+
+    dhasil = in_force(inputs.official_region, AS_OF)
+    if not dhasil.height:  # KPU's D.Hasil of every kab/kota's regent contest, from the TPS rows
+        wil = roll_up_paslon(reconcile_tps(inputs, AS_OF, 0, PREV)[0], dhasil, 0)
+        dhasil = (
+            wil.filter(
+                (pl.col("tingkat") == "kabkota") & pl.col("kode_kontestasi").str.contains("pkwkk")
+            )
+            .select(
+                "kode_wilayah",
+                "kode_kontestasi",
+                "nomor_urut",
+                pl.col("suara_internal").alias("suara"),
+            )
+            .with_columns(pl.col("kode_wilayah").str.replace_all(".", "", literal=True))
+            .pipe(lambda d: pl.concat([inputs.official_region.head(0), d], how="diagonal_relaxed"))
+        )
+        dhasil = in_force(dhasil, AS_OF)
+    assert dhasil.height
+    first, tps = check(inputs, dhasil)
+    n = len(set(tps["kode_kontestasi"]) | set(dhasil["kode_kontestasi"]))
+    assert (first.done, first.kept) == (n, 0)
+    assert check(inputs, dhasil)[0].done == 0
+    changed, part = _one_kabkota_changed(inputs)
+    one, _ = check(changed, dhasil)
+    touched = tps.filter(part_of() == part)["kode_kontestasi"].n_unique()
+    assert (one.done, one.kept) == (touched, n - touched) and 0 < touched < n / 10
+    row = dhasil.head(1).with_columns(pl.col("suara") + 7)
+    more = pl.concat([dhasil.filter(pl.int_range(pl.len()) > 0), row])
+    assert check(changed, more)[0].done == 1

@@ -388,7 +388,7 @@ def _reconcile(
             processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True,
             take_parts=not plan.full,
         )  # fmt: skip
-        for kept in (result.bagian, result.bagian_proyeksi):
+        for kept in (result.bagian, *result.per_kontestasi.values()):
             if kept is not None:
                 console.say(kept.reuse.line())
     rec.done("reconcile", parts, decision.run)

@@ -13,16 +13,17 @@ import polars as pl
 from analysis.domain.regions import NATIONAL
 from analysis.partstore import PartStore
 from analysis.reconcile.agregat import KpuAggregates, against_itself
+from analysis.reconcile.contest_parts import (
+    ContestParts,
+    contest_store,
+    project_by_contest,
+    roll_ups_by_contest,
+)
 from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
 from analysis.reconcile.parts import TpsParts, reconcile_tps_by_part
 from analysis.reconcile.projection import project
-from analysis.reconcile.projection_parts import (
-    ProjectionParts,
-    project_by_contest,
-    projection_store,
-)
 from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.sample import record_of
 from analysis.reconcile.tps import reconcile_tps
@@ -93,7 +94,8 @@ class ReconResult:
     agregat: pl.DataFrame = field(default_factory=RECON_AGREGAT.empty)
     timings: dict[str, float] = field(default_factory=dict)
     bagian: TpsParts | None = None  # the TPS rows per kab/kota, when kept (.parts); not written
-    bagian_proyeksi: ProjectionParts | None = None  # the projections per contest, when kept
+    # the steps kept per contest (.contest_parts), by store kind, when the TPS rows are kept
+    per_kontestasi: dict[str, ContestParts] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Dataset name -> frame, conformed to its schema (private ``_`` keys dropped)."""
@@ -116,12 +118,12 @@ def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
 
 def _outlook(
     inputs: ReconInputs, tp: pl.DataFrame, tps: pl.DataFrame, wil: pl.DataFrame, s: Settings,
-    kept: ProjectionParts | None = None,
+    kept: ContestParts | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:  # fmt: skip
     """(rekon__proyeksi_*, rekon__kepastian_*): the projections (``kept``: already made contest
-    by contest, :mod:`.projection_parts`) and the two questions."""
+    by contest, :mod:`.contest_parts`) and the two questions."""
     if kept is not None:
-        proj, proj_paslon = kept.kontestasi, kept.paslon
+        proj, proj_paslon = kept.frames
     else:
         meta = record_of(inputs.sampel)
         proj, proj_paslon = project(tps, tp, inputs.sampel_tps, meta, s.proyeksi)
@@ -157,10 +159,18 @@ def reconcile(
         else:
             bagian = reconcile_tps_by_part(inputs, as_of, tolerance, previous_as_of, tps_store)
             tp, tps = bagian.tps_paslon, bagian.tps
+    per_contest: dict[str, ContestParts] = {}
+    kept = tps_store is not None and bagian is not None and bool(bagian.keys)
     with timed(timings, "wilayah"):
         dhasil = in_force(inputs.official_region, as_utc(as_of))
-        wil = roll_up_paslon(tp, dhasil, tolerance)
-        stat = roll_up_status(tps, wil, dhasil, tolerance)
+        if kept:
+            per_contest["wilayah"] = roll_ups_by_contest(
+                tp, tps, dhasil, tolerance, bagian.keys, contest_store(tps_store, "wilayah")
+            )
+            wil, stat = per_contest["wilayah"].frames
+        else:
+            wil = roll_up_paslon(tp, dhasil, tolerance)
+            stat = roll_up_status(tps, wil, dhasil, tolerance)
     result = ReconResult(
         as_of=as_utc(as_of),
         previous_as_of=as_utc(previous_as_of) if previous_as_of else None,
@@ -171,19 +181,20 @@ def reconcile(
         kontestasi=RECON_KONTESTASI.empty(),
         timings=timings,
         bagian=bagian,
+        per_kontestasi=per_contest,
     )
     if detail:
         with timed(timings, "kontestasi"):
             result.kontestasi = outcome(wil, stat)
         with timed(timings, "proyeksi"):
             s = settings or default_settings()
-            if tps_store is not None and bagian is not None and bagian.keys:
-                result.bagian_proyeksi = project_by_contest(
+            if kept:
+                per_contest["proyeksi"] = project_by_contest(
                     tps, tp, inputs.sampel_tps, record_of(inputs.sampel), s.proyeksi,
-                    bagian.keys, projection_store(tps_store),
+                    bagian.keys, contest_store(tps_store, "proyeksi"),
                 )  # fmt: skip
             result.proyeksi, result.proyeksi_paslon, result.kepastian = _outlook(
-                inputs, tp, tps, wil, s, result.bagian_proyeksi
+                inputs, tp, tps, wil, s, per_contest.get("proyeksi")
             )
         with timed(timings, "rekap"):
             rekap = recap(inputs.official_region, wil, stat, as_utc(as_of), s.rekapitulasi)

@@ -22,6 +22,7 @@ from analysis import catalog, fmt, incremental
 from analysis.ingest.schedule import Background
 from analysis.partstore import PartStore
 from analysis.reconcile.agregat import Kept, read_aggregates
+from analysis.reconcile.contest_parts import ContestParts, contest_store
 from analysis.reconcile.history import (
     desk_zone,
     has_history,
@@ -41,7 +42,6 @@ from analysis.reconcile.inputs import (
 )
 from analysis.reconcile.parts import TpsParts, part_store
 from analysis.reconcile.perubahan import changes_since
-from analysis.reconcile.projection_parts import ProjectionParts, projection_store
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
 from analysis.settings import Settings, default_settings
@@ -116,9 +116,10 @@ def run_reconcile(
     saving = Background()  # the parts are stored beside the rest of the run
     if store is not None and result.bagian is not None:
         saving.submit("rekon-bagian", _store_parts, result.bagian, store, "per TPS")
-    if store is not None and result.bagian_proyeksi is not None:
-        kept = projection_store(store)
-        saving.submit("rekon-proyeksi", _store_parts, result.bagian_proyeksi, kept, "proyeksi")
+    if store is not None:
+        for kind, parts in result.per_kontestasi.items():
+            kept = contest_store(store, kind)
+            saving.submit(f"rekon-{kind}", _store_parts, parts, kept, f"{kind} per kontestasi")
     try:
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
@@ -132,8 +133,8 @@ def run_reconcile(
     return result
 
 
-def _store_parts(parts: TpsParts | ProjectionParts, store: PartStore, what: str) -> None:
-    """Record the run's TPS parts (or its projections per contest, ``what`` says which); a store
+def _store_parts(parts: TpsParts | ContestParts, store: PartStore, what: str) -> None:
+    """Record the run's TPS parts (or a step's results per contest, ``what`` says which); a store
     that cannot be written is said, and costs the next run time only
     (:meth:`~analysis.partstore.PartStore.try_save`)."""
     failed = parts.try_save(store)
