@@ -141,10 +141,9 @@ def test_projections_kept_per_contest_give_what_projecting_all_gives(inputs, tmp
     touched = tps.filter(part_of() == part)["kode_kontestasi"].n_unique()
     assert (one.done, one.kept) == (touched, n - touched) and 0 < touched < n / 10
     # another sample: every contest again
-    other = contest_store(tps_store, "proyeksi")
     parts = reconcile_tps_by_part(changed, AS_OF, 0, PREV, tps_store)
     again = project_by_contest(
-        parts.tps, parts.tps_paslon, sample.head(50), meta, cfg, parts.keys, other
+        parts.tps, parts.tps_paslon, sample.head(50), meta, cfg, parts.keys, store
     )
     assert again.reuse.kept == 0
 
@@ -162,7 +161,7 @@ def test_roll_ups_kept_per_contest_give_what_rolling_up_all_gives(inputs, tmp_pa
     def check(inp, dhasil):
         parts = reconcile_tps_by_part(inp, AS_OF, 0, PREV, tps_store)
         assert parts.try_save(tps_store) is None
-        got = roll_ups_by_contest(parts.tps_paslon, parts.tps, dhasil, 0, parts.keys, store)
+        got = roll_ups_by_contest(parts.tps, parts.tps_paslon, dhasil, 0, parts.keys, store)
         wil = roll_up_paslon(parts.tps_paslon, dhasil, 0)
         assert got.frames[0].equals(wil)
         assert got.frames[1].equals(roll_up_status(parts.tps, wil, dhasil, 0))
@@ -198,3 +197,46 @@ def test_roll_ups_kept_per_contest_give_what_rolling_up_all_gives(inputs, tmp_pa
     row = dhasil.head(1).with_columns(pl.col("suara") + 7)
     more = pl.concat([dhasil.filter(pl.int_range(pl.len()) > 0), row])
     assert check(changed, more)[0].done == 1
+
+
+def test_a_reconciliation_kept_in_parts_equals_a_whole_one(inputs, tmp_path: Path):
+    """reconcile() with the stores against without, every dataset, as one kab/kota's reports
+    change and a contest known only from D.Hasil comes, goes and comes back."""
+    from analysis.reconcile.contest_parts import contest_store
+    from analysis.reconcile.result import reconcile
+    from analysis.reconcile.wilayah import roll_up_paslon
+
+    wil = roll_up_paslon(reconcile_tps(inputs, AS_OF, 0, PREV)[0], inputs.official_region, 0)
+    dh = (
+        wil.filter((pl.col("tingkat") == "kabkota") & pl.col("kode_kontestasi").str.contains("pkwkk"))
+        .select("kode_wilayah", "kode_kontestasi", "nomor_urut", pl.col("suara_internal").alias("suara"))
+        .with_columns(pl.col("kode_wilayah").str.replace_all(".", "", literal=True))
+    )  # fmt: skip
+    lone = dh.head(2).with_columns(pl.lit("pkwkk-9999").alias("kode_kontestasi"))
+    with_lone, without = (
+        pl.concat([inputs.official_region.head(0), *d], how="diagonal_relaxed")
+        for d in ([dh, lone], [dh])
+    )
+    sample, meta = _sample(inputs)
+    record = pl.concat([inputs.sampel.head(0), pl.DataFrame([meta])], how="diagonal_relaxed")
+    base = dataclasses.replace(inputs, official_region=with_lone, sampel=record, sampel_tps=sample)
+    changed, _ = _one_kabkota_changed(base)
+    store = part_store(tmp_path)
+    # (what the roll-ups redid and kept, what the projections did): the lone contest is rolled up
+    steps = [
+        (base, (571, 0), (570, 0)),
+        (base, (0, 571), (0, 570)),
+        (dataclasses.replace(base, official_region=without), (0, 570), (0, 570)),
+        (base, (1, 570), (0, 570)),
+        (changed, (2, 569), (2, 568)),
+    ]
+    for inp, wilayah, proyeksi in steps:
+        got = reconcile(inp, AS_OF, 0, PREV, tps_store=store)
+        want = reconcile(inp, AS_OF, 0, PREV)
+        for name, frame in want.frames().items():
+            assert got.frames()[name].equals(frame), name
+        reuse = {k: (p.reuse.done, p.reuse.kept) for k, p in got.per_kontestasi.items()}
+        assert reuse == {"wilayah": wilayah, "proyeksi": proyeksi}
+        assert got.bagian.try_save(store) is None
+        for kind, parts in got.per_kontestasi.items():
+            assert parts.try_save(contest_store(store, kind)) is None

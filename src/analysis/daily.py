@@ -388,9 +388,9 @@ def _reconcile(
             processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True,
             take_parts=not plan.full,
         )  # fmt: skip
-        for kept in (result.bagian, *result.per_kontestasi.values()):
-            if kept is not None:
-                console.say(kept.reuse.line())
+        for step in (result.bagian, *result.per_kontestasi.values()):
+            if step is not None:
+                console.say(step.reuse.line())
     rec.done("reconcile", parts, decision.run)
     _done(t0)
     return previous

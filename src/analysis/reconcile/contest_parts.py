@@ -90,7 +90,7 @@ def contest_keys(
         k: incremental.digest(
             [base, k, [[p, part_keys.get(p)] for p in spans.get(k, [])], more.get(k)]
         )
-        for k in sorted({*spans, *more})
+        for k in sorted({*spans, *more}, key=lambda k: (k is None, k or ""))
     }
 
 
@@ -165,7 +165,7 @@ def by_contest(
 
 
 def roll_ups_by_contest(
-    tps_paslon: pl.DataFrame, tps: pl.DataFrame, dhasil: pl.DataFrame, tolerance: int,
+    tps: pl.DataFrame, tps_paslon: pl.DataFrame, dhasil: pl.DataFrame, tolerance: int,
     part_keys: dict[str, str], store: PartStore,
 ) -> ContestParts:  # fmt: skip
     """(rekon__wilayah_kontestasi_paslon, rekon__wilayah_kontestasi) contest by contest
@@ -174,7 +174,7 @@ def roll_ups_by_contest(
     keys = contest_keys(tps, part_keys, base, row_sums(dhasil))
 
     def compute(todo: list[str] | None) -> tuple[pl.DataFrame, ...]:
-        tp, t, dh = (x if todo is None else only(x, todo) for x in (tps_paslon, tps, dhasil))
+        t, tp, dh = (x if todo is None else only(x, todo) for x in (tps, tps_paslon, dhasil))
         wil = roll_up_paslon(tp, dh, tolerance)
         return wil, roll_up_status(t, wil, dh, tolerance)
 

@@ -165,7 +165,7 @@ def reconcile(
         dhasil = in_force(inputs.official_region, as_utc(as_of))
         if kept:
             per_contest["wilayah"] = roll_ups_by_contest(
-                tp, tps, dhasil, tolerance, bagian.keys, contest_store(tps_store, "wilayah")
+                tps, tp, dhasil, tolerance, bagian.keys, contest_store(tps_store, "wilayah")
             )
             wil, stat = per_contest["wilayah"].frames
         else:

@@ -94,7 +94,8 @@ def run_reconcile(
     and under what each pull's reading of its aggregates is kept
     (:func:`~analysis.reconcile.agregat.read_pull_kept`). ``by_part``: the TPS rows are kept per
     kab/kota in the folder's cache and taken from it where their inputs are the same
-    (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time);
+    (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time), and so are
+    the region roll-ups and the projections per contest (:mod:`analysis.reconcile.contest_parts`);
     ``take_parts=False`` (``--full``): every part reconciled again, and stored.
     """
     s = settings or default_settings()
@@ -115,11 +116,11 @@ def run_reconcile(
     result.timings = {**timings, **result.timings}
     saving = Background()  # the parts are stored beside the rest of the run
     if store is not None and result.bagian is not None:
-        saving.submit("rekon-bagian", _store_parts, result.bagian, store, "per TPS")
+        saving.submit("rekon-bagian", _store_parts, result.bagian, store, "rekonsiliasi per TPS")
     if store is not None:
         for kind, parts in result.per_kontestasi.items():
-            kept = contest_store(store, kind)
-            saving.submit(f"rekon-{kind}", _store_parts, parts, kept, f"{kind} per kontestasi")
+            step = contest_store(store, kind)
+            saving.submit(f"rekon-{kind}", _store_parts, parts, step, parts.reuse.what)
     try:
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
@@ -139,9 +140,7 @@ def _store_parts(parts: TpsParts | ContestParts, store: PartStore, what: str) ->
     (:meth:`~analysis.partstore.PartStore.try_save`)."""
     failed = parts.try_save(store)
     if failed:
-        print(
-            f"bagian rekonsiliasi {what} tidak tersimpan (run berikutnya menghitung ulang): {failed}"
-        )
+        print(f"bagian {what} tidak tersimpan (run berikutnya menghitung ulang): {failed}")
 
 
 def replay_key(
