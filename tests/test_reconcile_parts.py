@@ -240,3 +240,34 @@ def test_a_reconciliation_kept_in_parts_equals_a_whole_one(inputs, tmp_path: Pat
         assert got.bagian.try_save(store) is None
         for kind, parts in got.per_kontestasi.items():
             assert parts.try_save(contest_store(store, kind)) is None
+
+
+def test_changes_kept_per_kabkota_give_what_comparing_all_gives(inputs, tmp_path: Path):
+    """The changes since the previous report of the kab/kota whose rows and previous rows are
+    those of the last run are kept; the others found again; together, what comparing all gives."""
+    from analysis.reconcile.parts import change_store, changes_by_part
+    from analysis.reconcile.perubahan import changes_since, finish_tps, per_unit
+    from analysis.reconcile.result import reconcile
+
+    tps_store = part_store(tmp_path)
+    store = change_store(tps_store)
+
+    def check(inp, prev_t):
+        prev = reconcile(inp, prev_t, 0, None, detail=False)
+        cur = reconcile(inp, AS_OF, 0, prev_t, tps_store=tps_store)
+        assert cur.bagian.try_save(tps_store) is None
+        got = changes_by_part(prev.tps, cur.tps, cur.bagian.keys, store)
+        want_tps, want_wil = changes_since(prev, cur)
+        assert finish_tps(got.tps).equals(want_tps) and want_tps.height > 100
+        assert per_unit(prev, cur, got.desa).equals(want_wil)
+        assert got.try_save(store) is None
+        return got.reuse
+
+    first = check(inputs, PREV)
+    assert first.kept == 0 and first.done > 100
+    assert check(inputs, PREV).done == 0
+    changed, _ = _one_kabkota_changed(inputs)
+    assert check(changed, PREV).done == 1
+    # another previous report: its rows differ wherever a pull fell between
+    moved = check(changed, PULLS[0][1])
+    assert moved.done > 0 and check(changed, PULLS[0][1]).done == 0

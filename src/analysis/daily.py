@@ -388,7 +388,7 @@ def _reconcile(
             processed, as_of, s, previous, raw=raw, inputs=inputs, kept=kept, by_part=True,
             take_parts=not plan.full,
         )  # fmt: skip
-        for step in (result.bagian, *result.per_kontestasi.values()):
+        for step in (result.bagian, *result.per_kontestasi.values(), result.bagian_perubahan):
             if step is not None:
                 console.say(step.reuse.line())
     rec.done("reconcile", parts, decision.run)

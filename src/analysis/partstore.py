@@ -28,6 +28,22 @@ PART = "_bagian"
 FORMAT = 1
 
 
+def row_sums(df: pl.DataFrame, by: pl.Series, seed: int) -> dict[str | None, list[int]]:
+    """Per value of ``by`` (one per row of ``df``), its rows of ``df`` by value in any order: the
+    exact sums of the two halves of their row hashes, and their count (what a part's key holds)."""
+    half = 1 << 32  # each row's hash in two halves, summed exactly: any order, no overflow
+    sums = (
+        pl.DataFrame({PART: by, "_h": df.hash_rows(seed=seed)})
+        .group_by(PART)
+        .agg(
+            (pl.col("_h") // half).cast(pl.Int64).sum().alias("_hi"),
+            (pl.col("_h") % half).cast(pl.Int64).sum().alias("_lo"),
+            pl.len().alias("_n"),
+        )
+    )
+    return {p: [int(a), int(b), int(n)] for p, a, b, n in sums.iter_rows()}
+
+
 class PartStore:
     """One kind's parts under ``folder``: frames named ``frames`` (``<kind>--<token>.<frame>.parquet``),
     each row carrying its part in :data:`PART`."""

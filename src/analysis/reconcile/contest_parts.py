@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analysis import fmt, incremental
-from analysis.partstore import PART, PartStore
+from analysis.partstore import PART, PartStore, row_sums
 from analysis.reconcile.parts import part_of
 from analysis.reconcile.projection import project
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
@@ -57,24 +57,9 @@ def contest_store(tps_store: PartStore, kind: str) -> PartStore:
     return PartStore(tps_store.dir, kind, STEPS[kind][0], tps_store.take)
 
 
-def row_sums(df: pl.DataFrame) -> dict[str, list[int]]:
-    """Per contest, its rows of ``df`` by value in any order (the sums of their row hashes)."""
-    half = 1 << 32
-    sums = (
-        pl.DataFrame({"k": df["kode_kontestasi"], "_h": df.hash_rows(seed=_SEED)})
-        .group_by("k")
-        .agg(
-            (pl.col("_h") // half).cast(pl.Int64).sum().alias("_hi"),
-            (pl.col("_h") % half).cast(pl.Int64).sum().alias("_lo"),
-            pl.len().alias("_n"),
-        )
-    )
-    return {k: [int(a), int(b), int(n)] for k, a, b, n in sums.iter_rows()}
-
-
 def contest_keys(
     tps: pl.DataFrame, part_keys: dict[str, str], base: str,
-    more: dict[str, list[int]] | None = None,
+    more: dict[str | None, list[int]] | None = None,
 ) -> dict[str, str]:  # fmt: skip
     """Each contest's key: ``base``, the keys of the kab/kota parts its TPS rows lie in, and its
     entry of ``more`` (what else the step reads of it; a contest only there has a key too)."""
@@ -171,7 +156,7 @@ def roll_ups_by_contest(
     """(rekon__wilayah_kontestasi_paslon, rekon__wilayah_kontestasi) contest by contest
     (``dhasil``: KPU's D.Hasil rows in force)."""
     base = incremental.digest([FORMAT, "wilayah", incremental.code_fingerprint(), tolerance])
-    keys = contest_keys(tps, part_keys, base, row_sums(dhasil))
+    keys = contest_keys(tps, part_keys, base, row_sums(dhasil, dhasil["kode_kontestasi"], _SEED))
 
     def compute(todo: list[str] | None) -> tuple[pl.DataFrame, ...]:
         t, tp, dh = (x if todo is None else only(x, todo) for x in (tps, tps_paslon, dhasil))

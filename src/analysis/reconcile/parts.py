@@ -27,8 +27,9 @@ import polars as pl
 
 from analysis import fmt, incremental
 from analysis.domain.regions import KPU_LENGTH
+from analysis.domain.regions import undotted_expr as regions_undotted
 from analysis.ingest.cache import CACHE_DIR
-from analysis.partstore import PART, PartStore
+from analysis.partstore import PART, PartStore, row_sums
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.keys import contest_ids
 from analysis.reconcile.tps import reconcile_tps
@@ -99,26 +100,16 @@ def part_keys(
 ) -> dict[str, str]:
     """Each part's key: ``base`` (code, tolerance, contests' keys) and its rows of every input,
     by value, in any order."""
-    per_input: dict[str, dict[str, tuple[int, int, int]]] = {}
+    per_input: dict[str, dict[str | None, list[int]]] = {}
     for name in TPS_INPUTS:
         df = getattr(inputs, name)
-        h = df.with_columns(*_flags(name, as_of, previous_as_of)).hash_rows(seed=_SEED)
-        half = 1 << 32  # each row's hash in two halves, summed exactly: any order, no overflow
-        sums = (
-            pl.DataFrame({PART: df.select(part_of()).to_series(), "_h": h})
-            .group_by(PART)
-            .agg(
-                (pl.col("_h") // half).cast(pl.Int64).sum().alias("_hi"),
-                (pl.col("_h") % half).cast(pl.Int64).sum().alias("_lo"),
-                pl.len().alias("_n"),
-            )
-        )
-        per_input[name] = {p: (int(a), int(b), int(n)) for p, a, b, n in sums.iter_rows()}
+        flagged = df.with_columns(*_flags(name, as_of, previous_as_of))
+        per_input[name] = row_sums(flagged, df.select(part_of()).to_series(), _SEED)
     parts = sorted(
         {p for rows in per_input.values() for p in rows}, key=lambda p: (p is None, p or "")
     )
     return {
-        p: incremental.digest([base, p, [per_input[n].get(p, (0, 0, 0)) for n in TPS_INPUTS]])
+        p: incremental.digest([base, p, [per_input[n].get(p, [0, 0, 0]) for n in TPS_INPUTS]])
         for p in parts
     }
 
@@ -187,3 +178,91 @@ def reconcile_tps_by_part(
         tps = pl.concat([tps, kept_tps]).sort("_pid")
     reuse = TpsReuse(len(todo), n_done, len(held), tps.height - n_done)
     return TpsParts(tp, tps, reuse, keys, held, new, todo)
+
+
+# --- What changed since the previous report, per kab/kota ------------------------------------------
+
+#: The changes per kab/kota, beside the TPS parts: the TPS × contest rows that changed and the
+#: events per desa (:func:`~analysis.reconcile.perubahan.tps_changes`).
+CHANGES = "perubahan"
+CHANGE_FRAMES = ("tps", "desa")
+
+
+def change_store(tps_store: PartStore) -> PartStore:
+    """The changes per kab/kota, kept beside (and taken as) the TPS parts of ``tps_store``."""
+    return PartStore(tps_store.dir, CHANGES, CHANGE_FRAMES, tps_store.take)
+
+
+@dataclass(frozen=True)
+class ChangeReuse:
+    """What finding the changes since the previous report redid, in kab/kota."""
+
+    done: int
+    kept: int
+
+    def line(self) -> str:
+        """The decision in words (Bahasa Indonesia)."""
+        return (
+            f"perubahan sejak laporan sebelumnya: {fmt.angka(self.done)} kab/kota dihitung ulang, "
+            f"{fmt.angka(self.kept)} tetap"
+        )
+
+
+@dataclass
+class ChangeParts:
+    """The changes since the previous report, kab/kota by kab/kota, and what to store."""
+
+    tps: pl.DataFrame  # the changed TPS × contest rows, unsorted
+    desa: pl.DataFrame  # the events per desa × contest
+    reuse: ChangeReuse
+    keys: dict[str, str]
+    held: dict[str, str]
+    new: tuple[pl.DataFrame, pl.DataFrame] | None
+    done: list[str]
+
+    def try_save(self, store: PartStore) -> str | None:
+        """Record this run's kab/kota in ``store``; a failure as text."""
+        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
+
+
+def _desa_part() -> pl.Expr:
+    """A desa row's part: the kab/kota digits of its dotted code."""
+    return regions_undotted("kode_wilayah").str.slice(0, KPU_LENGTH[2]).alias(PART)
+
+
+def changes_by_part(
+    previous: pl.DataFrame, current: pl.DataFrame, current_keys: dict[str, str], store: PartStore
+) -> ChangeParts:
+    """:func:`~analysis.reconcile.perubahan.tps_changes` between the previous report's TPS rows
+    and this run's, the kab/kota ``store`` holds under the same key taken from it: a kab/kota's
+    key is its TPS part's key (``current_keys``) and its previous rows by value."""
+    from analysis.reconcile.perubahan import COMPARED, tps_changes
+
+    before = previous.select(COMPARED)
+    base = incremental.digest([FORMAT, CHANGES, incremental.code_fingerprint()])
+    prev_sums = row_sums(before, before.select(part_of()).to_series(), _SEED)
+    parts = sorted({*current_keys, *prev_sums}, key=lambda p: (p is None, p or ""))
+    keys = {p: incremental.digest([base, p, current_keys.get(p), prev_sums.get(p)]) for p in parts}
+    held = store.held(keys)
+    stored = store.load(held) if held else None
+    if stored is None:
+        held = {}
+    todo = [p for p in keys if p not in held]
+    if held:
+        wanted = pl.Series(todo, dtype=pl.String).implode()
+        changed, desa = tps_changes(
+            previous.filter(part_of().is_in(wanted)), current.filter(part_of().is_in(wanted))
+        )
+    else:
+        changed, desa = tps_changes(previous, current)
+    new = (changed.with_columns(part_of()), desa.with_columns(_desa_part())) if todo else None
+    if new is not None and not set(new[1][PART].unique().to_list()) <= set(todo):
+        new, todo = None, []  # a desa outside the kab/kota of its TPS: not stored
+    if stored is not None:
+        kept_tps, kept_desa = (
+            s.drop(PART).select(f.columns).cast(f.schema)
+            for s, f in zip(stored, (changed, desa), strict=True)
+        )
+        changed, desa = pl.concat([changed, kept_tps]), pl.concat([desa, kept_desa])
+    reuse = ChangeReuse(len(keys) - len(held), len(held))
+    return ChangeParts(changed, desa, reuse, keys, held, new, todo)

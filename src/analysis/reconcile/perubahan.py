@@ -86,10 +86,9 @@ def _side_by_side(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame
     ).with_columns(cond.alias(name) for name, cond in EVENTS.items())
 
 
-def _per_unit(previous: ReconResult, current: ReconResult, j: pl.DataFrame) -> pl.DataFrame:
-    """rekon__perubahan_wilayah_kontestasi: coverage before and after, and the events summed up
-    the tree."""
-    desa = (
+def desa_events(j: pl.DataFrame) -> pl.DataFrame:
+    """The events of :data:`EVENT_COUNTS` per desa × contest (``kode_wilayah``: the desa)."""
+    return (
         j.group_by(desa_group(j, per_paslon=False))
         .agg(
             pl.col("kode_desa").first(),
@@ -99,6 +98,11 @@ def _per_unit(previous: ReconResult, current: ReconResult, j: pl.DataFrame) -> p
         .drop("_k")
         .rename({"kode_desa": "kode_wilayah"})
     )
+
+
+def per_unit(previous: ReconResult, current: ReconResult, desa: pl.DataFrame) -> pl.DataFrame:
+    """rekon__perubahan_wilayah_kontestasi: coverage before and after, and the events of the desa
+    rows (:func:`desa_events`) summed up the tree."""
     counts = roll_up(desa, ["kode_kontestasi"], list(EVENT_COUNTS.values()))
     before = previous.wilayah_status.select(*UNIT, *COVERAGE)
     after = current.wilayah_status.select("tingkat", *UNIT, *COVERAGE)
@@ -127,9 +131,20 @@ def changes_since(previous: ReconResult, current: ReconResult) -> tuple[pl.DataF
     (:data:`JENIS_PERUBAHAN`); rekon__perubahan_wilayah_kontestasi: one row per region unit ×
     contest with coverage before/after and new/resolved discrepancies.
     """
-    j = _side_by_side(previous.tps, current.tps)
+    changed, desa = tps_changes(previous.tps, current.tps)
+    return finish_tps(changed), per_unit(previous, current, desa)
+
+
+def tps_changes(previous: pl.DataFrame, current: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the TPS × contest rows that changed, as the dataset's columns, unsorted; :func:`desa_events`)
+    between two ``rekon__tps_kontestasi`` frames (no private key: a part's is of its own run)."""
+    j = _side_by_side(previous, current)
     per_tps = j.with_columns(first_label(JENIS_PERUBAHAN).alias("jenis_perubahan")).filter(
         pl.col("jenis_perubahan").is_not_null()
     )
-    perubahan = RECON_PERUBAHAN.check_key(RECON_PERUBAHAN.conform(per_tps).sort(PAIR))
-    return perubahan, _per_unit(previous, current, j)
+    return RECON_PERUBAHAN.conform(per_tps).select(list(RECON_PERUBAHAN.columns)), desa_events(j)
+
+
+def finish_tps(changed: pl.DataFrame) -> pl.DataFrame:
+    """rekon__perubahan_tps_kontestasi from the changed rows of :func:`tps_changes`: in key order."""
+    return RECON_PERUBAHAN.check_key(changed.sort(PAIR))

@@ -22,7 +22,7 @@ from analysis.reconcile.contest_parts import (
 from analysis.reconcile.decided import decidedness
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.kontestasi import outcome
-from analysis.reconcile.parts import TpsParts, reconcile_tps_by_part
+from analysis.reconcile.parts import ChangeParts, TpsParts, reconcile_tps_by_part
 from analysis.reconcile.projection import project
 from analysis.reconcile.rekap import in_force, recap
 from analysis.reconcile.sample import record_of
@@ -96,6 +96,7 @@ class ReconResult:
     bagian: TpsParts | None = None  # the TPS rows per kab/kota, when kept (.parts); not written
     # the steps kept per contest (.contest_parts), by store kind, when the TPS rows are kept
     per_kontestasi: dict[str, ContestParts] = field(default_factory=dict)
+    bagian_perubahan: ChangeParts | None = None  # the changes per kab/kota, when kept
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Dataset name -> frame, conformed to its schema (private ``_`` keys dropped)."""

@@ -40,22 +40,38 @@ from analysis.reconcile.inputs import (
     known_by,
     load_inputs,
 )
-from analysis.reconcile.parts import TpsParts, part_store
-from analysis.reconcile.perubahan import changes_since
+from analysis.reconcile.parts import (
+    ChangeParts,
+    TpsParts,
+    change_store,
+    changes_by_part,
+    part_store,
+)
+from analysis.reconcile.perubahan import changes_since, finish_tps, per_unit
 from analysis.reconcile.result import ReconResult, reconcile, timed
 from analysis.schemas import RECON_RUN, RECON_STATUSES, TALLY
 from analysis.settings import Settings, default_settings
 
 
 def _changes(
-    result: ReconResult, processed: Path, inputs: ReconInputs, prev_t: dt.datetime, tol: int
-) -> None:
-    """Fill ``result``'s changes against the run as of ``prev_t`` (kept, else recomputed)."""
+    result: ReconResult, processed: Path, inputs: ReconInputs, prev_t: dt.datetime, tol: int,
+    store: PartStore | None = None,
+) -> None:  # fmt: skip
+    """Fill ``result``'s changes against the run as of ``prev_t`` (kept, else recomputed);
+    ``store``: the TPS parts, beside which the changes are kept per kab/kota
+    (:func:`~analysis.reconcile.parts.changes_by_part`)."""
     if has_history(processed, prev_t):
         prev = load_history(processed, prev_t)
     else:
         prev = reconcile(inputs, prev_t, tol, None, detail=False)
-    result.perubahan, result.perubahan_wilayah = changes_since(prev, result)
+    keys = result.bagian.keys if result.bagian is not None else {}
+    if store is None or not keys:
+        result.perubahan, result.perubahan_wilayah = changes_since(prev, result)
+        return
+    kept = changes_by_part(prev.tps, result.tps, keys, change_store(store))
+    result.bagian_perubahan = kept
+    result.perubahan = finish_tps(kept.tps)
+    result.perubahan_wilayah = per_unit(prev, result, kept.desa)
 
 
 def _run_row(result: ReconResult, seconds: float, tol: int) -> pl.DataFrame:
@@ -95,7 +111,8 @@ def run_reconcile(
     (:func:`~analysis.reconcile.agregat.read_pull_kept`). ``by_part``: the TPS rows are kept per
     kab/kota in the folder's cache and taken from it where their inputs are the same
     (:mod:`analysis.reconcile.parts`; the daily job's run as of its report time), and so are
-    the region roll-ups and the projections per contest (:mod:`analysis.reconcile.contest_parts`);
+    the region roll-ups and the projections per contest (:mod:`analysis.reconcile.contest_parts`)
+    and the changes since the previous report per kab/kota;
     ``take_parts=False`` (``--full``): every part reconciled again, and stored.
     """
     s = settings or default_settings()
@@ -124,7 +141,11 @@ def run_reconcile(
     try:
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
-                _changes(result, processed, inputs, prev_t, tol)
+                _changes(result, processed, inputs, prev_t, tol, store)
+            if store is not None and result.bagian_perubahan is not None:
+                step = change_store(store)
+                what = "perubahan sejak laporan sebelumnya"
+                saving.submit("rekon-perubahan", _store_parts, result.bagian_perubahan, step, what)
         result.run = _run_row(result, time.perf_counter() - t0, tol)
         with timed(result.timings, "tulis"):
             write_result(result, processed, s, key)
@@ -134,7 +155,7 @@ def run_reconcile(
     return result
 
 
-def _store_parts(parts: TpsParts | ContestParts, store: PartStore, what: str) -> None:
+def _store_parts(parts: TpsParts | ContestParts | ChangeParts, store: PartStore, what: str) -> None:
     """Record the run's TPS parts (or a step's results per contest, ``what`` says which); a store
     that cannot be written is said, and costs the next run time only
     (:meth:`~analysis.partstore.PartStore.try_save`)."""
