@@ -186,11 +186,18 @@ def _half_sums(inn: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _cells(halves: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
-    """Per stratum × paslon: N and X of the stratum, n and every sum over both halves."""
+    """Per stratum × paslon: N and X of the stratum, n and every sum over both halves; in cell
+    order, so the sums over cells that follow add in one order every run (a group's order out of
+    a parallel group-by varies, and so would the last bits of a float sum)."""
     pop = units.group_by(STRATUM).agg(
         pl.len().alias("N"), pl.col("x").sum().cast(pl.Float64).alias("X")
     )
-    return halves.group_by(CELL).agg(pl.col("n").sum(), pl.col(SUMS).sum()).join(pop, on=STRATUM)
+    return (
+        halves.group_by(CELL)
+        .agg(pl.col("n").sum(), pl.col(SUMS).sum())
+        .join(pop, on=STRATUM)
+        .sort(CELL)
+    )
 
 
 def _ratio(num: str) -> pl.Expr:

@@ -87,8 +87,11 @@ def kept_key(processed: Path, as_of: dt.datetime) -> str | None:
     return json.loads((folder / META).read_text()).get(KEY) if folder is not None else None
 
 
-def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
-    """A kept run, read back from its history folder."""
+def load_history(
+    processed: Path, as_of: dt.datetime, only: tuple[str, ...] | None = None
+) -> ReconResult:
+    """A kept run, read back from its history folder (``only``: just those outputs, by
+    :class:`ReconResult` attribute; the others empty)."""
     folder = _kept(processed, as_of)
     if folder is None:
         raise FileNotFoundError(
@@ -99,7 +102,8 @@ def load_history(processed: Path, as_of: dt.datetime) -> ReconResult:
     for attr, ds in OUTPUTS.items():
         # a folder kept before the datasets were renamed holds recon_*.parquet: the catalogue
         # reads those (analysis.catalog.LEGACY_FILES); an absent dataset is empty
-        frames[attr] = catalog.read(ds.name, root=folder)
+        wanted = only is None or attr in only
+        frames[attr] = catalog.read(ds.name, root=folder) if wanted else ds.empty()
     prev = meta.get("previous_as_of")
     return ReconResult(
         as_of=as_utc(as_of),

@@ -60,8 +60,8 @@ def _changes(
     """Fill ``result``'s changes against the run as of ``prev_t`` (kept, else recomputed);
     ``store``: the TPS parts, beside which the changes are kept per kab/kota
     (:func:`~analysis.reconcile.parts.changes_by_part`)."""
-    if has_history(processed, prev_t):
-        prev = load_history(processed, prev_t)
+    if has_history(processed, prev_t):  # what the changes compare
+        prev = load_history(processed, prev_t, only=("tps", "wilayah_status"))
     else:
         prev = reconcile(inputs, prev_t, tol, None, detail=False)
     keys = result.bagian.keys if result.bagian is not None else {}
