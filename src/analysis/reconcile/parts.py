@@ -241,6 +241,9 @@ def changes_by_part(
     before = previous.select(COMPARED)
     base = incremental.digest([FORMAT, CHANGES, incremental.code_fingerprint()])
     prev_sums = row_sums(before, before.select(part_of()).to_series(), _SEED)
+    if None in prev_sums:  # a previous row without a TPS code: compared whole, which names it
+        changed, desa = tps_changes(previous, current)
+        return ChangeParts(changed, desa, ChangeReuse(0, 0), {}, {}, None, [])
     parts = sorted({*current_keys, *prev_sums}, key=lambda p: (p is None, p or ""))
     keys = {p: incremental.digest([base, p, current_keys.get(p), prev_sums.get(p)]) for p in parts}
     held = store.held(keys)

@@ -69,7 +69,7 @@ def _changes(
         result.perubahan, result.perubahan_wilayah = changes_since(prev, result)
         return
     kept = changes_by_part(prev.tps, result.tps, keys, change_store(store))
-    result.bagian_perubahan = kept
+    result.bagian_perubahan = kept if kept.keys else None  # none kept: compared whole
     result.perubahan = finish_tps(kept.tps)
     result.perubahan_wilayah = per_unit(prev, result, kept.desa)
 
