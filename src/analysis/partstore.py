@@ -44,6 +44,12 @@ def row_sums(df: pl.DataFrame, by: pl.Series, seed: int) -> dict[str | None, lis
     return {p: [int(a), int(b), int(n)] for p, a, b, n in sums.iter_rows()}
 
 
+def as_computed(stored: pl.DataFrame, computed: pl.DataFrame) -> pl.DataFrame:
+    """Stored rows in the columns and types of the rows computed this run (without :data:`PART`),
+    to be put together with them."""
+    return stored.drop(PART).select(computed.columns).cast(computed.schema)
+
+
 class PartStore:
     """One kind's parts under ``folder``: frames named ``frames`` (``<kind>--<token>.<frame>.parquet``),
     each row carrying its part in :data:`PART`."""
@@ -103,6 +109,13 @@ class PartStore:
         except Exception:  # noqa: BLE001 - an unreadable store is just parts computed again
             return None
         return tuple(pl.concat(frames, how="diagonal_relaxed") for frames in out)
+
+    def taken(self, keys: dict[str, str]) -> tuple[dict[str, str], tuple[pl.DataFrame, ...] | None]:
+        """(the parts of ``keys`` held under the same key, their stored frames): :meth:`held` and
+        :meth:`load` together; none held when a file cannot be read (those computed again)."""
+        held = self.held(keys)
+        stored = self.load(held) if held else None
+        return (held, stored) if stored is not None else ({}, None)
 
     def save(
         self,

@@ -161,10 +161,7 @@ def decide_by_part(
     starts = memo.starts
     part = rows.select(part_of()).to_series()  # once: the keys and the split both need it
     keys = part_keys(rows, part, starts, base)
-    held = store.held(keys)
-    stored = store.load(held) if held else None
-    if stored is None:
-        held = {}
+    held, stored = store.taken(keys)
     todo = rows.filter(~part.is_in(pl.Series(list(held), dtype=pl.String).implode()))
     said: list[str] = []
     parts: list[pl.DataFrame] = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analysis import fmt, incremental
-from analysis.partstore import PART, PartStore, row_sums
+from analysis.partstore import PART, PartStore, as_computed, row_sums
 from analysis.reconcile.parts import part_of
 from analysis.reconcile.projection import project
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
@@ -126,10 +126,7 @@ def by_contest(
     """``compute`` (of the given contests; None: of all) for the contests ``store`` does not hold
     under the same key, the others taken from it; rows in the order of a whole computation."""
     _, datasets, what = STEPS[kind]
-    held = store.held(keys)
-    stored = store.load(held) if held else None
-    if stored is None:
-        held = {}
+    held, stored = store.taken(keys)
     todo = [k for k in keys if k not in held]
     frames = compute(todo if held else None)
     new = (
@@ -139,11 +136,7 @@ def by_contest(
     )
     if stored is not None:
         frames = tuple(
-            ds.check_key(
-                pl.concat([f, s.drop(PART).select(f.columns).cast(f.schema)]).sort(
-                    _ORDER[ds.name], nulls_last=False
-                )
-            )
+            ds.check_key(pl.concat([f, as_computed(s, f)]).sort(_ORDER[ds.name], nulls_last=False))
             for f, s, ds in zip(frames, stored, datasets, strict=True)
         )
     return ContestParts(frames, ContestReuse(what, len(todo), len(held)), keys, held, new, todo)

@@ -29,7 +29,7 @@ from analysis import fmt, incremental
 from analysis.domain.regions import KPU_LENGTH
 from analysis.domain.regions import undotted_expr as regions_undotted
 from analysis.ingest.cache import CACHE_DIR
-from analysis.partstore import PART, PartStore, row_sums
+from analysis.partstore import PART, PartStore, as_computed, row_sums
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.keys import contest_ids
 from analysis.reconcile.tps import reconcile_tps
@@ -159,10 +159,7 @@ def reconcile_tps_by_part(
     if None in keys:  # a row without a TPS code: reconciled whole, which names it (ReconcileError)
         tp, tps = reconcile_tps(inputs, as_of, tolerance, previous_as_of, cmap)
         return TpsParts(tp, tps, TpsReuse(0, tps.height, 0, 0), {}, {}, None)
-    held = store.held(keys)
-    stored = store.load(held) if held else None
-    if stored is None:
-        held = {}
+    held, stored = store.taken(keys)
     todo = [p for p in keys if p not in held]
     tp, tps = reconcile_tps(
         _only(inputs, todo) if held else inputs, as_of, tolerance, previous_as_of, cmap
@@ -170,10 +167,7 @@ def reconcile_tps_by_part(
     new = (tp.with_columns(part_of()), tps.with_columns(part_of())) if todo else None
     n_done = tps.height
     if stored is not None:
-        kept_tp, kept_tps = (
-            s.drop(PART).select(f.columns).cast(f.schema)
-            for s, f in zip(stored, (tp, tps), strict=True)
-        )
+        kept_tp, kept_tps = (as_computed(s, f) for s, f in zip(stored, (tp, tps), strict=True))
         tp = pl.concat([tp, kept_tp]).sort("_vid")
         tps = pl.concat([tps, kept_tps]).sort("_pid")
     reuse = TpsReuse(len(todo), n_done, len(held), tps.height - n_done)
@@ -246,10 +240,7 @@ def changes_by_part(
         return ChangeParts(changed, desa, ChangeReuse(0, 0), {}, {}, None, [])
     parts = sorted({*current_keys, *prev_sums}, key=lambda p: (p is None, p or ""))
     keys = {p: incremental.digest([base, p, current_keys.get(p), prev_sums.get(p)]) for p in parts}
-    held = store.held(keys)
-    stored = store.load(held) if held else None
-    if stored is None:
-        held = {}
+    held, stored = store.taken(keys)
     todo = [p for p in keys if p not in held]
     if held:
         wanted = pl.Series(todo, dtype=pl.String).implode()
@@ -263,8 +254,7 @@ def changes_by_part(
         new, todo = None, []  # a desa outside the kab/kota of its TPS: not stored
     if stored is not None:
         kept_tps, kept_desa = (
-            s.drop(PART).select(f.columns).cast(f.schema)
-            for s, f in zip(stored, (changed, desa), strict=True)
+            as_computed(s, f) for s, f in zip(stored, (changed, desa), strict=True)
         )
         changed, desa = pl.concat([changed, kept_tps]), pl.concat([desa, kept_desa])
     reuse = ChangeReuse(len(keys) - len(held), len(held))
