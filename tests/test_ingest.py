@@ -856,3 +856,21 @@ def test_photo_links_of_the_records_in_force_are_kept_for_the_analyst(kpu88) -> 
         assert mine["tautan_foto"].to_list() == [x for x in links if x]
         assert mine["foto_ke"].to_list() == [i for i, x in enumerate(links, start=1) if x]
     assert explore.photos(out, [], raw=drop).is_empty()
+
+
+def test_the_sirekap_read_alone_starts_one_worker_not_two() -> None:
+    """On count night a new KPU pull with few new tally files sends only the Sirekap read to a
+    worker: one call, so one worker process (a second would only pay its imports)."""
+    import os
+
+    from analysis.ingest import schedule
+
+    prefetch = schedule.Prefetch()
+    prefetch.ensure_started(workers=1)
+    try:
+        prefetch.submit_call("official", os.getpid)
+        prefetch.calls["official"][2].result(timeout=120)  # taken now, it would run here
+        assert prefetch.take_call("official") != os.getpid()  # it ran in a worker
+        assert prefetch.pool is not None and len(prefetch.pool._processes) == 1
+    finally:
+        prefetch.close()

@@ -63,6 +63,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _categorical() -> tuple[type, ...]:
+    import polars as pl
+
+    return (pl.Categorical, pl.Enum)
+
+
 def frame_sha(df: pl.DataFrame) -> str:
     """sha256 of a frame's schema and values, row by row (categoricals as text).
 
@@ -72,10 +79,13 @@ def frame_sha(df: pl.DataFrame) -> str:
     hash is fixed for a pinned version (``uv.lock``, and the version is hashed too) and seed."""
     import polars as pl  # here: a run that finds nothing new never imports polars
 
-    cats = [c for c, t in df.schema.items() if isinstance(t, pl.Categorical | pl.Enum)]
-    if cats:
-        df = df.with_columns(pl.col(cats).cast(pl.String))
-    h = hashlib.sha256(repr(list(df.schema.items())).encode())
+    # columns and dtypes, not ``df.schema``: a Schema object costs more than the hash of a small
+    # frame, and the fingerprints of the packs hash some 15,000 small frames a run (same text)
+    types = df.dtypes
+    if any(isinstance(t, _categorical()) for t in types):
+        df = df.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
+        types = df.dtypes
+    h = hashlib.sha256(repr(list(zip(df.columns, types, strict=True))).encode())
     h.update(pl.__version__.encode())
     if df.width:
         h.update(df.hash_rows(seed=0).to_numpy().tobytes())

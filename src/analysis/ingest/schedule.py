@@ -117,18 +117,18 @@ class Prefetch:
         self.calls: dict[str, tuple[Callable[..., Any], tuple, cf.Future]] = {}
         self._started = False
 
-    def ensure_started(self) -> None:
-        """Start the workers unless they were started (or closed) before."""
+    def ensure_started(self, workers: int = POOL_WORKERS) -> None:
+        """Start ``workers`` workers unless they were started (or closed) before."""
         if not self._started:
-            self.start()
+            self.start(workers)
 
-    def start(self) -> None:
+    def start(self, workers: int = POOL_WORKERS) -> None:
         self._started = True
         try:
             with _workers_allocator():
                 ctx = multiprocessing.get_context("spawn")
-                self.pool = cf.ProcessPoolExecutor(max_workers=POOL_WORKERS, mp_context=ctx)
-                for _ in range(POOL_WORKERS):
+                self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                for _ in range(workers):
                     self.pool.submit(_warm_worker)
         except (OSError, RuntimeError):  # no processes available: work in-process
             self.close()

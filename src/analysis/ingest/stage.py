@@ -445,7 +445,9 @@ class _Kickoff:
         self.official_done = True
         if run.memo.same_files("official", items):
             return
-        prefetch.ensure_started()
+        # the tally files were decided first: a pool not started for them has this one call to
+        # run, and a second worker would only pay its imports (seconds of CPU on count night)
+        prefetch.ensure_started(workers=1)
         if prefetch.pool is None:
             return
         folder = run.processed / CACHE_DIR

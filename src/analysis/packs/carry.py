@@ -45,11 +45,17 @@ RECORD = "sidik.json"
 _RUN_TIMES = frozenset({"generated_at"})
 
 
+#: Values a dict may hold that need no stand-in (the names by code: hundreds per pack).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _value(v: Any) -> Any:
     """A JSON-able stand-in for a Pack field: frames by their hash, settings by theirs."""
     if isinstance(v, pl.DataFrame):
         return incremental.frame_sha(v)
     if isinstance(v, dict):
+        if all(type(x) in _PLAIN for x in v.values()):  # names by code: JSON as they are
+            return {str(k): x for k, x in v.items()}  # (digest sorts the keys)
         return {str(k): _value(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
     if isinstance(v, Settings):
         return incremental.settings_fingerprint(v)
