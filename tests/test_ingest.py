@@ -858,19 +858,54 @@ def test_photo_links_of_the_records_in_force_are_kept_for_the_analyst(kpu88) -> 
     assert explore.photos(out, [], raw=drop).is_empty()
 
 
-def test_the_sirekap_read_alone_starts_one_worker_not_two() -> None:
-    """On count night a new KPU pull with few new tally files sends only the Sirekap read to a
-    worker: one call, so one worker process (a second would only pay its imports)."""
-    import os
+def _kickoff_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_tally: int) -> list[int]:
+    """The workers ingest's kickoff starts (each start's count) as it hashes ``new_tally`` tally
+    files not in the parse cache, then a Sirekap file of a new pull (real spawned workers)."""
+    from types import SimpleNamespace
 
-    from analysis.ingest import schedule
+    from analysis.ingest import schedule, stage
 
-    prefetch = schedule.Prefetch()
-    prefetch.ensure_started(workers=1)
+    tmp_path.mkdir()
+
+    monkeypatch.setattr(schedule, "POOL_MIN_FILES", 3)  # a few files stand for hundreds
+    started: list[int] = []
+    real_start = schedule.Prefetch.start
+
+    def start(self: schedule.Prefetch, workers: int = schedule.POOL_WORKERS) -> None:
+        started.append(workers)
+        real_start(self, workers)
+
+    monkeypatch.setattr(schedule.Prefetch, "start", start)
+    tally = []
+    for i in range(new_tally):
+        path = tmp_path / f"hitung_{i}.csv"
+        path.write_text("kode_tps\n", encoding="utf-8")
+        tally.append((path, f"sha{i}", path.stat().st_size, path.name))
+    pull = tmp_path / "tps.json"
+    pull.write_text("[]", encoding="utf-8")
+    run = SimpleNamespace(
+        by_kind={"tally": tally, "official": [(pull, "sha-pull", 2, pull.name)]},
+        pool=True, prefetch=schedule.Prefetch(), processed=tmp_path, raw=tmp_path,
+        memo=SimpleNamespace(same_files=lambda kind, items: False),
+        cache=SimpleNamespace(known=lambda kind: set()), warm=SimpleNamespace(start=lambda: None),
+    )  # fmt: skip
+    found = [(p, "tally") for p, *_ in tally] + [(pull, "official")]
+    kickoff = stage._Kickoff(run, found)
     try:
-        prefetch.submit_call("official", os.getpid)
-        prefetch.calls["official"][2].result(timeout=120)  # taken now, it would run here
-        assert prefetch.take_call("official") != os.getpid()  # it ran in a worker
-        assert prefetch.pool is not None and len(prefetch.pool._processes) == 1
+        for _, kind in found:  # in ingest's hashing order: tally files, then Sirekap
+            kickoff.before(kind)
+        kickoff.after()
+        assert "official" in run.prefetch.calls  # the Sirekap read went to a worker
     finally:
-        prefetch.close()
+        run.prefetch.close()
+    return started
+
+
+def test_the_sirekap_read_alone_starts_one_worker_not_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On count night a new KPU pull with few new tally files (parsed in the main process) sends
+    only the Sirekap read to a worker: one worker process, not two (a second would only pay its
+    imports); with many new tally files both workers start for them and the read joins them."""
+    assert _kickoff_workers(tmp_path / "malam", monkeypatch, new_tally=1) == [1]
+    assert _kickoff_workers(tmp_path / "banyak", monkeypatch, new_tally=5) == [2]

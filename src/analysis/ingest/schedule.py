@@ -8,7 +8,8 @@ in-process call it stands for; only the time and memory differ.
 - :class:`Background`: jobs (Parquet writes, which release the GIL) in threads; ``wait`` joins them
   and re-raises a failure.
 - :class:`Prefetch`: two ``spawn`` worker processes (fork is unsafe after native libraries start
-  threads) that parse table files in contiguous chunks and run single calls (the Sirekap read).
+  threads) that parse table files in contiguous chunks and run single calls (the Sirekap read);
+  one worker when that read is all there is to send (count night: a new pull, few new tally files).
 - :func:`handoff_job` / :func:`handoff_read`: a worker's frames handed back as uncompressed Arrow
   IPC files instead of being pickled through the pool's pipe.
 - :class:`Warmup`: Great Expectations imported and every suite loaded in a thread while the files

@@ -57,9 +57,10 @@ from analysis.partstore import PartStore
 from analysis.schemas import ACCOUNTING, BY_NAME, CHECK_SUMMARY, LEDGER, QUARANTINE
 from analysis.settings import Settings, default_settings
 
-#: Hashing order: the tally files first (both workers parse them as soon as they are hashed), then
-#: the Sirekap files (one worker reads the pulls, the longest single job, while the main process
-#: validates); path order within each kind.
+#: Hashing order: the tally files first (both workers parse them as soon as they are hashed; whether
+#: they go to workers at all is decided before the Sirekap read is sent), then the Sirekap files (one
+#: worker reads the pulls, the longest single job, while the main process validates: alone in a
+#: pool of one when the tally files did not need one); path order within each kind.
 _HASH_FIRST = {"tally": 0, "official": 1}
 
 
