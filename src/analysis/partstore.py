@@ -50,6 +50,22 @@ def as_computed(stored: pl.DataFrame, computed: pl.DataFrame) -> pl.DataFrame:
     return stored.drop(PART).select(computed.columns).cast(computed.schema)
 
 
+class Recorded:
+    """What a step that worked part by part records for the next run (its frames are the
+    subclass's): ``keys`` every part's key, ``held`` the parts taken as they were, ``new`` the
+    frames newly computed (each row with its :data:`PART`) and ``done`` the parts they hold."""
+
+    keys: dict[str, str]
+    held: dict[str, str]
+    new: tuple[pl.DataFrame, ...] | None
+    done: list[str]
+
+    def try_save(self, store: PartStore) -> str | None:
+        """Record this run's parts in ``store`` (nothing when no part was keyed: the step worked
+        whole); a failure as text (:meth:`PartStore.try_save`)."""
+        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
+
+
 class PartStore:
     """One kind's parts under ``folder``: frames named ``frames`` (``<kind>--<token>.<frame>.parquet``),
     each row carrying its part in :data:`PART`."""

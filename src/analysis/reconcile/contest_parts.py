@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analysis import fmt, incremental
-from analysis.partstore import PART, PartStore, as_computed, row_sums
+from analysis.partstore import PART, PartStore, Recorded, as_computed, row_sums
 from analysis.reconcile.parts import part_of
 from analysis.reconcile.projection import project
 from analysis.reconcile.wilayah import roll_up_paslon, roll_up_status
@@ -96,7 +96,7 @@ class ContestReuse:
 
 
 @dataclass
-class ContestParts:
+class ContestParts(Recorded):
     """One step's frames, contest by contest, and what to store for the next run."""
 
     frames: tuple[pl.DataFrame, ...]
@@ -105,10 +105,6 @@ class ContestParts:
     held: dict[str, str]
     new: tuple[pl.DataFrame, ...] | None
     done: list[str]
-
-    def try_save(self, store: PartStore) -> str | None:
-        """Record this run's contests in ``store``; a failure as text."""
-        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
 
 
 def only(df: pl.DataFrame, contests: Sequence[str]) -> pl.DataFrame:

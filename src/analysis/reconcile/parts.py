@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -29,7 +30,7 @@ from analysis import fmt, incremental
 from analysis.domain.regions import KPU_LENGTH
 from analysis.domain.regions import undotted_expr as regions_undotted
 from analysis.ingest.cache import CACHE_DIR
-from analysis.partstore import PART, PartStore, as_computed, row_sums
+from analysis.partstore import PART, PartStore, Recorded, as_computed, row_sums
 from analysis.reconcile.inputs import ReconInputs, as_utc
 from analysis.reconcile.keys import contest_ids
 from analysis.reconcile.tps import reconcile_tps
@@ -122,8 +123,9 @@ def _only(inputs: ReconInputs, parts: list[str]) -> ReconInputs:
 
 
 @dataclass
-class TpsParts:
-    """The TPS rows reconciled part by part, and what to store for the next run."""
+class TpsParts(Recorded):
+    """The TPS rows reconciled part by part, and what to store for the next run (a part without
+    rows too: a kab/kota with no TPS row yet is as much a result as one with)."""
 
     tps_paslon: pl.DataFrame
     tps: pl.DataFrame
@@ -132,12 +134,6 @@ class TpsParts:
     held: dict[str, str]
     new: tuple[pl.DataFrame, pl.DataFrame] | None
     done: list[str] = dataclasses.field(default_factory=list)  # the parts ``new`` holds
-
-    def try_save(self, store: PartStore) -> str | None:
-        """Record this run's parts in ``store`` (a part without rows too: a kab/kota with no TPS
-        row yet is as much a result as one with); a failure as text
-        (:meth:`~analysis.partstore.PartStore.try_save`)."""
-        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
 
 
 def reconcile_tps_by_part(
@@ -193,17 +189,18 @@ class ChangeReuse:
 
     done: int
     kept: int
+    what: ClassVar[str] = "perubahan sejak laporan sebelumnya"
 
     def line(self) -> str:
         """The decision in words (Bahasa Indonesia)."""
         return (
-            f"perubahan sejak laporan sebelumnya: {fmt.angka(self.done)} kab/kota dihitung ulang, "
+            f"{self.what}: {fmt.angka(self.done)} kab/kota dihitung ulang, "
             f"{fmt.angka(self.kept)} tetap"
         )
 
 
 @dataclass
-class ChangeParts:
+class ChangeParts(Recorded):
     """The changes since the previous report, kab/kota by kab/kota, and what to store."""
 
     tps: pl.DataFrame  # the changed TPS × contest rows, unsorted
@@ -213,10 +210,6 @@ class ChangeParts:
     held: dict[str, str]
     new: tuple[pl.DataFrame, pl.DataFrame] | None
     done: list[str]
-
-    def try_save(self, store: PartStore) -> str | None:
-        """Record this run's kab/kota in ``store``; a failure as text."""
-        return store.try_save(self.keys, self.held, self.new, self.done) if self.keys else None
 
 
 def _desa_part() -> pl.Expr:

@@ -20,9 +20,9 @@ import polars as pl
 
 from analysis import catalog, fmt, incremental
 from analysis.ingest.schedule import Background
-from analysis.partstore import PartStore
+from analysis.partstore import PartStore, Recorded
 from analysis.reconcile.agregat import Kept, read_aggregates
-from analysis.reconcile.contest_parts import ContestParts, contest_store
+from analysis.reconcile.contest_parts import contest_store
 from analysis.reconcile.history import (
     desk_zone,
     has_history,
@@ -41,8 +41,6 @@ from analysis.reconcile.inputs import (
     load_inputs,
 )
 from analysis.reconcile.parts import (
-    ChangeParts,
-    TpsParts,
     change_store,
     changes_by_part,
     part_store,
@@ -142,10 +140,10 @@ def run_reconcile(
         if prev_t is not None:
             with timed(result.timings, "perubahan"):
                 _changes(result, processed, inputs, prev_t, tol, store)
-            if store is not None and result.bagian_perubahan is not None:
-                step = change_store(store)
-                what = "perubahan sejak laporan sebelumnya"
-                saving.submit("rekon-perubahan", _store_parts, result.bagian_perubahan, step, what)
+            changes = result.bagian_perubahan
+            if store is not None and changes is not None:
+                step, what = change_store(store), changes.reuse.what
+                saving.submit("rekon-perubahan", _store_parts, changes, step, what)
         result.run = _run_row(result, time.perf_counter() - t0, tol)
         with timed(result.timings, "tulis"):
             write_result(result, processed, s, key)
@@ -155,7 +153,7 @@ def run_reconcile(
     return result
 
 
-def _store_parts(parts: TpsParts | ContestParts | ChangeParts, store: PartStore, what: str) -> None:
+def _store_parts(parts: Recorded, store: PartStore, what: str) -> None:
     """Record the run's TPS parts (or a step's results per contest, ``what`` says which); a store
     that cannot be written is said, and costs the next run time only
     (:meth:`~analysis.partstore.PartStore.try_save`)."""
