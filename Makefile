@@ -12,7 +12,13 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
+# Byte-compile the environment when uv installs it. A machine or service with PYTHONDONTWRITEBYTECODE
+# set (this one has it) otherwise compiles every imported module from source in every process: the
+# run, its workers and the pack kernels. Measured: the pack notebook's imports 4.2 s -> 1.4 s.
+export UV_COMPILE_BYTECODE := 1
 VENV_PY := .venv/bin/python
+# The project's own modules compiled too (an editable install is not; up to date: ~0.05 s)
+COMPILE_SRC := $(VENV_PY) -m compileall -q src >/dev/null
 
 # Parameters of the daily brief (all optional): DATE=YYYY-MM-DD SCOPE=<unit code> DEPTH=<tiers below> RAW=<drop folder>
 DATE ?=
@@ -44,6 +50,7 @@ help: ## List the targets
 setup: .venv/.synced ## Create .venv from uv.lock (every other target does this itself)
 
 daily-brief: .venv/.synced ## Ingest, validate, reconcile, make the packs (demo when RAW is not given)
+	@$(COMPILE_SRC)
 	$(VENV_PY) -m analysis daily-brief $(BRIEF_ARGS)
 
 demo: .venv/.synced ## Generate the demo election into data/raw/ (SCOPE=16 by default; SCOPE=00 is national)
@@ -91,12 +98,14 @@ map-asset: .venv/.synced ## Rebuild the packs' map asset from the boundary dump 
 	$(VENV_PY) -m analysis build-map-asset --source $(MAP_SOURCE)
 
 test: .venv/.synced ## Run the whole test suite (unit, end to end, headless browser)
+	@$(COMPILE_SRC)
 	$(VENV_PY) -m pytest
 
 test-fast: .venv/.synced ## Run the unit tests only (skip end-to-end and browser tests)
 	$(VENV_PY) -m pytest -m "not slow"
 
 bench: .venv/.synced ## Benchmark the stages and the count-night re-runs on the national demo (SCOPE=<unit> for another)
+	@$(COMPILE_SRC)
 	$(VENV_PY) -m analysis bench $(if $(SCOPE),--scope $(SCOPE))
 
 simulasi: .venv/.synced ## Simulated count nights: coverage of the projections' 95% intervals (seeded)
