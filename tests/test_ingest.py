@@ -909,3 +909,22 @@ def test_the_sirekap_read_alone_starts_one_worker_not_two(
     imports); with many new tally files both workers start for them and the read joins them."""
     assert _kickoff_workers(tmp_path / "malam", monkeypatch, new_tally=1) == [1]
     assert _kickoff_workers(tmp_path / "banyak", monkeypatch, new_tally=5) == [2]
+
+
+def test_the_pvt_sample_is_listed_as_read_by_reconcile_not_as_a_misplaced_file(tmp_path):
+    """The demo's referensi/sampel_pvt.* sit where the README says: ingest lists them as skipped
+    (reconcile reads them), not "DITOLAK — letak berkas tidak dikenal"."""
+    from analysis.ingest.survey import SKIPPED, survey
+    from analysis.read.files import PVT_SAMPLE
+
+    (tmp_path / "referensi").mkdir()
+    for name in ("sampel_pvt.csv", "sampel_pvt.json"):
+        (tmp_path / "referensi" / name).write_text("x\n", encoding="utf-8")
+    (tmp_path / "lain").mkdir()
+    (tmp_path / "lain" / "sampel_pvt.csv").write_text("x\n", encoding="utf-8")
+    out = survey(tmp_path)
+    fates = {n.rel: (n.status, n.reason) for n in out.not_read}
+    assert fates["referensi/sampel_pvt.csv"] == fates["referensi/sampel_pvt.json"] == (
+        SKIPPED, PVT_SAMPLE
+    )  # fmt: skip
+    assert [rel for rel in out.rel_by_path.values()] == ["lain/sampel_pvt.csv"]  # misplaced: read

@@ -160,6 +160,23 @@ def test_the_page_escapes_what_a_report_says_and_loads_nothing() -> None:
     assert "Kamis, 28 November 2024 16.00 WIB (dalam 2 jam)" in h  # the deadline
     assert "baris 1.026" in h  # Indonesian number format
     assert "Polda Sumatera Selatan" in h and page.judul.endswith("Sidomulyo, Kota Prabumulih")
+    assert "laporan insiden X-1 · insiden/insiden_rekapitulasi.csv" in h
+
+
+def test_a_deadline_past_at_the_data_time_says_so_and_a_file_row_id_is_not_repeated() -> None:
+    facts = kilat.RunFacts(
+        as_of=dt.datetime(2024, 11, 28, 14, tzinfo=WIB), previous=None,
+        made_at=dt.datetime(2024, 11, 28, 8, 5, tzinfo=dt.UTC), demo=True, generasi="g",
+        baseline="run sebelumnya",
+    )  # fmt: skip
+    fu = {"tindakan": "Minta Polres", "instansi": "Polres", "tenggat": "dalam 2 jam sejak dilaporkan",
+          "jatuh_tempo": dt.datetime(2024, 11, 27, 22, 52, tzinfo=dt.UTC)}  # fmt: skip
+    row = {**_incident_row(), "id_insiden": "insiden/insiden_rekapitulasi.csv:1026"}
+    h = kilat_page._incident(row, fu, facts, load_settings()).html
+    assert "Kamis, 28 November 2024 05.52 WIB (lewat tenggat)" in h  # not "dalam 2 jam"
+    assert "dalam 2 jam" not in h
+    assert "laporan insiden · insiden/insiden_rekapitulasi.csv, baris 1.026" in h
+    assert "rekapitulasi.csv:1026" not in h
 
 
 # --- The demo's next step --------------------------------------------------------------------------
@@ -221,7 +238,8 @@ def test_the_injected_kritis_incident_gets_a_flash_report_in_the_next_step(
         "Kamis, 28 November 2024 08.56 WIB",  # report
         f"laporan insiden {INJECTED} · insiden/insiden_hari_pemungutan.csv, baris 11",
         "Minta Polres mengamankan lokasi",  # the playbook's action for a kritis kamtibmas incident
-        "<strong>Polres</strong>", "Kamis, 28 November 2024 10.56 WIB (dalam 2 jam sejak dilaporkan)",
+        "<strong>Polres</strong>",
+        "Kamis, 28 November 2024 10.56 WIB (lewat tenggat)",  # due 2 h after the report: past at 14.00
         "Kesbangpol Kota Prabumulih", "Polres Kota Prabumulih", "Polda Sumatera Selatan",
     ):  # fmt: skip
         assert said in h, said
@@ -327,3 +345,22 @@ def test_a_flash_report_prints_on_one_a4_page(tmp_path: Path) -> None:
         )  # fmt: skip
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
         assert re.search(r"^Pages:\s+1$", info.stdout, re.M), (name, info.stdout)
+
+
+@pytest.mark.slow
+def test_making_the_evening_before_and_the_day_again_lists_no_flash_report_twice(
+    night: tuple[Path, list[dict[str, object]]],
+) -> None:
+    """The day made again after the evening before compares with that evening, so its three
+    problems are new again: they are already on the date's delivery list, so nothing is sent twice
+    (this test runs last: it adds two runs to the module's folder)."""
+    root, _ = night
+    raw = root / "drop" / DROP
+    day = root / "reports" / "2024-11-28"
+    before = kilat.read_daftar(day)
+    _run(root, raw, "2024-11-27")
+    status = _run(root, raw, None)
+    assert kilat.read_daftar(day) == before
+    assert status["kilat_baru"] == 0
+    log = Path(str(status["log"])).read_text(encoding="utf-8")
+    assert "laporan kilat: 0 baru" in log and "3 sudah ada di daftar kirim tanggal ini" in log

@@ -102,6 +102,9 @@ def _file_fate(parts: tuple[str, ...]) -> tuple[str, str] | None:
         return SKIPPED, reason
     if len(parts) == 3 and parts[0].lower() == "kpu" and read.PULL_RE.match(parts[1]):
         return SKIPPED, PULL_BOOKKEEPING  # beside tps/ in a pull folder: ringkasan.json, ...
+    elsewhere = read.read_elsewhere("/".join(parts))
+    if elsewhere is not None:
+        return SKIPPED, elsewhere
     return None
 
 

@@ -268,6 +268,7 @@ def write_index(result: BriefResult) -> Path:
         json.dumps(
             {
                 "tanggal": result.date.isoformat(),
+                "demo": result.demo,
                 "scope": result.scope,
                 "depth": result.depth,
                 "seconds": round(result.seconds, 2),
@@ -289,7 +290,12 @@ def write_index(result: BriefResult) -> Path:
     return result.index
 
 
-def _day_row(day_dir: Path) -> str | None:
+#: The archive's mark on a report date made from the demo (every demo page carries it).
+_SIMULASI = ' <strong class="tanda-simulasi">DATA SIMULASI</strong>'
+
+
+def _day_row(day_dir: Path) -> tuple[str, bool] | None:
+    """The archive row of one report date, and whether its reports were made from the demo."""
     try:
         d = json.loads((day_dir / "index.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -297,6 +303,7 @@ def _day_row(day_dir: Path) -> str | None:
     packs = d.get("packs", [])
     fails = sum(1 for p in packs if p.get("status") != "ok")
     head = packs[0] if packs else {}
+    demo = bool(d.get("demo")) or any(p.get("demo") for p in packs)
     lead = (
         f"{html.escape(head.get('nama', ''))}: "
         f"{html.escape(STATUS_LABEL.get(head.get('status_wilayah', ''), '–'))}"
@@ -304,13 +311,19 @@ def _day_row(day_dir: Path) -> str | None:
         else "–"
     )
     waktu = d.get("waktu_data_teks") or "–"
-    return (
+    try:
+        label = tanggal(dt.date.fromisoformat(day_dir.name))
+    except ValueError:
+        label = day_dir.name
+    row = (
         f'<tr><td><a href="{html.escape(day_dir.name, quote=True)}/index.html">'
-        f"{html.escape(day_dir.name)}</a></td><td>{html.escape(waktu)}</td>"
-        f'<td>{lead}</td><td class="angka">{angka(len(packs))}'
+        f"{html.escape(label)}</a></td><td>{html.escape(waktu)}</td>"
+        f"<td>{lead}{_SIMULASI if demo else ''}</td>"
+        f'<td class="angka">{angka(len(packs))}'
         + (f" ({angka(fails)} gagal)" if fails else "")
         + "</td></tr>"
     )
+    return row, demo
 
 
 def reports_root(day_dir: Path) -> Path:
@@ -328,7 +341,15 @@ def write_archive(day_dir: Path) -> Path:
     reports = reports_root(day_dir)
     days = {x.name: x for x in reports.iterdir() if x.is_dir() and not x.name.startswith(".")}
     days[day_dir.name] = day_dir
-    rows = [r for name in sorted(days, reverse=True) if (r := _day_row(days[name])) is not None]
+    made = [r for name in sorted(days, reverse=True) if (r := _day_row(days[name])) is not None]
+    rows = [row for row, _ in made]
+    banner = (
+        '<div class="banner-simulasi" role="alert"><strong>DATA SIMULASI</strong> — tanggal '
+        "bertanda DATA SIMULASI dibuat dari skenario demo buatan, bukan data pemilihan "
+        "sebenarnya.</div>\n"
+        if any(demo for _, demo in made)
+        else ""
+    )
     css = (TEMPLATE_DIR / "pack.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="id">
@@ -342,7 +363,7 @@ def write_archive(day_dir: Path) -> Path:
 <body>
 <main class="laporan">
 <p class="klasifikasi">TERBATAS</p>
-<h1>Arsip Laporan Harian Desk Pilkada</h1>
+{banner}<h1>Arsip Laporan Harian Desk Pilkada</h1>
 <p>Setiap tanggal laporan, terbaru di atas; status adalah status wilayah teratas laporan itu.</p>
 <div class="tabel-gulir"><table class="tabel">
 <thead><tr><th>Tanggal laporan</th><th>Data per</th><th>Status</th><th class="angka">Laporan</th></tr></thead>

@@ -384,7 +384,17 @@ def make_flash_reports(
     facts = RunFacts(as_of, previous, dt.datetime.now(dt.UTC), demo, generasi, how)
     made: dict[str, str] = {}
     rows: list[dict[str, object]] = []
-    pages = kilat_page.pages(processed, now, seen, facts, s)
+    # a flash report this date's list already holds (the same data time, kind and problem: a
+    # date made again after an earlier one) is remembered as made, not written or listed again
+    listed = {r["id"] for r in read_daftar(day)}
+    pages, again = [], 0
+    for page in kilat_page.pages(processed, now, seen, facts, s):
+        fid = flash_id(as_of, page.jenis, page.key)
+        if fid in listed:
+            made[page.id_masalah] = fid
+            again += 1
+        else:
+            pages.append(page)
     for page in pages:
         fid = flash_id(as_of, page.jenis, page.key)
         (day / KILAT_DIR).mkdir(parents=True, exist_ok=True)
@@ -399,12 +409,17 @@ def make_flash_reports(
     if memory is None or not after.equals(memory):
         catalog.write(after, TINDAK_LANJUT_KILAT.name, processed, sort=["id_masalah"])
     console.say(
-        f"laporan kilat: {angka(len(made))} baru (pembanding: {how}); "
-        f"{angka(len(now.ids()))} masalah kritis aktif di {scope}"
+        f"laporan kilat: {angka(len(pages))} baru (pembanding: {how}); "
+        + (
+            f"{angka(again)} sudah ada di daftar kirim tanggal ini, tidak dikirim lagi; "
+            if again
+            else ""
+        )
+        + f"{angka(len(now.ids()))} masalah kritis aktif di {scope}"
     )
     for page in pages:
         console.say(f"  kilat {made[page.id_masalah]}: {page.judul}")
-    return len(made)
+    return len(pages)
 
 
 def run_stage(

@@ -175,9 +175,14 @@ def _incident(r: dict[str, object], fu: dict[str, object], f: RunFacts, s: Setti
         ),
         ("Kejadian", _e(_when(r.get("waktu_kejadian"), zone))),
         ("Dilaporkan", _e(_when(r.get("waktu_laporan"), zone))),
-        ("Sumber", _e(f"laporan insiden {r['id_insiden']} · {src}")),
+        ("Sumber", _e(_incident_source(r, src))),
         *_action(
-            fu.get("tindakan"), fu.get("instansi"), fu.get("jatuh_tempo"), fu.get("tenggat"), zone
+            fu.get("tindakan"),
+            fu.get("instansi"),
+            fu.get("jatuh_tempo"),
+            fu.get("tenggat"),
+            zone,
+            f.as_of,
         ),
         *_route_rows(recipients, alasan),
     ]
@@ -239,7 +244,7 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
             ),
         ),
         ("Sumber", _e(src)),
-        *_action(" ".join(str(pb["tindakan"]).split()), pb["instansi"], due, words, zone),
+        *_action(" ".join(str(pb["tindakan"]).split()), pb["instansi"], due, words, zone, f.as_of),
         *_route_rows(recipients, alasan),
     ]
     why = (
@@ -252,9 +257,23 @@ def _contest(r: dict[str, object], names: dict[str, str], f: RunFacts, s: Settin
     return page
 
 
+def _incident_source(r: dict[str, object], src: str) -> str:
+    """The report's id and where it was read; an incident without its own id is known by its
+    file and row (``file:row``), which the source already says."""
+    ident = str(r.get("id_insiden") or "")
+    if not ident or ident.startswith(f"{r.get('sumber_file')}:"):
+        return f"laporan insiden · {src}"
+    return f"laporan insiden {ident} · {src}"
+
+
 def _action(
-    tindakan: object, instansi: object, due: object, words: object, zone: tuple[str, str]
-) -> list[tuple[str, str]]:
+    tindakan: object, instansi: object, due: object, words: object, zone: tuple[str, str],
+    as_of: dt.datetime,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """The recommended action, its owner and deadline; a deadline already past at the data time
+    says so instead of the playbook's "within 2 hours" wording."""
+    if isinstance(due, dt.datetime) and due.tzinfo is not None and due < as_of:
+        words = "lewat tenggat"
     tenggat = _when(due, zone) + (f" ({words})" if words else "")
     return [
         (

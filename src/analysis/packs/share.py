@@ -137,12 +137,11 @@ def plan_share(
         raise _required_missing(required, looked)
     notes: tuple[str, ...] = ()
     if missing:
-        line = (
-            f"edisi terkunci tidak dibuat untuk {', '.join(missing)}: tidak ada kata sandi "
-            f"({'; '.join(looked)}); hanya laporan terbuka"
-        )
-        say(line)
-        notes = (line,)
+        # the console says where the passphrase was looked for; the index, which readers open,
+        # says only what is missing (no variable names or machine paths)
+        short = f"edisi terkunci tidak dibuat untuk {', '.join(missing)}: tidak ada kata sandi"
+        say(f"{short} ({'; '.join(looked)}); hanya laporan terbuka")
+        notes = (f"{short}; hanya laporan terbuka",)
     return SharePlan(
         keys, frozenset(share.annex_tiers) & tiers, share.annex_inside_locked, demo, notes
     )

@@ -82,7 +82,7 @@ from analysis.read.columns import (
 )
 from analysis.read.csvtext import CsvText
 from analysis.read.evaluate import by_unique, parse_datetime, parse_ints, problems_sparse
-from analysis.read.files import KINDS, kind_of, read_file, read_table, skip_reason
+from analysis.read.files import KINDS, kind_of, read_elsewhere, read_file, read_table, skip_reason
 from analysis.read.headers import canonical_header, norm_header
 from analysis.read.result import FileRead, ReadError
 from analysis.read.sirekap import (
@@ -170,6 +170,7 @@ __all__ = [
     "read_tables_raw",
     "sirekap_record",
     "skip_reason",
+    "read_elsewhere",
     "tps_code_of",
     "wide_votes",
     "zone_expr",

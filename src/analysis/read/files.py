@@ -24,6 +24,16 @@ NOT_DATA = {
     catalog.DEMO_MARKER.lower(): "penanda drop demo buatan workbench (DATA SIMULASI); tidak dibaca",
 }
 HIDDEN = "berkas tersembunyi (nama diawali titik); tidak dibaca"
+#: The PVT sample and its hash record: read by the reconcile stage, not by ingest.
+PVT_SAMPLE = "sampel PVT dan catatan hash-nya: dibaca tahap rekonsiliasi, bukan sebagai data masuk"
+
+
+def read_elsewhere(rel: str) -> str | None:
+    """Why a file in its right place is read by another stage than ingest (listed as skipped)."""
+    parts = [x.lower() for x in rel.split("/") if x and x != "."]
+    if len(parts) == 2 and parts[0] == "referensi" and parts[1].startswith("sampel_pvt."):
+        return PVT_SAMPLE
+    return None
 
 
 def skip_reason(name: str) -> str | None:
@@ -40,7 +50,7 @@ def kind_of(rel: str) -> str | None:
     if skip_reason(name) is not None:
         return None
     top = parts[0] if len(parts) > 1 else ""
-    if top == "referensi" and name.startswith("sampel_pvt."):
+    if read_elsewhere(rel) is not None:
         return None  # the PVT sample and its hash record: analysis.reconcile.sample reads them
     if top == "referensi":
         if "paslon" in name:

@@ -169,12 +169,13 @@ def _actions(pack: Pack, n: int = 3) -> list[Action]:
         .sort("_s", maintain_order=True)
         .head(n)
     )
-    # the same action for the same owner at several places is one action with its places
+    # the same action for the same owner at several places is one action with its places, due
+    # by the earliest of their deadlines, and overdue when any of them is
     df = df.with_columns(pl.coalesce("nama_wilayah", "kode_wilayah").alias("_lokasi"))
     grouped = df.group_by("tindakan", "instansi", maintain_order=True).agg(
         pl.col("_lokasi").unique(maintain_order=True),
-        pl.col("jatuh_tempo").first(),
-        pl.col("terlambat").first(),
+        pl.col("jatuh_tempo").min(),
+        pl.col("terlambat").fill_null(False).any(),
     )
     return [
         Action(

@@ -62,7 +62,8 @@ def section_rekomendasi(pack: Pack) -> Html:
                 r.get("nama_wilayah") or r.get("kode_wilayah"),
                 r.get("tindakan"),
                 r.get("instansi"),
-                f"{fmt.waktu_singkat(r['jatuh_tempo'], pack.tz, pack.zona)} ({r.get('tenggat') or '-'})"
+                f"{fmt.waktu_singkat(r['jatuh_tempo'], pack.tz, pack.zona)} "
+                f"({'lewat tenggat' if r.get('terlambat') else r.get('tenggat') or '-'})"
                 if r.get("jatuh_tempo")
                 else r.get("tenggat"),
                 Html(
