@@ -364,3 +364,27 @@ def test_making_the_evening_before_and_the_day_again_lists_no_flash_report_twice
     assert status["kilat_baru"] == 0
     log = Path(str(status["log"])).read_text(encoding="utf-8")
     assert "laporan kilat: 0 baru" in log and "3 sudah ada di daftar kirim tanggal ini" in log
+
+
+@pytest.mark.slow
+def test_another_drop_for_the_same_date_makes_it_afresh_and_says_so(
+    night: tuple[Path, list[dict[str, object]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second drop made for a date another drop made: nothing of the first drop (its packs,
+    its flash reports, its delivery list) is carried into the date's new reports, and the run
+    says so on stderr (this test runs after the others on the module's folder)."""
+    import shutil
+
+    root, _ = night
+    other = root / "drop" / "salinan-1674"
+    shutil.copytree(root / "drop" / DROP, other)
+    day = root / "reports" / "2024-11-28"
+    assert json.loads((day / "index.json").read_text(encoding="utf-8"))["drop"] == DROP
+    capsys.readouterr()
+    status = _run(root, other, None)
+    err = capsys.readouterr().err
+    assert f"laporan tanggal 2024-11-28 dibuat dari drop {DROP}" in err
+    assert json.loads((day / "index.json").read_text(encoding="utf-8"))["drop"] == "salinan-1674"
+    listed = kilat.read_daftar(day)
+    assert {r["generasi"] for r in listed} <= {status["generasi"]}  # none of the first drop's
+    assert all(r["generasi"] == status["generasi"] for r in listed)

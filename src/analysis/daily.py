@@ -237,8 +237,11 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
         *(_generation_id(live) for live in (plan.processed, plan.reports / date.isoformat())),
     )
     lives = [plan.processed, plan.reports / date.isoformat()]
+    other = _other_drop(lives[1], raw.name)
     ok = True  # stays so when the run finds nothing new (publish.Unchanged)
     with publish.staged(lives, gen_id) as (processed, reports_day):
+        if other:
+            _start_day_afresh(reports_day)
         ok = _stages(
             raw,
             processed,
@@ -256,6 +259,35 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
     runlog.note(index=index, generasi=gen_id)
     console.say(f"\ndaily brief done in {time.perf_counter() - t_all:.1f} s → {index}", block=True)
     return 0 if ok else runguard.EXIT_FAILURES
+
+
+def _other_drop(day: Path, drop: str) -> str | None:
+    """The other drop a report date's published reports were made from, said loudly: this run
+    makes the date afresh, so no pack, flash report or delivery list of that drop is carried."""
+    from analysis.packs.index import made_from
+
+    other = made_from(day)
+    if other is None or other == drop:
+        return None
+    console.say(
+        f"PERHATIAN: laporan tanggal {day.name} dibuat dari drop {other}; run ini (drop {drop}) "
+        f"membuat tanggal itu dari awal — laporan, laporan kilat dan daftar kirim drop {other} "
+        "tidak dibawa. Untuk menyimpan keduanya, beri tiap drop folder laporannya sendiri "
+        "(paths.reports di config/settings.yaml).",
+        stream=sys.stderr,
+    )
+    return other
+
+
+def _start_day_afresh(day: Path) -> None:
+    """Empty the new generation of a report date (a hard-link copy of the published one)."""
+    import shutil
+
+    for entry in day.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _generation_id(live: Path) -> str | None:

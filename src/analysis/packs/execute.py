@@ -395,7 +395,7 @@ def make_packs(
     from analysis.packs.load import read_run_info
 
     run = read_run_info(processed)
-    result.demo = run.demo
+    result.demo, result.drop = run.demo, run.raw
     result.stage_failures = analyse_failures(processed, run.as_of)
     from analysis.packs.bundle import make_bundles
     from analysis.packs.share import passphrases_hidden, plan_share

@@ -269,6 +269,7 @@ def write_index(result: BriefResult) -> Path:
             {
                 "tanggal": result.date.isoformat(),
                 "demo": result.demo,
+                "drop": result.drop,
                 "scope": result.scope,
                 "depth": result.depth,
                 "seconds": round(result.seconds, 2),
@@ -324,6 +325,15 @@ def _day_row(day_dir: Path) -> tuple[str, bool] | None:
         + "</td></tr>"
     )
     return row, demo
+
+
+def made_from(day_dir: Path) -> str | None:
+    """The drop a report date's published reports were made from (its index); None: unknown."""
+    try:
+        d = json.loads((day_dir / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return d.get("drop") if isinstance(d, dict) else None
 
 
 def reports_root(day_dir: Path) -> Path:

@@ -62,6 +62,7 @@ class BriefResult:
     packs: list[PackResult] = field(default_factory=list)
     seconds: float = 0.0
     demo: bool = False  # the processed data came from the synthetic demo (run.json)
+    drop: str | None = None  # the drop the processed data came from (run.json)
     stage_failures: list[str] = field(default_factory=list)  # earlier stages that failed, in words
     as_of: dt.datetime | None = None  # the data time of every pack of the run
     tz: str = "Asia/Jakarta"  # the zone the index states it in (the scope's)
