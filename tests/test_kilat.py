@@ -367,24 +367,33 @@ def test_making_the_evening_before_and_the_day_again_lists_no_flash_report_twice
 
 
 @pytest.mark.slow
-def test_another_drop_for_the_same_date_makes_it_afresh_and_says_so(
+def test_another_drop_for_the_same_date_makes_it_afresh_and_the_first_comes_back_whole(
     night: tuple[Path, list[dict[str, object]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A second drop made for a date another drop made: nothing of the first drop (its packs,
-    its flash reports, its delivery list) is carried into the date's new reports, and the run
-    says so on stderr (this test runs after the others on the module's folder)."""
+    """A second drop made for a date another drop made: the first drop's reports are kept beside
+    the date, nothing of them (packs, flash reports, delivery list) is carried into the date's
+    new reports, and the run says so on stderr; the first drop run again for the date makes its
+    flash reports again (this test runs after the others on the module's folder)."""
     import shutil
 
     root, _ = night
     other = root / "drop" / "salinan-1674"
     shutil.copytree(root / "drop" / DROP, other)
     day = root / "reports" / "2024-11-28"
+    mine = {r["id"] for r in kilat.read_daftar(day)}
     assert json.loads((day / "index.json").read_text(encoding="utf-8"))["drop"] == DROP
+    assert f"20241128-1400-insiden-{INJECTED}" in mine
     capsys.readouterr()
     status = _run(root, other, None)
     err = capsys.readouterr().err
     assert f"laporan tanggal 2024-11-28 dibuat dari drop {DROP}" in err
+    aside = root / "reports" / f"2024-11-28.{DROP}"
+    assert {r["id"] for r in kilat.read_daftar(aside)} == mine  # the first drop's, kept
     assert json.loads((day / "index.json").read_text(encoding="utf-8"))["drop"] == "salinan-1674"
     listed = kilat.read_daftar(day)
-    assert {r["generasi"] for r in listed} <= {status["generasi"]}  # none of the first drop's
-    assert all(r["generasi"] == status["generasi"] for r in listed)
+    assert all(r["generasi"] == status["generasi"] for r in listed)  # none carried
+    made = {p.name for p in (day / "kilat").glob("*.html")} if (day / "kilat").is_dir() else set()
+    assert made == {r["berkas"] for r in listed}  # no page of the first drop left behind
+    again = _run(root, root / "drop" / DROP, None)  # the first drop again: its flashes return
+    back = kilat.read_daftar(day)
+    assert {r["id"] for r in back} == mine and {r["generasi"] for r in back} == {again["generasi"]}

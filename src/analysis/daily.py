@@ -262,18 +262,27 @@ def _run_locked(plan: Plan, workers: int, s: Settings) -> int:
 
 
 def _other_drop(day: Path, drop: str) -> str | None:
-    """The other drop a report date's published reports were made from, said loudly: this run
-    makes the date afresh, so no pack, flash report or delivery list of that drop is carried."""
+    """The other drop a report date's published reports were made from: those reports are kept
+    beside it (``<date>.<drop>``, listed in the archive) and this run makes the date afresh, so
+    none of that drop's packs, flash reports or delivery list is carried; said on stderr and in
+    the run's log."""
+    import os
+    import shutil
+
     from analysis.packs.index import made_from
 
     other = made_from(day)
-    if other is None or other == drop:
+    now = publish.current(day)
+    if other is None or other == drop or now is None:
         return None
+    aside = day.with_name(f"{day.name}.{other}")
+    if aside.exists():
+        shutil.rmtree(aside)
+    shutil.copytree(now, aside, copy_function=os.link, symlinks=True)
     console.say(
-        f"PERHATIAN: laporan tanggal {day.name} dibuat dari drop {other}; run ini (drop {drop}) "
-        f"membuat tanggal itu dari awal — laporan, laporan kilat dan daftar kirim drop {other} "
-        "tidak dibawa. Untuk menyimpan keduanya, beri tiap drop folder laporannya sendiri "
-        "(paths.reports di config/settings.yaml).",
+        f"PERHATIAN: laporan tanggal {day.name} dibuat dari drop {other}; laporan itu disimpan di "
+        f"{aside} dan run ini (drop {drop}) membuat tanggal itu dari awal — laporan, laporan kilat "
+        f"dan daftar kirim drop {other} tidak dibawa.",
         stream=sys.stderr,
     )
     return other

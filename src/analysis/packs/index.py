@@ -304,7 +304,7 @@ def _day_row(day_dir: Path) -> tuple[str, bool] | None:
     packs = d.get("packs", [])
     fails = sum(1 for p in packs if p.get("status") != "ok")
     head = packs[0] if packs else {}
-    demo = bool(d.get("demo")) or any(p.get("demo") for p in packs)
+    demo = bool(d.get("demo"))  # an index made before the flag: not marked
     lead = (
         f"{html.escape(head.get('nama', ''))}: "
         f"{html.escape(STATUS_LABEL.get(head.get('status_wilayah', ''), '–'))}"

@@ -259,6 +259,20 @@ def baseline(
     return ids, f"laporan sebelumnya, {waktu_singkat(previous, zone[1], zone[0])}"
 
 
+def lost_pages(memory: pl.DataFrame | None, day: Path, as_of: dt.datetime) -> set[str]:
+    """Problems the memory says were flashed on this report date whose page is no longer in the
+    date's folder (the date was made afresh from another drop in between): flashed again."""
+    if memory is None or memory.is_empty():
+        return set()
+    prefix = flash_id(as_of, "", "")[:9]  # "20241128-": the date part of this date's flash ids
+    mine = memory.filter(pl.col("aktif") & pl.col("id_kilat").str.starts_with(prefix))
+    return {
+        m
+        for m, k in zip(mine["id_masalah"], mine["id_kilat"], strict=True)
+        if not (day / KILAT_DIR / f"{k}.html").is_file()
+    }
+
+
 def remember(
     memory: pl.DataFrame | None, now: Found, made: dict[str, str], scope: str, as_of: dt.datetime
 ) -> pl.DataFrame:
@@ -381,6 +395,7 @@ def make_flash_reports(
     memory = catalog.read_optional(TINDAK_LANJUT_KILAT.name, processed)
     now = found_in(processed, processed, as_of, scope, s)
     seen, how = baseline(processed, memory, previous, scope, now, s)
+    seen -= lost_pages(memory, day, as_of)
     facts = RunFacts(as_of, previous, dt.datetime.now(dt.UTC), demo, generasi, how)
     made: dict[str, str] = {}
     rows: list[dict[str, object]] = []

@@ -232,7 +232,8 @@ def _actions(pack: Pack) -> str | None:
 
 def _action_line(pack: Pack, r: dict) -> str:
     due = r.get("jatuh_tempo")
-    tenggat = f"; tenggat {esc(fmt.waktu_singkat(due, pack.tz, pack.zona))}" if due else ""
+    late = " (lewat tenggat)" if r.get("terlambat") else ""  # the follow-up's own rule
+    tenggat = f"; tenggat {esc(fmt.waktu_singkat(due, pack.tz, pack.zona))}{late}" if due else ""
     # who, where and by when first: a long action is cut at three lines, never its owner
     return (
         f"<li><strong>{esc(r.get('instansi'))}, "

@@ -29,9 +29,11 @@ PVT_SAMPLE = "sampel PVT dan catatan hash-nya: dibaca tahap rekonsiliasi, bukan 
 
 
 def read_elsewhere(rel: str) -> str | None:
-    """Why a file in its right place is read by another stage than ingest (listed as skipped)."""
-    parts = [x.lower() for x in rel.split("/") if x and x != "."]
-    if len(parts) == 2 and parts[0] == "referensi" and parts[1].startswith("sampel_pvt."):
+    """Why a file in its right place is read by another stage than ingest (listed as skipped):
+    the PVT sample's list and record, by the names :mod:`analysis.reconcile.sample` reads."""
+    from analysis.reconcile.sample import FOLDER, LIST_FILE, RECORD_FILE
+
+    if rel in (f"{FOLDER}/{LIST_FILE}", f"{FOLDER}/{RECORD_FILE}"):
         return PVT_SAMPLE
     return None
 
